@@ -1,0 +1,96 @@
+import type Docker from 'dockerode';
+import type { Limits } from '../../lib/schemas/limits';
+import { LABELS, SANDBOX_USER, WORKSPACE } from '../../lib/containers';
+
+const MiB = 1024 * 1024;
+
+/** The Engine API has `CgroupnsMode` (API 1.41+); the published typings do not yet. */
+type SandboxHostConfig = Docker.HostConfig & { CgroupnsMode: 'private' | 'host' };
+
+export interface ContainerSpecInput {
+  name: string;
+  image: string;
+  limits: Limits;
+  labels: {
+    cluster: string;
+    executionId: string;
+    hostId: string;
+    deadlineAt: number;
+  };
+}
+
+/** tmpfs is charged to the memory cgroup, so together the mounts stay well under the memory limit. */
+export function tmpfsSizes(memoryMb: number): { workspaceMb: number; tmpMb: number; shmMb: number } {
+  return {
+    workspaceMb: Math.max(4, Math.floor(memoryMb / 4)),
+    tmpMb: Math.max(4, Math.floor(memoryMb / 8)),
+    shmMb: Math.max(1, Math.floor(memoryMb / 16)),
+  };
+}
+
+/**
+ * The create options of a sandbox container. Everything here is server-controlled: nothing from the
+ * request reaches the image, the user, the mounts or the host config.
+ */
+export function sandboxContainerSpec({
+  name,
+  image,
+  limits,
+  labels,
+}: ContainerSpecInput): Docker.ContainerCreateOptions {
+  const { workspaceMb, tmpMb, shmMb } = tmpfsSizes(limits.memoryMb);
+  const cpuSeconds = Math.ceil(Math.max(limits.timeoutMs, limits.testTimeoutMs) / 1000) + 1;
+  const hostConfig: SandboxHostConfig = {
+    NetworkMode: 'none',
+    CapDrop: ['ALL'],
+    Privileged: false,
+    SecurityOpt: ['no-new-privileges:true'],
+    ReadonlyRootfs: true,
+    Tmpfs: {
+      [WORKSPACE]: `rw,nosuid,nodev,size=${workspaceMb}m,uid=10001,gid=10001,mode=0700`,
+      '/tmp': `rw,nosuid,nodev,noexec,size=${tmpMb}m,mode=1777`,
+    },
+    ShmSize: shmMb * MiB,
+    Memory: limits.memoryMb * MiB,
+    MemorySwap: limits.memoryMb * MiB,
+    NanoCpus: Math.round(limits.cpus * 1e9),
+    PidsLimit: limits.pids,
+    Ulimits: [
+      { Name: 'nofile', Soft: 1024, Hard: 1024 },
+      { Name: 'fsize', Soft: workspaceMb * MiB, Hard: workspaceMb * MiB },
+      { Name: 'core', Soft: 0, Hard: 0 },
+      { Name: 'cpu', Soft: cpuSeconds, Hard: cpuSeconds + 1 },
+    ],
+    IpcMode: 'private',
+    CgroupnsMode: 'private',
+    Init: true,
+    OomScoreAdj: 500,
+    LogConfig: { Type: 'json-file', Config: { 'max-size': '1m', 'max-file': '1' } },
+    RestartPolicy: { Name: 'no' },
+    AutoRemove: false,
+  };
+  return {
+    name,
+    Image: image,
+    // The container idles; each stage is an exec, so the run and test stages share one fresh sandbox.
+    Cmd: ['sleep', 'infinity'],
+    User: SANDBOX_USER,
+    WorkingDir: WORKSPACE,
+    Env: [`HOME=${WORKSPACE}`, 'TMPDIR=/tmp', 'LANG=C.UTF-8', 'PATH=/usr/local/bin:/usr/bin:/bin'],
+    Labels: {
+      [LABELS.managed]: 'true',
+      [LABELS.cluster]: labels.cluster,
+      [LABELS.execution]: labels.executionId,
+      [LABELS.host]: labels.hostId,
+      [LABELS.deadline]: String(labels.deadlineAt),
+    },
+    NetworkDisabled: true,
+    StopTimeout: 1,
+    AttachStdin: false,
+    AttachStdout: false,
+    AttachStderr: false,
+    Tty: false,
+    OpenStdin: false,
+    HostConfig: hostConfig,
+  };
+}

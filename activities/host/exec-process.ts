@@ -1,0 +1,96 @@
+import type Docker from 'dockerode';
+import type { Duplex } from 'node:stream';
+import type { ProcessResult } from '../../lib/schemas/execution-result';
+import { signalFromExitCode } from '../../lib/signals';
+import { SANDBOX_USER, WORKSPACE } from '../../lib/containers';
+import { OutputCapture } from './output-capture';
+
+export interface ExecProcessOptions {
+  argv: string[];
+  stdin?: string | Uint8Array;
+  env?: Record<string, string>;
+  timeoutMs: number;
+  outputBytes: number;
+  /** Aborting kills the whole container: an exec'd process cannot be signalled on its own. */
+  signal?: AbortSignal;
+}
+
+/**
+ * Runs one process in a running sandbox and waits for it. The wall-clock limit is a host-side
+ * timer and the output cap is enforced while streaming; either kills the container with SIGKILL,
+ * which nothing inside the sandbox can ignore or delay.
+ */
+export async function execProcess(container: Docker.Container, opts: ExecProcessOptions): Promise<ProcessResult> {
+  const hasStdin = opts.stdin !== undefined && opts.stdin.length > 0;
+  const exec = await container.exec({
+    Cmd: opts.argv,
+    AttachStdin: hasStdin,
+    AttachStdout: true,
+    AttachStderr: true,
+    Tty: false,
+    User: SANDBOX_USER,
+    WorkingDir: WORKSPACE,
+    Env: Object.entries(opts.env ?? {}).map(([k, v]) => `${k}=${v}`),
+  });
+
+  let limitExceeded: ProcessResult['limitExceeded'] = null;
+  let killing: Promise<void> | undefined;
+  const kill = (): Promise<void> =>
+    (killing ??= container.kill({ signal: 'SIGKILL' }).then(
+      () => undefined,
+      () => undefined, // already dead
+    ));
+  const capture = new OutputCapture(opts.outputBytes, () => {
+    limitExceeded ??= 'output';
+    void kill();
+  });
+
+  const stream = (await exec.start({ hijack: true, stdin: hasStdin })) as Duplex;
+  const started = Date.now();
+  const timer = setTimeout(() => {
+    limitExceeded ??= 'wall';
+    void kill();
+  }, opts.timeoutMs);
+  const onAbort = (): void => void kill();
+  opts.signal?.addEventListener('abort', onAbort);
+
+  try {
+    const finished = new Promise<void>((resolve, reject) => {
+      stream.on('end', resolve);
+      stream.on('close', resolve);
+      stream.on('error', reject);
+    });
+    container.modem.demuxStream(stream, capture.stdout, capture.stderr);
+    if (hasStdin) stream.end(Buffer.from(opts.stdin!));
+    await finished;
+  } finally {
+    clearTimeout(timer);
+    opts.signal?.removeEventListener('abort', onAbort);
+  }
+  const durationMs = Date.now() - started;
+  if (killing) await killing;
+
+  const exitCode = await waitForExitCode(exec);
+  return {
+    exitCode,
+    signal: signalFromExitCode(exitCode),
+    stdout: capture.stdout.text(),
+    stderr: capture.stderr.text(),
+    stdoutBytes: capture.stdout.bytes,
+    stderrBytes: capture.stderr.bytes,
+    stdoutTruncated: capture.stdout.truncated,
+    stderrTruncated: capture.stderr.truncated,
+    durationMs,
+    limitExceeded,
+  };
+}
+
+/** The attach stream can close a moment before the engine records the exit code. */
+async function waitForExitCode(exec: Docker.Exec): Promise<number | null> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const info = await exec.inspect();
+    if (!info.Running) return info.ExitCode ?? null;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return null;
+}

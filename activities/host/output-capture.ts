@@ -1,0 +1,69 @@
+import { Writable } from 'node:stream';
+
+/**
+ * Collects stdout and stderr under one shared byte budget. Bytes past the budget are counted
+ * but not kept, and `onLimit` fires once so the caller can kill the process.
+ */
+export class OutputCapture {
+  readonly stdout: StreamBuffer;
+  readonly stderr: StreamBuffer;
+  private kept = 0;
+  private limitHit = false;
+
+  constructor(
+    private readonly limitBytes: number,
+    private readonly onLimit: () => void,
+  ) {
+    this.stdout = new StreamBuffer(this);
+    this.stderr = new StreamBuffer(this);
+  }
+
+  get exceeded(): boolean {
+    return this.limitHit;
+  }
+
+  /** How much of `length` new bytes may still be kept. */
+  take(length: number): number {
+    const room = Math.max(0, this.limitBytes - this.kept);
+    const keep = Math.min(room, length);
+    this.kept += keep;
+    if (length > keep && !this.limitHit) {
+      this.limitHit = true;
+      this.onLimit();
+    }
+    return keep;
+  }
+}
+
+export class StreamBuffer extends Writable {
+  private readonly chunks: Buffer[] = [];
+  private total = 0;
+  private keptBytes = 0;
+
+  constructor(private readonly capture: OutputCapture) {
+    super();
+  }
+
+  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: () => void): void {
+    this.total += chunk.length;
+    const keep = this.capture.take(chunk.length);
+    if (keep > 0) {
+      this.chunks.push(keep === chunk.length ? chunk : chunk.subarray(0, keep));
+      this.keptBytes += keep;
+    }
+    callback();
+  }
+
+  /** Every byte the process wrote, kept or not. */
+  get bytes(): number {
+    return this.total;
+  }
+
+  get truncated(): boolean {
+    return this.total > this.keptBytes;
+  }
+
+  text(): string {
+    return Buffer.concat(this.chunks).toString('utf8');
+  }
+}

@@ -1,0 +1,52 @@
+import crypto from 'node:crypto';
+import { ApplicationFailure } from '@temporalio/activity';
+import type { ExecutionInput } from '../../lib/schemas/execution-request';
+import type { ExecutionPlan } from '../../lib/schemas/policy';
+import type { Digest, ScanManifest } from '../../lib/schemas/execution-result';
+import type { SourceFile } from '../../lib/schemas/common';
+import type { LoadedPolicy } from '../../lib/policies';
+import type { RuntimeDefinition } from '../../lib/runtimes';
+import { evaluateGate } from '../../lib/gate';
+import { ErrorType } from '../../lib/errors';
+
+export interface OrchestrationActivityDeps {
+  policies: Map<string, LoadedPolicy>;
+  runtimes: Map<string, RuntimeDefinition>;
+}
+
+export interface ScanInput {
+  files: SourceFile[];
+  outputs: Array<{ name: string; text: string }>;
+}
+
+/** Activities that need no Docker engine; they run beside the workflows. */
+export function createOrchestrationActivities({ policies, runtimes }: OrchestrationActivityDeps) {
+  async function evaluatePolicyGate({ input }: { input: ExecutionInput }): Promise<ExecutionPlan> {
+    const loaded = policies.get(input.policy);
+    if (!loaded) {
+      throw ApplicationFailure.nonRetryable(`policy "${input.policy}" is not loaded`, ErrorType.UnknownPolicy);
+    }
+    return evaluateGate({
+      input,
+      policy: loaded.policy,
+      policyRef: loaded.ref,
+      runtime: runtimes.get(input.language)?.manifest,
+    });
+  }
+
+  /** Records what went in and what came out, so a result can later be matched to its bytes. */
+  async function scanArtifacts({ files, outputs }: ScanInput): Promise<ScanManifest> {
+    return {
+      files: files.map((f) => digest(f.path, Buffer.from(f.content, f.encoding))),
+      outputs: outputs.map((o) => digest(o.name, Buffer.from(o.text, 'utf8'))),
+    };
+  }
+
+  return { evaluatePolicyGate, scanArtifacts };
+}
+
+export type OrchestrationActivities = ReturnType<typeof createOrchestrationActivities>;
+
+function digest(name: string, bytes: Buffer): Digest {
+  return { name, sha256: crypto.createHash('sha256').update(bytes).digest('hex'), bytes: bytes.length };
+}

@@ -1,0 +1,54 @@
+import express, { type Request } from 'express';
+import type { Logger } from '../lib/logger';
+import type { RuntimeDefinition } from '../lib/runtimes';
+import { summarize } from '../lib/runtimes';
+import type { LoadedPolicy } from '../lib/policies';
+import type { ExecutionService } from './execution-service';
+import type { HealthReport } from './health';
+import { errorHandler, notFoundRoute } from './errors';
+import { executionRoutes } from './routes/executions';
+
+/** Largest request body; workflow inputs must stay under Temporal's 2 MB payload limit. */
+export const BODY_LIMIT_BYTES = 1_572_864;
+
+export interface ApiDeps {
+  executions: ExecutionService;
+  runtimes: Map<string, RuntimeDefinition>;
+  policies: Map<string, LoadedPolicy>;
+  health: () => Promise<HealthReport>;
+  waitLimitMs: number;
+  log: Logger;
+}
+
+export const DEFAULT_TENANT = 'default';
+
+export function createApp(deps: ApiDeps): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('query parser', 'simple');
+  app.use(express.json({ limit: BODY_LIMIT_BYTES }));
+
+  app.get('/healthz', async (_req, res) => {
+    const report = await deps.health();
+    res.status(report.ok ? 200 : 503).json(report);
+  });
+
+  app.get('/v1/runtimes', (_req, res) => {
+    res.json({ runtimes: [...deps.runtimes.values()].map(summarize) });
+  });
+
+  app.use(
+    '/v1/executions',
+    executionRoutes({
+      executions: deps.executions,
+      runtimes: deps.runtimes,
+      policies: deps.policies,
+      waitLimitMs: deps.waitLimitMs,
+      tenantOf: (_req: Request) => DEFAULT_TENANT,
+    }),
+  );
+
+  app.use(notFoundRoute);
+  app.use(errorHandler(deps.log));
+  return app;
+}

@@ -1,0 +1,147 @@
+import type { Client, WorkflowExecutionDescription, WorkflowHandle } from '@temporalio/client';
+import { WorkflowNotFoundError } from '@temporalio/common';
+import type { ExecutionInput } from '../lib/schemas/execution-request';
+import type { ExecutionResult } from '../lib/schemas/execution-result';
+import type { ExecutionStatus } from '../lib/vocabulary';
+import { STAGE_NAMES } from '../lib/vocabulary';
+import { ORCHESTRATION_QUEUE } from '../lib/task-queues';
+import { LANGUAGE, POLICY, STATUS, TENANT } from '../lib/search-attributes';
+import type { executionWorkflow } from '../workflows/execution';
+import { executionStateQuery } from '../workflows/messages';
+
+const QUERY_TIMEOUT_MS = 5_000;
+
+export const EXECUTION_ID_PATTERN = /^ex_[0-9a-f]{32}$/;
+
+/**
+ * Executions as Temporal workflows: the workflow id is the execution id, and every answer comes
+ * from the workflow itself (its query while it runs, its history once it has closed).
+ */
+export class ExecutionService {
+  constructor(private readonly client: Client) {}
+
+  async submit(input: ExecutionInput): Promise<void> {
+    await this.client.workflow.start<typeof executionWorkflow>('executionWorkflow', {
+      taskQueue: ORCHESTRATION_QUEUE,
+      workflowId: input.executionId,
+      args: [input],
+      typedSearchAttributes: [
+        { key: TENANT, value: input.tenant },
+        { key: LANGUAGE, value: input.language },
+        { key: POLICY, value: input.policy },
+        { key: STATUS, value: 'running' },
+      ],
+    });
+  }
+
+  /** The execution as the tenant may see it, or null when it does not exist for them. */
+  async get(id: string, tenant: string): Promise<ExecutionResult | null> {
+    const found = await this.describe(id, tenant);
+    if (!found) return null;
+    const { handle, description } = found;
+    switch (description.status.name) {
+      case 'COMPLETED':
+        return (await handle.result()) as ExecutionResult;
+      case 'RUNNING':
+        return this.liveState(handle, description);
+      default:
+        return closedAbnormally(description);
+    }
+  }
+
+  /** Waits up to `ms` for the execution to finish; undefined if it is still running then. */
+  async waitForResult(id: string, tenant: string, ms: number): Promise<ExecutionResult | null | undefined> {
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), ms);
+    try {
+      await this.client.withAbortSignal(controller.signal, () => this.client.workflow.getHandle(id).result());
+    } catch {
+      // Timed out, or the workflow closed without a result; `get` reports either case.
+      if (controller.signal.aborted) return undefined;
+    } finally {
+      clearTimeout(timer);
+    }
+    return this.get(id, tenant);
+  }
+
+  /** Asks the workflow to cancel; its teardown still runs. */
+  async cancel(id: string, tenant: string): Promise<'cancelling' | ExecutionStatus | null> {
+    const found = await this.describe(id, tenant);
+    if (!found) return null;
+    if (found.description.status.name !== 'RUNNING') return (await this.get(id, tenant))?.status ?? null;
+    await found.handle.cancel();
+    return 'cancelling';
+  }
+
+  private async describe(
+    id: string,
+    tenant: string,
+  ): Promise<{ handle: WorkflowHandle<typeof executionWorkflow>; description: WorkflowExecutionDescription } | null> {
+    if (!EXECUTION_ID_PATTERN.test(id)) return null;
+    const handle = this.client.workflow.getHandle<typeof executionWorkflow>(id);
+    try {
+      const description = await handle.describe();
+      // Another tenant's execution is indistinguishable from a missing one.
+      if (description.typedSearchAttributes.get(TENANT) !== tenant) return null;
+      return { handle, description };
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) return null;
+      throw err;
+    }
+  }
+
+  private async liveState(
+    handle: WorkflowHandle<typeof executionWorkflow>,
+    description: WorkflowExecutionDescription,
+  ): Promise<ExecutionResult> {
+    // Until a worker has taken the first workflow task, nothing has started.
+    if (description.historyLength <= 2) return skeleton(description, 'queued');
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), QUERY_TIMEOUT_MS);
+    try {
+      return await this.client.withAbortSignal(controller.signal, () => handle.query(executionStateQuery));
+    } catch {
+      return skeleton(description, 'running');
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}
+
+/** What can be said of an execution from its description alone. */
+function skeleton(description: WorkflowExecutionDescription, status: ExecutionStatus): ExecutionResult {
+  return {
+    id: description.workflowId,
+    status,
+    language: description.typedSearchAttributes.get(LANGUAGE) ?? 'unknown',
+    tenant: description.typedSearchAttributes.get(TENANT) ?? 'unknown',
+    policy: null,
+    host: null,
+    image: null,
+    createdAt: description.startTime.toISOString(),
+    finishedAt: description.closeTime?.toISOString() ?? null,
+    stages: STAGE_NAMES.map((name) => ({
+      name,
+      outcome: status === 'queued' || status === 'running' ? 'pending' : 'skipped',
+      startedAt: null,
+      finishedAt: null,
+      durationMs: null,
+    })),
+    run: null,
+    tests: null,
+    scan: null,
+    timeLimit: null,
+    error: null,
+  };
+}
+
+/** Terminated or failed by an operator or a bug: the workflow never produced its own result. */
+function closedAbnormally(description: WorkflowExecutionDescription): ExecutionResult {
+  const cancelled = description.status.name === 'CANCELLED';
+  return {
+    ...skeleton(description, cancelled ? 'cancelled' : 'internal_error'),
+    error: cancelled
+      ? null
+      : { type: 'WorkflowClosed', message: `the workflow was ${description.status.name.toLowerCase()}` },
+  };
+}

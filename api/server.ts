@@ -1,0 +1,45 @@
+/** The HTTP API: `node dist/api/server.js`. */
+import Docker from 'dockerode';
+import { loadConfig } from '../lib/config';
+import { createLogger } from '../lib/logger';
+import { loadPolicies } from '../lib/policies';
+import { loadRuntimes } from '../lib/runtimes';
+import { connectWithRetry, createClient } from '../lib/temporal';
+import { ExecutionService } from './execution-service';
+import { createHealthProbe } from './health';
+import { createApp } from './app';
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const log = createLogger('airlock-api', config.logLevel);
+  const connection = await connectWithRetry(config.temporalAddress);
+  const client = createClient(connection, config.namespace);
+  // The API checks the local engine only where one is meant to be (the embedded setup).
+  const docker = process.env.AIRLOCK_API_CHECK_DOCKER === 'false' ? undefined : new Docker();
+  const app = createApp({
+    executions: new ExecutionService(client),
+    runtimes: loadRuntimes(),
+    policies: loadPolicies(),
+    health: createHealthProbe({ client, namespace: config.namespace, docker }),
+    waitLimitMs: config.waitLimitMs,
+    log,
+  });
+  const server = app.listen(config.apiPort, config.apiHost, () => {
+    log.info({ url: `http://${config.apiHost}:${config.apiPort}` }, 'airlock API listening');
+  });
+  server.on('error', (err) => {
+    log.error({ err }, 'API server error');
+    process.exit(1);
+  });
+  const shutdown = (): void => {
+    log.info('shutting down');
+    server.close(() => void connection.close().finally(() => process.exit(0)));
+  };
+  process.on('SIGTERM', shutdown);
+  process.on('SIGINT', shutdown);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`airlock API failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,85 @@
+// @ts-check
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+import prettier from 'eslint-config-prettier';
+import { builtinModules } from 'node:module';
+
+// Workflow code is replayed and must be deterministic: no Node built-ins, no I/O libraries.
+const nodeBuiltins = builtinModules.flatMap((m) => [m, `node:${m}`]);
+const ioLibraries = [
+  'dockerode',
+  'express',
+  'pino',
+  'yaml',
+  'tar-stream',
+  '@temporalio/client',
+  '@temporalio/worker',
+  '@temporalio/activity',
+];
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', '.airlock/**', 'sdk/dist/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    files: ['**/*.ts'],
+    languageOptions: {
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+    },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: { arguments: false } }],
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
+    },
+  },
+  {
+    files: ['workflows/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [...nodeBuiltins, ...ioLibraries].map((name) => ({
+            name,
+            message: 'Workflows must be deterministic: do I/O in an activity.',
+          })),
+          patterns: [
+            {
+              group: ['../activities/*', '../activities/**'],
+              allowTypeImports: true,
+              message: 'Import activities type-only.',
+            },
+            {
+              group: ['../lib/schemas/*'],
+              allowTypeImports: true,
+              message: 'Import zod schemas type-only in workflows.',
+            },
+            {
+              group: [
+                '../lib/config',
+                '../lib/paths',
+                '../lib/policies',
+                '../lib/runtimes',
+                '../lib/temporal',
+                '../lib/logger',
+              ],
+              message: 'Node-only module.',
+            },
+          ],
+        },
+      ],
+      'no-restricted-globals': [
+        'error',
+        { name: 'process', message: 'No environment access in workflows.' },
+        { name: 'Buffer', message: 'Node-only global.' },
+        { name: 'setInterval', message: 'Use sleep() or condition().' },
+        { name: 'setImmediate', message: 'Not available in workflows.' },
+      ],
+    },
+  },
+  {
+    files: ['**/*.mjs', '**/*.js'],
+    ...tseslint.configs.disableTypeChecked,
+  },
+  prettier,
+);

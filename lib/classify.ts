@@ -1,0 +1,20 @@
+import type { ProcessResult } from './schemas/execution-result';
+import type { TerminalStatus } from './vocabulary';
+
+export interface Classification {
+  status: TerminalStatus;
+  timeLimit: 'wall' | 'cpu' | 'deadline' | null;
+}
+
+/**
+ * The execution status a finished run implies. Limits the host enforced come first, because a
+ * process killed at a limit also exits with a signal.
+ */
+export function classifyRun(run: ProcessResult): Classification {
+  if (run.limitExceeded === 'wall') return { status: 'time_limit_exceeded', timeLimit: 'wall' };
+  if (run.limitExceeded === 'output') return { status: 'output_limit_exceeded', timeLimit: null };
+  if (run.signal === 'SIGXCPU') return { status: 'time_limit_exceeded', timeLimit: 'cpu' };
+  if (run.exitCode === 0) return { status: 'succeeded', timeLimit: null };
+  if (run.signal !== null) return { status: 'signaled', timeLimit: null };
+  return { status: 'runtime_error', timeLimit: null };
+}

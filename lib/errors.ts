@@ -1,0 +1,16 @@
+/** `ApplicationFailure` types raised by activities and workflows. */
+export const ErrorType = {
+  /** The runtime image is missing on the host. */
+  ImageMissing: 'ImageMissing',
+  /** The container vanished under a running stage (host reboot, manual removal). */
+  ContainerGone: 'ContainerGone',
+  /** The policy named by the request does not exist on the worker. */
+  UnknownPolicy: 'UnknownPolicy',
+  UnknownRuntime: 'UnknownRuntime',
+  /** The host stopped answering: heartbeat or schedule-to-start timeout on its queue. */
+  HostLost: 'HostLost',
+  /** No host worker picked up provisioning in time. */
+  NoHost: 'NoHost',
+  Internal: 'Internal',
+} as const;
+export type ErrorType = (typeof ErrorType)[keyof typeof ErrorType];

@@ -1,0 +1,29 @@
+import type { ExecutionInput, ParsedExecutionRequest } from './schemas/execution-request';
+import type { RuntimeManifest } from './schemas/runtime';
+import { DEFAULT_POLICY } from './policies';
+
+export interface NormalizeContext {
+  executionId: string;
+  tenant: string;
+  runtime: RuntimeManifest;
+  now: Date;
+}
+
+/** Turns an API request into the workflow's input: `code` becomes the runtime's source file, defaults are applied. */
+export function normalizeRequest(req: ParsedExecutionRequest, ctx: NormalizeContext): ExecutionInput {
+  const files = req.files ?? [{ path: ctx.runtime.sourceFile, content: req.code ?? '', encoding: 'utf8' as const }];
+  return {
+    executionId: ctx.executionId,
+    tenant: ctx.tenant,
+    language: req.language,
+    policy: req.policy ?? DEFAULT_POLICY,
+    files,
+    entrypoint: req.entrypoint ?? ctx.runtime.sourceFile,
+    ...(req.stdin !== undefined ? { stdin: req.stdin } : {}),
+    args: req.args ?? [],
+    env: req.env ?? {},
+    limits: req.limits ?? {},
+    ...(req.tests ? { tests: req.tests } : {}),
+    submittedAt: ctx.now.toISOString(),
+  };
+}

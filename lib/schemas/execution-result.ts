@@ -1,0 +1,77 @@
+import { z } from 'zod';
+import { EXECUTION_STATUSES, STAGE_NAMES, STAGE_OUTCOMES } from '../vocabulary';
+
+export type { TerminalStatus } from '../vocabulary';
+
+export const ExecutionStatus = z.enum(EXECUTION_STATUSES);
+export type ExecutionStatus = z.infer<typeof ExecutionStatus>;
+export const StageName = z.enum(STAGE_NAMES);
+export type StageName = z.infer<typeof StageName>;
+export const StageOutcome = z.enum(STAGE_OUTCOMES);
+export type StageOutcome = z.infer<typeof StageOutcome>;
+
+export const Stage = z.object({
+  name: StageName,
+  outcome: StageOutcome,
+  startedAt: z.string().nullable(),
+  finishedAt: z.string().nullable(),
+  durationMs: z.number().nullable(),
+  detail: z.string().optional(),
+});
+export type Stage = z.infer<typeof Stage>;
+
+/** Which limit ended a process early, if any. */
+export const LimitExceeded = z.enum(['wall', 'output']);
+
+/** One process run inside the sandbox (the program, or its tests). */
+export const ProcessResult = z.object({
+  exitCode: z.number().int().nullable(),
+  signal: z.string().nullable(),
+  stdout: z.string(),
+  stderr: z.string(),
+  stdoutBytes: z.number().int(),
+  stderrBytes: z.number().int(),
+  stdoutTruncated: z.boolean(),
+  stderrTruncated: z.boolean(),
+  durationMs: z.number(),
+  limitExceeded: LimitExceeded.nullable(),
+});
+export type ProcessResult = z.infer<typeof ProcessResult>;
+
+export const Digest = z.object({ name: z.string(), sha256: z.string(), bytes: z.number().int() });
+export type Digest = z.infer<typeof Digest>;
+
+/** What the scan stage recorded: a digest of every input file and every output stream. */
+export const ScanManifest = z.object({ files: z.array(Digest), outputs: z.array(Digest) });
+export type ScanManifest = z.infer<typeof ScanManifest>;
+
+export const ImageRef = z.object({
+  tag: z.string(),
+  id: z.string(),
+  definitionSha256: z.string(),
+  runtimeVersion: z.string(),
+});
+export type ImageRef = z.infer<typeof ImageRef>;
+
+export const ExecutionError = z.object({ type: z.string(), message: z.string() });
+export type ExecutionError = z.infer<typeof ExecutionError>;
+
+export const ExecutionResult = z.object({
+  id: z.string(),
+  status: ExecutionStatus,
+  language: z.string(),
+  tenant: z.string(),
+  policy: z.object({ name: z.string(), sha256: z.string() }).nullable(),
+  host: z.string().nullable(),
+  image: ImageRef.nullable(),
+  createdAt: z.string(),
+  finishedAt: z.string().nullable(),
+  stages: z.array(Stage),
+  run: ProcessResult.nullable(),
+  tests: ProcessResult.nullable(),
+  scan: ScanManifest.nullable(),
+  /** Set with `time_limit_exceeded`: which clock ran out. */
+  timeLimit: z.enum(['wall', 'cpu', 'deadline']).nullable(),
+  error: ExecutionError.nullable(),
+});
+export type ExecutionResult = z.infer<typeof ExecutionResult>;

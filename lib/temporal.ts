@@ -1,0 +1,47 @@
+import { Client, Connection } from '@temporalio/client';
+import type { SearchAttributeKey, SearchAttributeType } from '@temporalio/common/lib/search-attributes';
+import { temporal } from '@temporalio/proto';
+import { ALL_SEARCH_ATTRIBUTES } from './search-attributes';
+
+/** Connects, retrying while the server starts: workers and the API may come up first. */
+export async function connectWithRetry(address: string, timeoutMs = 60_000): Promise<Connection> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await Connection.connect({ address, connectTimeout: 2_000 });
+    } catch (err) {
+      if (Date.now() > deadline)
+        throw new Error(`Temporal at ${address} did not answer within ${timeoutMs} ms: ${String(err)}`);
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+}
+
+export function createClient(connection: Connection, namespace: string): Client {
+  return new Client({ connection, namespace });
+}
+
+const INDEXED_TYPES: Record<string, temporal.api.enums.v1.IndexedValueType> = {
+  KEYWORD: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
+  TEXT: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_TEXT,
+  INT: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_INT,
+  BOOL: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_BOOL,
+  DATETIME: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_DATETIME,
+};
+
+/** Registers Airlock's search attributes; a no-op for those already present. */
+export async function ensureSearchAttributes(
+  connection: Connection,
+  namespace: string,
+  keys: SearchAttributeKey<SearchAttributeType>[] = ALL_SEARCH_ATTRIBUTES,
+): Promise<string[]> {
+  const existing = await connection.operatorService.listSearchAttributes({ namespace });
+  const present = new Set(Object.keys(existing.customAttributes ?? {}));
+  const missing = keys.filter((k) => !present.has(k.name));
+  if (missing.length === 0) return [];
+  await connection.operatorService.addSearchAttributes({
+    namespace,
+    searchAttributes: Object.fromEntries(missing.map((k) => [k.name, INDEXED_TYPES[k.type]!])),
+  });
+  return missing.map((k) => k.name);
+}

@@ -1,0 +1,31 @@
+// Plain constants shared by the zod schemas and the workflows (which must not import zod schemas).
+
+/** Statuses after which nothing about an execution changes. */
+export const TERMINAL_STATUSES = [
+  'succeeded',
+  'runtime_error',
+  'signaled',
+  'time_limit_exceeded',
+  'memory_limit_exceeded',
+  'output_limit_exceeded',
+  'compile_error',
+  'tests_failed',
+  'rejected',
+  'cancelled',
+  'internal_error',
+] as const;
+export type TerminalStatus = (typeof TERMINAL_STATUSES)[number];
+
+export const EXECUTION_STATUSES = ['queued', 'running', ...TERMINAL_STATUSES] as const;
+export type ExecutionStatus = (typeof EXECUTION_STATUSES)[number];
+
+export function isTerminal(status: ExecutionStatus): status is TerminalStatus {
+  return (TERMINAL_STATUSES as readonly string[]).includes(status);
+}
+
+/** The pipeline, in order. */
+export const STAGE_NAMES = ['gate', 'provision', 'run', 'scan', 'test', 'teardown'] as const;
+export type StageName = (typeof STAGE_NAMES)[number];
+
+export const STAGE_OUTCOMES = ['pending', 'running', 'succeeded', 'failed', 'skipped', 'cancelled'] as const;
+export type StageOutcome = (typeof STAGE_OUTCOMES)[number];

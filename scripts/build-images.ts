@@ -1,0 +1,204 @@
+/**
+ * Builds every runtime image under images/ from Debian packages: a shared minbase root made with
+ * debootstrap, the runtime installed with apt in a chroot, hardened, then `docker import`ed.
+ * An image is rebuilt only when its definition folder (or this recipe) changes.
+ *
+ *   node dist/scripts/build-images.js [--force] [runtime ...]
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import crypto from 'node:crypto';
+import { spawn } from 'node:child_process';
+import Docker from 'dockerode';
+import { loadRuntimes, type RuntimeDefinition } from '../lib/runtimes';
+import { IMAGE_LABELS, WORKSPACE, imageTagFor } from '../lib/containers';
+import { STATE_DIR } from '../lib/paths';
+
+/** Bump when the hardening below changes, so every image is rebuilt. */
+const RECIPE_VERSION = '1';
+const MIRROR = process.env.AIRLOCK_DEBIAN_MIRROR ?? 'http://deb.debian.org/debian';
+const BUILD_DIR = path.join(STATE_DIR, 'build');
+const SANDBOX_UID = 10001;
+
+const docker = new Docker();
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const force = args.includes('--force');
+  const only = args.filter((a) => !a.startsWith('--'));
+  const runtimes = [...loadRuntimes().values()].filter((r) => only.length === 0 || only.includes(r.manifest.name));
+  const todo: RuntimeDefinition[] = [];
+  for (const def of runtimes) {
+    if (!force && (await currentBuildKey(def)) === buildKey(def)) log(def.manifest.name, 'up to date');
+    else todo.push(def);
+  }
+  if (todo.length === 0) return;
+  fs.mkdirSync(BUILD_DIR, { recursive: true });
+  const suites = [...new Set(todo.map((d) => d.manifest.debian.suite))];
+  const bases = new Map<string, string>();
+  for (const suite of suites) bases.set(suite, await ensureBase(suite));
+  // Two at a time: apt and dpkg are disk-bound, and the machine has two cores.
+  await runPool(todo, 2, (def) => buildImage(def, bases.get(def.manifest.debian.suite)!));
+}
+
+function buildKey(def: RuntimeDefinition): string {
+  return crypto.createHash('sha256').update(`${RECIPE_VERSION}\0${def.definitionSha256}`).digest('hex');
+}
+
+async function currentBuildKey(def: RuntimeDefinition): Promise<string | undefined> {
+  try {
+    const info = await docker.getImage(imageTagFor(def.manifest.name)).inspect();
+    return info.Config?.Labels?.['io.airlock.build-key'];
+  } catch {
+    return undefined;
+  }
+}
+
+/** A minbase root with apt's package lists, kept as a tarball so every image starts from it. */
+async function ensureBase(suite: string): Promise<string> {
+  const key = crypto.createHash('sha256').update(`${RECIPE_VERSION}\0${suite}\0${MIRROR}`).digest('hex').slice(0, 16);
+  const tarball = path.join(BUILD_DIR, `base-${suite}-${key}.tar`);
+  if (fs.existsSync(tarball)) return tarball;
+  const root = path.join(BUILD_DIR, `base-${suite}`);
+  fs.rmSync(root, { recursive: true, force: true });
+  log('base', `debootstrap ${suite} from ${MIRROR}`);
+  await run('debootstrap', ['--variant=minbase', suite, root, MIRROR]);
+  fs.copyFileSync('/etc/resolv.conf', path.join(root, 'etc/resolv.conf'));
+  await run('chroot', [root, 'apt-get', 'update', '-qq']);
+  await run('tar', ['-C', root, '--numeric-owner', '-cf', `${tarball}.tmp`, '.']);
+  fs.renameSync(`${tarball}.tmp`, tarball);
+  fs.rmSync(root, { recursive: true, force: true });
+  return tarball;
+}
+
+async function buildImage(def: RuntimeDefinition, baseTarball: string): Promise<void> {
+  const { manifest } = def;
+  const name = manifest.name;
+  const started = Date.now();
+  const root = path.join(BUILD_DIR, `rootfs-${name}`);
+  fs.rmSync(root, { recursive: true, force: true });
+  fs.mkdirSync(root, { recursive: true });
+  await run('tar', ['-C', root, '--numeric-owner', '-xf', baseTarball]);
+  log(name, `apt-get install ${manifest.debian.packages.join(' ')}`);
+  await run(
+    'chroot',
+    [root, 'apt-get', 'install', '-y', '-qq', '--no-install-recommends', ...manifest.debian.packages],
+    {
+      DEBIAN_FRONTEND: 'noninteractive',
+    },
+  );
+
+  const version = (await run('chroot', [root, ...manifest.versionCommand])).trim();
+  if (!version.startsWith(manifest.version)) {
+    throw new Error(`${name}: installed version ${version} does not match the manifest's ${manifest.version}`);
+  }
+  await harden(root);
+
+  const labels: Record<string, string> = {
+    [IMAGE_LABELS.runtime]: name,
+    [IMAGE_LABELS.definitionSha256]: def.definitionSha256,
+    [IMAGE_LABELS.runtimeVersion]: version,
+    'io.airlock.build-key': buildKey(def),
+    'org.opencontainers.image.licenses': 'Apache-2.0',
+  };
+  const previous = await docker
+    .getImage(imageTagFor(name))
+    .inspect()
+    .then((i) => i.Id)
+    .catch(() => undefined);
+  await importRoot(root, name, labels);
+  if (previous)
+    await docker
+      .getImage(previous)
+      .remove()
+      .catch(() => undefined); // still in use: harmless
+  fs.rmSync(root, { recursive: true, force: true });
+  log(name, `built ${imageTagFor(name)} (${manifest.displayName} ${version}) in ${Date.now() - started} ms`);
+}
+
+/** Non-root user, no setuid/setgid binaries, no package caches, an empty workspace mount point. */
+async function harden(root: string): Promise<void> {
+  await run('chroot', [root, 'groupadd', '--gid', String(SANDBOX_UID), 'sandbox']);
+  await run('chroot', [
+    root,
+    'useradd',
+    '--uid',
+    String(SANDBOX_UID),
+    '--gid',
+    String(SANDBOX_UID),
+    '--home-dir',
+    WORKSPACE,
+    '--no-create-home',
+    '--shell',
+    '/usr/sbin/nologin',
+    'sandbox',
+  ]);
+  await run('find', [root, '-xdev', '-type', 'f', '-perm', '/6000', '-exec', 'chmod', 'ug-s', '{}', '+']);
+  for (const junk of [
+    'var/lib/apt/lists',
+    'var/cache/apt',
+    'var/cache/debconf',
+    'usr/share/doc',
+    'usr/share/man',
+    'usr/share/info',
+    'var/log',
+  ]) {
+    fs.rmSync(path.join(root, junk), { recursive: true, force: true });
+  }
+  fs.writeFileSync(path.join(root, 'etc/resolv.conf'), '');
+  fs.mkdirSync(path.join(root, WORKSPACE.slice(1)), { recursive: true });
+  fs.chownSync(path.join(root, WORKSPACE.slice(1)), SANDBOX_UID, SANDBOX_UID);
+  const leftovers = (await run('find', [root, '-xdev', '-type', 'f', '-perm', '/6000'])).trim();
+  if (leftovers) throw new Error(`setuid/setgid files remain: ${leftovers}`);
+}
+
+async function importRoot(root: string, name: string, labels: Record<string, string>): Promise<void> {
+  const tar = spawn('tar', ['-C', root, '--numeric-owner', '-c', '.'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const changes = [
+    `USER ${SANDBOX_UID}:${SANDBOX_UID}`,
+    `WORKDIR ${WORKSPACE}`,
+    'ENV PATH=/usr/local/bin:/usr/bin:/bin LANG=C.UTF-8',
+    'CMD ["sleep", "infinity"]',
+    ...Object.entries(labels).map(([k, v]) => `LABEL ${k}=${JSON.stringify(v)}`),
+  ];
+  const [repo, tag] = imageTagFor(name).split(':') as [string, string];
+  const stream = await docker.importImage(tar.stdout, { repo, tag, changes });
+  await new Promise<void>((resolve, reject) =>
+    docker.modem.followProgress(stream, (err: Error | null, out: Array<{ error?: string }>) => {
+      const failure = err ?? out.find((o) => o.error)?.error;
+      if (failure) reject(new Error(`docker import ${name}: ${String(failure)}`));
+      else resolve();
+    }),
+  );
+}
+
+function run(cmd: string, args: string[], env: Record<string, string> = {}): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) =>
+      code === 0 ? resolve(out) : reject(new Error(`${cmd} ${args.join(' ')} exited ${code}: ${err.slice(-2000)}`)),
+    );
+  });
+}
+
+async function runPool<T>(items: T[], width: number, fn: (item: T) => Promise<void>): Promise<void> {
+  const queue = [...items];
+  const workers = Array.from({ length: Math.min(width, queue.length) }, async () => {
+    for (let item = queue.shift(); item !== undefined; item = queue.shift()) await fn(item);
+  });
+  await Promise.all(workers);
+}
+
+function log(scope: string, message: string): void {
+  process.stdout.write(`[images] ${scope}: ${message}\n`);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`[images] build failed: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,79 @@
+import type Docker from 'dockerode';
+import type { Client } from '@temporalio/client';
+import { Worker, type NativeConnection } from '@temporalio/worker';
+import { createHostActivities } from '../activities/host';
+import { HOSTS_QUEUE, hostQueue } from '../lib/task-queues';
+import type { Logger } from '../lib/logger';
+import { Reaper } from './reaper';
+
+export interface HostWorkerOptions {
+  connection: NativeConnection;
+  client: Client;
+  namespace: string;
+  docker: Docker;
+  hostId: string;
+  cluster: string;
+  reaperIntervalMs: number;
+  log: Logger;
+}
+
+export interface HostWorker {
+  hostId: string;
+  workers: Worker[];
+  reaper: Reaper;
+  run(): Promise<void>;
+}
+
+/**
+ * One Docker host: a worker on the shared hosts queue that provisions, one on this host's own
+ * queue for everything after, and the reaper.
+ */
+export async function createHostWorker(opts: HostWorkerOptions): Promise<HostWorker> {
+  const activities = createHostActivities({ docker: opts.docker, hostId: opts.hostId, cluster: opts.cluster });
+  const common = {
+    connection: opts.connection,
+    namespace: opts.namespace,
+    // Cancellation reaches an activity with a heartbeat response; keep that path short.
+    maxHeartbeatThrottleInterval: '1 second',
+    defaultHeartbeatThrottleInterval: '1 second',
+    // Let running stages finish (or be killed and reported) before the process exits.
+    shutdownGraceTime: '10 seconds',
+  } as const;
+  const shared = await Worker.create({
+    ...common,
+    taskQueue: HOSTS_QUEUE,
+    activities: { provisionContainer: activities.provisionContainer },
+  });
+  const own = await Worker.create({
+    ...common,
+    taskQueue: hostQueue(opts.hostId),
+    activities: { execInContainer: activities.execInContainer, teardownContainer: activities.teardownContainer },
+  });
+  const reaper = new Reaper({
+    docker: opts.docker,
+    client: opts.client,
+    hostId: opts.hostId,
+    cluster: opts.cluster,
+    intervalMs: opts.reaperIntervalMs,
+    log: opts.log.child({ component: 'reaper' }),
+  });
+  return {
+    hostId: opts.hostId,
+    workers: [shared, own],
+    reaper,
+    async run() {
+      reaper.start();
+      const runs = [shared.run(), own.run()];
+      try {
+        await Promise.all(runs);
+      } catch (err) {
+        // Half a host is worse than none: the shared queue would hand out sandboxes nobody drives.
+        for (const worker of [shared, own]) if (worker.getState() === 'RUNNING') worker.shutdown();
+        await Promise.allSettled(runs);
+        throw err;
+      } finally {
+        await reaper.stop();
+      }
+    },
+  };
+}

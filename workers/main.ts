@@ -1,0 +1,77 @@
+/**
+ * Starts workers. `all` (the embedded default) runs the orchestration worker and one host worker
+ * in this process; `orchestration` and `host` run one role each, for separate machines.
+ *
+ *   node dist/workers/main.js [all|orchestration|host]
+ */
+import Docker from 'dockerode';
+import { NativeConnection, type Worker } from '@temporalio/worker';
+import { loadConfig } from '../lib/config';
+import { createLogger } from '../lib/logger';
+import { loadPolicies } from '../lib/policies';
+import { loadRuntimes } from '../lib/runtimes';
+import { connectWithRetry, createClient, ensureSearchAttributes } from '../lib/temporal';
+import { createOrchestrationWorker } from './orchestration-worker';
+import { createHostWorker } from './host-worker';
+import { resolveHostId } from './host-identity';
+import { installRuntime } from './runtime';
+
+type Role = 'all' | 'orchestration' | 'host';
+
+async function main(): Promise<void> {
+  const role = (process.argv[2] ?? 'all') as Role;
+  if (!['all', 'orchestration', 'host'].includes(role)) throw new Error(`unknown role "${role}"`);
+  const config = loadConfig();
+  const log = createLogger(`airlock-worker-${role}`, config.logLevel);
+  installRuntime(log);
+
+  const clientConnection = await connectWithRetry(config.temporalAddress);
+  const client = createClient(clientConnection, config.namespace);
+  await ensureSearchAttributes(clientConnection, config.namespace);
+  const connection = await NativeConnection.connect({ address: config.temporalAddress });
+
+  const runs: Array<Promise<void>> = [];
+  const workers: Worker[] = [];
+  if (role === 'all' || role === 'orchestration') {
+    const worker = await createOrchestrationWorker({
+      connection,
+      namespace: config.namespace,
+      policies: loadPolicies(),
+      runtimes: loadRuntimes(),
+    });
+    workers.push(worker);
+    runs.push(worker.run());
+    log.info('orchestration worker started');
+  }
+  if (role === 'all' || role === 'host') {
+    const docker = new Docker();
+    await docker.ping();
+    const hostId = await resolveHostId(docker, config.hostId);
+    const host = await createHostWorker({
+      connection,
+      client,
+      namespace: config.namespace,
+      docker,
+      hostId,
+      cluster: config.cluster,
+      reaperIntervalMs: config.reaperIntervalMs,
+      log,
+    });
+    workers.push(...host.workers);
+    runs.push(host.run());
+    log.info({ hostId, cluster: config.cluster }, 'host worker started');
+  }
+  try {
+    await Promise.all(runs);
+  } finally {
+    for (const worker of workers) if (worker.getState() === 'RUNNING') worker.shutdown();
+    await Promise.allSettled(runs);
+    await connection.close();
+    await clientConnection.close();
+  }
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`airlock worker failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,27 @@
+import { Worker, type NativeConnection, type WorkflowBundleOption } from '@temporalio/worker';
+import { createOrchestrationActivities } from '../activities/orchestration';
+import { ORCHESTRATION_QUEUE } from '../lib/task-queues';
+import type { LoadedPolicy } from '../lib/policies';
+import type { RuntimeDefinition } from '../lib/runtimes';
+
+export interface OrchestrationWorkerOptions {
+  connection: NativeConnection;
+  namespace: string;
+  policies: Map<string, LoadedPolicy>;
+  runtimes: Map<string, RuntimeDefinition>;
+  /** A prebuilt bundle (tests, production); otherwise the workflows are bundled at start-up. */
+  workflowBundle?: WorkflowBundleOption;
+}
+
+/** Runs the workflows and the activities that need no Docker engine. */
+export function createOrchestrationWorker(opts: OrchestrationWorkerOptions): Promise<Worker> {
+  return Worker.create({
+    connection: opts.connection,
+    namespace: opts.namespace,
+    taskQueue: ORCHESTRATION_QUEUE,
+    ...(opts.workflowBundle
+      ? { workflowBundle: opts.workflowBundle }
+      : { workflowsPath: require.resolve('../workflows') }),
+    activities: createOrchestrationActivities({ policies: opts.policies, runtimes: opts.runtimes }),
+  });
+}

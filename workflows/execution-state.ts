@@ -1,0 +1,93 @@
+import type { ExecutionInput } from '../lib/schemas/execution-request';
+import type { ExecutionResult, Stage } from '../lib/schemas/execution-result';
+import { STAGE_NAMES, type StageName, type StageOutcome } from '../lib/vocabulary';
+
+/**
+ * The execution's visible state, kept by the workflow and served by its query. Timestamps come
+ * from workflow time, so replay rebuilds the same record.
+ */
+export class ExecutionState {
+  readonly result: ExecutionResult;
+
+  constructor(input: ExecutionInput, executionId: string) {
+    this.result = {
+      id: executionId,
+      status: 'running',
+      language: input.language,
+      tenant: input.tenant,
+      policy: null,
+      host: null,
+      image: null,
+      createdAt: input.submittedAt,
+      finishedAt: null,
+      stages: STAGE_NAMES.map((name): Stage => ({
+        name,
+        outcome: 'pending',
+        startedAt: null,
+        finishedAt: null,
+        durationMs: null,
+      })),
+      run: null,
+      tests: null,
+      scan: null,
+      timeLimit: null,
+      error: null,
+    };
+  }
+
+  stage(name: StageName): Stage {
+    return this.result.stages.find((s) => s.name === name)!;
+  }
+
+  start(name: StageName): void {
+    const stage = this.stage(name);
+    stage.outcome = 'running';
+    stage.startedAt = new Date().toISOString();
+  }
+
+  finish(name: StageName, outcome: StageOutcome, detail?: string): void {
+    const stage = this.stage(name);
+    const now = new Date();
+    stage.outcome = outcome;
+    stage.finishedAt = now.toISOString();
+    stage.durationMs = stage.startedAt ? now.getTime() - Date.parse(stage.startedAt) : null;
+    if (detail !== undefined) stage.detail = detail;
+  }
+
+  /** Runs one stage, recording how it ended; a throw marks the stage failed (or cancelled) and propagates. */
+  async track<T>(name: StageName, fn: () => Promise<T>, outcomeOf?: (value: T) => [StageOutcome, string?]): Promise<T> {
+    this.start(name);
+    try {
+      const value = await fn();
+      const [outcome, detail]: [StageOutcome, string?] = outcomeOf ? outcomeOf(value) : ['succeeded'];
+      this.finish(name, outcome, detail);
+      return value;
+    } catch (err) {
+      this.finish(name, isCancellationLike(err) ? 'cancelled' : 'failed', errorMessage(err));
+      throw err;
+    }
+  }
+
+  /** Stages that never started are skipped: the execution is over. */
+  close(): ExecutionResult {
+    for (const stage of this.result.stages) {
+      if (stage.outcome === 'pending') stage.outcome = 'skipped';
+      if (stage.outcome === 'running') this.finish(stage.name, 'cancelled');
+    }
+    this.result.finishedAt = new Date().toISOString();
+    return this.result;
+  }
+}
+
+function isCancellationLike(err: unknown): boolean {
+  return (
+    err instanceof Error &&
+    (err.name === 'CancelledFailure' || (err.cause as Error | undefined)?.name === 'CancelledFailure')
+  );
+}
+
+export function errorMessage(err: unknown): string {
+  if (!(err instanceof Error)) return String(err);
+  const cause = err.cause instanceof Error ? `: ${err.cause.message}` : '';
+  return `${err.message}${cause}`;
+}

@@ -1,0 +1,2 @@
+// The workflow bundle's entry point: workflow functions only.
+export { executionWorkflow } from './execution';
