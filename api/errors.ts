@@ -1,11 +1,7 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { ZodError } from 'zod';
+import { fieldIssues, type FieldIssue } from '../lib/schemas/issues';
 import type { Logger } from '../lib/logger';
-
-export interface FieldIssue {
-  field: string;
-  message: string;
-}
 
 /** An error with an HTTP status and a stable code; its body names the field at fault where there is one. */
 export class HttpError extends Error {
@@ -23,10 +19,7 @@ export class HttpError extends Error {
   }
 
   static fromZod(err: ZodError, prefix = ''): HttpError {
-    const issues = err.issues.map((i) => ({
-      field: [prefix, ...i.path.map(String)].filter(Boolean).join('.') || '(body)',
-      message: i.message,
-    }));
+    const issues = fieldIssues(err, prefix);
     const first = issues[0]!;
     return new HttpError(400, 'invalid_request', `${first.field}: ${first.message}`, issues);
   }

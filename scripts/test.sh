@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# The full test suite, as CI runs it on a fresh clone: installs what is missing (npm packages,
+# docker.io, debootstrap, the Temporal CLI), starts dockerd, builds the images, then runs static
+# checks, unit tests and integration tests against a real Temporal dev server and Docker engine.
+# Extra arguments go to jest, e.g. `npm test -- --selectProjects unit`.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+ensure_system_packages
+ensure_node_modules
+ensure_dockerd
+ensure_temporal_cli
+build_project
+ensure_images
+
+cd "$ROOT"
+say "type-checking, linting and checking formatting"
+npx tsc -p tsconfig.json --noEmit
+npx eslint .
+npx prettier --check . --log-level warn
+
+say "running tests (Temporal CLI: $TEMPORAL_CLI)"
+npx jest --runInBand "$@"

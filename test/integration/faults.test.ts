@@ -1,0 +1,69 @@
+import { TestCluster } from '../support/cluster';
+import { containersOf, eventually } from '../support/docker';
+import { killDevServer, restartDevServer } from '../support/temporal-server';
+import { readTestEnv, writeTestEnv } from '../support/test-env';
+
+let cluster: TestCluster;
+
+beforeAll(async () => {
+  cluster = await TestCluster.start({ reaperIntervalMs: 1_000 });
+});
+
+afterAll(async () => {
+  await cluster?.stop();
+});
+
+async function waitForRunStage(executionId: string): Promise<void> {
+  await eventually('the run stage to start', async () => {
+    const state = await cluster.executions.get(executionId, 'default');
+    return state?.stages.find((s) => s.name === 'run')?.outcome === 'running';
+  });
+}
+
+describe('faults mid-run', () => {
+  test('host worker killed: the execution ends, and the reaper removes the container once the host is back', async () => {
+    const { executionId } = await cluster.submit({
+      language: 'python',
+      code: 'import time\nprint("working", flush=True)\ntime.sleep(300)',
+      limits: { timeoutMs: 300_000 },
+    });
+    await waitForRunStage(executionId);
+    await cluster.host.kill();
+
+    const result = await cluster.result(executionId);
+    expect(result.status).toBe('internal_error');
+    expect(result.error?.type).toBe('HostLost');
+    expect(result.stages.find((s) => s.name === 'run')?.outcome).toBe('failed');
+    expect(result.stages.find((s) => s.name === 'teardown')?.detail).toMatch(/^deferred to the reaper/);
+    // Nobody was left to remove it...
+    expect(await containersOf(cluster.docker, executionId)).toHaveLength(1);
+
+    // ...until the host comes back: its reaper sees the execution has closed.
+    await cluster.restartHost({ reaperIntervalMs: 1_000 });
+    await eventually(
+      'the reaper to remove the container',
+      async () => (await containersOf(cluster.docker, executionId)).length === 0,
+    );
+    expect(cluster.host.logText()).toContain(`"executionId":"${executionId}","reason":"execution_closed"`);
+  });
+
+  test('Temporal server killed and restarted mid-run: the execution completes', async () => {
+    const { executionId } = await cluster.submit({
+      language: 'python',
+      code: 'import time\nprint("before", flush=True)\ntime.sleep(5)\nprint("after")',
+      limits: { timeoutMs: 60_000 },
+    });
+    await waitForRunStage(executionId);
+
+    const env = readTestEnv();
+    await killDevServer(env.server, 'SIGKILL');
+    await new Promise((r) => setTimeout(r, 1_000));
+    writeTestEnv({ ...env, server: await restartDevServer(env.server) });
+
+    const result = await cluster.result(executionId);
+    expect(result.status).toBe('succeeded');
+    expect(result.run?.stdout).toBe('before\nafter\n');
+    expect(result.stages.find((s) => s.name === 'teardown')?.outcome).toBe('succeeded');
+    expect(await containersOf(cluster.docker, executionId)).toEqual([]);
+  });
+});

@@ -1,0 +1,25 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import Docker from 'dockerode';
+import { Connection } from '@temporalio/client';
+import { LABELS } from '../../lib/containers';
+import { ensureSearchAttributes } from '../../lib/temporal';
+import { startDevServer } from './temporal-server';
+import { TEST_CLUSTER, TEST_DIR, writeTestEnv } from './test-env';
+import { removeContainers } from './docker';
+
+/** One Temporal dev server for the whole run, on a fresh SQLite file. */
+export default async function globalSetup(): Promise<void> {
+  fs.rmSync(TEST_DIR, { recursive: true, force: true });
+  fs.mkdirSync(TEST_DIR, { recursive: true });
+  // Containers from an earlier, interrupted run belong to a server that no longer exists.
+  await removeContainers(new Docker(), [`${LABELS.cluster}=${TEST_CLUSTER}`]);
+  const server = await startDevServer({
+    dbFile: path.join(TEST_DIR, 'temporal.db'),
+    logFile: path.join(TEST_DIR, 'temporal.log'),
+  });
+  const connection = await Connection.connect({ address: server.address });
+  await ensureSearchAttributes(connection, 'default');
+  await connection.close();
+  writeTestEnv({ server, namespace: 'default' });
+}

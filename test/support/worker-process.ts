@@ -1,0 +1,86 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import readline from 'node:readline';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { PROJECT_ROOT } from '../../lib/paths';
+import { TEST_CLUSTER, TEST_DIR } from './test-env';
+import { waitForExit } from './temporal-server';
+
+export type WorkerRole = 'orchestration' | 'host';
+
+export interface WorkerProcessOptions {
+  address: string;
+  hostId?: string;
+  reaperIntervalMs?: number;
+}
+
+/** A worker as it runs in production: its own process, started from the build in dist/. */
+export class WorkerProcess {
+  private constructor(
+    readonly role: WorkerRole,
+    readonly child: ChildProcess,
+    readonly logFile: string,
+  ) {}
+
+  static async start(role: WorkerRole, opts: WorkerProcessOptions): Promise<WorkerProcess> {
+    const entry = path.join(PROJECT_ROOT, 'dist', 'workers', 'main.js');
+    if (!fs.existsSync(entry)) throw new Error(`${entry} is missing: run "npm run build" first`);
+    const logFile = path.join(TEST_DIR, `worker-${role}-${opts.hostId ?? 'orch'}-${Date.now()}.log`);
+    const child = spawn(process.execPath, [entry, role], {
+      cwd: PROJECT_ROOT,
+      env: {
+        ...process.env,
+        TEMPORAL_ADDRESS: opts.address,
+        AIRLOCK_CLUSTER: TEST_CLUSTER,
+        AIRLOCK_HOST_ID: opts.hostId ?? '',
+        AIRLOCK_REAPER_INTERVAL_MS: String(opts.reaperIntervalMs ?? 30_000),
+        AIRLOCK_LOG_LEVEL: 'info',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const log = fs.createWriteStream(logFile);
+    child.stderr!.pipe(log);
+    const ready = role === 'host' ? 'host worker started' : 'orchestration worker started';
+    await new Promise<void>((resolve, reject) => {
+      const lines = readline.createInterface({ input: child.stdout! });
+      const timer = setTimeout(() => reject(new Error(`${role} worker not ready in 30 s; see ${logFile}`)), 30_000);
+      lines.on('line', (line) => {
+        log.write(`${line}\n`);
+        if (line.includes(`"msg":"${ready}"`)) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+      child.once('exit', (code) => {
+        clearTimeout(timer);
+        reject(new Error(`${role} worker exited with ${code} before it was ready; see ${logFile}`));
+      });
+    });
+    return new WorkerProcess(role, child, logFile);
+  }
+
+  get alive(): boolean {
+    return this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  /** SIGKILL: the process gets no chance to clean up, as when a machine dies. */
+  async kill(): Promise<void> {
+    if (!this.alive) return;
+    this.child.kill('SIGKILL');
+    await waitForExit(this.child.pid!, 10_000);
+  }
+
+  /** SIGTERM: a graceful shutdown. */
+  async stop(): Promise<void> {
+    if (!this.alive) return;
+    const exited = new Promise((resolve) => this.child.once('exit', resolve));
+    this.child.kill('SIGTERM');
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), 20_000);
+    await exited;
+    clearTimeout(timer);
+  }
+
+  logText(): string {
+    return fs.existsSync(this.logFile) ? fs.readFileSync(this.logFile, 'utf8') : '';
+  }
+}

@@ -1,0 +1,72 @@
+import { sandboxContainerSpec, tmpfsSizes } from '../../activities/host/container-spec';
+import { MIN_MEMORY_MB, type Limits } from '../../lib/schemas/limits';
+
+const limits: Limits = {
+  timeoutMs: 10_000,
+  memoryMb: 256,
+  cpus: 1.5,
+  pids: 128,
+  outputBytes: 1024,
+  testTimeoutMs: 30_000,
+};
+const spec = sandboxContainerSpec({
+  name: 'airlock-ex_1',
+  image: 'sha256:abc',
+  limits,
+  labels: { cluster: 'c', executionId: 'ex_1', hostId: 'h1', deadlineAt: 1234 },
+});
+const host = spec.HostConfig!;
+const MiB = 1024 * 1024;
+
+describe('sandbox container spec', () => {
+  test('runs as the sandbox user with no network, no capabilities and a read-only root', () => {
+    expect(spec.User).toBe('10001:10001');
+    expect(spec.NetworkDisabled).toBe(true);
+    expect(host.NetworkMode).toBe('none');
+    expect(host.CapDrop).toEqual(['ALL']);
+    expect(host.CapAdd).toBeUndefined();
+    expect(host.Privileged).toBe(false);
+    expect(host.SecurityOpt).toContain('no-new-privileges:true');
+    expect(host.ReadonlyRootfs).toBe(true);
+    expect(host.Binds).toBeUndefined();
+    expect(host.Devices).toBeUndefined();
+    expect(host.Init).toBe(true);
+    expect(host.IpcMode).toBe('private');
+  });
+
+  test('applies memory without swap, CPU, pids and rlimits from the limits', () => {
+    expect(host.Memory).toBe(256 * MiB);
+    expect(host.MemorySwap).toBe(256 * MiB);
+    expect(host.NanoCpus).toBe(1.5e9);
+    expect(host.PidsLimit).toBe(128);
+    const ulimits = Object.fromEntries(host.Ulimits!.map((u) => [u.Name, [u.Soft, u.Hard]]));
+    expect(ulimits.core).toEqual([0, 0]);
+    expect(ulimits.nofile).toEqual([1024, 1024]);
+    // RLIMIT_CPU covers the longer of the two stages.
+    expect(ulimits.cpu).toEqual([31, 32]);
+    expect(ulimits.nproc).toBeUndefined();
+  });
+
+  test('tmpfs mounts stay under half the memory limit', () => {
+    for (const memoryMb of [MIN_MEMORY_MB, 17, 64, 100, 256, 2048]) {
+      const { workspaceMb, tmpMb, shmMb } = tmpfsSizes(memoryMb);
+      expect(workspaceMb + tmpMb + shmMb).toBeLessThanOrEqual(memoryMb / 2);
+    }
+    expect(host.Tmpfs!['/workspace']).toMatch(/nosuid,nodev,size=64m/);
+    expect(host.Tmpfs!['/tmp']).toMatch(/nosuid,nodev,noexec,size=32m/);
+  });
+
+  test('is labelled for teardown and the reaper, and bounded in logging', () => {
+    expect(spec.name).toBe('airlock-ex_1');
+    expect(spec.Labels).toEqual({
+      'io.airlock.managed': 'true',
+      'io.airlock.cluster': 'c',
+      'io.airlock.execution': 'ex_1',
+      'io.airlock.host': 'h1',
+      'io.airlock.deadline': '1234',
+    });
+    expect(host.LogConfig).toEqual({ Type: 'json-file', Config: { 'max-size': '1m', 'max-file': '1' } });
+    expect(host.AutoRemove).toBe(false);
+    expect(spec.Env!.join('\n')).not.toMatch(/TEMPORAL|TOKEN|SECRET|KEY/);
+  });
+});

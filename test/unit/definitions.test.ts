@@ -1,0 +1,78 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { loadPolicies } from '../../lib/policies';
+import { loadRuntimes, runtimeForFile } from '../../lib/runtimes';
+import { DefinitionError } from '../../lib/yaml-file';
+
+function tempDir(files: Record<string, string>): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'airlock-defs-'));
+  for (const [name, content] of Object.entries(files)) {
+    fs.mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
+    fs.writeFileSync(path.join(dir, name), content);
+  }
+  return dir;
+}
+
+const validPolicy = `name: default
+limits:
+  defaults: { timeoutMs: 1000, memoryMb: 128, cpus: 1, pids: 64, outputBytes: 1024, testTimeoutMs: 1000 }
+  ceilings: { timeoutMs: 2000, memoryMb: 256 }
+`;
+
+describe('policies', () => {
+  test('the shipped policies load, each with its content hash', () => {
+    const policies = loadPolicies();
+    const def = policies.get('default')!;
+    expect(def.ref.sha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(def.policy.limits.defaults.timeoutMs).toBeLessThanOrEqual(def.policy.limits.ceilings.timeoutMs);
+  });
+
+  test('an invalid policy names the file, the path in it and the reason', () => {
+    const dir = tempDir({ 'default.yaml': validPolicy.replace('pids: 64', 'pids: -1') });
+    expect(() => loadPolicies(dir)).toThrow(DefinitionError);
+    expect(() => loadPolicies(dir)).toThrow(
+      `${path.join(dir, 'default.yaml')}: limits.defaults.pids: must be positive`,
+    );
+  });
+
+  test('typos are errors, not silently ignored', () => {
+    const dir = tempDir({ 'default.yaml': `${validPolicy}lanugages: [python]\n` });
+    expect(() => loadPolicies(dir)).toThrow(/lanugages/);
+  });
+
+  test('defaults above ceilings, a name that does not match its file, and a missing default are errors', () => {
+    expect(() =>
+      loadPolicies(tempDir({ 'default.yaml': validPolicy.replace('timeoutMs: 2000', 'timeoutMs: 500') })),
+    ).toThrow(/limits.defaults.timeoutMs: must not exceed/);
+    expect(() => loadPolicies(tempDir({ 'default.yaml': validPolicy, 'x.yaml': validPolicy }))).toThrow(
+      /x.yaml: name: must match/,
+    );
+    expect(() => loadPolicies(tempDir({ 'other.yaml': validPolicy.replace('default', 'other') }))).toThrow(
+      /no "default" policy/,
+    );
+  });
+
+  test('YAML syntax errors name the file', () => {
+    const dir = tempDir({ 'default.yaml': 'name: [unclosed\n' });
+    expect(() => loadPolicies(dir)).toThrow(path.join(dir, 'default.yaml'));
+  });
+});
+
+describe('runtimes', () => {
+  test('the shipped image definitions load', () => {
+    const runtimes = loadRuntimes();
+    expect([...runtimes.keys()].sort()).toEqual(expect.arrayContaining(['javascript', 'python']));
+    expect(runtimeForFile(runtimes.values(), 'app.PY')?.manifest.name).toBe('python');
+    expect(runtimeForFile(runtimes.values(), 'x.mjs')?.manifest.name).toBe('javascript');
+    expect(runtimeForFile(runtimes.values(), 'x.cob')).toBeUndefined();
+  });
+
+  test('the definition hash changes with any file in the folder', () => {
+    const manifest = fs.readFileSync(path.join(__dirname, '../../images/python/runtime.yaml'), 'utf8');
+    const dir = tempDir({ 'python/runtime.yaml': manifest });
+    const before = loadRuntimes(dir).get('python')!.definitionSha256;
+    fs.writeFileSync(path.join(dir, 'python', 'extra.txt'), 'x');
+    expect(loadRuntimes(dir).get('python')!.definitionSha256).not.toBe(before);
+  });
+});

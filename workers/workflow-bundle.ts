@@ -1,0 +1,13 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { WorkflowBundleOption } from '@temporalio/worker';
+import { PROJECT_ROOT } from '../lib/paths';
+
+/** Written by `npm run build`. */
+export const WORKFLOW_BUNDLE_PATH =
+  process.env.AIRLOCK_WORKFLOW_BUNDLE ?? path.join(PROJECT_ROOT, 'dist', 'workflow-bundle.js');
+
+/** The prebuilt bundle when there is one; otherwise the worker bundles `workflows/` at start-up. */
+export function prebuiltWorkflowBundle(): WorkflowBundleOption | undefined {
+  return fs.existsSync(WORKFLOW_BUNDLE_PATH) ? { codePath: WORKFLOW_BUNDLE_PATH } : undefined;
+}
