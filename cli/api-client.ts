@@ -1,0 +1,58 @@
+import type { ExecutionRequest } from '../lib/schemas/execution-request';
+import type { ExecutionResult } from '../lib/schemas/execution-result';
+import type { RuntimeSummary } from '../lib/schemas/runtime';
+import { isTerminal } from '../lib/vocabulary';
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The few API calls the CLI needs. */
+export class ApiClient {
+  constructor(private readonly baseUrl: string) {}
+
+  async runtimes(): Promise<RuntimeSummary[]> {
+    const body = await this.call<{ runtimes: RuntimeSummary[] }>('GET', '/v1/runtimes');
+    return body.runtimes;
+  }
+
+  /** Submits and waits for the result, polling past the server's wait bound. */
+  async run(request: ExecutionRequest): Promise<ExecutionResult> {
+    let result = await this.call<ExecutionResult | { id: string; status: string }>(
+      'POST',
+      '/v1/executions?wait=true',
+      request,
+    );
+    while (!isTerminal((result as ExecutionResult).status)) {
+      await new Promise((r) => setTimeout(r, 250));
+      result = await this.call<ExecutionResult>('GET', `/v1/executions/${result.id}`);
+    }
+    return result as ExecutionResult;
+  }
+
+  private async call<T>(method: string, path: string, body?: unknown): Promise<T> {
+    let res: Response;
+    try {
+      res = await fetch(`${this.baseUrl}${path}`, {
+        method,
+        headers: body === undefined ? {} : { 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+    } catch (err) {
+      throw new ApiError(0, 'unreachable', `cannot reach Airlock at ${this.baseUrl}: ${(err as Error).message}`);
+    }
+    const text = await res.text();
+    const json = text ? (JSON.parse(text) as unknown) : {};
+    if (!res.ok) {
+      const error = (json as { error?: { code?: string; message?: string } }).error;
+      throw new ApiError(res.status, error?.code ?? 'http_error', error?.message ?? `HTTP ${res.status}`);
+    }
+    return json as T;
+  }
+}

@@ -1,0 +1,81 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { ExecutionResult } from '../lib/schemas/execution-result';
+import { ApiClient, ApiError } from './api-client';
+
+export interface RunOptions {
+  lang?: string;
+  stdin?: string;
+  timeout?: string;
+  url: string;
+}
+
+/** Exit code when Airlock itself could not run the program (as `docker run` uses 125). */
+export const EXIT_AIRLOCK_ERROR = 125;
+/** Exit code for a program stopped at its time limit (as timeout(1) uses 124). */
+export const EXIT_TIME_LIMIT = 124;
+
+export class UsageError extends Error {}
+
+/** `airlock run FILE`: prints the program's output and returns the program's exit code. */
+export async function runCommand(file: string, opts: RunOptions): Promise<number> {
+  const client = new ApiClient(opts.url);
+  const code = readFile(file, 'FILE');
+  const language = opts.lang ?? (await inferLanguage(client, file));
+  const timeoutMs = opts.timeout === undefined ? undefined : Number(opts.timeout);
+  if (timeoutMs !== undefined && (!Number.isInteger(timeoutMs) || timeoutMs <= 0)) {
+    throw new UsageError(`--timeout must be a positive whole number of milliseconds, got "${opts.timeout}"`);
+  }
+  const result = await client.run({
+    language,
+    files: [{ path: path.basename(file), content: code.toString('base64'), encoding: 'base64' }],
+    entrypoint: path.basename(file),
+    ...(opts.stdin !== undefined ? { stdin: readFile(opts.stdin, '--stdin').toString('utf8') } : {}),
+    ...(timeoutMs !== undefined ? { limits: { timeoutMs } } : {}),
+  });
+  process.stdout.write(result.run?.stdout ?? '');
+  process.stderr.write(result.run?.stderr ?? '');
+  return exitCodeFor(result);
+}
+
+export function exitCodeFor(result: ExecutionResult): number {
+  const note = (message: string): void => void process.stderr.write(`airlock: ${message}\n`);
+  switch (result.status) {
+    case 'succeeded':
+    case 'runtime_error':
+      return result.run?.exitCode ?? EXIT_AIRLOCK_ERROR;
+    case 'signaled':
+      note(`killed by ${result.run?.signal}`);
+      return result.run?.exitCode ?? EXIT_AIRLOCK_ERROR;
+    case 'time_limit_exceeded':
+      note(`time limit exceeded (${result.timeLimit})`);
+      return EXIT_TIME_LIMIT;
+    default:
+      note(`${result.status}${result.error ? `: ${result.error.message}` : ''} (execution ${result.id})`);
+      return result.run?.exitCode ?? EXIT_AIRLOCK_ERROR;
+  }
+}
+
+async function inferLanguage(client: ApiClient, file: string): Promise<string> {
+  const ext = path.extname(file).toLowerCase();
+  const runtimes = await client.runtimes();
+  const match = runtimes.find((r) => r.extensions.includes(ext));
+  if (!match) {
+    const known = runtimes.map((r) => `${r.name} (${r.extensions.join(' ')})`).join(', ');
+    throw new UsageError(`cannot infer the language of "${file}"; pass --lang. Known: ${known}`);
+  }
+  return match.name;
+}
+
+function readFile(file: string, what: string): Buffer {
+  try {
+    return fs.readFileSync(file);
+  } catch (err) {
+    throw new UsageError(`${what}: cannot read "${file}": ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+  }
+}
+
+export function describeError(err: unknown): string {
+  if (err instanceof ApiError || err instanceof UsageError) return err.message;
+  return err instanceof Error ? err.message : String(err);
+}
