@@ -1,0 +1,40 @@
+/**
+ * Recorded histories replayed against today's workflow code: a change that would break the
+ * execution of in-flight workflows fails here. Re-record with scripts/export-history.ts only
+ * for a deliberate, versioned change.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import {
+  bundleWorkflowCode,
+  DefaultLogger,
+  Runtime,
+  Worker,
+  type WorkflowBundleWithSourceMap,
+} from '@temporalio/worker';
+
+const FIXTURES = path.join(__dirname, '..', 'fixtures', 'histories');
+let workflowBundle: WorkflowBundleWithSourceMap;
+
+beforeAll(async () => {
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+  workflowBundle = await bundleWorkflowCode({
+    workflowsPath: require.resolve('../../workflows'),
+    logger: new DefaultLogger('WARN'),
+  });
+}, 60_000);
+
+const fixtures = fs.readdirSync(FIXTURES).filter((f) => f.endsWith('.json'));
+
+test('there are histories to replay', () => {
+  expect(fixtures.length).toBeGreaterThanOrEqual(2);
+});
+
+test.each(fixtures)(
+  '%s replays deterministically',
+  async (file) => {
+    const history: unknown = JSON.parse(fs.readFileSync(path.join(FIXTURES, file), 'utf8'));
+    await expect(Worker.runReplayHistory({ workflowBundle }, history, file)).resolves.toBeUndefined();
+  },
+  60_000,
+);
