@@ -1,0 +1,116 @@
+/**
+ * End-to-end latency of Python hello world through the Airlock API, against plain `docker run --rm`
+ * on the same image, measured side by side in one run (alternating, so drift hits both equally).
+ *
+ *   node dist/bench/latency.js [--sequential N] [--concurrent M] [--url URL]
+ */
+import { spawn } from 'node:child_process';
+import { parseArgs } from 'node:util';
+
+const CODE = 'print("hello")';
+const IMAGE = 'airlock/python:latest';
+
+interface Sample {
+  ms: number;
+  ok: boolean;
+}
+
+async function viaApi(url: string): Promise<Sample> {
+  const started = performance.now();
+  const res = await fetch(`${url}/v1/executions?wait=true`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ language: 'python', code: CODE }),
+  });
+  const body = (await res.json()) as { status?: string; run?: { stdout?: string } };
+  return { ms: performance.now() - started, ok: body.status === 'succeeded' && body.run?.stdout === 'hello\n' };
+}
+
+function viaDockerRun(): Promise<Sample> {
+  const started = performance.now();
+  return new Promise((resolve) => {
+    const child = spawn('docker', ['run', '--rm', '--network', 'none', IMAGE, 'python3', '-c', CODE]);
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.on('close', (code) => resolve({ ms: performance.now() - started, ok: code === 0 && out === 'hello\n' }));
+  });
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+
+function summarize(samples: Sample[]) {
+  const ms = samples.map((s) => s.ms).sort((a, b) => a - b);
+  return {
+    n: ms.length,
+    failed: samples.filter((s) => !s.ok).length,
+    p50: percentile(ms, 50),
+    p95: percentile(ms, 95),
+    min: ms[0]!,
+    max: ms.at(-1)!,
+  };
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      sequential: { type: 'string', default: '30' },
+      concurrent: { type: 'string', default: '8' },
+      url: { type: 'string', default: process.env.AIRLOCK_URL ?? 'http://127.0.0.1:8080' },
+    },
+  });
+  const sequential = Number(values.sequential);
+  const concurrent = Number(values.concurrent);
+  const url = values.url!;
+
+  // Warm both paths: first runs pay for page cache and JIT.
+  await viaApi(url);
+  await viaDockerRun();
+
+  const seqApi: Sample[] = [];
+  const seqDocker: Sample[] = [];
+  for (let i = 0; i < sequential; i++) {
+    seqApi.push(await viaApi(url));
+    seqDocker.push(await viaDockerRun());
+  }
+
+  const burst = async (fn: () => Promise<Sample>) => {
+    const started = performance.now();
+    const samples = await Promise.all(Array.from({ length: concurrent }, fn));
+    return { samples, wallMs: performance.now() - started };
+  };
+  const conApi = await burst(() => viaApi(url));
+  const conDocker = await burst(viaDockerRun);
+
+  const rows: Array<[string, ReturnType<typeof summarize>, number | undefined]> = [
+    [`sequential, Airlock API`, summarize(seqApi), undefined],
+    [`sequential, docker run --rm`, summarize(seqDocker), undefined],
+    [`${concurrent} concurrent, Airlock API`, summarize(conApi.samples), conApi.wallMs],
+    [`${concurrent} concurrent, docker run --rm`, summarize(conDocker.samples), conDocker.wallMs],
+  ];
+  const fmt = (n: number) => n.toFixed(0);
+  const lines = [
+    '| path | n | failed | p50 ms | p95 ms | min ms | max ms | throughput/s |',
+    '|---|---|---|---|---|---|---|---|',
+    ...rows.map(
+      ([name, s, wall]) =>
+        `| ${name} | ${s.n} | ${s.failed} | ${fmt(s.p50)} | ${fmt(s.p95)} | ${fmt(s.min)} | ${fmt(s.max)} | ${
+          wall ? ((s.n / wall) * 1000).toFixed(1) : ''
+        } |`,
+    ),
+  ];
+  const ratio = (a: number, b: number) => (a / b).toFixed(2);
+  lines.push(
+    '',
+    `Ratio Airlock / docker run, sequential: p50 ${ratio(rows[0]![1].p50, rows[1]![1].p50)}, p95 ${ratio(rows[0]![1].p95, rows[1]![1].p95)}`,
+    `Ratio Airlock / docker run, concurrent: p50 ${ratio(rows[2]![1].p50, rows[3]![1].p50)}, p95 ${ratio(rows[2]![1].p95, rows[3]![1].p95)}`,
+  );
+  process.stdout.write(`${lines.join('\n')}\n`);
+  if (rows.some(([, s]) => s.failed > 0)) process.exitCode = 1;
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`bench failed: ${String(err)}\n`);
+  process.exit(1);
+});
