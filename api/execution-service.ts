@@ -3,7 +3,7 @@ import { WorkflowNotFoundError } from '@temporalio/common';
 import type { ExecutionInput } from '../lib/schemas/execution-request';
 import type { ExecutionResult } from '../lib/schemas/execution-result';
 import type { ExecutionStatus } from '../lib/vocabulary';
-import { STAGE_NAMES } from '../lib/vocabulary';
+import { blankResult } from '../lib/blank-result';
 import { ORCHESTRATION_QUEUE } from '../lib/task-queues';
 import { LANGUAGE, POLICY, STATUS, TENANT } from '../lib/search-attributes';
 import type { executionWorkflow } from '../workflows/execution';
@@ -110,29 +110,15 @@ export class ExecutionService {
 
 /** What can be said of an execution from its description alone. */
 function skeleton(description: WorkflowExecutionDescription, status: ExecutionStatus): ExecutionResult {
-  return {
+  const result = blankResult({
     id: description.workflowId,
     status,
     language: description.typedSearchAttributes.get(LANGUAGE) ?? 'unknown',
     tenant: description.typedSearchAttributes.get(TENANT) ?? 'unknown',
-    policy: null,
-    host: null,
-    image: null,
     createdAt: description.startTime.toISOString(),
-    finishedAt: description.closeTime?.toISOString() ?? null,
-    stages: STAGE_NAMES.map((name) => ({
-      name,
-      outcome: status === 'queued' || status === 'running' ? 'pending' : 'skipped',
-      startedAt: null,
-      finishedAt: null,
-      durationMs: null,
-    })),
-    run: null,
-    tests: null,
-    scan: null,
-    timeLimit: null,
-    error: null,
-  };
+    stageOutcome: status === 'queued' || status === 'running' ? 'pending' : 'skipped',
+  });
+  return { ...result, finishedAt: description.closeTime?.toISOString() ?? null };
 }
 
 /** Terminated or failed by an operator or a bug: the workflow never produced its own result. */

@@ -1,6 +1,7 @@
 import type { ExecutionInput } from '../lib/schemas/execution-request';
 import type { ExecutionResult, Stage } from '../lib/schemas/execution-result';
-import { STAGE_NAMES, type StageName, type StageOutcome } from '../lib/vocabulary';
+import type { StageName, StageOutcome } from '../lib/vocabulary';
+import { blankResult } from '../lib/blank-result';
 
 /**
  * The execution's visible state, kept by the workflow and served by its query. Timestamps come
@@ -10,29 +11,14 @@ export class ExecutionState {
   readonly result: ExecutionResult;
 
   constructor(input: ExecutionInput, executionId: string) {
-    this.result = {
+    this.result = blankResult({
       id: executionId,
       status: 'running',
       language: input.language,
       tenant: input.tenant,
-      policy: null,
-      host: null,
-      image: null,
       createdAt: input.submittedAt,
-      finishedAt: null,
-      stages: STAGE_NAMES.map((name): Stage => ({
-        name,
-        outcome: 'pending',
-        startedAt: null,
-        finishedAt: null,
-        durationMs: null,
-      })),
-      run: null,
-      tests: null,
-      scan: null,
-      timeLimit: null,
-      error: null,
-    };
+      stageOutcome: 'pending',
+    });
   }
 
   stage(name: StageName): Stage {

@@ -13,13 +13,6 @@ afterAll(async () => {
   await cluster?.stop();
 });
 
-async function waitForRunStage(executionId: string): Promise<void> {
-  await eventually('the run stage to start', async () => {
-    const state = await cluster.executions.get(executionId, 'default');
-    return state?.stages.find((s) => s.name === 'run')?.outcome === 'running';
-  });
-}
-
 describe('faults mid-run', () => {
   test('host worker killed: the execution ends, and the reaper removes the container once the host is back', async () => {
     const { executionId } = await cluster.submit({
@@ -27,7 +20,7 @@ describe('faults mid-run', () => {
       code: 'import time\nprint("working", flush=True)\ntime.sleep(300)',
       limits: { timeoutMs: 300_000 },
     });
-    await waitForRunStage(executionId);
+    await cluster.waitForStage(executionId, 'run', 'running');
     await cluster.host.kill();
 
     const result = await cluster.result(executionId);
@@ -53,7 +46,7 @@ describe('faults mid-run', () => {
       code: 'import time\nprint("before", flush=True)\ntime.sleep(5)\nprint("after")',
       limits: { timeoutMs: 60_000 },
     });
-    await waitForRunStage(executionId);
+    await cluster.waitForStage(executionId, 'run', 'running');
 
     const env = readTestEnv();
     await killDevServer(env.server, 'SIGKILL');

@@ -128,10 +128,7 @@ describe('execution pipeline on Temporal and Docker', () => {
       limits: { timeoutMs: 120_000 },
     });
     // Cancel only once the program really runs inside its container.
-    await eventually('the run stage to start', async () => {
-      const state = await cluster.executions.get(executionId, 'default');
-      return state?.stages.find((s) => s.name === 'run')?.outcome === 'running';
-    });
+    await cluster.waitForStage(executionId, 'run', 'running');
     expect(await containersOf(cluster.docker, executionId)).toHaveLength(1);
     const cancelledAt = Date.now();
     expect(await cluster.executions.cancel(executionId, 'default')).toBe('cancelling');

@@ -7,6 +7,8 @@ import { loadRuntimes } from '../../lib/runtimes';
 import { connectWithRetry, createClient } from '../../lib/temporal';
 import { ExecutionRequest, type ExecutionInput } from '../../lib/schemas/execution-request';
 import type { ExecutionResult } from '../../lib/schemas/execution-result';
+import type { StageName, StageOutcome } from '../../lib/vocabulary';
+import { eventually } from './docker';
 import { readTestEnv } from './test-env';
 import { WorkerProcess } from './worker-process';
 
@@ -70,6 +72,14 @@ export class TestCluster {
 
   async result(executionId: string): Promise<ExecutionResult> {
     return (await this.client.workflow.getHandle(executionId).result()) as ExecutionResult;
+  }
+
+  /** Waits until the workflow reports `stage` with `outcome`, e.g. the run stage running in its container. */
+  async waitForStage(executionId: string, stage: StageName, outcome: StageOutcome): Promise<void> {
+    await eventually(`stage ${stage} to be ${outcome}`, async () => {
+      const state = await this.executions.get(executionId, 'default');
+      return state?.stages.find((s) => s.name === stage)?.outcome === outcome;
+    });
   }
 
   async run(request: unknown): Promise<ExecutionResult> {
