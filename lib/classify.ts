@@ -13,6 +13,7 @@ export interface Classification {
 export function classifyRun(run: ProcessResult): Classification {
   if (run.limitExceeded === 'wall') return { status: 'time_limit_exceeded', timeLimit: 'wall' };
   if (run.limitExceeded === 'output') return { status: 'output_limit_exceeded', timeLimit: null };
+  if (run.limitExceeded === 'memory') return { status: 'memory_limit_exceeded', timeLimit: null };
   if (run.signal === 'SIGXCPU') return { status: 'time_limit_exceeded', timeLimit: 'cpu' };
   if (run.exitCode === 0) return { status: 'succeeded', timeLimit: null };
   if (run.signal !== null) return { status: 'signaled', timeLimit: null };

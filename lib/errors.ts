@@ -7,6 +7,10 @@ export const ErrorType = {
   /** The policy named by the request does not exist on the worker. */
   UnknownPolicy: 'UnknownPolicy',
   UnknownRuntime: 'UnknownRuntime',
+  /** The host's copy of the policy's seccomp profile differs from the one the gate recorded. */
+  SeccompProfileMismatch: 'SeccompProfileMismatch',
+  /** The policy asks for an OCI runtime (e.g. runsc) the host's engine does not have. */
+  RuntimeUnavailable: 'RuntimeUnavailable',
   /** The host stopped answering: heartbeat or schedule-to-start timeout on its queue. */
   HostLost: 'HostLost',
   /** No host worker picked up provisioning in time. */

@@ -1,7 +1,8 @@
 import { commandToArgv } from './schemas/common';
 import type { ExecutionInput } from './schemas/execution-request';
 import type { Limits } from './schemas/limits';
-import type { ExecutionPlan, Policy, PolicyRef } from './schemas/policy';
+import { REQUESTABLE_LIMITS } from './schemas/limits';
+import type { ExecutionPlan, Policy, PolicyRef, SandboxSettings } from './schemas/policy';
 import type { RuntimeManifest } from './schemas/runtime';
 import { imageTagFor } from './containers';
 
@@ -12,6 +13,7 @@ export interface GateContext {
   input: ExecutionInput;
   policy: Policy;
   policyRef: PolicyRef;
+  seccompProfile: SandboxSettings['seccompProfile'];
   runtime: RuntimeManifest | undefined;
 }
 
@@ -19,29 +21,26 @@ export interface GateContext {
  * The pre-run policy gate: decides pass or block and resolves every limit and command the
  * later stages use. Pure, so the same input always yields the same plan.
  */
-export function evaluateGate({ input, policy, policyRef, runtime }: GateContext): ExecutionPlan {
+export function evaluateGate({ input, policy, policyRef, seccompProfile, runtime }: GateContext): ExecutionPlan {
   const reasons: string[] = [];
   if (!runtime) reasons.push(`language "${input.language}" has no runtime installed`);
   if (!policy.languages.includes('*') && !policy.languages.includes(input.language)) {
     reasons.push(`language "${input.language}" is not allowed by policy "${policy.name}"`);
   }
-  const { ceilings } = policy.limits;
-  if (input.limits.timeoutMs !== undefined && input.limits.timeoutMs > ceilings.timeoutMs) {
-    reasons.push(`limits.timeoutMs ${input.limits.timeoutMs} exceeds the policy ceiling ${ceilings.timeoutMs}`);
-  }
-  if (input.limits.memoryMb !== undefined && input.limits.memoryMb > ceilings.memoryMb) {
-    reasons.push(`limits.memoryMb ${input.limits.memoryMb} exceeds the policy ceiling ${ceilings.memoryMb}`);
+  const { ceilings, defaults } = policy.limits;
+  for (const key of REQUESTABLE_LIMITS) {
+    const requested = input.limits[key];
+    if (requested !== undefined && requested > ceilings[key]) {
+      reasons.push(`limits.${key} ${requested} exceeds the policy ceiling ${ceilings[key]}`);
+    }
   }
   const inputBytes = totalInputBytes(input);
   if (inputBytes > policy.input.maxTotalBytes) {
     reasons.push(`input is ${inputBytes} bytes, over the policy's ${policy.input.maxTotalBytes}`);
   }
 
-  const limits: Limits = {
-    ...policy.limits.defaults,
-    timeoutMs: Math.min(input.limits.timeoutMs ?? policy.limits.defaults.timeoutMs, ceilings.timeoutMs),
-    memoryMb: Math.min(input.limits.memoryMb ?? policy.limits.defaults.memoryMb, ceilings.memoryMb),
-  };
+  const limits: Limits = { ...defaults };
+  for (const key of REQUESTABLE_LIMITS) limits[key] = Math.min(input.limits[key] ?? defaults[key], ceilings[key]);
   const testCommand = input.tests ? commandToArgv(input.tests.command) : null;
   return {
     decision: reasons.length === 0 ? 'pass' : 'block',
@@ -49,6 +48,7 @@ export function evaluateGate({ input, policy, policyRef, runtime }: GateContext)
     policy: policyRef,
     limits,
     runtime: { name: input.language, image: imageTagFor(input.language) },
+    sandbox: { runtime: policy.sandbox.runtime, seccompProfile },
     runCommand: runtime
       ? [...runtime.run.map((a) => a.replaceAll('{entrypoint}', input.entrypoint)), ...input.args]
       : [],

@@ -1,12 +1,15 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Policy, type PolicyRef } from './schemas/policy';
+import { REQUESTABLE_LIMITS } from './schemas/limits';
 import { DefinitionError, loadYamlFile } from './yaml-file';
 import { POLICIES_DIR } from './paths';
+import { loadSeccompProfiles, type LoadedSeccompProfile } from './seccomp';
 
 export interface LoadedPolicy {
   policy: Policy;
   ref: PolicyRef;
+  seccomp: LoadedSeccompProfile;
 }
 
 export const DEFAULT_POLICY = 'default';
@@ -14,6 +17,7 @@ export const DEFAULT_POLICY = 'default';
 /** Every policy under `dir`, keyed by name. Throws on the first invalid file: a bad policy must stop start-up. */
 export function loadPolicies(dir = POLICIES_DIR): Map<string, LoadedPolicy> {
   const policies = new Map<string, LoadedPolicy>();
+  const profiles = loadSeccompProfiles(path.join(dir, 'seccomp'));
   for (const entry of fs
     .readdirSync(dir)
     .filter((f) => /\.ya?ml$/.test(f))
@@ -23,13 +27,20 @@ export function loadPolicies(dir = POLICIES_DIR): Map<string, LoadedPolicy> {
     if (`${value.name}` !== path.basename(entry).replace(/\.ya?ml$/, '')) {
       throw new DefinitionError(file, 'name', `must match the file name ("${value.name}")`);
     }
-    if (value.limits.defaults.timeoutMs > value.limits.ceilings.timeoutMs) {
-      throw new DefinitionError(file, 'limits.defaults.timeoutMs', 'must not exceed limits.ceilings.timeoutMs');
+    for (const key of REQUESTABLE_LIMITS) {
+      if (value.limits.defaults[key] > value.limits.ceilings[key]) {
+        throw new DefinitionError(file, `limits.defaults.${key}`, `must not exceed limits.ceilings.${key}`);
+      }
     }
-    if (value.limits.defaults.memoryMb > value.limits.ceilings.memoryMb) {
-      throw new DefinitionError(file, 'limits.defaults.memoryMb', 'must not exceed limits.ceilings.memoryMb');
+    const seccomp = profiles.get(value.sandbox.seccompProfile);
+    if (!seccomp) {
+      throw new DefinitionError(
+        file,
+        'sandbox.seccompProfile',
+        `no profile seccomp/${value.sandbox.seccompProfile}.json`,
+      );
     }
-    policies.set(value.name, { policy: value, ref: { name: value.name, sha256 } });
+    policies.set(value.name, { policy: value, ref: { name: value.name, sha256 }, seccomp });
   }
   if (!policies.has(DEFAULT_POLICY)) throw new DefinitionError(dir, '', `no "${DEFAULT_POLICY}" policy`);
   return policies;

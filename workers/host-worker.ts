@@ -5,6 +5,7 @@ import { createHostActivities } from '../activities/host';
 import { HOSTS_QUEUE, hostQueue } from '../lib/task-queues';
 import type { Logger } from '../lib/logger';
 import { Reaper } from './reaper';
+import { loadSeccompProfiles } from '../lib/seccomp';
 
 export interface HostWorkerOptions {
   connection: NativeConnection;
@@ -29,7 +30,14 @@ export interface HostWorker {
  * queue for everything after, and the reaper.
  */
 export async function createHostWorker(opts: HostWorkerOptions): Promise<HostWorker> {
-  const activities = createHostActivities({ docker: opts.docker, hostId: opts.hostId, cluster: opts.cluster });
+  const info = (await opts.docker.info()) as { Runtimes?: Record<string, unknown> };
+  const activities = createHostActivities({
+    docker: opts.docker,
+    hostId: opts.hostId,
+    cluster: opts.cluster,
+    seccompProfiles: loadSeccompProfiles(),
+    runtimes: new Set(Object.keys(info.Runtimes ?? { runc: {} })),
+  });
   const common = {
     connection: opts.connection,
     namespace: opts.namespace,

@@ -33,7 +33,10 @@ const { provisionContainer } = proxyActivities<HostActivities>({
   scheduleToCloseTimeout: '3 minutes',
   startToCloseTimeout: '1 minute',
   heartbeatTimeout: '10 seconds',
-  retry: { maximumAttempts: 3, nonRetryableErrorTypes: [ErrorType.ImageMissing] },
+  retry: {
+    maximumAttempts: 3,
+    nonRetryableErrorTypes: [ErrorType.ImageMissing, ErrorType.SeccompProfileMismatch, ErrorType.RuntimeUnavailable],
+  },
   cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
 });
 
@@ -194,6 +197,7 @@ function provisionInput(input: ExecutionInput, plan: ExecutionPlan) {
     executionId: input.executionId,
     image: plan.runtime.image,
     limits: plan.limits,
+    sandbox: plan.sandbox,
     deadlineAt: Date.now() + plan.budgetMs,
     files: [...input.files, ...(input.tests?.files ?? [])],
   };

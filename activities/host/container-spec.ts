@@ -11,6 +11,10 @@ export interface ContainerSpecInput {
   name: string;
   image: string;
   limits: Limits;
+  /** OCI runtime (`runc`, `runsc`). */
+  runtime: string;
+  /** The seccomp profile's JSON text: the engine takes the content, not a path. */
+  seccompJson: string;
   labels: {
     cluster: string;
     executionId: string;
@@ -36,15 +40,19 @@ export function sandboxContainerSpec({
   name,
   image,
   limits,
+  runtime,
+  seccompJson,
   labels,
 }: ContainerSpecInput): Docker.ContainerCreateOptions {
   const { workspaceMb, tmpMb, shmMb } = tmpfsSizes(limits.memoryMb);
-  const cpuSeconds = Math.ceil(Math.max(limits.timeoutMs, limits.testTimeoutMs) / 1000) + 1;
+  const cpuSeconds = Math.ceil(limits.cpuTimeMs / 1000);
+  const fileSizeBytes = Math.min(limits.fileSizeMb, workspaceMb) * MiB;
   const hostConfig: SandboxHostConfig = {
     NetworkMode: 'none',
     CapDrop: ['ALL'],
     Privileged: false,
-    SecurityOpt: ['no-new-privileges:true'],
+    SecurityOpt: ['no-new-privileges:true', `seccomp=${seccompJson}`],
+    Runtime: runtime,
     ReadonlyRootfs: true,
     Tmpfs: {
       [WORKSPACE]: `rw,nosuid,nodev,size=${workspaceMb}m,uid=10001,gid=10001,mode=0700`,
@@ -56,9 +64,10 @@ export function sandboxContainerSpec({
     NanoCpus: Math.round(limits.cpus * 1e9),
     PidsLimit: limits.pids,
     Ulimits: [
-      { Name: 'nofile', Soft: 1024, Hard: 1024 },
-      { Name: 'fsize', Soft: workspaceMb * MiB, Hard: workspaceMb * MiB },
+      { Name: 'nofile', Soft: limits.openFiles, Hard: limits.openFiles },
+      { Name: 'fsize', Soft: fileSizeBytes, Hard: fileSizeBytes },
       { Name: 'core', Soft: 0, Hard: 0 },
+      // SIGXCPU at the soft limit (reported as a CPU time limit), SIGKILL a second later.
       { Name: 'cpu', Soft: cpuSeconds, Hard: cpuSeconds + 1 },
     ],
     IpcMode: 'private',

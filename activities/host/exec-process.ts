@@ -4,6 +4,7 @@ import type { ProcessResult } from '../../lib/schemas/execution-result';
 import { signalFromExitCode } from '../../lib/signals';
 import { SANDBOX_USER, WORKSPACE } from '../../lib/containers';
 import { OutputCapture } from './output-capture';
+import type { CgroupSample, ContainerCgroup } from './cgroup-metrics';
 
 export interface ExecProcessOptions {
   argv: string[];
@@ -13,6 +14,8 @@ export interface ExecProcessOptions {
   outputBytes: number;
   /** Aborting kills the whole container: an exec'd process cannot be signalled on its own. */
   signal?: AbortSignal;
+  /** Where CPU time, peak memory and OOM kills are read; without it they are reported as unknown. */
+  cgroup?: ContainerCgroup | null;
 }
 
 /**
@@ -35,16 +38,22 @@ export async function execProcess(container: Docker.Container, opts: ExecProcess
 
   let limitExceeded: ProcessResult['limitExceeded'] = null;
   let killing: Promise<void> | undefined;
-  const kill = (): Promise<void> =>
-    (killing ??= container.kill({ signal: 'SIGKILL' }).then(
+  let lastSample: CgroupSample | undefined;
+  // The cgroup goes with the container, so counters are read just before killing it.
+  const kill = (): Promise<void> => {
+    lastSample ??= opts.cgroup?.sample();
+    return (killing ??= container.kill({ signal: 'SIGKILL' }).then(
       () => undefined,
       () => undefined, // already dead
     ));
+  };
   const capture = new OutputCapture(opts.outputBytes, () => {
     limitExceeded ??= 'output';
     void kill();
   });
 
+  opts.cgroup?.resetPeak();
+  const before = opts.cgroup?.sample();
   const stream = (await exec.start({ hijack: true, stdin: hasStdin })) as Duplex;
   const started = Date.now();
   const timer = setTimeout(() => {
@@ -67,10 +76,14 @@ export async function execProcess(container: Docker.Container, opts: ExecProcess
     clearTimeout(timer);
     opts.signal?.removeEventListener('abort', onAbort);
   }
-  const durationMs = Date.now() - started;
+  const wallMs = Date.now() - started;
+  const after = lastSample ?? opts.cgroup?.sample();
   if (killing) await killing;
 
   const exitCode = await waitForExitCode(exec);
+  const oomKilled = delta(before?.oomKills, after?.oomKills) > 0;
+  if (oomKilled && exitCode !== 0) limitExceeded ??= 'memory';
+  const cpuNs = delta(before?.cpuNs, after?.cpuNs, null);
   return {
     exitCode,
     signal: signalFromExitCode(exitCode),
@@ -80,9 +93,21 @@ export async function execProcess(container: Docker.Container, opts: ExecProcess
     stderrBytes: capture.stderr.bytes,
     stdoutTruncated: capture.stdout.truncated,
     stderrTruncated: capture.stderr.truncated,
-    durationMs,
+    wallMs,
+    durationMs: wallMs,
+    cpuMs: cpuNs === null ? null : Math.round(cpuNs / 1e6),
+    peakMemoryBytes: after?.peakBytes ?? null,
+    oomKilled,
     limitExceeded,
   };
+}
+
+function delta<T extends number | null = number>(
+  before: number | null | undefined,
+  after: number | null | undefined,
+  unknown: T = 0 as T,
+): number | T {
+  return before === null || before === undefined || after === null || after === undefined ? unknown : after - before;
 }
 
 /** The attach stream can close a moment before the engine records the exit code. */

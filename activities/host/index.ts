@@ -10,17 +10,24 @@ import { sandboxContainerSpec } from './container-spec';
 import { execProcess } from './exec-process';
 import { packFiles } from './workspace-files';
 import { withHeartbeat } from './heartbeat';
+import { ContainerCgroup } from './cgroup-metrics';
+import type { LoadedSeccompProfile } from '../../lib/seccomp';
+import type { SandboxSettings } from '../../lib/schemas/policy';
 
 export interface HostActivityDeps {
   docker: Docker;
   hostId: string;
   cluster: string;
+  seccompProfiles: Map<string, LoadedSeccompProfile>;
+  /** OCI runtimes the engine offers (`docker info`). */
+  runtimes: Set<string>;
 }
 
 export interface ProvisionInput {
   executionId: string;
   image: string;
   limits: Limits;
+  sandbox: SandboxSettings;
   /** Epoch ms after which the reaper may remove the container whatever the execution says. */
   deadlineAt: number;
   files: SourceFile[];
@@ -51,7 +58,19 @@ export interface TeardownResult {
 const WRITE_FILES_TIMEOUT_MS = 30_000;
 
 /** Activities that drive the local Docker engine. `provisionContainer` runs on the shared hosts queue. */
-export function createHostActivities({ docker, hostId, cluster }: HostActivityDeps) {
+export function createHostActivities({ docker, hostId, cluster, seccompProfiles, runtimes }: HostActivityDeps) {
+  /** The profile the gate chose, byte for byte: a host with a different copy must not guess. */
+  function seccompFor({ seccompProfile }: SandboxSettings): string {
+    const profile = seccompProfiles.get(seccompProfile.name);
+    if (!profile || profile.sha256 !== seccompProfile.sha256) {
+      throw ApplicationFailure.nonRetryable(
+        `seccomp profile ${seccompProfile.name} (${seccompProfile.sha256.slice(0, 12)}) is ${profile ? 'a different version' : 'missing'} on host ${hostId}`,
+        ErrorType.SeccompProfileMismatch,
+      );
+    }
+    return profile.json;
+  }
+
   async function provisionContainer(input: ProvisionInput): Promise<ProvisionedSandbox> {
     const name = containerNameFor(input.executionId);
     try {
@@ -65,6 +84,13 @@ export function createHostActivities({ docker, hostId, cluster }: HostActivityDe
 
   async function provision(input: ProvisionInput, name: string): Promise<ProvisionedSandbox> {
     return withHeartbeat(async () => {
+      const seccompJson = seccompFor(input.sandbox);
+      if (!runtimes.has(input.sandbox.runtime)) {
+        throw ApplicationFailure.nonRetryable(
+          `OCI runtime ${input.sandbox.runtime} is not installed on host ${hostId} (it has ${[...runtimes].join(', ')})`,
+          ErrorType.RuntimeUnavailable,
+        );
+      }
       const image = await resolveImage(docker, input.image);
       // A retry after a lost result finds its own container; anything else with the name is stale.
       await removeQuietly(docker, name);
@@ -73,6 +99,8 @@ export function createHostActivities({ docker, hostId, cluster }: HostActivityDe
           name,
           image: image.id,
           limits: input.limits,
+          runtime: input.sandbox.runtime,
+          seccompJson,
           labels: { cluster, executionId: input.executionId, hostId, deadlineAt: input.deadlineAt },
         }),
       );
@@ -106,7 +134,7 @@ export function createHostActivities({ docker, hostId, cluster }: HostActivityDe
           ErrorType.ContainerGone,
         );
       }
-      return execProcess(container, { ...input, signal });
+      return execProcess(container, { ...input, signal, cgroup: ContainerCgroup.forPid(state.State.Pid) });
     });
   }
 

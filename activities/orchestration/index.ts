@@ -30,6 +30,7 @@ export function createOrchestrationActivities({ policies, runtimes }: Orchestrat
       input,
       policy: loaded.policy,
       policyRef: loaded.ref,
+      seccompProfile: { name: loaded.seccomp.name, sha256: loaded.seccomp.sha256 },
       runtime: runtimes.get(input.language)?.manifest,
     });
   }

@@ -20,8 +20,8 @@ export const Stage = z.object({
 });
 export type Stage = z.infer<typeof Stage>;
 
-/** Which limit ended a process early, if any. */
-export const LimitExceeded = z.enum(['wall', 'output']);
+/** Which limit ended a process early, if any: the host's wall timer, the output cap, or the memory cgroup's OOM killer. */
+export const LimitExceeded = z.enum(['wall', 'output', 'memory']);
 
 /** One process run inside the sandbox (the program, or its tests). */
 export const ProcessResult = z.object({
@@ -33,7 +33,16 @@ export const ProcessResult = z.object({
   stderrBytes: z.number().int(),
   stdoutTruncated: z.boolean(),
   stderrTruncated: z.boolean(),
+  /** Wall-clock time from start to exit, measured on the host. */
+  wallMs: z.number(),
+  /** The same as `wallMs`; kept for clients of the first API version. */
   durationMs: z.number(),
+  /** CPU time of every process in the sandbox during this stage, from the cgroup; null if the host cannot read it. */
+  cpuMs: z.number().nullable(),
+  /** Peak memory of the sandbox during this stage (page cache and tmpfs included), from the cgroup. */
+  peakMemoryBytes: z.number().nullable(),
+  /** The kernel's OOM killer killed a process of this stage. */
+  oomKilled: z.boolean(),
   limitExceeded: LimitExceeded.nullable(),
 });
 export type ProcessResult = z.infer<typeof ProcessResult>;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Limits } from './limits';
+import { LimitCeilings, Limits } from './limits';
 
 /** A policy file under policies/. Unknown keys are errors so that typos never weaken a policy. */
 export const Policy = z.strictObject({
@@ -10,11 +10,22 @@ export const Policy = z.strictObject({
   limits: z.strictObject({
     defaults: Limits,
     /** The most a request may ask for. */
-    ceilings: z.strictObject({
-      timeoutMs: z.number().int().positive(),
-      memoryMb: z.number().int().positive(),
-    }),
+    ceilings: LimitCeilings,
   }),
+  sandbox: z
+    .strictObject({
+      /** OCI runtime: `runc`, or `runsc` (gVisor) where it is installed. */
+      runtime: z
+        .string()
+        .regex(/^[a-z0-9][a-z0-9._-]*$/)
+        .default('runc'),
+      /** A profile under policies/seccomp/, by file name without `.json`. */
+      seccompProfile: z
+        .string()
+        .regex(/^[a-z0-9][a-z0-9-]*$/)
+        .default('strict'),
+    })
+    .default({ runtime: 'runc', seccompProfile: 'strict' }),
   input: z
     .strictObject({
       /** Code, files, test files and stdin together, in bytes. */
@@ -32,6 +43,12 @@ export interface PolicyRef {
   sha256: string;
 }
 
+/** How the sandbox is built, as the gate resolved it; the host refuses a profile whose hash differs. */
+export interface SandboxSettings {
+  runtime: string;
+  seccompProfile: { name: string; sha256: string };
+}
+
 /**
  * The pre-run gate's answer. It is an activity result, so the decision, its reasons and
  * every resolved limit are kept in workflow history.
@@ -42,6 +59,7 @@ export interface ExecutionPlan {
   policy: PolicyRef;
   limits: Limits;
   runtime: { name: string; image: string };
+  sandbox: SandboxSettings;
   /** argv of the run stage, entrypoint and args filled in. */
   runCommand: string[];
   testCommand: string[] | null;

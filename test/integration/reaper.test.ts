@@ -3,6 +3,7 @@ import { sandboxContainerSpec } from '../../activities/host/container-spec';
 import { containerNameFor, imageTagFor } from '../../lib/containers';
 import { createLogger } from '../../lib/logger';
 import { Reaper } from '../../workers/reaper';
+import { loadSeccompProfiles } from '../../lib/seccomp';
 import { TestCluster } from '../support/cluster';
 import { containersOf } from '../support/docker';
 
@@ -24,7 +25,19 @@ async function sandbox(executionId: string, deadlineAt: number): Promise<void> {
     sandboxContainerSpec({
       name: containerNameFor(executionId),
       image: imageTagFor('python'),
-      limits: { timeoutMs: 1000, memoryMb: 64, cpus: 0.5, pids: 16, outputBytes: 1024, testTimeoutMs: 1000 },
+      limits: {
+        timeoutMs: 1000,
+        cpuTimeMs: 1000,
+        memoryMb: 64,
+        cpus: 0.5,
+        pids: 16,
+        openFiles: 64,
+        fileSizeMb: 1,
+        outputBytes: 1024,
+        testTimeoutMs: 1000,
+      },
+      runtime: 'runc',
+      seccompJson: loadSeccompProfiles().get('strict')!.json,
       labels: { cluster: 'test', executionId, hostId, deadlineAt },
     }),
   );

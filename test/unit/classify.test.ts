@@ -12,7 +12,11 @@ function run(overrides: Partial<ProcessResult>): ProcessResult {
     stderrBytes: 0,
     stdoutTruncated: false,
     stderrTruncated: false,
+    wallMs: 1,
     durationMs: 1,
+    cpuMs: 1,
+    peakMemoryBytes: 1,
+    oomKilled: false,
     limitExceeded: null,
     ...overrides,
   };
@@ -26,6 +30,11 @@ describe('classifyRun', () => {
     [{ exitCode: 152, signal: 'SIGXCPU' }, 'time_limit_exceeded', 'cpu'],
     [{ exitCode: 137, signal: 'SIGKILL', limitExceeded: 'wall' as const }, 'time_limit_exceeded', 'wall'],
     [{ exitCode: 137, signal: 'SIGKILL', limitExceeded: 'output' as const }, 'output_limit_exceeded', null],
+    [
+      { exitCode: 137, signal: 'SIGKILL', oomKilled: true, limitExceeded: 'memory' as const },
+      'memory_limit_exceeded',
+      null,
+    ],
   ])('%j is %s', (overrides, status, timeLimit) => {
     expect(classifyRun(run(overrides))).toEqual({ status, timeLimit });
   });

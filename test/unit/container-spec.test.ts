@@ -3,16 +3,22 @@ import { MIN_MEMORY_MB, type Limits } from '../../lib/schemas/limits';
 
 const limits: Limits = {
   timeoutMs: 10_000,
+  cpuTimeMs: 4_500,
   memoryMb: 256,
   cpus: 1.5,
   pids: 128,
+  openFiles: 512,
+  fileSizeMb: 16,
   outputBytes: 1024,
   testTimeoutMs: 30_000,
 };
+const seccompJson = '{"defaultAction":"SCMP_ACT_ERRNO"}';
 const spec = sandboxContainerSpec({
   name: 'airlock-ex_1',
   image: 'sha256:abc',
   limits,
+  runtime: 'runsc',
+  seccompJson,
   labels: { cluster: 'c', executionId: 'ex_1', hostId: 'h1', deadlineAt: 1234 },
 });
 const host = spec.HostConfig!;
@@ -26,7 +32,8 @@ describe('sandbox container spec', () => {
     expect(host.CapDrop).toEqual(['ALL']);
     expect(host.CapAdd).toBeUndefined();
     expect(host.Privileged).toBe(false);
-    expect(host.SecurityOpt).toContain('no-new-privileges:true');
+    expect(host.SecurityOpt).toEqual(['no-new-privileges:true', `seccomp=${seccompJson}`]);
+    expect(host.Runtime).toBe('runsc');
     expect(host.ReadonlyRootfs).toBe(true);
     expect(host.Binds).toBeUndefined();
     expect(host.Devices).toBeUndefined();
@@ -41,9 +48,10 @@ describe('sandbox container spec', () => {
     expect(host.PidsLimit).toBe(128);
     const ulimits = Object.fromEntries(host.Ulimits!.map((u) => [u.Name, [u.Soft, u.Hard]]));
     expect(ulimits.core).toEqual([0, 0]);
-    expect(ulimits.nofile).toEqual([1024, 1024]);
-    // RLIMIT_CPU covers the longer of the two stages.
-    expect(ulimits.cpu).toEqual([31, 32]);
+    expect(ulimits.nofile).toEqual([512, 512]);
+    expect(ulimits.fsize).toEqual([16 * MiB, 16 * MiB]);
+    // Whole seconds, rounded up; SIGKILL one second after SIGXCPU.
+    expect(ulimits.cpu).toEqual([5, 6]);
     expect(ulimits.nproc).toBeUndefined();
   });
 

@@ -16,9 +16,15 @@ function tempDir(files: Record<string, string>): string {
 
 const validPolicy = `name: default
 limits:
-  defaults: { timeoutMs: 1000, memoryMb: 128, cpus: 1, pids: 64, outputBytes: 1024, testTimeoutMs: 1000 }
-  ceilings: { timeoutMs: 2000, memoryMb: 256 }
+  defaults: { timeoutMs: 1000, cpuTimeMs: 1000, memoryMb: 128, cpus: 1, pids: 64, openFiles: 64, fileSizeMb: 1, outputBytes: 1024, testTimeoutMs: 1000 }
+  ceilings: { timeoutMs: 2000, cpuTimeMs: 2000, memoryMb: 256 }
 `;
+const strictProfile = fs.readFileSync(path.join(__dirname, '../../policies/seccomp/strict.json'), 'utf8');
+
+/** A policies folder: the given files plus the shipped seccomp profile. */
+function policyDir(files: Record<string, string>): string {
+  return tempDir({ 'seccomp/strict.json': strictProfile, ...files });
+}
 
 describe('policies', () => {
   test('the shipped policies load, each with its content hash', () => {
@@ -29,7 +35,7 @@ describe('policies', () => {
   });
 
   test('an invalid policy names the file, the path in it and the reason', () => {
-    const dir = tempDir({ 'default.yaml': validPolicy.replace('pids: 64', 'pids: -1') });
+    const dir = policyDir({ 'default.yaml': validPolicy.replace('pids: 64', 'pids: -1') });
     expect(() => loadPolicies(dir)).toThrow(DefinitionError);
     expect(() => loadPolicies(dir)).toThrow(
       `${path.join(dir, 'default.yaml')}: limits.defaults.pids: must be positive`,
@@ -37,24 +43,35 @@ describe('policies', () => {
   });
 
   test('typos are errors, not silently ignored', () => {
-    const dir = tempDir({ 'default.yaml': `${validPolicy}lanugages: [python]\n` });
+    const dir = policyDir({ 'default.yaml': `${validPolicy}lanugages: [python]\n` });
     expect(() => loadPolicies(dir)).toThrow(/lanugages/);
   });
 
   test('defaults above ceilings, a name that does not match its file, and a missing default are errors', () => {
     expect(() =>
-      loadPolicies(tempDir({ 'default.yaml': validPolicy.replace('timeoutMs: 2000', 'timeoutMs: 500') })),
+      loadPolicies(policyDir({ 'default.yaml': validPolicy.replace('timeoutMs: 2000', 'timeoutMs: 500') })),
     ).toThrow(/limits.defaults.timeoutMs: must not exceed/);
-    expect(() => loadPolicies(tempDir({ 'default.yaml': validPolicy, 'x.yaml': validPolicy }))).toThrow(
+    expect(() => loadPolicies(policyDir({ 'default.yaml': validPolicy, 'x.yaml': validPolicy }))).toThrow(
       /x.yaml: name: must match/,
     );
-    expect(() => loadPolicies(tempDir({ 'other.yaml': validPolicy.replace('default', 'other') }))).toThrow(
+    expect(() => loadPolicies(policyDir({ 'other.yaml': validPolicy.replace('default', 'other') }))).toThrow(
       /no "default" policy/,
     );
   });
 
+  test('a policy naming a missing seccomp profile, or a profile that allows by default, is an error', () => {
+    expect(() =>
+      loadPolicies(policyDir({ 'default.yaml': `${validPolicy}sandbox: { seccompProfile: nope }\n` })),
+    ).toThrow(/sandbox.seccompProfile: no profile seccomp\/nope.json/);
+    const permissive = policyDir({
+      'default.yaml': validPolicy,
+      'seccomp/strict.json': strictProfile.replace('"SCMP_ACT_ERRNO"', '"SCMP_ACT_ALLOW"'),
+    });
+    expect(() => loadPolicies(permissive)).toThrow(/defaultAction: must deny/);
+  });
+
   test('YAML syntax errors name the file', () => {
-    const dir = tempDir({ 'default.yaml': 'name: [unclosed\n' });
+    const dir = policyDir({ 'default.yaml': 'name: [unclosed\n' });
     expect(() => loadPolicies(dir)).toThrow(path.join(dir, 'default.yaml'));
   });
 });

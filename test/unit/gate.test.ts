@@ -7,12 +7,23 @@ const policy = Policy.parse({
   name: 'p',
   languages: ['python'],
   limits: {
-    defaults: { timeoutMs: 1000, memoryMb: 128, cpus: 1, pids: 64, outputBytes: 1024, testTimeoutMs: 2000 },
-    ceilings: { timeoutMs: 5000, memoryMb: 512 },
+    defaults: {
+      timeoutMs: 1000,
+      cpuTimeMs: 1000,
+      memoryMb: 128,
+      cpus: 1,
+      pids: 64,
+      openFiles: 256,
+      fileSizeMb: 8,
+      outputBytes: 1024,
+      testTimeoutMs: 2000,
+    },
+    ceilings: { timeoutMs: 5000, cpuTimeMs: 3000, memoryMb: 512 },
   },
   input: { maxTotalBytes: 100 },
 });
 const policyRef = { name: 'p', sha256: 'abc' };
+const seccompProfile = { name: 'strict', sha256: 'def' };
 const runtime = {
   name: 'python',
   run: ['python3', '-u', '{entrypoint}'],
@@ -37,13 +48,24 @@ function input(overrides: Partial<ExecutionInput> = {}): ExecutionInput {
 
 describe('pre-run policy gate', () => {
   test('passes and resolves the plan from the policy defaults', () => {
-    const plan = evaluateGate({ input: input(), policy, policyRef, runtime });
+    const plan = evaluateGate({ input: input(), policy, policyRef, seccompProfile, runtime });
     expect(plan).toEqual({
       decision: 'pass',
       reasons: [],
       policy: policyRef,
-      limits: { timeoutMs: 1000, memoryMb: 128, cpus: 1, pids: 64, outputBytes: 1024, testTimeoutMs: 2000 },
+      limits: {
+        timeoutMs: 1000,
+        cpuTimeMs: 1000,
+        memoryMb: 128,
+        cpus: 1,
+        pids: 64,
+        openFiles: 256,
+        fileSizeMb: 8,
+        outputBytes: 1024,
+        testTimeoutMs: 2000,
+      },
       runtime: { name: 'python', image: 'airlock/python:latest' },
+      sandbox: { runtime: 'runc', seccompProfile },
       runCommand: ['python3', '-u', 'src/app.py', '--flag', 'x y'],
       testCommand: null,
       env: { PYTHONUNBUFFERED: '1', MODE: 'test' },
@@ -56,6 +78,7 @@ describe('pre-run policy gate', () => {
       input: input({ limits: { timeoutMs: 4000, memoryMb: 64 } }),
       policy,
       policyRef,
+      seccompProfile,
       runtime,
     });
     expect(plan.decision).toBe('pass');
@@ -66,11 +89,12 @@ describe('pre-run policy gate', () => {
     const plan = evaluateGate({
       input: input({
         language: 'ruby',
-        limits: { timeoutMs: 6000, memoryMb: 1024 },
+        limits: { timeoutMs: 6000, cpuTimeMs: 3001, memoryMb: 1024 },
         stdin: 'x'.repeat(200),
       }),
       policy,
       policyRef,
+      seccompProfile,
       runtime: undefined,
     });
     expect(plan.decision).toBe('block');
@@ -78,6 +102,7 @@ describe('pre-run policy gate', () => {
       'language "ruby" has no runtime installed',
       'language "ruby" is not allowed by policy "p"',
       'limits.timeoutMs 6000 exceeds the policy ceiling 5000',
+      'limits.cpuTimeMs 3001 exceeds the policy ceiling 3000',
       'limits.memoryMb 1024 exceeds the policy ceiling 512',
       "input is 208 bytes, over the policy's 100",
     ]);
@@ -88,6 +113,7 @@ describe('pre-run policy gate', () => {
       input: input({ tests: { command: 'pytest -q', files: [] } }),
       policy,
       policyRef,
+      seccompProfile,
       runtime,
     });
     expect(shell.testCommand).toEqual(['/bin/sh', '-c', 'pytest -q']);
@@ -96,6 +122,7 @@ describe('pre-run policy gate', () => {
       input: input({ tests: { command: ['pytest', '-q'], files: [] } }),
       policy,
       policyRef,
+      seccompProfile,
       runtime,
     });
     expect(argv.testCommand).toEqual(['pytest', '-q']);
@@ -103,6 +130,8 @@ describe('pre-run policy gate', () => {
 
   test('base64 files count by their decoded size', () => {
     const file = { path: 'a.bin', content: Buffer.alloc(90).toString('base64'), encoding: 'base64' as const };
-    expect(evaluateGate({ input: input({ files: [file] }), policy, policyRef, runtime }).decision).toBe('pass');
+    expect(evaluateGate({ input: input({ files: [file] }), policy, policyRef, seccompProfile, runtime }).decision).toBe(
+      'pass',
+    );
   });
 });
