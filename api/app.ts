@@ -1,4 +1,5 @@
-import express, { type Request } from 'express';
+import express from 'express';
+import type { ApiKeyStore } from '../lib/api-keys';
 import type { Logger } from '../lib/logger';
 import type { RuntimeDefinition } from '../lib/runtimes';
 import { summarize } from '../lib/runtimes';
@@ -7,6 +8,7 @@ import type { ExecutionService } from './execution-service';
 import type { HealthReport } from './health';
 import { errorHandler, notFoundRoute } from './errors';
 import { executionRoutes } from './routes/executions';
+import { requireApiKey } from './auth';
 
 /** Largest request body; workflow inputs must stay under Temporal's 2 MB payload limit. */
 export const BODY_LIMIT_BYTES = 1_572_864;
@@ -16,11 +18,10 @@ export interface ApiDeps {
   runtimes: Map<string, RuntimeDefinition>;
   policies: Map<string, LoadedPolicy>;
   health: () => Promise<HealthReport>;
+  keys: ApiKeyStore;
   waitLimitMs: number;
   log: Logger;
 }
-
-export const DEFAULT_TENANT = 'default';
 
 export function createApp(deps: ApiDeps): express.Express {
   const app = express();
@@ -33,6 +34,8 @@ export function createApp(deps: ApiDeps): express.Express {
     res.status(report.ok ? 200 : 503).json(report);
   });
 
+  app.use('/v1', requireApiKey(deps.keys));
+
   app.get('/v1/runtimes', (_req, res) => {
     res.json({ runtimes: [...deps.runtimes.values()].map(summarize) });
   });
@@ -44,7 +47,6 @@ export function createApp(deps: ApiDeps): express.Express {
       runtimes: deps.runtimes,
       policies: deps.policies,
       waitLimitMs: deps.waitLimitMs,
-      tenantOf: (_req: Request) => DEFAULT_TENANT,
     }),
   );
 

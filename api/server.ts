@@ -8,6 +8,7 @@ import { connectWithRetry, createClient } from '../lib/temporal';
 import { ExecutionService } from './execution-service';
 import { createHealthProbe } from './health';
 import { createApp } from './app';
+import { ApiKeyStore } from '../lib/api-keys';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -21,6 +22,7 @@ async function main(): Promise<void> {
     runtimes: loadRuntimes(),
     policies: loadPolicies(),
     health: createHealthProbe({ client, namespace: config.namespace, docker }),
+    keys: new ApiKeyStore(),
     waitLimitMs: config.waitLimitMs,
     log,
   });

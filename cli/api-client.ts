@@ -1,4 +1,7 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import type { ExecutionRequest } from '../lib/schemas/execution-request';
+import { STATE_DIR } from '../lib/paths';
 import type { ExecutionResult } from '../lib/schemas/execution-result';
 import type { RuntimeSummary } from '../lib/schemas/runtime';
 import { isTerminal } from '../lib/vocabulary';
@@ -13,9 +16,26 @@ export class ApiError extends Error {
   }
 }
 
+/** Where the embedded service saves its first key. */
+export const DEFAULT_KEY_FILE = path.join(STATE_DIR, 'api-key');
+
+/** --key, else $AIRLOCK_API_KEY, else the embedded default's key file. */
+export function resolveApiKey(explicit: string | undefined): string | undefined {
+  if (explicit) return explicit;
+  if (process.env.AIRLOCK_API_KEY) return process.env.AIRLOCK_API_KEY;
+  try {
+    return fs.readFileSync(DEFAULT_KEY_FILE, 'utf8').trim() || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** The few API calls the CLI needs. */
 export class ApiClient {
-  constructor(private readonly baseUrl: string) {}
+  constructor(
+    private readonly baseUrl: string,
+    private readonly apiKey: string | undefined,
+  ) {}
 
   async runtimes(): Promise<RuntimeSummary[]> {
     const body = await this.call<{ runtimes: RuntimeSummary[] }>('GET', '/v1/runtimes');
@@ -41,7 +61,10 @@ export class ApiClient {
     try {
       res = await fetch(`${this.baseUrl}${path}`, {
         method,
-        headers: body === undefined ? {} : { 'content-type': 'application/json' },
+        headers: {
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+          ...(this.apiKey ? { authorization: `Bearer ${this.apiKey}` } : {}),
+        },
         body: body === undefined ? undefined : JSON.stringify(body),
       });
     } catch (err) {

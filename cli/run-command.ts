@@ -1,13 +1,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { ExecutionResult } from '../lib/schemas/execution-result';
-import { ApiClient, ApiError } from './api-client';
+import { ApiClient, ApiError, resolveApiKey } from './api-client';
 
 export interface RunOptions {
   lang?: string;
   stdin?: string;
   timeout?: string;
   url: string;
+  key?: string;
 }
 
 /** Exit code when Airlock itself could not run the program (as `docker run` uses 125). */
@@ -19,7 +20,7 @@ export class UsageError extends Error {}
 
 /** `airlock run FILE`: prints the program's output and returns the program's exit code. */
 export async function runCommand(file: string, opts: RunOptions): Promise<number> {
-  const client = new ApiClient(opts.url);
+  const client = new ApiClient(opts.url, resolveApiKey(opts.key));
   const code = readFile(file, 'FILE');
   const language = opts.lang ?? (await inferLanguage(client, file));
   const timeoutMs = opts.timeout === undefined ? undefined : Number(opts.timeout);

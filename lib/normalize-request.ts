@@ -5,6 +5,8 @@ import { DEFAULT_POLICY } from './policies';
 export interface NormalizeContext {
   executionId: string;
   tenant: string;
+  /** The API key that submitted it, for the audit trail. */
+  keyId: string;
   runtime: RuntimeManifest;
   now: Date;
 }
@@ -15,6 +17,7 @@ export function normalizeRequest(req: ParsedExecutionRequest, ctx: NormalizeCont
   return {
     executionId: ctx.executionId,
     tenant: ctx.tenant,
+    keyId: ctx.keyId,
     language: req.language,
     policy: req.policy ?? DEFAULT_POLICY,
     files,

@@ -36,6 +36,7 @@ start_node() {
   echo $! >"$RUN_DIR/$name.pid"
 }
 cd "$ROOT"
+node dist/cli/main.js keys bootstrap --out "$STATE_DIR/api-key"
 start_node workers dist/workers/main.js all
 start_node api dist/api/server.js
 
@@ -43,7 +44,7 @@ say "waiting for $API_URL/healthz"
 for _ in $(seq 1 120); do
   if curl -fsS "$API_URL/healthz" >/dev/null 2>&1; then
     say "Airlock is up at $API_URL"
-    say "logs: $LOG_DIR   stop: npm stop"
+    say "API key: $STATE_DIR/api-key   logs: $LOG_DIR   stop: npm stop"
     exit 0
   fi
   for name in workers api; do

@@ -7,14 +7,13 @@ import type { RuntimeDefinition } from '../../lib/runtimes';
 import type { LoadedPolicy } from '../../lib/policies';
 import type { ExecutionService } from '../execution-service';
 import { HttpError } from '../errors';
+import { principalOf } from '../auth';
 
 export interface ExecutionRoutesDeps {
   executions: ExecutionService;
   runtimes: Map<string, RuntimeDefinition>;
   policies: Map<string, LoadedPolicy>;
   waitLimitMs: number;
-  /** Who is asking; a single tenant until API keys map callers to tenants. */
-  tenantOf: (req: Request) => string;
 }
 
 const WaitQuery = z.object({ wait: z.enum(['true', 'false']).optional() });
@@ -24,9 +23,9 @@ export function executionRoutes({
   runtimes,
   policies,
   waitLimitMs,
-  tenantOf,
 }: ExecutionRoutesDeps): Router {
   const router = Router();
+  const tenantOf = (req: Request): string => principalOf(req).tenant;
 
   router.post('/', async (req, res) => {
     const { wait } = parse(WaitQuery, req.query, 'query');
@@ -47,10 +46,11 @@ export function executionRoutes({
         `unknown policy "${body.policy}"; available: ${[...policies.keys()].join(', ')}`,
       );
     }
-    const tenant = tenantOf(req);
+    const { tenant, keyId } = principalOf(req);
     const input = normalizeRequest(body, {
       executionId: `ex_${crypto.randomUUID().replaceAll('-', '')}`,
       tenant,
+      keyId,
       runtime: runtime.manifest,
       now: new Date(),
     });

@@ -66,6 +66,7 @@ export type ParsedExecutionRequest = z.output<typeof ExecutionRequest>;
 export interface ExecutionInput {
   executionId: string;
   tenant: string;
+  keyId: string;
   language: string;
   policy: string;
   files: SourceFile[];

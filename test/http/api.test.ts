@@ -1,39 +1,34 @@
+import fs from 'node:fs';
 import request from 'supertest';
 import type { Express } from 'express';
-import { createApp, BODY_LIMIT_BYTES } from '../../api/app';
-import { createHealthProbe } from '../../api/health';
-import { loadPolicies } from '../../lib/policies';
-import { createLogger } from '../../lib/logger';
+import { BODY_LIMIT_BYTES } from '../../api/app';
+import { TENANT } from '../../lib/search-attributes';
 import { TestCluster } from '../support/cluster';
 import { eventually } from '../support/docker';
+import { createTestApi, type TestApi } from '../support/api';
 
 let cluster: TestCluster;
+let api: TestApi;
 let app: Express;
-
-function makeApp(waitLimitMs: number): Express {
-  return createApp({
-    executions: cluster.executions,
-    runtimes: cluster.runtimes,
-    policies: loadPolicies(),
-    health: createHealthProbe({ client: cluster.client, namespace: 'default', docker: cluster.docker }),
-    waitLimitMs,
-    log: createLogger('api-test', 'silent'),
-  });
-}
 
 beforeAll(async () => {
   cluster = await TestCluster.start();
-  app = makeApp(60_000);
+  api = createTestApi(cluster);
+  app = api.app;
 });
 
 afterAll(async () => {
   await cluster?.stop();
 });
 
+const auth = (key = api.key) => ({ authorization: `Bearer ${key}` });
+const get = (path: string, key?: string) => request(app).get(path).set(auth(key));
 const post = (body: unknown, query = '') =>
   request(app)
     .post(`/v1/executions${query}`)
+    .set(auth())
     .send(body as object);
+const cancel = (id: string, key?: string) => request(app).post(`/v1/executions/${id}/cancel`).set(auth(key));
 
 async function expectBadRequest(body: unknown, field: string, message: RegExp): Promise<void> {
   const res = await post(body);
@@ -56,7 +51,7 @@ describe('HTTP API', () => {
   });
 
   test('GET /v1/runtimes lists the installed runtimes', async () => {
-    const res = await request(app).get('/v1/runtimes');
+    const res = await get('/v1/runtimes');
     expect(res.status).toBe(200);
     expect(res.body.runtimes).toEqual(
       expect.arrayContaining([
@@ -73,7 +68,7 @@ describe('HTTP API', () => {
     expect(res.headers.location).toBe(`/v1/executions/${res.body.id}`);
 
     const done = await eventually('the execution to finish', async () => {
-      const got = await request(app).get(`/v1/executions/${res.body.id}`);
+      const got = await get(`/v1/executions/${res.body.id}`);
       expect(got.status).toBe(200);
       return got.body.status === 'succeeded' ? got.body : undefined;
     });
@@ -90,8 +85,10 @@ describe('HTTP API', () => {
   });
 
   test('?wait=true is bounded: past the bound it answers 202 and the execution goes on', async () => {
-    const res = await request(makeApp(500))
+    const bounded = createTestApi(cluster, { waitLimitMs: 500 });
+    const res = await request(bounded.app)
       .post('/v1/executions?wait=true')
+      .set(auth(bounded.key))
       .send({ language: 'python', code: 'import time\ntime.sleep(3)\nprint("late")' });
     expect(res.status).toBe(202);
     const result = await cluster.result(res.body.id);
@@ -101,7 +98,7 @@ describe('HTTP API', () => {
   test('GET while running shows the stages so far', async () => {
     const res = await post({ language: 'python', code: 'import time\ntime.sleep(20)', limits: { timeoutMs: 30_000 } });
     const running = await eventually('the run stage', async () => {
-      const got = await request(app).get(`/v1/executions/${res.body.id}`);
+      const got = await get(`/v1/executions/${res.body.id}`);
       return got.body.stages?.find((s: { name: string }) => s.name === 'run')?.outcome === 'running'
         ? got.body
         : undefined;
@@ -110,12 +107,12 @@ describe('HTTP API', () => {
     expect(running.stages[0]).toMatchObject({ name: 'gate', outcome: 'succeeded' });
     expect(running.run).toBeNull();
 
-    const cancel = await request(app).post(`/v1/executions/${res.body.id}/cancel`);
-    expect(cancel.status).toBe(202);
-    expect(cancel.body).toEqual({ id: res.body.id, status: 'cancelling' });
+    const cancelled = await cancel(res.body.id);
+    expect(cancelled.status).toBe(202);
+    expect(cancelled.body).toEqual({ id: res.body.id, status: 'cancelling' });
     expect((await cluster.result(res.body.id)).status).toBe('cancelled');
 
-    const again = await request(app).post(`/v1/executions/${res.body.id}/cancel`);
+    const again = await cancel(res.body.id);
     expect(again.status).toBe(409);
     expect(again.body.error).toMatchObject({ code: 'already_finished' });
   });
@@ -203,7 +200,11 @@ describe('HTTP API', () => {
       expect(array.status).toBe(400);
       expect(array.body.error).toMatchObject({ field: '(body)', message: '(body): must be a JSON object' });
 
-      const text = await request(app).post('/v1/executions').set('content-type', 'text/plain').send('print(1)');
+      const text = await request(app)
+        .post('/v1/executions')
+        .set(auth())
+        .set('content-type', 'text/plain')
+        .send('print(1)');
       expect(text.status).toBe(415);
       expect(text.body.error.code).toBe('unsupported_media_type');
     });
@@ -222,20 +223,76 @@ describe('HTTP API', () => {
   });
 
   test('unknown ids and routes are 404', async () => {
-    const unknown = await request(app).get(`/v1/executions/ex_${'0'.repeat(32)}`);
+    const unknown = await get(`/v1/executions/ex_${'0'.repeat(32)}`);
     expect(unknown.status).toBe(404);
     expect(unknown.body.error.code).toBe('not_found');
-    expect((await request(app).get('/v1/executions/not-an-id')).status).toBe(404);
-    expect((await request(app).post(`/v1/executions/ex_${'1'.repeat(32)}/cancel`)).status).toBe(404);
-    const route = await request(app).get('/v1/nothing');
+    expect((await get('/v1/executions/not-an-id')).status).toBe(404);
+    expect((await cancel(`ex_${'1'.repeat(32)}`)).status).toBe(404);
+    const route = await get('/v1/nothing');
     expect(route.status).toBe(404);
     expect(route.body.error.message).toBe('no route for GET /v1/nothing');
+  });
+
+  describe('API keys and tenants', () => {
+    test('every route but /healthz needs a key: missing or invalid credentials are 401', async () => {
+      expect((await request(app).get('/healthz')).status).toBe(200);
+      for (const [method, path] of [
+        ['get', '/v1/runtimes'],
+        ['get', `/v1/executions/ex_${'0'.repeat(32)}`],
+        ['post', '/v1/executions'],
+        ['post', `/v1/executions/ex_${'0'.repeat(32)}/cancel`],
+      ] as const) {
+        const missing = await request(app)[method](path);
+        expect(missing.status).toBe(401);
+        expect(missing.headers['www-authenticate']).toBe('Bearer realm="airlock"');
+        expect(missing.body.error).toEqual({
+          code: 'unauthenticated',
+          message: 'missing Authorization: Bearer <API key>',
+        });
+        for (const header of ['Bearer ak_0000000000000000_' + 'x'.repeat(43), 'Bearer nonsense', `Basic ${api.key}`]) {
+          const invalid = await request(app)[method](path).set('authorization', header);
+          expect(invalid.status).toBe(401);
+          expect(invalid.body.error.message).toBe('invalid or revoked API key');
+        }
+      }
+    });
+
+    test('a revoked key stops working on the running API', async () => {
+      const { key, record } = api.keys.create('default', 'short-lived');
+      expect((await get('/v1/runtimes', key)).status).toBe(200);
+      api.keys.revoke(record.id);
+      expect((await get('/v1/runtimes', key)).status).toBe(401);
+    });
+
+    test('keys are stored only as hashes, in an owner-only file', () => {
+      const text = fs.readFileSync(api.keys.file, 'utf8');
+      expect(text).not.toContain(api.key);
+      expect(text).not.toContain(api.key.split('_')[2]);
+      expect(fs.statSync(api.keys.file).mode & 0o777).toBe(0o600);
+    });
+
+    test("a tenant sees and cancels only its own executions; another tenant's answers 404", async () => {
+      const res = await post({
+        language: 'python',
+        code: 'import time\ntime.sleep(20)',
+        limits: { timeoutMs: 30_000 },
+      });
+      expect(res.status).toBe(202);
+      expect((await get(`/v1/executions/${res.body.id}`, api.otherTenantKey)).status).toBe(404);
+      expect((await cancel(res.body.id, api.otherTenantKey)).status).toBe(404);
+      expect((await get(`/v1/executions/${res.body.id}`)).body.tenant).toBe('default');
+      const handle = cluster.client.workflow.getHandle(res.body.id);
+      const description = await handle.describe();
+      expect(description.typedSearchAttributes.get(TENANT)).toBe('default');
+      expect((await cancel(res.body.id)).status).toBe(202);
+      await handle.result();
+    });
   });
 
   test("another tenant's execution answers 404", async () => {
     const input = await cluster.submit({ language: 'python', code: 'print(1)' }, 'someone-else');
     await cluster.result(input.executionId);
-    expect((await request(app).get(`/v1/executions/${input.executionId}`)).status).toBe(404);
-    expect((await request(app).post(`/v1/executions/${input.executionId}/cancel`)).status).toBe(404);
+    expect((await get(`/v1/executions/${input.executionId}`)).status).toBe(404);
+    expect((await cancel(input.executionId)).status).toBe(404);
   });
 });

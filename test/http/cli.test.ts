@@ -4,28 +4,20 @@ import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { spawn } from 'node:child_process';
-import { createApp } from '../../api/app';
-import { createHealthProbe } from '../../api/health';
-import { loadPolicies } from '../../lib/policies';
-import { createLogger } from '../../lib/logger';
 import { PROJECT_ROOT } from '../../lib/paths';
+import { createTestApi } from '../support/api';
 import { TestCluster } from '../support/cluster';
 
 let cluster: TestCluster;
 let server: Server;
 let url: string;
+let apiKey: string;
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'airlock-cli-'));
 
 beforeAll(async () => {
   cluster = await TestCluster.start();
-  const app = createApp({
-    executions: cluster.executions,
-    runtimes: cluster.runtimes,
-    policies: loadPolicies(),
-    health: createHealthProbe({ client: cluster.client, namespace: 'default', docker: cluster.docker }),
-    waitLimitMs: 60_000,
-    log: createLogger('cli-test', 'silent'),
-  });
+  const { app, key } = createTestApi(cluster);
+  apiKey = key;
   server = await new Promise<Server>((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });
@@ -46,7 +38,7 @@ function file(name: string, content: string): string {
 function airlock(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [path.join(PROJECT_ROOT, 'bin', 'airlock'), ...args], {
-      env: { ...process.env, AIRLOCK_URL: url },
+      env: { ...process.env, AIRLOCK_URL: url, AIRLOCK_API_KEY: apiKey },
     });
     let stdout = '';
     let stderr = '';
@@ -55,6 +47,37 @@ function airlock(...args: string[]): Promise<{ code: number | null; stdout: stri
     child.on('close', (code) => resolve({ code, stdout, stderr }));
   });
 }
+
+describe('airlock keys', () => {
+  test('create, list and revoke keys in a key file; keys are printed once and stored as hashes', async () => {
+    const keyFile = path.join(dir, 'keys.json');
+    const created = await airlock('keys', '--file', keyFile, 'create', '--tenant', 'team-a', '--label', 'ci');
+    expect(created.code).toBe(0);
+    const key = created.stdout.trim();
+    expect(key).toMatch(/^ak_[0-9a-f]{16}_[A-Za-z0-9_-]{43}$/);
+    expect(fs.readFileSync(keyFile, 'utf8')).not.toContain(key);
+    const id = key.split('_')[1]!;
+    const listed = await airlock('keys', '--file', keyFile, 'list');
+    expect(listed.stdout).toMatch(new RegExp(`${id}\\s+team-a\\s+\\S+\\s+active\\s+ci`));
+    expect((await airlock('keys', '--file', keyFile, 'revoke', id)).code).toBe(0);
+    expect((await airlock('keys', '--file', keyFile, 'list')).stdout).toMatch(new RegExp(`${id}.*revoked`));
+    const unknown = await airlock('keys', '--file', keyFile, 'revoke', 'ffffffffffffffff');
+    expect(unknown).toMatchObject({ code: 125, stderr: 'airlock: no key with id ffffffffffffffff\n' });
+    const badTenant = await airlock('keys', '--file', keyFile, 'create', '--tenant', 'Team A');
+    expect(badTenant.code).toBe(125);
+  });
+
+  test('bootstrap makes the first key once, saved owner-only', async () => {
+    const keyFile = path.join(dir, 'boot-keys.json');
+    const out = path.join(dir, 'api-key');
+    expect((await airlock('keys', '--file', keyFile, 'bootstrap', '--out', out)).code).toBe(0);
+    const key = fs.readFileSync(out, 'utf8').trim();
+    expect(fs.statSync(out).mode & 0o777).toBe(0o600);
+    expect((await airlock('keys', '--file', keyFile, 'bootstrap', '--out', out)).code).toBe(0);
+    expect(fs.readFileSync(out, 'utf8').trim()).toBe(key);
+    expect((await airlock('keys', '--file', keyFile, 'list')).stdout.trim().split('\n')).toHaveLength(2);
+  });
+});
 
 describe('airlock run', () => {
   test("prints the program's output and exits with its exit code, language from the extension", async () => {
@@ -92,5 +115,7 @@ describe('airlock run', () => {
     expect(rejected).toMatchObject({ code: 125, stderr: expect.stringContaining('limits.timeoutMs') });
     const down = await airlock('--url', 'http://127.0.0.1:9', 'run', file('d.py', 'print(1)'));
     expect(down).toMatchObject({ code: 125, stderr: expect.stringContaining('cannot reach Airlock') });
+    const badKey = await airlock('--key', 'ak_0000000000000000_' + 'y'.repeat(43), 'run', file('k.py', 'print(1)'));
+    expect(badKey).toMatchObject({ code: 125, stderr: 'airlock: invalid or revoked API key\n' });
   });
 });

@@ -56,13 +56,14 @@ export class TestCluster {
   }
 
   /** Validates and normalises like the API does, then starts the workflow. */
-  async submit(request: unknown, tenant = 'default'): Promise<ExecutionInput> {
+  async submit(request: unknown, tenant = 'default', keyId = 'test-key'): Promise<ExecutionInput> {
     const body = ExecutionRequest.parse(request);
     const runtime = this.runtimes.get(body.language);
     if (!runtime) throw new Error(`no runtime ${body.language}`);
     const input = normalizeRequest(body, {
       executionId: `ex_${crypto.randomUUID().replaceAll('-', '')}`,
       tenant,
+      keyId,
       runtime: runtime.manifest,
       now: new Date(),
     });

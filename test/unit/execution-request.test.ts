@@ -64,13 +64,14 @@ describe('RelativePath', () => {
 });
 
 describe('normalizeRequest', () => {
-  const ctx = { executionId: 'ex_1', tenant: 't', runtime: python, now: new Date('2026-01-01T00:00:00Z') };
+  const ctx = { executionId: 'ex_1', tenant: 't', keyId: 'k1', runtime: python, now: new Date('2026-01-01T00:00:00Z') };
 
   test('turns code into the runtime source file and applies defaults', () => {
     const input = normalizeRequest(ExecutionRequest.parse({ language: 'python', code: 'print(1)' }), ctx);
     expect(input).toEqual({
       executionId: 'ex_1',
       tenant: 't',
+      keyId: 'k1',
       language: 'python',
       policy: 'default',
       files: [{ path: 'main.py', content: 'print(1)', encoding: 'utf8' }],

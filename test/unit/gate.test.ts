@@ -34,6 +34,7 @@ function input(overrides: Partial<ExecutionInput> = {}): ExecutionInput {
   return {
     executionId: 'ex_1',
     tenant: 't',
+    keyId: 'k1',
     language: 'python',
     policy: 'p',
     files: [{ path: 'src/app.py', content: 'print(1)', encoding: 'utf8' }],

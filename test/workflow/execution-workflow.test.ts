@@ -134,6 +134,7 @@ async function runWithMocks(mocks: Mocks): Promise<{ result: ExecutionResult; te
   const input: ExecutionInput = {
     executionId,
     tenant: 'default',
+    keyId: 'k1',
     language: 'python',
     policy: 'default',
     files: [{ path: 'main.py', content: 'print(1)', encoding: 'utf8' }],

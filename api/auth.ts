@@ -1,0 +1,28 @@
+import type { Request, RequestHandler } from 'express';
+import type { ApiKeyStore, Principal } from '../lib/api-keys';
+import { HttpError } from './errors';
+
+/** Every route behind it needs `Authorization: Bearer <key>`; the key's tenant is the caller. */
+export function requireApiKey(keys: ApiKeyStore): RequestHandler {
+  return (req, res, next) => {
+    const header = req.get('authorization');
+    if (!header) {
+      res.set('WWW-Authenticate', 'Bearer realm="airlock"');
+      throw new HttpError(401, 'unauthenticated', 'missing Authorization: Bearer <API key>');
+    }
+    const match = /^Bearer\s+(\S+)$/i.exec(header);
+    const principal = match ? keys.verify(match[1]!) : null;
+    if (!principal) {
+      res.set('WWW-Authenticate', 'Bearer realm="airlock", error="invalid_token"');
+      throw new HttpError(401, 'unauthenticated', 'invalid or revoked API key');
+    }
+    res.locals.principal = principal;
+    next();
+  };
+}
+
+export function principalOf(req: Request): Principal {
+  const principal = (req.res?.locals as { principal?: Principal } | undefined)?.principal;
+  if (!principal) throw new HttpError(401, 'unauthenticated', 'not authenticated');
+  return principal;
+}
