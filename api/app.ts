@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import express from 'express';
 import type { ApiKeyStore } from '../lib/api-keys';
 import type { Logger } from '../lib/logger';
@@ -6,7 +7,7 @@ import { summarize } from '../lib/runtimes';
 import type { LoadedPolicy } from '../lib/policies';
 import type { ExecutionService } from './execution-service';
 import type { HealthReport } from './health';
-import { errorHandler, notFoundRoute } from './errors';
+import { HttpError, errorHandler, notFoundRoute } from './errors';
 import { executionRoutes } from './routes/executions';
 import { requireApiKey } from './auth';
 
@@ -27,7 +28,18 @@ export function createApp(deps: ApiDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
-  app.use(express.json({ limit: BODY_LIMIT_BYTES }));
+  app.use(
+    express.json({
+      limit: BODY_LIMIT_BYTES,
+      // Decoding would quietly turn invalid bytes into U+FFFD, and run code nobody sent.
+      verify: (_req, _res, buf) => {
+        if (!isUtf8(buf))
+          throw new HttpError(400, 'invalid_request', '(body): is not valid UTF-8', [
+            { field: '(body)', message: 'is not valid UTF-8' },
+          ]);
+      },
+    }),
+  );
 
   app.get('/healthz', async (_req, res) => {
     const report = await deps.health();

@@ -49,6 +49,9 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
 
 function toHttpError(err: unknown): HttpError {
   if (err instanceof HttpError) return err;
+  // body-parser wraps what its `verify` hook throws.
+  const wrapped = (err as { cause?: unknown }).cause ?? (err as { originalError?: unknown }).originalError;
+  if (wrapped instanceof HttpError) return wrapped;
   const bodyParserType = (err as { type?: string }).type;
   if (bodyParserType === 'entity.too.large') {
     const limit = (err as { limit?: number }).limit;

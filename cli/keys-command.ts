@@ -6,7 +6,8 @@ import { UsageError } from './run-command';
 /** `airlock keys …`: operator commands on the API's key file (run where the API runs). */
 export function keysCreate(opts: { tenant: string; label?: string; file?: string }): void {
   const tenant = TenantName.safeParse(opts.tenant);
-  if (!tenant.success) throw new UsageError(`--tenant: must be lowercase letters, digits and dashes, got "${opts.tenant}"`);
+  if (!tenant.success)
+    throw new UsageError(`--tenant: must be lowercase letters, digits and dashes, got "${opts.tenant}"`);
   const { key, record } = new ApiKeyStore(opts.file).create(tenant.data, opts.label);
   process.stderr.write(`created key ${record.id} for tenant ${record.tenant}; it is shown once:\n`);
   process.stdout.write(`${key}\n`);

@@ -7,6 +7,8 @@ import type { RuntimeDefinition } from '../../lib/runtimes';
 import type { LoadedPolicy } from '../../lib/policies';
 import type { ExecutionService } from '../execution-service';
 import { HttpError } from '../errors';
+import { policyViolations } from '../../lib/gate';
+import { DEFAULT_POLICY } from '../../lib/policies';
 import { principalOf } from '../auth';
 
 export interface ExecutionRoutesDeps {
@@ -18,12 +20,7 @@ export interface ExecutionRoutesDeps {
 
 const WaitQuery = z.object({ wait: z.enum(['true', 'false']).optional() });
 
-export function executionRoutes({
-  executions,
-  runtimes,
-  policies,
-  waitLimitMs,
-}: ExecutionRoutesDeps): Router {
+export function executionRoutes({ executions, runtimes, policies, waitLimitMs }: ExecutionRoutesDeps): Router {
   const router = Router();
   const tenantOf = (req: Request): string => principalOf(req).tenant;
 
@@ -40,7 +37,8 @@ export function executionRoutes({
         `unknown runtime "${body.language}"; available: ${[...runtimes.keys()].join(', ')}`,
       );
     }
-    if (body.policy !== undefined && !policies.has(body.policy)) {
+    const policy = policies.get(body.policy ?? DEFAULT_POLICY);
+    if (!policy) {
       throw HttpError.invalid(
         'policy',
         `unknown policy "${body.policy}"; available: ${[...policies.keys()].join(', ')}`,
@@ -54,6 +52,18 @@ export function executionRoutes({
       runtime: runtime.manifest,
       now: new Date(),
     });
+    // The gate checks again in the workflow (and records it); answering here names the field.
+    const violations = policyViolations(input, policy.policy, runtime.manifest);
+    if (violations.length > 0) {
+      const size = violations.find((v) => v.kind === 'size');
+      const shown = size ? [size] : violations;
+      throw new HttpError(
+        size ? 413 : 400,
+        size ? 'payload_too_large' : 'policy_violation',
+        `${shown[0]!.field}: ${shown[0]!.message}`,
+        shown.map(({ field, message }) => ({ field, message })),
+      );
+    }
     await executions.submit(input);
     res.location(`/v1/executions/${input.executionId}`);
     if (wait === 'true') {

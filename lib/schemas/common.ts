@@ -13,13 +13,30 @@ export const RelativePath = z
     'must not contain empty, . or .. segments',
   );
 
+/** Lone UTF-16 surrogates cannot be encoded as UTF-8: such a string did not come from UTF-8 text. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+export const UNICODE_MESSAGE = 'must be valid Unicode text (send binary content as base64)';
+
+/** A string that is valid UTF-8 when encoded. */
+export const Text = z.string().refine((s) => !LONE_SURROGATE.test(s), UNICODE_MESSAGE);
+
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
 export const Encoding = z.enum(['utf8', 'base64']);
 
-export const SourceFile = z.strictObject({
-  path: RelativePath,
-  content: z.string(),
-  encoding: Encoding.default('utf8'),
-});
+export const SourceFile = z
+  .strictObject({
+    path: RelativePath,
+    content: z.string(),
+    encoding: Encoding.default('utf8'),
+  })
+  .superRefine((file, ctx) => {
+    if (file.encoding === 'base64' && !BASE64.test(file.content)) {
+      ctx.addIssue({ code: 'custom', path: ['content'], message: 'is not valid base64' });
+    } else if (file.encoding === 'utf8' && LONE_SURROGATE.test(file.content)) {
+      ctx.addIssue({ code: 'custom', path: ['content'], message: UNICODE_MESSAGE });
+    }
+  });
 export type SourceFile = z.infer<typeof SourceFile>;
 
 /** POSIX-portable environment variable names; the sandbox's own variables cannot be overridden. */
@@ -42,8 +59,11 @@ export const RESERVED_ENV = new Set([
 
 /** A command: a string runs under /bin/sh -c inside the sandbox, an array is an argv. */
 export const Command = z.union([
-  z.string().min(1, 'must not be empty').max(4096),
-  z.array(z.string().max(4096)).min(1, 'must not be empty').max(64),
+  Text.pipe(z.string().min(1, 'must not be empty').max(4096)),
+  z
+    .array(Text.pipe(z.string().max(4096)))
+    .min(1, 'must not be empty')
+    .max(64),
 ]);
 export type Command = z.infer<typeof Command>;
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Command, EnvName, RelativePath, SourceFile } from './common';
+import { Command, EnvName, RelativePath, SourceFile, Text } from './common';
 import { RequestedLimits } from './limits';
 
 export const MAX_FILES = 100;
@@ -20,13 +20,16 @@ export type TestsRequest = z.infer<typeof TestsRequest>;
 export const ExecutionRequest = z
   .strictObject({
     language: LanguageName,
-    code: z.string().optional(),
+    code: Text.optional(),
     files: z.array(SourceFile).min(1, 'must not be empty').max(MAX_FILES).optional(),
     entrypoint: RelativePath.optional(),
-    stdin: z.string().max(MAX_STDIN_CHARS).optional(),
-    args: z.array(z.string().max(4096)).max(MAX_ARGS).optional(),
+    stdin: Text.pipe(z.string().max(MAX_STDIN_CHARS)).optional(),
+    args: z
+      .array(Text.pipe(z.string().max(4096)))
+      .max(MAX_ARGS)
+      .optional(),
     env: z
-      .record(EnvName, z.string().max(32_768))
+      .record(EnvName, Text.pipe(z.string().max(32_768)))
       .refine((e) => Object.keys(e).length <= 64, 'must have at most 64 variables')
       .optional(),
     policy: PolicyName.optional(),

@@ -215,6 +215,65 @@ describe('HTTP API', () => {
       expect(res.body.error.code).toBe('payload_too_large');
     });
 
+    test('limits above the policy ceilings name the limit', async () => {
+      const res = await post({ language: 'python', code: 'x', limits: { timeoutMs: 300_001, memoryMb: 4096 } });
+      expect(res.status).toBe(400);
+      expect(res.body.error).toMatchObject({
+        code: 'policy_violation',
+        field: 'limits.timeoutMs',
+        message: 'limits.timeoutMs: 300001 exceeds the policy ceiling 300000',
+      });
+      expect(res.body.error.issues).toEqual([
+        { field: 'limits.timeoutMs', message: '300001 exceeds the policy ceiling 300000' },
+        { field: 'limits.memoryMb', message: '4096 exceeds the policy ceiling 2048' },
+      ]);
+    });
+
+    test("code over the policy's input size is 413 naming the field", async () => {
+      const res = await post({ language: 'python', code: '#'.repeat(1_048_577) });
+      expect(res.status).toBe(413);
+      expect(res.body.error).toMatchObject({ code: 'payload_too_large', field: 'code' });
+    });
+
+    test('text that is not valid UTF-8 is refused, never silently repaired', async () => {
+      const loneSurrogate = await request(app)
+        .post('/v1/executions')
+        .set(auth())
+        .set('content-type', 'application/json')
+        .send('{"language":"python","code":"print(1) \\ud800"}');
+      expect(loneSurrogate.status).toBe(400);
+      expect(loneSurrogate.body.error).toMatchObject({
+        field: 'code',
+        message: expect.stringContaining('valid Unicode'),
+      });
+
+      const rawBytes = Buffer.concat([
+        Buffer.from('{"language":"python","code":"print(\''),
+        Buffer.from([0xff, 0xfe]),
+        Buffer.from('\')"}'),
+      ]);
+      const invalid = await request(app)
+        .post('/v1/executions')
+        .set(auth())
+        .set('content-type', 'application/json')
+        // As bytes: superagent would otherwise serialise the Buffer object as JSON.
+        .serialize((b: Buffer) => b as unknown as string)
+        .send(rawBytes);
+      expect(invalid.status).toBe(400);
+      expect(invalid.body.error).toMatchObject({ field: '(body)', message: '(body): is not valid UTF-8' });
+
+      await expectBadRequest(
+        {
+          language: 'python',
+          files: [{ path: 'a.py', content: 'not base64!', encoding: 'base64' }],
+          entrypoint: 'a.py',
+        },
+        'files.0.content',
+        /not valid base64/,
+      );
+      await expectBadRequest({ language: 'python', code: 'x', stdin: '\udc00' }, 'stdin', /valid Unicode/);
+    });
+
     test('a bad query parameter', async () => {
       const res = await post({ language: 'python', code: 'x' }, '?wait=maybe');
       expect(res.status).toBe(400);

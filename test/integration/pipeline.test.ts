@@ -177,7 +177,7 @@ describe('execution pipeline on Temporal and Docker', () => {
   test('the policy gate rejects a request over the ceilings before anything is provisioned', async () => {
     const result = await cluster.run({ language: 'python', code: 'print(1)', limits: { memoryMb: 65_536 } });
     expect(result.status).toBe('rejected');
-    expect(result.error?.message).toContain('limits.memoryMb 65536 exceeds the policy ceiling');
+    expect(result.error?.message).toContain('limits.memoryMb: 65536 exceeds the policy ceiling');
     expect(result.stages.map((s) => [s.name, s.outcome])).toEqual([
       ['gate', 'failed'],
       ['provision', 'skipped'],

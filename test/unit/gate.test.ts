@@ -100,12 +100,12 @@ describe('pre-run policy gate', () => {
     });
     expect(plan.decision).toBe('block');
     expect(plan.reasons).toEqual([
-      'language "ruby" has no runtime installed',
-      'language "ruby" is not allowed by policy "p"',
-      'limits.timeoutMs 6000 exceeds the policy ceiling 5000',
-      'limits.cpuTimeMs 3001 exceeds the policy ceiling 3000',
-      'limits.memoryMb 1024 exceeds the policy ceiling 512',
-      "input is 208 bytes, over the policy's 100",
+      'language: "ruby" has no runtime installed',
+      'language: "ruby" is not allowed by policy "p"',
+      'limits.timeoutMs: 6000 exceeds the policy ceiling 5000',
+      'limits.cpuTimeMs: 3001 exceeds the policy ceiling 3000',
+      'limits.memoryMb: 1024 exceeds the policy ceiling 512',
+      "code: code, files and stdin come to 208 bytes, over the policy's 100",
     ]);
   });
 
