@@ -17,6 +17,7 @@ module.exports = {
         '<rootDir>/test/workflow/**/*.test.ts',
         '<rootDir>/test/integration/**/*.test.ts',
         '<rootDir>/test/http/**/*.test.ts',
+        '<rootDir>/test/security/**/*.test.ts',
       ],
       globalSetup: '<rootDir>/test/support/global-setup.ts',
       globalTeardown: '<rootDir>/test/support/global-teardown.ts',

@@ -15,6 +15,8 @@ export interface CgroupSample {
  */
 export abstract class ContainerCgroup {
   abstract sample(): CgroupSample;
+  /** Host pids of every process in the container. */
+  abstract processes(): number[];
   /** Starts peak memory afresh, so a stage's peak is its own (v1 only; v2 peaks cover the container's life). */
   abstract resetPeak(): void;
 
@@ -41,7 +43,8 @@ export abstract class ContainerCgroup {
     };
     const memory = dirFor('memory');
     const cpuacct = dirFor('cpuacct');
-    return memory && cpuacct ? new CgroupV1(memory, cpuacct) : null;
+    const pids = dirFor('pids');
+    return memory && cpuacct && pids ? new CgroupV1(memory, cpuacct, pids) : null;
   }
 }
 
@@ -49,8 +52,13 @@ class CgroupV1 extends ContainerCgroup {
   constructor(
     private readonly memoryDir: string,
     private readonly cpuacctDir: string,
+    private readonly pidsDir: string,
   ) {
     super();
+  }
+
+  processes(): number[] {
+    return readPids(path.join(this.pidsDir, 'cgroup.procs'));
   }
 
   sample(): CgroupSample {
@@ -85,6 +93,18 @@ class CgroupV2 extends ContainerCgroup {
   }
 
   resetPeak(): void {}
+
+  processes(): number[] {
+    return readPids(path.join(this.dir, 'cgroup.procs'));
+  }
+}
+
+function readPids(file: string): number[] {
+  try {
+    return fs.readFileSync(file, 'utf8').split('\n').filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
 }
 
 function readNumber(file: string): number | null {

@@ -99,6 +99,7 @@ export async function execProcess(container: Docker.Container, opts: ExecProcess
     peakMemoryBytes: after?.peakBytes ?? null,
     oomKilled,
     limitExceeded,
+    leftoverProcessesKilled: 0,
   };
 }
 

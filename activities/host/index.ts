@@ -11,6 +11,7 @@ import { execProcess } from './exec-process';
 import { packFiles } from './workspace-files';
 import { withHeartbeat } from './heartbeat';
 import { ContainerCgroup } from './cgroup-metrics';
+import { killStrayProcesses } from './stray-processes';
 import type { LoadedSeccompProfile } from '../../lib/seccomp';
 import type { SandboxSettings } from '../../lib/schemas/policy';
 
@@ -134,7 +135,12 @@ export function createHostActivities({ docker, hostId, cluster, seccompProfiles,
           ErrorType.ContainerGone,
         );
       }
-      return execProcess(container, { ...input, signal, cgroup: ContainerCgroup.forPid(state.State.Pid) });
+      const cgroup = ContainerCgroup.forPid(state.State.Pid);
+      const result = await execProcess(container, { ...input, signal, cgroup });
+      if (cgroup && result.limitExceeded === null && !signal.aborted) {
+        result.leftoverProcessesKilled = await killStrayProcesses(container, state.State.Pid, cgroup);
+      }
+      return result;
     });
   }
 

@@ -44,6 +44,8 @@ export const ProcessResult = z.object({
   /** The kernel's OOM killer killed a process of this stage. */
   oomKilled: z.boolean(),
   limitExceeded: LimitExceeded.nullable(),
+  /** Processes the stage left running (daemons, background jobs) and the host killed when it ended. */
+  leftoverProcessesKilled: z.number().int(),
 });
 export type ProcessResult = z.infer<typeof ProcessResult>;
 

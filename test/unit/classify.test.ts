@@ -18,6 +18,7 @@ function run(overrides: Partial<ProcessResult>): ProcessResult {
     peakMemoryBytes: 1,
     oomKilled: false,
     limitExceeded: null,
+    leftoverProcessesKilled: 0,
     ...overrides,
   };
 }

@@ -78,6 +78,7 @@ const okRun: ProcessResult = {
   peakMemoryBytes: 1 << 20,
   oomKilled: false,
   limitExceeded: null,
+  leftoverProcessesKilled: 0,
 };
 
 interface Mocks {

@@ -1,0 +1,129 @@
+import { HostileHarness, hostileCase } from './harness';
+import { containersOf } from '../support/docker';
+
+let harness: HostileHarness;
+beforeAll(async () => {
+  harness = await HostileHarness.start();
+});
+afterAll(async () => {
+  await harness?.stop();
+});
+const h = () => harness;
+
+describe('hostile: lifecycle', () => {
+  hostileCase(
+    h,
+    'L1 a process tree ignoring SIGTERM is gone promptly when the execution is cancelled',
+    async (h, marker) => {
+      const { cluster } = h;
+      const { executionId } = await cluster.submit({
+        language: 'python',
+        code: `import os, signal, time
+signal.signal(signal.SIGTERM, signal.SIG_IGN)
+for _ in range(5):
+    if os.fork() == 0:
+        break
+print("ready", flush=True)
+time.sleep(3600)`,
+        args: [marker],
+        limits: { timeoutMs: 120_000 },
+      });
+      await cluster.waitForStage(executionId, 'run', 'running');
+      const cancelledAt = Date.now();
+      await cluster.executions.cancel(executionId, 'default');
+      const result = await cluster.result(executionId);
+      expect(result.status).toBe('cancelled');
+      expect(Date.now() - cancelledAt).toBeLessThan(10_000);
+      return result;
+    },
+  );
+
+  hostileCase(h, 'L2 a zombie storm is reaped by the init and never exhausts the pids limit', async (h, marker) => {
+    const { result, out } = await h.probe(
+      `spawned = 0
+for _ in range(500):
+    child = os.fork()
+    if child == 0:
+        if os.fork() == 0:
+            os._exit(0)   # orphaned: the container's init must reap it
+        os._exit(0)
+    os.waitpid(child, 0)
+    spawned += 1
+import time
+time.sleep(0.2)
+zombies = 0
+for pid in [p for p in os.listdir("/proc") if p.isdigit()]:
+    try:
+        if open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[0] == "Z":
+            zombies += 1
+    except OSError:
+        pass
+report(spawned=spawned, zombies=zombies)`,
+      marker,
+    );
+    expect(result.status).toBe('succeeded');
+    // 500 orphans through a 128-pid limit is only possible if each one is reaped.
+    expect(out.spawned).toBe(500);
+    expect(out.zombies).toBeLessThanOrEqual(2);
+    return result;
+  });
+
+  hostileCase(h, 'L3 a file left behind is not there for the next execution', async (h, marker) => {
+    const { result, out } = await h.probe(
+      `for p in ("/tmp/left-behind", "/workspace/left-behind", "/dev/shm/left-behind"):
+    open(p, "w").write("${marker}")
+report(written=True)`,
+      marker,
+    );
+    expect(out.written).toBe(true);
+    // expectUnaffected then runs the next execution and finds /tmp and /dev/shm empty and only main.py here.
+    return result;
+  });
+
+  hostileCase(
+    h,
+    'L4 a host worker killed mid-run: the execution ends and its container does not outlive it',
+    async (h, marker) => {
+      const { cluster } = h;
+      const { executionId } = await cluster.submit({
+        language: 'python',
+        code: 'while True:\n    pass',
+        args: [marker],
+        limits: { timeoutMs: 120_000, cpuTimeMs: 120_000 },
+      });
+      await cluster.waitForStage(executionId, 'run', 'running');
+      await cluster.restartHost({ reaperIntervalMs: 2_000 });
+      const result = await cluster.result(executionId);
+      expect(result.status).toBe('internal_error');
+      expect(result.error?.type).toBe('HostLost');
+      // The host is back, so teardown ran there; the reaper is the backstop if it had not.
+      expect(await containersOf(cluster.docker, executionId)).toEqual([]);
+      return result;
+    },
+  );
+
+  hostileCase(h, 'L5 a daemon started by the run stage does not outlive it', async (h, marker) => {
+    const result = await h.run(
+      {
+        language: 'python',
+        code: `import os, time
+if os.fork() == 0:
+    os.setsid()
+    if os.fork() == 0:
+        while True:
+            with open("/tmp/daemon.log", "a") as f:
+                f.write("x")
+            time.sleep(0.05)
+    os._exit(0)
+time.sleep(0.3)
+print("started a daemon")`,
+        tests: { command: 'a=$(wc -c < /tmp/daemon.log); sleep 0.5; b=$(wc -c < /tmp/daemon.log); test "$a" = "$b"' },
+      },
+      marker,
+    );
+    expect(result.status).toBe('succeeded');
+    expect(result.run?.leftoverProcessesKilled).toBe(1);
+    expect(result.tests?.exitCode).toBe(0);
+    return result;
+  });
+});
