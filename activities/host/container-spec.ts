@@ -62,6 +62,8 @@ export function sandboxContainerSpec({
     Memory: limits.memoryMb * MiB,
     MemorySwap: limits.memoryMb * MiB,
     NanoCpus: Math.round(limits.cpus * 1e9),
+    // Relative weight under contention; a set value is also what CIS 5.11 checks for.
+    CpuShares: Math.max(2, Math.round(limits.cpus * 512)),
     PidsLimit: limits.pids,
     Ulimits: [
       { Name: 'nofile', Soft: limits.openFiles, Hard: limits.openFiles },
