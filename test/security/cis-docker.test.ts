@@ -6,7 +6,7 @@
  */
 import type Docker from 'dockerode';
 import { TestCluster } from '../support/cluster';
-import { containersOf } from '../support/docker';
+import { containersOf, eventually } from '../support/docker';
 
 let cluster: TestCluster;
 let info: Docker.ContainerInspectInfo;
@@ -21,7 +21,11 @@ beforeAll(async () => {
   }));
   await cluster.waitForStage(executionId, 'run', 'running');
   const [container] = await containersOf(cluster.docker, executionId);
-  info = await cluster.docker.getContainer(container!.Id).inspect();
+  // The workflow reports the stage running a moment before the engine has the program's exec.
+  info = await eventually('the program to run in its sandbox', async () => {
+    const inspected = await cluster.docker.getContainer(container!.Id).inspect();
+    return (inspected as { ExecIDs?: string[] | null }).ExecIDs?.length ? inspected : undefined;
+  });
 });
 
 afterAll(async () => {
@@ -109,7 +113,7 @@ describe('CIS Docker Benchmark section 5, on a live sandbox', () => {
   test('5.28 the PIDs cgroup limit is used', () => expect(host().PidsLimit).toBeGreaterThan(0));
   test("5.29 Docker's default bridge is not used: no network endpoint at all", () => {
     expect(Object.keys(info.NetworkSettings.Networks ?? {})).toEqual([]);
-    expect(info.Config.NetworkDisabled).toBe(true);
+    expect((info.Config as { NetworkDisabled?: boolean }).NetworkDisabled).toBe(true);
   });
   test("5.30 the host's user namespace is not shared", () => expect(host().UsernsMode ?? '').toBe(''));
   test('5.31 the Docker socket is not mounted', () => {
