@@ -137,9 +137,14 @@ export function createHostActivities({ docker, hostId, cluster, seccompProfiles,
       }
       const cgroup = ContainerCgroup.forPid(state.State.Pid);
       const result = await execProcess(container, { ...input, signal, cgroup });
-      if (cgroup && result.limitExceeded === null && !signal.aborted) {
-        result.leftoverProcessesKilled = await killStrayProcesses(container, state.State.Pid, cgroup);
+      if (result.limitExceeded !== null || signal.aborted) return result;
+      const after = await container.inspect().catch(() => undefined);
+      if (!after?.State.Running) {
+        // The OOM killer took the container's init: the cgroup went with it, the engine still knows.
+        if (after?.State.OOMKilled) Object.assign(result, { oomKilled: true, limitExceeded: 'memory' });
+        return result;
       }
+      if (cgroup) result.leftoverProcessesKilled = await killStrayProcesses(container, state.State.Pid, cgroup);
       return result;
     });
   }
