@@ -3,9 +3,12 @@
  * on the same image, measured side by side in one run (alternating, so drift hits both equally).
  *
  *   node dist/bench/latency.js [--sequential N] [--concurrent M] [--url URL]
+ *
+ * The API key comes from $AIRLOCK_API_KEY or the embedded default's .airlock/api-key.
  */
 import { spawn } from 'node:child_process';
 import { parseArgs } from 'node:util';
+import { resolveApiKey } from '../cli/api-client';
 
 const CODE = 'print("hello")';
 const IMAGE = 'airlock/python:latest';
@@ -15,11 +18,11 @@ interface Sample {
   ok: boolean;
 }
 
-async function viaApi(url: string): Promise<Sample> {
+async function viaApi(url: string, key: string): Promise<Sample> {
   const started = performance.now();
   const res = await fetch(`${url}/v1/executions?wait=true`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
     body: JSON.stringify({ language: 'python', code: CODE }),
   });
   const body = (await res.json()) as { status?: string; run?: { stdout?: string } };
@@ -63,15 +66,17 @@ async function main(): Promise<void> {
   const sequential = Number(values.sequential);
   const concurrent = Number(values.concurrent);
   const url = values.url!;
+  const key = resolveApiKey(undefined);
+  if (!key) throw new Error('no API key: set AIRLOCK_API_KEY or start the service with npm start');
 
   // Warm both paths: first runs pay for page cache and JIT.
-  await viaApi(url);
+  await viaApi(url, key);
   await viaDockerRun();
 
   const seqApi: Sample[] = [];
   const seqDocker: Sample[] = [];
   for (let i = 0; i < sequential; i++) {
-    seqApi.push(await viaApi(url));
+    seqApi.push(await viaApi(url, key));
     seqDocker.push(await viaDockerRun());
   }
 
@@ -80,7 +85,7 @@ async function main(): Promise<void> {
     const samples = await Promise.all(Array.from({ length: concurrent }, fn));
     return { samples, wallMs: performance.now() - started };
   };
-  const conApi = await burst(() => viaApi(url));
+  const conApi = await burst(() => viaApi(url, key));
   const conDocker = await burst(viaDockerRun);
 
   const rows: Array<[string, ReturnType<typeof summarize>, number | undefined]> = [
