@@ -1,13 +1,6 @@
-import { HostileHarness, NR, hostileCase } from './harness';
+import { NR, hostileCase, useHostileHarness } from './harness';
 
-let harness: HostileHarness;
-beforeAll(async () => {
-  harness = await HostileHarness.start();
-});
-afterAll(async () => {
-  await harness?.stop();
-});
-const h = () => harness;
+const h = useHostileHarness();
 
 describe('hostile: escape classics', () => {
   hostileCase(h, 'E1 cgroup release_agent: hidden, unwritable, and no cgroup can be mounted', async (h, marker) => {

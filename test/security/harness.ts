@@ -124,3 +124,18 @@ export function hostileCase(
     await harness().expectUnaffected(result, marker);
   });
 }
+
+/** Starts one harness for the calling test file and stops it after; returns its accessor. */
+export function useHostileHarness(): () => HostileHarness {
+  let harness: HostileHarness | undefined;
+  beforeAll(async () => {
+    harness = await HostileHarness.start();
+  });
+  afterAll(async () => {
+    await harness?.stop();
+  });
+  return () => {
+    if (!harness) throw new Error('the hostile harness has not started');
+    return harness;
+  };
+}

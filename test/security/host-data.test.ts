@@ -1,17 +1,14 @@
-import { HostileHarness, hostileCase } from './harness';
+import { hostileCase, useHostileHarness } from './harness';
 
 const CANARY = `canary-${process.pid}-do-not-leak`;
-let harness: HostileHarness;
-beforeAll(async () => {
-  // The worker processes inherit this, as they would a real service secret.
+// Before the harness starts: its worker processes inherit this, as they would a real service secret.
+beforeAll(() => {
   process.env.AIRLOCK_TEST_SERVICE_SECRET = CANARY;
-  harness = await HostileHarness.start();
 });
-afterAll(async () => {
+afterAll(() => {
   delete process.env.AIRLOCK_TEST_SERVICE_SECRET;
-  await harness?.stop();
 });
-const h = () => harness;
+const h = useHostileHarness();
 
 describe('hostile: host data', () => {
   hostileCase(h, "H1 /etc/shadow is the image's own and unreadable", async (h, marker) => {

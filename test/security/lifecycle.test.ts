@@ -1,14 +1,7 @@
-import { HostileHarness, hostileCase } from './harness';
+import { hostileCase, useHostileHarness } from './harness';
 import { containersOf } from '../support/docker';
 
-let harness: HostileHarness;
-beforeAll(async () => {
-  harness = await HostileHarness.start();
-});
-afterAll(async () => {
-  await harness?.stop();
-});
-const h = () => harness;
+const h = useHostileHarness();
 
 describe('hostile: lifecycle', () => {
   hostileCase(

@@ -1,14 +1,13 @@
 import net from 'node:net';
-import { HostileHarness, hostileCase } from './harness';
+import { hostileCase, useHostileHarness } from './harness';
 
-let harness: HostileHarness;
+const h = useHostileHarness();
 let server: net.Server;
 let port: number;
 let bridgeGateway: string;
 const connections: string[] = [];
 
 beforeAll(async () => {
-  harness = await HostileHarness.start();
   // A service on every host address: the sandbox must reach none of them.
   server = net.createServer((socket) => {
     connections.push(String(socket.remoteAddress));
@@ -17,7 +16,7 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => server.listen(0, '0.0.0.0', resolve));
   port = (server.address() as net.AddressInfo).port;
   // The default bridge's gateway: as configured, else Docker's default, the subnet's first address.
-  const bridge = (await harness.cluster.docker.getNetwork('bridge').inspect()) as {
+  const bridge = (await h().cluster.docker.getNetwork('bridge').inspect()) as {
     IPAM: { Config: Array<{ Subnet: string; Gateway?: string }> };
   };
   const config = bridge.IPAM.Config[0]!;
@@ -25,9 +24,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await new Promise((resolve) => server?.close(resolve));
-  await harness?.stop();
 });
-const h = () => harness;
 
 function connectProbe(host: string, p: number): string {
   return `s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)

@@ -1,13 +1,6 @@
-import { HostileHarness, NR, hostileCase } from './harness';
+import { NR, hostileCase, useHostileHarness } from './harness';
 
-let harness: HostileHarness;
-beforeAll(async () => {
-  harness = await HostileHarness.start();
-});
-afterAll(async () => {
-  await harness?.stop();
-});
-const h = () => harness;
+const h = useHostileHarness();
 
 describe('hostile: privilege escalation', () => {
   hostileCase(h, 'P1 no setuid or setgid binary exists, and no-new-privileges is set', async (h, marker) => {

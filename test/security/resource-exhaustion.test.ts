@@ -1,13 +1,6 @@
-import { HostileHarness, hostileCase } from './harness';
+import { hostileCase, useHostileHarness } from './harness';
 
-let harness: HostileHarness;
-beforeAll(async () => {
-  harness = await HostileHarness.start();
-});
-afterAll(async () => {
-  await harness?.stop();
-});
-const h = () => harness;
+const h = useHostileHarness();
 const MiB = 1024 * 1024;
 
 describe('hostile: resource exhaustion', () => {
