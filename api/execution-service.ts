@@ -4,14 +4,13 @@ import type { ExecutionInput } from '../lib/schemas/execution-request';
 import type { ExecutionResult } from '../lib/schemas/execution-result';
 import type { ExecutionStatus } from '../lib/vocabulary';
 import { blankResult } from '../lib/blank-result';
+import { EXECUTION_ID_PATTERN } from '../lib/execution-ids';
 import { ORCHESTRATION_QUEUE } from '../lib/task-queues';
 import { LANGUAGE, POLICY, STATUS, TENANT } from '../lib/search-attributes';
 import type { executionWorkflow } from '../workflows/execution';
 import { executionStateQuery } from '../workflows/messages';
 
 const QUERY_TIMEOUT_MS = 5_000;
-
-export const EXECUTION_ID_PATTERN = /^ex_[0-9a-f]{32}$/;
 
 /**
  * Executions as Temporal workflows: the workflow id is the execution id, and every answer comes

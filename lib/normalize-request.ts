@@ -1,21 +1,23 @@
 import type { ExecutionInput, ParsedExecutionRequest } from './schemas/execution-request';
 import type { RuntimeManifest } from './schemas/runtime';
 import { DEFAULT_POLICY } from './policies';
+import { newExecutionId } from './execution-ids';
 
 export interface NormalizeContext {
-  executionId: string;
+  /** A fresh id when absent. */
+  executionId?: string;
   tenant: string;
   /** The API key that submitted it, for the audit trail. */
   keyId: string;
   runtime: RuntimeManifest;
-  now: Date;
+  now?: Date;
 }
 
 /** Turns an API request into the workflow's input: `code` becomes the runtime's source file, defaults are applied. */
 export function normalizeRequest(req: ParsedExecutionRequest, ctx: NormalizeContext): ExecutionInput {
   const files = req.files ?? [{ path: ctx.runtime.sourceFile, content: req.code ?? '', encoding: 'utf8' as const }];
   return {
-    executionId: ctx.executionId,
+    executionId: ctx.executionId ?? newExecutionId(),
     tenant: ctx.tenant,
     keyId: ctx.keyId,
     language: req.language,
@@ -27,6 +29,6 @@ export function normalizeRequest(req: ParsedExecutionRequest, ctx: NormalizeCont
     env: req.env ?? {},
     limits: req.limits ?? {},
     ...(req.tests ? { tests: req.tests } : {}),
-    submittedAt: ctx.now.toISOString(),
+    submittedAt: (ctx.now ?? new Date()).toISOString(),
   };
 }

@@ -1,4 +1,3 @@
-import crypto from 'node:crypto';
 import { Router, type Request } from 'express';
 import { z } from 'zod';
 import { ExecutionRequest } from '../../lib/schemas/execution-request';
@@ -46,11 +45,9 @@ export function executionRoutes({ executions, runtimes, policies, waitLimitMs }:
     }
     const { tenant, keyId } = principalOf(req);
     const input = normalizeRequest(body, {
-      executionId: `ex_${crypto.randomUUID().replaceAll('-', '')}`,
       tenant,
       keyId,
       runtime: runtime.manifest,
-      now: new Date(),
     });
     // The gate checks again in the workflow (and records it); answering here names the field.
     const violations = policyViolations(input, policy.policy, runtime.manifest);

@@ -1,4 +1,3 @@
-import crypto from 'node:crypto';
 import Docker from 'dockerode';
 import type { Client, Connection } from '@temporalio/client';
 import { ExecutionService } from '../../api/execution-service';
@@ -61,11 +60,9 @@ export class TestCluster {
     const runtime = this.runtimes.get(body.language);
     if (!runtime) throw new Error(`no runtime ${body.language}`);
     const input = normalizeRequest(body, {
-      executionId: `ex_${crypto.randomUUID().replaceAll('-', '')}`,
       tenant,
       keyId,
       runtime: runtime.manifest,
-      now: new Date(),
     });
     await this.executions.submit(input);
     return input;
