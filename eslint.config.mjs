@@ -18,7 +18,8 @@ const ioLibraries = [
 ];
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', '.airlock/**', 'sdk/dist/**'] },
+  // images/ holds files for the sandboxes, not project code.
+  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', '.airlock/**', 'sdk/dist/**', 'images/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -18,6 +18,7 @@ module.exports = {
         '<rootDir>/test/integration/**/*.test.ts',
         '<rootDir>/test/http/**/*.test.ts',
         '<rootDir>/test/security/**/*.test.ts',
+        '<rootDir>/test/conformance/**/*.test.ts',
       ],
       globalSetup: '<rootDir>/test/support/global-setup.ts',
       globalTeardown: '<rootDir>/test/support/global-teardown.ts',

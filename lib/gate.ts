@@ -5,6 +5,7 @@ import { REQUESTABLE_LIMITS } from './schemas/limits';
 import type { ExecutionPlan, Policy, PolicyRef, SandboxSettings } from './schemas/policy';
 import type { RuntimeManifest } from './schemas/runtime';
 import { imageTagFor } from './containers';
+import { fillCommand, placeholderValues } from './commands';
 
 /** Time allowed for queueing, provisioning, scanning and teardown on top of the stages' own limits. */
 export const PIPELINE_OVERHEAD_MS = 120_000;
@@ -27,7 +28,7 @@ export interface PolicyViolation {
 
 /** Everything about the request the policy forbids. Shared by the API (a 4xx up front) and the gate (in history). */
 export function policyViolations(
-  input: Pick<ExecutionInput, 'language' | 'limits' | 'files' | 'tests' | 'stdin'>,
+  input: Pick<ExecutionInput, 'language' | 'limits' | 'files' | 'tests' | 'stdin' | 'cases'>,
   policy: Policy,
   runtime: RuntimeManifest | undefined,
 ): PolicyViolation[] {
@@ -69,10 +70,25 @@ export function policyViolations(
  */
 export function evaluateGate({ input, policy, policyRef, seccompProfile, runtime }: GateContext): ExecutionPlan {
   const reasons = policyViolations(input, policy, runtime).map((v) => `${v.field}: ${v.message}`);
-  const { ceilings, defaults } = policy.limits;
-  const limits: Limits = { ...defaults };
-  for (const key of REQUESTABLE_LIMITS) limits[key] = Math.min(input.limits[key] ?? defaults[key], ceilings[key]);
-  const testCommand = input.tests ? commandToArgv(input.tests.command) : null;
+  const limits = resolveLimits(input, policy, runtime);
+  const values = placeholderValues({ entrypoint: input.entrypoint, testFiles: input.tests?.files ?? [] });
+  const test =
+    runtime && input.tests
+      ? {
+          argv: input.tests.command ? commandToArgv(input.tests.command) : fillCommand(runtime.test.command, values),
+          report: runtime.test.report,
+        }
+      : null;
+  const needsCompile = input.entrypoint !== null || (test !== null && runtime?.test.needsCompile === true);
+  const compile =
+    runtime?.compile && needsCompile
+      ? {
+          argv: fillCommand(runtime.compile.command, values),
+          timeoutMs: Math.min(runtime.compile.timeoutMs, policy.limits.ceilings.timeoutMs),
+          memoryMb: Math.min(Math.max(runtime.compile.memoryMb, limits.memoryMb), policy.limits.ceilings.memoryMb),
+        }
+      : null;
+  const runs = input.cases?.length ?? (input.entrypoint === null ? 0 : 1);
   return {
     decision: reasons.length === 0 ? 'pass' : 'block',
     reasons,
@@ -80,18 +96,36 @@ export function evaluateGate({ input, policy, policyRef, seccompProfile, runtime
     limits,
     runtime: { name: input.language, image: imageTagFor(input.language) },
     sandbox: { runtime: policy.sandbox.runtime, seccompProfile },
-    runCommand: runtime
-      ? [...runtime.run.map((a) => a.replaceAll('{entrypoint}', input.entrypoint)), ...input.args]
-      : [],
-    testCommand,
+    compile,
+    runCommand: runtime && input.entrypoint !== null ? [...fillCommand(runtime.run, values), ...input.args] : null,
+    test,
     env: { ...(runtime?.env ?? {}), ...input.env },
-    budgetMs: limits.timeoutMs + (testCommand ? limits.testTimeoutMs : 0) + PIPELINE_OVERHEAD_MS,
+    budgetMs:
+      (compile?.timeoutMs ?? 0) + runs * limits.timeoutMs + (test ? limits.testTimeoutMs : 0) + PIPELINE_OVERHEAD_MS,
   };
 }
 
-export function totalInputBytes(input: Pick<ExecutionInput, 'files' | 'tests' | 'stdin'>): number {
+/** Policy defaults, then the runtime's own (a JVM wants more memory), then the request; never above a ceiling. */
+export function resolveLimits(
+  input: Pick<ExecutionInput, 'limits'>,
+  policy: Policy,
+  runtime: RuntimeManifest | undefined,
+): Limits {
+  const { ceilings, defaults } = policy.limits;
+  const limits: Limits = { ...defaults, ...(runtime?.limits ?? {}) };
+  for (const key of REQUESTABLE_LIMITS) limits[key] = Math.min(input.limits[key] ?? limits[key], ceilings[key]);
+  return limits;
+}
+
+export function totalInputBytes(input: Pick<ExecutionInput, 'files' | 'tests' | 'stdin' | 'cases'>): number {
   const files = [...input.files, ...(input.tests?.files ?? [])];
+  const caseBytes = (input.cases ?? []).reduce(
+    (sum, c) => sum + Buffer.byteLength(c.stdin ?? '') + Buffer.byteLength(c.expectedStdout ?? ''),
+    0,
+  );
   return (
-    files.reduce((sum, f) => sum + Buffer.byteLength(f.content, f.encoding), 0) + Buffer.byteLength(input.stdin ?? '')
+    files.reduce((sum, f) => sum + Buffer.byteLength(f.content, f.encoding), 0) +
+    Buffer.byteLength(input.stdin ?? '') +
+    caseBytes
   );
 }

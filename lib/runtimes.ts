@@ -34,7 +34,8 @@ export function summarize(def: RuntimeDefinition): RuntimeSummary {
     displayName: manifest.displayName,
     version: manifest.version,
     extensions: manifest.extensions,
-    compiled: false,
+    compiled: manifest.compile !== undefined,
+    testFramework: manifest.test.report.format,
   };
 }
 

@@ -9,6 +9,7 @@ export const TERMINAL_STATUSES = [
   'memory_limit_exceeded',
   'output_limit_exceeded',
   'compile_error',
+  'wrong_answer',
   'tests_failed',
   'rejected',
   'cancelled',
@@ -24,8 +25,11 @@ export function isTerminal(status: ExecutionStatus): status is TerminalStatus {
 }
 
 /** The pipeline, in order. */
-export const STAGE_NAMES = ['gate', 'provision', 'run', 'scan', 'test', 'teardown'] as const;
+export const STAGE_NAMES = ['gate', 'provision', 'compile', 'run', 'scan', 'test', 'teardown'] as const;
 export type StageName = (typeof STAGE_NAMES)[number];
 
 export const STAGE_OUTCOMES = ['pending', 'running', 'succeeded', 'failed', 'skipped', 'cancelled'] as const;
 export type StageOutcome = (typeof STAGE_OUTCOMES)[number];
+
+export const TEST_STATUSES = ['passed', 'failed', 'error', 'skipped'] as const;
+export type TestStatus = (typeof TEST_STATUSES)[number];

@@ -76,21 +76,31 @@ async function buildImage(def: RuntimeDefinition, baseTarball: string): Promise<
   const name = manifest.name;
   const started = Date.now();
   const root = path.join(BUILD_DIR, `rootfs-${name}`);
+  // An interrupted build may have left its /proc mounted.
+  await run('umount', [path.join(root, 'proc')]).catch(() => undefined);
   fs.rmSync(root, { recursive: true, force: true });
   fs.mkdirSync(root, { recursive: true });
   await run('tar', ['-C', root, '--numeric-owner', '-xf', baseTarball]);
   log(name, `apt-get install ${manifest.debian.packages.join(' ')}`);
-  await run(
-    'chroot',
-    [root, 'apt-get', 'install', '-y', '-qq', '--no-install-recommends', ...manifest.debian.packages],
-    {
+  // Maintainer scripts (the JDK's) and $ORIGIN-relative libraries need /proc while in the chroot;
+  // it is unmounted before the root is hardened and packed.
+  const proc = path.join(root, 'proc');
+  await run('mount', ['-t', 'proc', 'proc', proc]);
+  let version: string;
+  try {
+    const packages = manifest.debian.packages;
+    await run('chroot', [root, 'apt-get', 'install', '-y', '-qq', '--no-install-recommends', ...packages], {
       DEBIAN_FRONTEND: 'noninteractive',
-    },
-  );
-
-  const version = (await run('chroot', [root, ...manifest.versionCommand])).trim();
-  if (!version.startsWith(manifest.version)) {
-    throw new Error(`${name}: installed version ${version} does not match the manifest's ${manifest.version}`);
+    });
+    for (const [target, source] of Object.entries(manifest.files)) {
+      const dest = path.join(root, target);
+      fs.mkdirSync(path.dirname(dest), { recursive: true });
+      fs.copyFileSync(path.join(def.dir, source), dest);
+      fs.chmodSync(dest, 0o644);
+    }
+    version = installedVersion(def, (await run('chroot', [root, ...manifest.versionCommand])).trim());
+  } finally {
+    await run('umount', [proc]);
   }
   await harden(root);
 
@@ -114,6 +124,20 @@ async function buildImage(def: RuntimeDefinition, baseTarball: string): Promise<
       .catch(() => undefined); // still in use: harmless
   fs.rmSync(root, { recursive: true, force: true });
   log(name, `built ${imageTagFor(name)} (${manifest.displayName} ${version}) in ${Date.now() - started} ms`);
+}
+
+/** The runtime's version as the image reports it; it must match the manifest's major.minor. */
+function installedVersion(def: RuntimeDefinition, output: string): string {
+  const { manifest } = def;
+  const match = manifest.versionPattern ? new RegExp(manifest.versionPattern, 'm').exec(output) : null;
+  if (manifest.versionPattern && !match?.[1]) {
+    throw new Error(`${manifest.name}: version pattern ${manifest.versionPattern} does not match "${output}"`);
+  }
+  const version = match?.[1] ?? output;
+  if (!version.startsWith(manifest.version)) {
+    throw new Error(`${manifest.name}: installed version ${version} does not match the manifest's ${manifest.version}`);
+  }
+  return version;
 }
 
 /** Non-root user, no setuid/setgid binaries, no package caches, an empty workspace mount point. */
@@ -186,12 +210,17 @@ function run(cmd: string, args: string[], env: Record<string, string> = {}): Pro
   });
 }
 
+/** Runs `fn` over `items`, `width` at a time; every build finishes (or fails) before any failure is reported. */
 async function runPool<T>(items: T[], width: number, fn: (item: T) => Promise<void>): Promise<void> {
   const queue = [...items];
+  const failures: unknown[] = [];
   const workers = Array.from({ length: Math.min(width, queue.length) }, async () => {
-    for (let item = queue.shift(); item !== undefined; item = queue.shift()) await fn(item);
+    for (let item = queue.shift(); item !== undefined; item = queue.shift()) {
+      await fn(item).catch((err: unknown) => failures.push(err));
+    }
   });
   await Promise.all(workers);
+  if (failures.length > 0) throw failures[0];
 }
 
 function log(scope: string, message: string): void {

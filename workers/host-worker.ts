@@ -47,16 +47,9 @@ export async function createHostWorker(opts: HostWorkerOptions): Promise<HostWor
     // Let running stages finish (or be killed and reported) before the process exits.
     shutdownGraceTime: '10 seconds',
   } as const;
-  const shared = await Worker.create({
-    ...common,
-    taskQueue: HOSTS_QUEUE,
-    activities: { provisionContainer: activities.provisionContainer },
-  });
-  const own = await Worker.create({
-    ...common,
-    taskQueue: hostQueue(opts.hostId),
-    activities: { execInContainer: activities.execInContainer, teardownContainer: activities.teardownContainer },
-  });
+  const { provisionContainer, ...onThisHost } = activities;
+  const shared = await Worker.create({ ...common, taskQueue: HOSTS_QUEUE, activities: { provisionContainer } });
+  const own = await Worker.create({ ...common, taskQueue: hostQueue(opts.hostId), activities: onThisHost });
   const reaper = new Reaper({
     docker: opts.docker,
     client: opts.client,

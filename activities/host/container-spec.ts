@@ -10,7 +10,10 @@ type SandboxHostConfig = Docker.HostConfig & { CgroupnsMode: 'private' | 'host' 
 export interface ContainerSpecInput {
   name: string;
   image: string;
+  /** The run stage's limits. */
   limits: Limits;
+  /** Memory and CPU time for the container as a whole (a compile stage may need more than the run). */
+  container: { memoryMb: number; cpuTimeMs: number };
   /** OCI runtime (`runc`, `runsc`). */
   runtime: string;
   /** The seccomp profile's JSON text: the engine takes the content, not a path. */
@@ -40,12 +43,15 @@ export function sandboxContainerSpec({
   name,
   image,
   limits,
+  container,
   runtime,
   seccompJson,
   labels,
 }: ContainerSpecInput): Docker.ContainerCreateOptions {
   const { workspaceMb, tmpMb, shmMb } = tmpfsSizes(limits.memoryMb);
-  const cpuSeconds = Math.ceil(limits.cpuTimeMs / 1000);
+  // Each stage lowers RLIMIT_CPU to its own limit inside this one (stage-limits.ts).
+  const cpuSeconds = Math.ceil(Math.max(container.cpuTimeMs, limits.cpuTimeMs) / 1000);
+  const memoryBytes = Math.max(container.memoryMb, limits.memoryMb) * MiB;
   const fileSizeBytes = Math.min(limits.fileSizeMb, workspaceMb) * MiB;
   const hostConfig: SandboxHostConfig = {
     NetworkMode: 'none',
@@ -55,12 +61,12 @@ export function sandboxContainerSpec({
     Runtime: runtime,
     ReadonlyRootfs: true,
     Tmpfs: {
-      [WORKSPACE]: `rw,nosuid,nodev,size=${workspaceMb}m,uid=10001,gid=10001,mode=0700`,
+      [WORKSPACE]: `rw,exec,nosuid,nodev,size=${workspaceMb}m,uid=10001,gid=10001,mode=0700`,
       '/tmp': `rw,nosuid,nodev,noexec,size=${tmpMb}m,mode=1777`,
     },
     ShmSize: shmMb * MiB,
-    Memory: limits.memoryMb * MiB,
-    MemorySwap: limits.memoryMb * MiB,
+    Memory: memoryBytes,
+    MemorySwap: memoryBytes,
     NanoCpus: Math.round(limits.cpus * 1e9),
     // Relative weight under contention; a set value is also what CIS 5.11 checks for.
     CpuShares: Math.max(2, Math.round(limits.cpus * 512)),

@@ -16,12 +16,14 @@ export interface ExecProcessOptions {
   signal?: AbortSignal;
   /** Where CPU time, peak memory and OOM kills are read; without it they are reported as unknown. */
   cgroup?: ContainerCgroup | null;
+  /** How to stop the process at a limit; by default the container is killed. */
+  terminate?: () => Promise<void>;
 }
 
 /**
  * Runs one process in a running sandbox and waits for it. The wall-clock limit is a host-side
- * timer and the output cap is enforced while streaming; either kills the container with SIGKILL,
- * which nothing inside the sandbox can ignore or delay.
+ * timer and the output cap is enforced while streaming; either ends the process with SIGKILL from
+ * outside, which nothing inside the sandbox can ignore or delay.
  */
 export async function execProcess(container: Docker.Container, opts: ExecProcessOptions): Promise<ProcessResult> {
   const hasStdin = opts.stdin !== undefined && opts.stdin.length > 0;
@@ -40,12 +42,10 @@ export async function execProcess(container: Docker.Container, opts: ExecProcess
   let killing: Promise<void> | undefined;
   let lastSample: CgroupSample | undefined;
   // The cgroup goes with the container, so counters are read just before killing it.
+  const terminate = opts.terminate ?? (() => container.kill({ signal: 'SIGKILL' }).then(() => undefined));
   const kill = (): Promise<void> => {
     lastSample ??= opts.cgroup?.sample();
-    return (killing ??= container.kill({ signal: 'SIGKILL' }).then(
-      () => undefined,
-      () => undefined, // already dead
-    ));
+    return (killing ??= terminate().catch(() => undefined)); // already dead
   };
   const capture = new OutputCapture(opts.outputBytes, () => {
     limitExceeded ??= 'output';

@@ -12,6 +12,10 @@ export async function packFiles(files: SourceFile[]): Promise<Buffer> {
     pack.on('end', resolve);
     pack.on('error', reject);
   });
+  // Build outputs, a temp dir that allows exec (/tmp does not) and test reports.
+  for (const dir of ['.airlock/', '.airlock/bin/', '.airlock/tmp/', '.airlock/reports/']) {
+    pack.entry({ name: dir, type: 'directory', mode: 0o755, mtime: new Date(0) });
+  }
   for (const file of files) {
     pack.entry({ name: file.path, mode: 0o644, mtime: new Date(0) }, Buffer.from(file.content, file.encoding));
   }

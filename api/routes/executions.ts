@@ -1,13 +1,18 @@
 import { Router, type Request } from 'express';
 import { z } from 'zod';
-import { ExecutionRequest } from '../../lib/schemas/execution-request';
+import {
+  ExecutionRequest,
+  type ExecutionInput,
+  type ParsedExecutionRequest,
+} from '../../lib/schemas/execution-request';
+import type { ExecutionResult } from '../../lib/schemas/execution-result';
 import { normalizeRequest } from '../../lib/normalize-request';
 import type { RuntimeDefinition } from '../../lib/runtimes';
-import type { LoadedPolicy } from '../../lib/policies';
+import { DEFAULT_POLICY, type LoadedPolicy } from '../../lib/policies';
+import { policyViolations } from '../../lib/gate';
+import type { Principal } from '../../lib/api-keys';
 import type { ExecutionService } from '../execution-service';
 import { HttpError } from '../errors';
-import { policyViolations } from '../../lib/gate';
-import { DEFAULT_POLICY } from '../../lib/policies';
 import { principalOf } from '../auth';
 
 export interface ExecutionRoutesDeps {
@@ -17,60 +22,97 @@ export interface ExecutionRoutesDeps {
   waitLimitMs: number;
 }
 
+export const MAX_BATCH = 100;
+/** Workflow starts in flight at once for one batch. */
+const BATCH_START_CONCURRENCY = 16;
+
 const WaitQuery = z.object({ wait: z.enum(['true', 'false']).optional() });
+const BatchRequest = z.strictObject({
+  executions: z
+    .array(z.unknown())
+    .min(1, 'must not be empty')
+    .max(MAX_BATCH, `must have at most ${MAX_BATCH} executions`),
+});
 
 export function executionRoutes({ executions, runtimes, policies, waitLimitMs }: ExecutionRoutesDeps): Router {
   const router = Router();
   const tenantOf = (req: Request): string => principalOf(req).tenant;
 
-  router.post('/', async (req, res) => {
-    const { wait } = parse(WaitQuery, req.query, 'query');
-    if (!req.is('application/json')) {
-      throw new HttpError(415, 'unsupported_media_type', 'send the body as application/json');
-    }
-    const body = parse(ExecutionRequest, req.body);
+  /** Validation, runtime and policy checks, normalisation: everything before the workflow starts. */
+  function prepare(body: ParsedExecutionRequest, principal: Principal, prefix = ''): ExecutionInput {
+    const at = (field: string) => [prefix, field].filter(Boolean).join('.');
     const runtime = runtimes.get(body.language);
     if (!runtime) {
       throw HttpError.invalid(
-        'language',
+        at('language'),
         `unknown runtime "${body.language}"; available: ${[...runtimes.keys()].join(', ')}`,
       );
     }
     const policy = policies.get(body.policy ?? DEFAULT_POLICY);
     if (!policy) {
       throw HttpError.invalid(
-        'policy',
+        at('policy'),
         `unknown policy "${body.policy}"; available: ${[...policies.keys()].join(', ')}`,
       );
     }
-    const { tenant, keyId } = principalOf(req);
-    const input = normalizeRequest(body, {
-      tenant,
-      keyId,
-      runtime: runtime.manifest,
-    });
+    const input = normalizeRequest(body, { ...principal, runtime: runtime.manifest });
     // The gate checks again in the workflow (and records it); answering here names the field.
     const violations = policyViolations(input, policy.policy, runtime.manifest);
     if (violations.length > 0) {
       const size = violations.find((v) => v.kind === 'size');
-      const shown = size ? [size] : violations;
+      const shown = (size ? [size] : violations).map(({ field, message }) => ({ field: at(field), message }));
       throw new HttpError(
         size ? 413 : 400,
         size ? 'payload_too_large' : 'policy_violation',
         `${shown[0]!.field}: ${shown[0]!.message}`,
-        shown.map(({ field, message }) => ({ field, message })),
+        shown,
       );
     }
+    return input;
+  }
+
+  router.post('/', async (req, res) => {
+    const { wait } = parse(WaitQuery, req.query, 'query');
+    requireJson(req);
+    const principal = principalOf(req);
+    const input = prepare(parse(ExecutionRequest, req.body), principal);
     await executions.submit(input);
     res.location(`/v1/executions/${input.executionId}`);
-    if (wait === 'true') {
-      const result = await executions.waitForResult(input.executionId, tenant, waitLimitMs);
-      if (result) {
-        res.status(200).json(result);
-        return;
-      }
+    const result =
+      wait === 'true' ? await executions.waitForResult(input.executionId, principal.tenant, waitLimitMs) : null;
+    if (result) res.status(200).json(result);
+    else res.status(202).json({ id: input.executionId, status: 'queued' });
+  });
+
+  /** Up to 100 executions at once: all are validated before any starts; ids (or results) come back in order. */
+  router.post('/batch', async (req, res) => {
+    const { wait } = parse(WaitQuery, req.query, 'query');
+    requireJson(req);
+    const principal = principalOf(req);
+    const batch = parse(BatchRequest, req.body);
+    const inputs = batch.executions.map((item, i) => {
+      const prefix = `executions.${i}`;
+      if (typeof item !== 'object' || item === null || Array.isArray(item))
+        throw HttpError.invalid(prefix, 'must be a JSON object');
+      return prepare(parse(ExecutionRequest, item, prefix), principal, prefix);
+    });
+    await inBatches(inputs, BATCH_START_CONCURRENCY, (input) => executions.submit(input));
+    if (wait !== 'true') {
+      res.status(202).json({ ids: inputs.map((i) => i.executionId) });
+      return;
     }
-    res.status(202).json({ id: input.executionId, status: 'queued' });
+    const deadline = Date.now() + waitLimitMs;
+    const results = await Promise.all(
+      inputs.map(async ({ executionId }): Promise<ExecutionResult | { id: string; status: 'queued' | 'running' }> => {
+        const result = await executions.waitForResult(
+          executionId,
+          principal.tenant,
+          Math.max(0, deadline - Date.now()),
+        );
+        return result ?? { id: executionId, status: 'running' };
+      }),
+    );
+    res.status(200).json({ results });
   });
 
   router.get('/:id', async (req, res) => {
@@ -91,6 +133,11 @@ export function executionRoutes({ executions, runtimes, policies, waitLimitMs }:
   return router;
 }
 
+function requireJson(req: Request): void {
+  if (!req.is('application/json'))
+    throw new HttpError(415, 'unsupported_media_type', 'send the body as application/json');
+}
+
 function parse<S extends z.ZodType>(schema: S, value: unknown, prefix = ''): z.output<S> {
   if (prefix === '' && (typeof value !== 'object' || value === null || Array.isArray(value))) {
     throw HttpError.invalid('(body)', 'must be a JSON object');
@@ -98,4 +145,8 @@ function parse<S extends z.ZodType>(schema: S, value: unknown, prefix = ''): z.o
   const parsed = schema.safeParse(value);
   if (!parsed.success) throw HttpError.fromZod(parsed.error, prefix);
   return parsed.data;
+}
+
+async function inBatches<T>(items: T[], width: number, fn: (item: T) => Promise<void>): Promise<void> {
+  for (let i = 0; i < items.length; i += width) await Promise.all(items.slice(i, i + width).map(fn));
 }

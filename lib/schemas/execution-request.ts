@@ -5,16 +5,32 @@ import { RequestedLimits } from './limits';
 export const MAX_FILES = 100;
 export const MAX_ARGS = 64;
 export const MAX_STDIN_CHARS = 1_048_576;
+export const MAX_CASES = 100;
 
 export const LanguageName = z.string().regex(/^[a-z][a-z0-9+_-]{0,31}$/, 'must be a runtime name such as "python"');
 
 export const PolicyName = z.string().regex(/^[a-z][a-z0-9-]{0,63}$/, 'must be a policy name such as "default"');
 
 export const TestsRequest = z.strictObject({
-  command: Command,
+  /** Defaults to the runtime's test runner (pytest, node --test, go test, JUnit, ...). */
+  command: Command.optional(),
   files: z.array(SourceFile).max(MAX_FILES).default([]),
 });
 export type TestsRequest = z.infer<typeof TestsRequest>;
+
+const Args = z.array(Text.pipe(z.string().max(4096))).max(MAX_ARGS);
+const Stdin = Text.pipe(z.string().max(MAX_STDIN_CHARS));
+
+/** One judged run of the compiled program: its own stdin and args, and what it should print. */
+export const TestCase = z.strictObject({
+  stdin: Stdin.optional(),
+  args: Args.optional(),
+  expectedStdout: Stdin.optional(),
+});
+export type TestCase = z.infer<typeof TestCase>;
+
+/** Build outputs and reports live under this folder of the workspace; submitted files may not. */
+export const RESERVED_DIR = '.airlock';
 
 /** The body of `POST /v1/executions`. */
 export const ExecutionRequest = z
@@ -23,11 +39,14 @@ export const ExecutionRequest = z
     code: Text.optional(),
     files: z.array(SourceFile).min(1, 'must not be empty').max(MAX_FILES).optional(),
     entrypoint: RelativePath.optional(),
-    stdin: Text.pipe(z.string().max(MAX_STDIN_CHARS)).optional(),
-    args: z
-      .array(Text.pipe(z.string().max(4096)))
-      .max(MAX_ARGS)
-      .optional(),
+    stdin: Stdin.optional(),
+    args: Args.optional(),
+    /** Judging: the run's stdout must equal this, or the execution is a wrong answer. */
+    expectedStdout: Stdin.optional(),
+    /** Ignore trailing whitespace on each line and trailing blank lines when comparing. */
+    normalizeTrailingWhitespace: z.boolean().default(true),
+    /** Compile once, run once per case in a fresh process. */
+    cases: z.array(TestCase).min(1, 'must not be empty').max(MAX_CASES).optional(),
     env: z
       .record(EnvName, Text.pipe(z.string().max(32_768)))
       .refine((e) => Object.keys(e).length <= 64, 'must have at most 64 variables')
@@ -45,17 +64,40 @@ export const ExecutionRequest = z
     }
     if (req.files !== undefined) {
       if (req.entrypoint === undefined) {
-        ctx.addIssue({ code: 'custom', path: ['entrypoint'], message: 'is required with files' });
+        if (req.tests === undefined) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['entrypoint'],
+            message: 'is required with files (unless only tests run)',
+          });
+        }
       } else if (!req.files.some((f) => f.path === req.entrypoint)) {
         ctx.addIssue({ code: 'custom', path: ['entrypoint'], message: 'must name one of the files' });
       }
     } else if (req.entrypoint !== undefined) {
       ctx.addIssue({ code: 'custom', path: ['entrypoint'], message: 'is only allowed with files' });
     }
+    if (req.cases !== undefined) {
+      for (const field of ['stdin', 'expectedStdout', 'args'] as const) {
+        if (req[field] !== undefined) {
+          ctx.addIssue({ code: 'custom', path: [field], message: 'give it per case when cases are given' });
+        }
+      }
+      if (req.files !== undefined && req.entrypoint === undefined) {
+        ctx.addIssue({ code: 'custom', path: ['entrypoint'], message: 'is required with cases' });
+      }
+    }
     const seen = new Set<string>();
     const all = [...(req.files ?? []), ...(req.tests?.files ?? [])];
     all.forEach((f) => {
       if (seen.has(f.path)) ctx.addIssue({ code: 'custom', path: ['files'], message: `duplicate path "${f.path}"` });
+      if (f.path === RESERVED_DIR || f.path.startsWith(`${RESERVED_DIR}/`)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['files'],
+          message: `"${f.path}": ${RESERVED_DIR}/ is reserved for build output`,
+        });
+      }
       seen.add(f.path);
     });
   });
@@ -73,9 +115,13 @@ export interface ExecutionInput {
   language: string;
   policy: string;
   files: SourceFile[];
-  entrypoint: string;
+  /** Null when only tests run. */
+  entrypoint: string | null;
   stdin?: string;
   args: string[];
+  expectedStdout?: string;
+  normalizeTrailingWhitespace: boolean;
+  cases?: TestCase[];
   env: Record<string, string>;
   limits: RequestedLimits;
   tests?: TestsRequest;

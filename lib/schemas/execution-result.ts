@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { EXECUTION_STATUSES, STAGE_NAMES, STAGE_OUTCOMES } from '../vocabulary';
+import { EXECUTION_STATUSES, STAGE_NAMES, STAGE_OUTCOMES, TERMINAL_STATUSES, TEST_STATUSES } from '../vocabulary';
 
 export type { TerminalStatus } from '../vocabulary';
 
@@ -49,6 +49,38 @@ export const ProcessResult = z.object({
 });
 export type ProcessResult = z.infer<typeof ProcessResult>;
 
+/** One case of a compile-once, run-many submission. */
+export const CaseResult = ProcessResult.extend({
+  index: z.number().int(),
+  status: z.enum(TERMINAL_STATUSES),
+  /** Null when the case gave no expected output. */
+  expectedStdoutMatched: z.boolean().nullable(),
+});
+export type CaseResult = z.infer<typeof CaseResult>;
+
+export const TestCaseResult = z.object({
+  name: z.string(),
+  status: z.enum(TEST_STATUSES),
+  durationMs: z.number().nullable(),
+  message: z.string().nullable(),
+});
+export type TestCaseResult = z.infer<typeof TestCaseResult>;
+
+/** The test stage's results, one per test, parsed from the runner's JUnit XML, TAP or JSON. */
+export const TestReport = z.object({
+  framework: z.string(),
+  total: z.number().int(),
+  passed: z.number().int(),
+  failed: z.number().int(),
+  errors: z.number().int(),
+  skipped: z.number().int(),
+  /** Every test, up to a bound; `total` counts them all. */
+  cases: z.array(TestCaseResult),
+  /** Why no per-test results could be read, when none could. */
+  problem: z.string().nullable(),
+});
+export type TestReport = z.infer<typeof TestReport>;
+
 export const Digest = z.object({ name: z.string(), sha256: z.string(), bytes: z.number().int() });
 export type Digest = z.infer<typeof Digest>;
 
@@ -78,8 +110,12 @@ export const ExecutionResult = z.object({
   createdAt: z.string(),
   finishedAt: z.string().nullable(),
   stages: z.array(Stage),
+  compile: ProcessResult.nullable(),
   run: ProcessResult.nullable(),
+  /** Compile once, run many: one result per case, in order. */
+  cases: z.array(CaseResult).nullable(),
   tests: ProcessResult.nullable(),
+  testReport: TestReport.nullable(),
   scan: ScanManifest.nullable(),
   /** Set with `time_limit_exceeded`: which clock ran out. */
   timeLimit: z.enum(['wall', 'cpu', 'deadline']).nullable(),

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { LimitCeilings, Limits } from './limits';
+import type { ReportFormat } from './runtime';
 
 /** A policy file under policies/. Unknown keys are errors so that typos never weaken a policy. */
 export const Policy = z.strictObject({
@@ -49,20 +50,34 @@ export interface SandboxSettings {
   seccompProfile: { name: string; sha256: string };
 }
 
+export interface CompilePlan {
+  argv: string[];
+  timeoutMs: number;
+  /** The compile stage's memory; the container drops to the run's limit after it. */
+  memoryMb: number;
+}
+
+export interface TestPlan {
+  argv: string[];
+  report: { format: ReportFormat; path?: string };
+}
+
 /**
  * The pre-run gate's answer. It is an activity result, so the decision, its reasons and
- * every resolved limit are kept in workflow history.
+ * every resolved limit and command are kept in workflow history.
  */
 export interface ExecutionPlan {
   decision: GateDecision;
   reasons: string[];
   policy: PolicyRef;
+  /** The run stage's limits (policy defaults, then the runtime's, then the request's). */
   limits: Limits;
   runtime: { name: string; image: string };
   sandbox: SandboxSettings;
-  /** argv of the run stage, entrypoint and args filled in. */
-  runCommand: string[];
-  testCommand: string[] | null;
+  compile: CompilePlan | null;
+  /** argv of the run stage, placeholders and args filled in; null when only tests run. */
+  runCommand: string[] | null;
+  test: TestPlan | null;
   env: Record<string, string>;
   /** Total time the execution may take, queueing and teardown excluded. */
   budgetMs: number;

@@ -1,5 +1,26 @@
 import { z } from 'zod';
 
+/**
+ * Placeholders a manifest's commands may use, filled in per execution:
+ * `{entrypoint}` (path), `{entrypointDir}`, `{entrypointStem}` (path without extension),
+ * `{entrypointClass}` (stem with `/` as `.`, for Java), `{testEntrypoint}` (the entrypoint, or the
+ * first test file when there is none). Shell commands take them as positional arguments, never
+ * spliced into the script.
+ */
+export const PLACEHOLDERS = [
+  'entrypoint',
+  'entrypointDir',
+  'entrypointStem',
+  'entrypointClass',
+  'testEntrypoint',
+] as const;
+
+const Argv = z.array(z.string()).min(1);
+
+/** Formats a test runner can leave its results in; each has a parser in activities/host/test-reports. */
+export const ReportFormat = z.enum(['junit', 'tap', 'go-json', 'libtest', 'minitest']);
+export type ReportFormat = z.infer<typeof ReportFormat>;
+
 /** An image definition under images/: how to build it and how to run code in it. Data, not code. */
 export const RuntimeManifest = z.strictObject({
   name: z.string().regex(/^[a-z][a-z0-9+_-]{0,31}$/),
@@ -10,13 +31,48 @@ export const RuntimeManifest = z.strictObject({
     suite: z.string().default('bookworm'),
     packages: z.array(z.string().regex(/^[a-z0-9][a-z0-9+.-]*$/)).min(1),
   }),
-  /** Prints the runtime's exact version; run inside the built root. */
-  versionCommand: z.array(z.string()).min(1),
+  /** Files from the definition folder to put in the image: image path to file name. */
+  files: z.record(z.string().regex(/^\/[A-Za-z0-9_./-]+$/), z.string().regex(/^[A-Za-z0-9_.-]+$/)).default({}),
+  /** Prints the runtime's version; run inside the built root. */
+  versionCommand: Argv,
+  /** Picks the version out of the command's output (first capture group); the whole output otherwise. */
+  versionPattern: z.string().optional(),
   /** File name used when a request sends `code` rather than `files`. */
   sourceFile: z.string().regex(/^[A-Za-z0-9_.-]+$/),
   extensions: z.array(z.string().regex(/^\.[a-z0-9]+$/)).min(1),
-  /** argv of the run stage; `{entrypoint}` is replaced by the entrypoint's path. */
-  run: z.array(z.string()).min(1),
+  /** Compiled languages: the compile stage, with its own limits. */
+  compile: z
+    .strictObject({
+      command: Argv,
+      timeoutMs: z.number().int().positive(),
+      memoryMb: z.number().int().positive(),
+    })
+    .optional(),
+  /** argv of the run stage; the request's args are appended. */
+  run: Argv,
+  /** The test stage's default command and where its runner leaves structured results. */
+  test: z.strictObject({
+    command: Argv,
+    /** The runner uses what the compile stage built, so that stage runs even when there is only tests. */
+    needsCompile: z.boolean().default(false),
+    report: z.strictObject({
+      format: ReportFormat,
+      /** A file in the sandbox; without it the runner's stdout is parsed. */
+      path: z
+        .string()
+        .regex(/^\/[A-Za-z0-9_./-]+$/)
+        .optional(),
+    }),
+  }),
+  /** Defaults above the policy's (still capped by its ceilings), e.g. more memory for a JVM. */
+  limits: z
+    .strictObject({
+      timeoutMs: z.number().int().positive().optional(),
+      cpuTimeMs: z.number().int().positive().optional(),
+      memoryMb: z.number().int().positive().optional(),
+      pids: z.number().int().positive().optional(),
+    })
+    .default({}),
   env: z.record(z.string(), z.string()).default({}),
 });
 export type RuntimeManifest = z.infer<typeof RuntimeManifest>;
@@ -28,4 +84,5 @@ export interface RuntimeSummary {
   version: string;
   extensions: string[];
   compiled: boolean;
+  testFramework: ReportFormat;
 }

@@ -50,15 +50,92 @@ describe('HTTP API', () => {
     ]);
   });
 
-  test('GET /v1/runtimes lists the installed runtimes', async () => {
+  test('GET /v1/runtimes lists every runtime with its version and whether it compiles', async () => {
     const res = await get('/v1/runtimes');
     expect(res.status).toBe(200);
-    expect(res.body.runtimes).toEqual(
-      expect.arrayContaining([
-        expect.objectContaining({ name: 'python', version: '3.11', compiled: false }),
-        expect.objectContaining({ name: 'javascript', version: '18', compiled: false }),
+    const byName = Object.fromEntries(
+      (res.body.runtimes as Array<{ name: string; version: string; compiled: boolean }>).map((r) => [
+        r.name,
+        [r.version, r.compiled],
       ]),
     );
+    expect(byName).toEqual({
+      bash: ['5.2', false],
+      c: ['12', true],
+      cpp: ['12', true],
+      go: ['1.19', true],
+      java: ['17', true],
+      javascript: ['18', false],
+      python: ['3.11', false],
+      ruby: ['3.1', false],
+      rust: ['1.63', true],
+      typescript: ['4.8', true],
+    });
+  });
+
+  describe('POST /v1/executions/batch', () => {
+    const batch = (body: unknown, query = '') =>
+      request(app)
+        .post(`/v1/executions/batch${query}`)
+        .set(auth())
+        .send(body as object);
+
+    test('starts every execution and answers their ids in order', async () => {
+      const res = await batch({
+        executions: [
+          { language: 'python', code: 'print("first")' },
+          { language: 'javascript', code: 'console.log("second")' },
+        ],
+      });
+      expect(res.status).toBe(202);
+      expect(res.body.ids).toHaveLength(2);
+      const [first, second] = await Promise.all((res.body.ids as string[]).map((id) => cluster.result(id)));
+      expect([first!.run?.stdout, second!.run?.stdout]).toEqual(['first\n', 'second\n']);
+    });
+
+    test('?wait=true answers with the results in order', async () => {
+      const res = await batch(
+        {
+          executions: [
+            { language: 'python', code: 'print(1)' },
+            { language: 'python', code: 'import sys\nsys.exit(4)' },
+            { language: 'python', code: 'print(3)', expectedStdout: '4' },
+          ],
+        },
+        '?wait=true',
+      );
+      expect(res.status).toBe(200);
+      expect(res.body.results.map((r: { status: string }) => r.status)).toEqual([
+        'succeeded',
+        'runtime_error',
+        'wrong_answer',
+      ]);
+    });
+
+    test('one bad execution refuses the batch, naming it; the size is bounded', async () => {
+      const bad = await batch({
+        executions: [
+          { language: 'python', code: 'print(1)' },
+          { language: 'cobol', code: 'x' },
+        ],
+      });
+      expect(bad.status).toBe(400);
+      expect(bad.body.error.field).toBe('executions.1.language');
+      const badShape = await batch({ executions: [{ language: 'python', code: 'x', limits: { timeoutMs: 'soon' } }] });
+      expect(badShape.body.error.field).toBe('executions.0.limits.timeoutMs');
+      const ceiling = await batch({ executions: [{ language: 'python', code: 'x', limits: { timeoutMs: 999_999 } }] });
+      expect(ceiling.body.error).toMatchObject({ code: 'policy_violation', field: 'executions.0.limits.timeoutMs' });
+      const tooMany = await batch({
+        executions: Array.from({ length: 101 }, () => ({ language: 'python', code: 'x' })),
+      });
+      expect(tooMany.status).toBe(400);
+      expect(tooMany.body.error).toMatchObject({
+        field: 'executions',
+        message: 'executions: must have at most 100 executions',
+      });
+      expect((await batch({ executions: [] })).body.error.field).toBe('executions');
+      expect((await batch({ executions: ['x'] })).body.error.field).toBe('executions.0');
+    });
   });
 
   test('POST answers 202 with an id; GET follows the execution to its result', async () => {
@@ -73,7 +150,7 @@ describe('HTTP API', () => {
       return got.body.status === 'succeeded' ? got.body : undefined;
     });
     expect(done).toMatchObject({ id: res.body.id, language: 'python', run: { exitCode: 0, stdout: '45\n' } });
-    expect(done.stages).toHaveLength(6);
+    expect(done.stages).toHaveLength(7);
     expect(Date.parse(done.createdAt)).toBeLessThanOrEqual(Date.parse(done.finishedAt));
   });
 

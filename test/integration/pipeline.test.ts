@@ -24,6 +24,7 @@ describe('execution pipeline on Temporal and Docker', () => {
     expect(result.stages.map((s) => [s.name, s.outcome])).toEqual([
       ['gate', 'succeeded'],
       ['provision', 'succeeded'],
+      ['compile', 'skipped'],
       ['run', 'succeeded'],
       ['scan', 'succeeded'],
       ['test', 'skipped'],
@@ -181,6 +182,7 @@ describe('execution pipeline on Temporal and Docker', () => {
     expect(result.stages.map((s) => [s.name, s.outcome])).toEqual([
       ['gate', 'failed'],
       ['provision', 'skipped'],
+      ['compile', 'skipped'],
       ['run', 'skipped'],
       ['scan', 'skipped'],
       ['test', 'skipped'],

@@ -36,6 +36,7 @@ async function sandbox(executionId: string, deadlineAt: number): Promise<void> {
         outputBytes: 1024,
         testTimeoutMs: 1000,
       },
+      container: { memoryMb: 64, cpuTimeMs: 1000 },
       runtime: 'runc',
       seccompJson: loadSeccompProfiles().get('strict')!.json,
       labels: { cluster: 'test', executionId, hostId, deadlineAt },

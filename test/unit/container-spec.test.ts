@@ -17,6 +17,7 @@ const spec = sandboxContainerSpec({
   name: 'airlock-ex_1',
   image: 'sha256:abc',
   limits,
+  container: { memoryMb: 256, cpuTimeMs: 4_500 },
   runtime: 'runsc',
   seccompJson,
   labels: { cluster: 'c', executionId: 'ex_1', hostId: 'h1', deadlineAt: 1234 },
@@ -60,8 +61,25 @@ describe('sandbox container spec', () => {
       const { workspaceMb, tmpMb, shmMb } = tmpfsSizes(memoryMb);
       expect(workspaceMb + tmpMb + shmMb).toBeLessThanOrEqual(memoryMb / 2);
     }
-    expect(host.Tmpfs!['/workspace']).toMatch(/nosuid,nodev,size=64m/);
+    // Compiled programs run from the workspace; /tmp stays noexec.
+    expect(host.Tmpfs!['/workspace']).toMatch(/rw,exec,nosuid,nodev,size=64m/);
     expect(host.Tmpfs!['/tmp']).toMatch(/nosuid,nodev,noexec,size=32m/);
+  });
+
+  test('a compile stage that needs more gets it for the container, while tmpfs follows the run', () => {
+    const compiled = sandboxContainerSpec({
+      name: 'x',
+      image: 'i',
+      limits,
+      container: { memoryMb: 1024, cpuTimeMs: 60_000 },
+      runtime: 'runc',
+      seccompJson,
+      labels: { cluster: 'c', executionId: 'ex_1', hostId: 'h1', deadlineAt: 1 },
+    }).HostConfig!;
+    expect(compiled.Memory).toBe(1024 * MiB);
+    expect(compiled.MemorySwap).toBe(1024 * MiB);
+    expect(compiled.Ulimits!.find((u) => u.Name === 'cpu')).toMatchObject({ Soft: 60, Hard: 61 });
+    expect(compiled.Tmpfs!['/workspace']).toMatch(/size=64m/);
   });
 
   test('is labelled for teardown and the reaper, and bounded in logging', () => {

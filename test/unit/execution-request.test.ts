@@ -3,18 +3,9 @@ import { RelativePath } from '../../lib/schemas/common';
 import { normalizeRequest } from '../../lib/normalize-request';
 import { fieldIssues } from '../../lib/schemas/issues';
 import type { RuntimeManifest } from '../../lib/schemas/runtime';
+import { loadRuntimes } from '../../lib/runtimes';
 
-const python: RuntimeManifest = {
-  name: 'python',
-  displayName: 'Python',
-  version: '3.11',
-  debian: { suite: 'bookworm', packages: ['python3'] },
-  versionCommand: ['python3', '--version'],
-  sourceFile: 'main.py',
-  extensions: ['.py'],
-  run: ['python3', '{entrypoint}'],
-  env: {},
-};
+const python: RuntimeManifest = loadRuntimes().get('python')!.manifest;
 
 function issuesOf(body: unknown) {
   const parsed = ExecutionRequest.safeParse(body);
@@ -37,10 +28,40 @@ describe('ExecutionRequest', () => {
   test('names the field at fault', () => {
     expect(issuesOf({ language: 'Python!', code: 'x' })[0]?.field).toBe('language');
     expect(issuesOf({ language: 'python' })).toEqual([{ field: 'code', message: 'either code or files is required' }]);
-    expect(issuesOf({ language: 'python', code: 'x', tests: {} })[0]?.field).toBe('tests.command');
+    expect(issuesOf({ language: 'python', code: 'x', tests: { command: '' } })[0]?.field).toBe('tests.command');
+    expect(issuesOf({ language: 'python', code: 'x', tests: {} })).toEqual([]);
     expect(issuesOf({ language: 'python', code: 'x', env: { HOME: '/' } })).toEqual([
       { field: 'env.HOME', message: 'is reserved by the sandbox' },
     ]);
+  });
+
+  test('files without an entrypoint are only for tests', () => {
+    const files = [{ path: 'lib.py', content: '' }];
+    expect(issuesOf({ language: 'python', files })).toEqual([
+      { field: 'entrypoint', message: 'is required with files (unless only tests run)' },
+    ]);
+    expect(issuesOf({ language: 'python', files, tests: {} })).toEqual([]);
+  });
+
+  test('cases carry their own stdin, args and expected output', () => {
+    expect(issuesOf({ language: 'python', code: 'x', cases: [{ stdin: '1', expectedStdout: '2' }] })).toEqual([]);
+    expect(issuesOf({ language: 'python', code: 'x', stdin: 'a', cases: [{}] })).toEqual([
+      { field: 'stdin', message: 'give it per case when cases are given' },
+    ]);
+    expect(issuesOf({ language: 'python', code: 'x', cases: [] })[0]?.field).toBe('cases');
+    expect(issuesOf({ language: 'python', code: 'x', cases: Array.from({ length: 101 }, () => ({})) })[0]?.field).toBe(
+      'cases',
+    );
+  });
+
+  test('.airlock/ is reserved for build output', () => {
+    expect(
+      issuesOf({
+        language: 'python',
+        files: [{ path: '.airlock/bin/main', content: '' }],
+        entrypoint: '.airlock/bin/main',
+      }),
+    ).toEqual([{ field: 'files', message: '".airlock/bin/main": .airlock/ is reserved for build output' }]);
   });
 
   test('a test file may not shadow a program file', () => {
@@ -77,6 +98,7 @@ describe('normalizeRequest', () => {
       files: [{ path: 'main.py', content: 'print(1)', encoding: 'utf8' }],
       entrypoint: 'main.py',
       args: [],
+      normalizeTrailingWhitespace: true,
       env: {},
       limits: {},
       submittedAt: '2026-01-01T00:00:00.000Z',

@@ -2,6 +2,7 @@ import { evaluateGate, PIPELINE_OVERHEAD_MS } from '../../lib/gate';
 import { Policy } from '../../lib/schemas/policy';
 import type { ExecutionInput } from '../../lib/schemas/execution-request';
 import type { RuntimeManifest } from '../../lib/schemas/runtime';
+import { loadRuntimes } from '../../lib/runtimes';
 
 const policy = Policy.parse({
   name: 'p',
@@ -24,11 +25,13 @@ const policy = Policy.parse({
 });
 const policyRef = { name: 'p', sha256: 'abc' };
 const seccompProfile = { name: 'strict', sha256: 'def' };
-const runtime = {
-  name: 'python',
+const runtimes = loadRuntimes();
+const manifest = (name: string): RuntimeManifest => runtimes.get(name)!.manifest;
+const runtime: RuntimeManifest = {
+  ...manifest('python'),
   run: ['python3', '-u', '{entrypoint}'],
   env: { PYTHONUNBUFFERED: '1' },
-} as unknown as RuntimeManifest;
+};
 
 function input(overrides: Partial<ExecutionInput> = {}): ExecutionInput {
   return {
@@ -42,6 +45,7 @@ function input(overrides: Partial<ExecutionInput> = {}): ExecutionInput {
     args: ['--flag', 'x y'],
     env: { MODE: 'test' },
     limits: {},
+    normalizeTrailingWhitespace: true,
     submittedAt: '2026-01-01T00:00:00Z',
     ...overrides,
   };
@@ -67,8 +71,9 @@ describe('pre-run policy gate', () => {
       },
       runtime: { name: 'python', image: 'airlock/python:latest' },
       sandbox: { runtime: 'runc', seccompProfile },
+      compile: null,
       runCommand: ['python3', '-u', 'src/app.py', '--flag', 'x y'],
-      testCommand: null,
+      test: null,
       env: { PYTHONUNBUFFERED: '1', MODE: 'test' },
       budgetMs: 1000 + PIPELINE_OVERHEAD_MS,
     });
@@ -117,7 +122,7 @@ describe('pre-run policy gate', () => {
       seccompProfile,
       runtime,
     });
-    expect(shell.testCommand).toEqual(['/bin/sh', '-c', 'pytest -q']);
+    expect(shell.test).toEqual({ argv: ['/bin/sh', '-c', 'pytest -q'], report: runtime.test.report });
     expect(shell.budgetMs).toBe(1000 + 2000 + PIPELINE_OVERHEAD_MS);
     const argv = evaluateGate({
       input: input({ tests: { command: ['pytest', '-q'], files: [] } }),
@@ -126,7 +131,89 @@ describe('pre-run policy gate', () => {
       seccompProfile,
       runtime,
     });
-    expect(argv.testCommand).toEqual(['pytest', '-q']);
+    expect(argv.test?.argv).toEqual(['pytest', '-q']);
+    const byDefault = evaluateGate({
+      input: input({ tests: { files: [] } }),
+      policy,
+      policyRef,
+      seccompProfile,
+      runtime,
+    });
+    expect(byDefault.test?.argv).toEqual(runtime.test.command);
+  });
+
+  test('a compiled language gets a compile stage with its own limits, and placeholders filled as single arguments', () => {
+    const plan = evaluateGate({
+      input: input({
+        language: 'rust',
+        files: [{ path: 'src/main rs.rs', content: '', encoding: 'utf8' }],
+        entrypoint: 'src/main rs.rs',
+      }),
+      policy: { ...policy, languages: ['*'] },
+      policyRef,
+      seccompProfile,
+      runtime: manifest('rust'),
+    });
+    expect(plan.compile).toEqual({
+      argv: ['rustc', '--edition', '2021', '-O', '-o', '.airlock/bin/main', 'src/main rs.rs'],
+      timeoutMs: 5000,
+      memoryMb: 512,
+    });
+    expect(plan.runCommand).toEqual(['.airlock/bin/main', '--flag', 'x y']);
+    expect(plan.budgetMs).toBe(5000 + 1000 + PIPELINE_OVERHEAD_MS);
+  });
+
+  test("a runtime's default limits sit between the policy's defaults and the request", () => {
+    const java = { ...policy, languages: ['*'] };
+    const byRuntime = evaluateGate({
+      input: input({ language: 'java' }),
+      policy: java,
+      policyRef,
+      seccompProfile,
+      runtime: manifest('java'),
+    });
+    expect(byRuntime.limits).toMatchObject({ memoryMb: 512, pids: 256 });
+    const byRequest = evaluateGate({
+      input: input({ language: 'java', limits: { memoryMb: 300 } }),
+      policy: java,
+      policyRef,
+      seccompProfile,
+      runtime: manifest('java'),
+    });
+    expect(byRequest.limits.memoryMb).toBe(300);
+  });
+
+  test('tests alone: no run command, and a compile stage only where the runner needs one', () => {
+    const tests = { files: [{ path: 'pkg/thing_test.go', content: '', encoding: 'utf8' as const }] };
+    const go = evaluateGate({
+      input: input({ language: 'go', entrypoint: null, files: [], tests }),
+      policy: { ...policy, languages: ['*'] },
+      policyRef,
+      seccompProfile,
+      runtime: manifest('go'),
+    });
+    expect(go.runCommand).toBeNull();
+    expect(go.compile).toBeNull();
+    expect(go.test?.argv).toEqual(['go', 'test', '-json', '-v', './pkg']);
+    const java = evaluateGate({
+      input: input({ language: 'java', entrypoint: null, files: [], tests: { files: [] } }),
+      policy: { ...policy, languages: ['*'] },
+      policyRef,
+      seccompProfile,
+      runtime: manifest('java'),
+    });
+    expect(java.compile).not.toBeNull();
+  });
+
+  test('cases multiply the run budget', () => {
+    const plan = evaluateGate({
+      input: input({ cases: [{ stdin: '1' }, { stdin: '2' }, { stdin: '3' }] }),
+      policy,
+      policyRef,
+      seccompProfile,
+      runtime,
+    });
+    expect(plan.budgetMs).toBe(3 * 1000 + PIPELINE_OVERHEAD_MS);
   });
 
   test('base64 files count by their decoded size', () => {

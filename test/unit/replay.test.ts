@@ -27,7 +27,7 @@ beforeAll(async () => {
 const fixtures = fs.readdirSync(FIXTURES).filter((f) => f.endsWith('.json'));
 
 test('there are histories to replay', () => {
-  expect(fixtures.length).toBeGreaterThanOrEqual(2);
+  expect(fixtures.length).toBeGreaterThanOrEqual(3);
 });
 
 test.each(fixtures)(

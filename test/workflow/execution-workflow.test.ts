@@ -57,8 +57,9 @@ const plan: ExecutionPlan = {
   },
   runtime: { name: 'python', image: 'airlock/python:latest' },
   sandbox: { runtime: 'runc', seccompProfile: { name: 'strict', sha256: 'e'.repeat(64) } },
+  compile: null,
   runCommand: ['python3', 'main.py'],
-  testCommand: null,
+  test: null,
   env: {},
   budgetMs: 60_000,
 };
@@ -143,6 +144,7 @@ async function runWithMocks(mocks: Mocks): Promise<{ result: ExecutionResult; te
     args: [],
     env: {},
     limits: {},
+    normalizeTrailingWhitespace: true,
     submittedAt: new Date().toISOString(),
   };
   const runs = workers.map((w) => w.run());

@@ -1,0 +1,57 @@
+import { XMLParser } from 'fast-xml-parser';
+import type { ParsedTests } from './types';
+import { seconds } from './types';
+
+interface XmlTestCase {
+  '@_name'?: string;
+  '@_classname'?: string;
+  '@_time'?: string;
+  failure?: XmlMessage | XmlMessage[] | string;
+  error?: XmlMessage | XmlMessage[] | string;
+  skipped?: XmlMessage | string;
+}
+type XmlMessage = { '@_message'?: string; '#text'?: string } | string;
+
+const parser = new XMLParser({
+  ignoreAttributes: false,
+  isArray: (name) => ['testsuite', 'testcase', 'failure', 'error'].includes(name),
+  // Test output can be large; nothing here needs entity expansion.
+  processEntities: true,
+  htmlEntities: false,
+});
+
+/** JUnit XML as pytest, the JUnit Platform console, GoogleTest and bats write it. */
+export function parseJunit(xml: string): ParsedTests {
+  const doc = parser.parse(xml) as Record<string, unknown>;
+  const cases: XmlTestCase[] = [];
+  const visit = (node: unknown): void => {
+    if (!node || typeof node !== 'object') return;
+    const record = node as Record<string, unknown>;
+    if (Array.isArray(record.testcase)) cases.push(...(record.testcase as XmlTestCase[]));
+    for (const key of ['testsuites', 'testsuite']) {
+      const child = record[key];
+      if (Array.isArray(child)) child.forEach(visit);
+      else visit(child);
+    }
+  };
+  visit(doc);
+  return cases.map((c) => {
+    const failure = first(c.failure);
+    const error = first(c.error);
+    const status =
+      error !== undefined ? 'error' : failure !== undefined ? 'failed' : c.skipped !== undefined ? 'skipped' : 'passed';
+    const name = [c['@_classname'], c['@_name']].filter(Boolean).join('.') || '(unnamed)';
+    return { name, status, durationMs: seconds(c['@_time']), message: messageOf(error ?? failure ?? c.skipped) };
+  });
+}
+
+function first<T>(value: T | T[] | undefined): T | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function messageOf(node: XmlMessage | undefined): string | null {
+  if (node === undefined) return null;
+  if (typeof node === 'string') return node.trim() || null;
+  const text = [node['@_message'], node['#text']].filter((t) => typeof t === 'string' && t.trim()).join('\n');
+  return text.trim() || null;
+}

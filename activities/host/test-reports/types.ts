@@ -1,0 +1,10 @@
+import type { TestCaseResult } from '../../../lib/schemas/execution-result';
+
+/** What a parser gets out of a runner's output: one entry per test, in the runner's order. */
+export type ParsedTests = TestCaseResult[];
+
+export function seconds(value: string | number | undefined): number | null {
+  if (value === undefined || value === '') return null;
+  const n = Number(value);
+  return Number.isFinite(n) ? Math.round(n * 1000 * 1000) / 1000 : null;
+}

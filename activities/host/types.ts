@@ -1,0 +1,72 @@
+import type Docker from 'dockerode';
+import type { SourceFile } from '../../lib/schemas/common';
+import type { Limits } from '../../lib/schemas/limits';
+import type { ImageRef, ProcessResult, TestReport } from '../../lib/schemas/execution-result';
+import type { TestCase } from '../../lib/schemas/execution-request';
+import type { SandboxSettings, TestPlan } from '../../lib/schemas/policy';
+import type { LoadedSeccompProfile } from '../../lib/seccomp';
+
+export interface HostActivityDeps {
+  docker: Docker;
+  hostId: string;
+  cluster: string;
+  seccompProfiles: Map<string, LoadedSeccompProfile>;
+  /** OCI runtimes the engine offers (`docker info`). */
+  runtimes: Set<string>;
+}
+
+export interface ProvisionInput {
+  executionId: string;
+  image: string;
+  /** The run stage's limits; tmpfs sizes follow its memory. */
+  limits: Limits;
+  /** What the container as a whole gets, when a compile stage needs more memory or CPU time than the run. */
+  container: { memoryMb: number; cpuTimeMs: number };
+  sandbox: SandboxSettings;
+  /** Epoch ms after which the reaper may remove the container whatever the execution says. */
+  deadlineAt: number;
+  files: SourceFile[];
+}
+
+export interface ProvisionedSandbox {
+  hostId: string;
+  /** Every later container activity of this execution goes here. */
+  taskQueue: string;
+  containerId: string;
+  image: ImageRef;
+}
+
+export interface ExecInput {
+  executionId: string;
+  argv: string[];
+  stdin?: string;
+  env: Record<string, string>;
+  timeoutMs: number;
+  /** This stage's CPU-time limit, applied per process inside the container's own. */
+  cpuTimeMs: number;
+  outputBytes: number;
+}
+
+export interface CompileInput extends ExecInput {
+  /** The memory limit the container drops to once the compiler is done. */
+  runMemoryMb: number;
+}
+
+export interface CasesInput extends Omit<ExecInput, 'stdin'> {
+  cases: TestCase[];
+  normalizeTrailingWhitespace: boolean;
+}
+
+export interface TestsInput extends Omit<ExecInput, 'stdin'> {
+  report: TestPlan['report'];
+}
+
+export interface TestsOutput {
+  process: ProcessResult;
+  report: TestReport;
+}
+
+export interface TeardownResult {
+  /** False when the container was already gone. */
+  removed: boolean;
+}

@@ -1,0 +1,72 @@
+/**
+ * The report parsers against output captured from each runtime's real test runner
+ * (test/fixtures/reports, one passing and one failing test each).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { buildTestReport } from '../../activities/host/test-reports';
+import type { ReportFormat } from '../../lib/schemas/runtime';
+
+const fixture = (name: string) => fs.readFileSync(path.join(__dirname, '..', 'fixtures', 'reports', name), 'utf8');
+
+describe.each<[string, ReportFormat, string, RegExp, RegExp]>([
+  ['pytest', 'junit', 'pytest.xml', /test_passes$/, /assert 2 == 3/],
+  ['JUnit Platform console', 'junit', 'junit-platform.xml', /passes\(\)$/, /expected: <3> but was: <2>/],
+  ['GoogleTest', 'junit', 'gtest.xml', /Passes$/, /add\(1, 1\)/],
+  ['bats', 'junit', 'bats.xml', /passes$/, /-eq 3/],
+  ['node:test (JavaScript)', 'tap', 'node-test.tap', /^passes$/, /2 !== 3/],
+  ['node:test (TypeScript)', 'tap', 'node-test-ts.tap', /^passes$/, /2 !== 3/],
+  ['airlock_test.h', 'tap', 'airlock-test.tap', /^passes$/, /got 2, expected 3/],
+  ['go test -json', 'go-json', 'go-test.jsonl', /^TestPasses$/, /1 \+ 1 != 3/],
+  ['rustc --test', 'libtest', 'libtest.txt', /passes$/, /left: `2`/],
+  ['minitest', 'minitest', 'minitest.txt', /test_passes$/, /Expected: 3\n\s*Actual: 2/],
+])('%s', (_runner, format, file, passName, failMessage) => {
+  const report = buildTestReport(format, fixture(file));
+
+  test('finds one passing and one failing test', () => {
+    expect(report).toMatchObject({
+      framework: format,
+      total: 2,
+      passed: 1,
+      failed: 1,
+      errors: 0,
+      skipped: 0,
+      problem: null,
+    });
+  });
+
+  test('names each test and explains the failure', () => {
+    const passed = report.cases.find((c) => c.status === 'passed')!;
+    const failed = report.cases.find((c) => c.status === 'failed')!;
+    expect(passed.name).toMatch(passName);
+    expect(passed.message).toBeNull();
+    expect(failed.message).toMatch(failMessage);
+  });
+});
+
+describe('buildTestReport', () => {
+  test('says why when there is nothing to read', () => {
+    expect(buildTestReport('junit', null, 'the runner wrote no report at /x').problem).toBe(
+      'the runner wrote no report at /x',
+    );
+    expect(buildTestReport('tap', 'compiler said no').problem).toBe("no tap results found in the runner's output");
+    expect(buildTestReport('junit', '<testsuites><testsuite>').total).toBe(0);
+  });
+
+  test('counts skipped and errored tests', () => {
+    const xml =
+      '<testsuite><testcase name="a"><skipped/></testcase><testcase name="b"><error message="boom">trace</error></testcase></testsuite>';
+    expect(buildTestReport('junit', xml)).toMatchObject({ total: 2, skipped: 1, errors: 1, failed: 0 });
+    const tap = 'TAP version 13\n1..2\nok 1 - a # SKIP not today\nnot ok 2 - b # TODO later\n';
+    expect(buildTestReport('tap', tap)).toMatchObject({ total: 2, skipped: 2 });
+  });
+
+  test('keeps at most 500 tests but counts them all, and bounds messages', () => {
+    const xml = `<testsuite>${Array.from({ length: 600 }, (_, i) => `<testcase name="t${i}"><failure message="${'x'.repeat(3000)}"/></testcase>`).join('')}</testsuite>`;
+    const report = buildTestReport('junit', xml);
+    expect(report.total).toBe(600);
+    expect(report.failed).toBe(600);
+    expect(report.cases).toHaveLength(500);
+    expect(report.cases[0]!.message!.length).toBeLessThanOrEqual(2001);
+  });
+});

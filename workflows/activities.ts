@@ -1,0 +1,49 @@
+import { ActivityCancellationType, proxyActivities } from '@temporalio/workflow';
+import type { HostActivities } from '../activities/host';
+import type { OrchestrationActivities } from '../activities/orchestration';
+import { ErrorType } from '../lib/errors';
+import { HOSTS_QUEUE } from '../lib/task-queues';
+
+/** Gate and scan: no Docker, on the workflow's own queue. */
+export const orchestration = proxyActivities<OrchestrationActivities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { maximumAttempts: 5 },
+});
+
+/** Provisioning goes to whichever host takes it from the shared queue. */
+export const { provisionContainer } = proxyActivities<HostActivities>({
+  taskQueue: HOSTS_QUEUE,
+  scheduleToCloseTimeout: '3 minutes',
+  startToCloseTimeout: '1 minute',
+  heartbeatTimeout: '10 seconds',
+  retry: {
+    maximumAttempts: 3,
+    nonRetryableErrorTypes: [ErrorType.ImageMissing, ErrorType.SeccompProfileMismatch, ErrorType.RuntimeUnavailable],
+  },
+  cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+});
+
+/** A host that stops polling its own queue this long is treated as lost. */
+export const HOST_LOSS_TIMEOUT_MS = 15_000;
+
+/** Container activities after provisioning, pinned to the sandbox's host. User code runs at most once. */
+export function onHost(taskQueue: string, stageTimeoutMs: number) {
+  return proxyActivities<HostActivities>({
+    taskQueue,
+    scheduleToStartTimeout: HOST_LOSS_TIMEOUT_MS,
+    startToCloseTimeout: stageTimeoutMs + 60_000,
+    heartbeatTimeout: '10 seconds',
+    retry: { maximumAttempts: 1 },
+    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+  });
+}
+
+export function teardownOn(taskQueue: string) {
+  return proxyActivities<HostActivities>({
+    taskQueue,
+    // A lost host cannot answer; its reaper removes the container when it returns.
+    scheduleToStartTimeout: HOST_LOSS_TIMEOUT_MS,
+    startToCloseTimeout: '30 seconds',
+    retry: { maximumAttempts: 3 },
+  });
+}

@@ -1,0 +1,136 @@
+import type { ProvisionedSandbox } from '../activities/host';
+import type { ExecutionInput } from '../lib/schemas/execution-request';
+import type { CaseResult, ProcessResult } from '../lib/schemas/execution-result';
+import type { ExecutionPlan } from '../lib/schemas/policy';
+import { casesOutcome, judgeRun } from '../lib/judge';
+import type { StageOutcome } from '../lib/vocabulary';
+import { onHost, orchestration } from './activities';
+import type { ExecutionState } from './execution-state';
+import { processOutcome, type Outcome } from './outcomes';
+
+const SUCCEEDED: Outcome = { status: 'succeeded', timeLimit: null };
+
+/** compile, run (once, or once per case), scan, test: the stages that use the sandbox. */
+export async function runSandboxStages(
+  state: ExecutionState,
+  input: ExecutionInput,
+  plan: ExecutionPlan,
+  sandbox: ProvisionedSandbox,
+): Promise<Outcome> {
+  const { limits } = plan;
+  const common = { executionId: input.executionId, env: plan.env, outputBytes: limits.outputBytes };
+
+  if (plan.compile) {
+    const { compile } = plan;
+    const compiled = await state.track(
+      'compile',
+      () =>
+        onHost(sandbox.taskQueue, compile.timeoutMs).compileInContainer({
+          ...common,
+          argv: compile.argv,
+          timeoutMs: compile.timeoutMs,
+          cpuTimeMs: compile.timeoutMs,
+          runMemoryMb: limits.memoryMb,
+        }),
+      (r) => processOutcome(r, compile.timeoutMs),
+    );
+    state.result.compile = compiled;
+    if (compiled.exitCode !== 0 || compiled.limitExceeded !== null) {
+      return {
+        status: 'compile_error',
+        timeLimit: null,
+        error: { type: 'CompileError', message: compileMessage(compiled) },
+      };
+    }
+  }
+
+  let outcome = SUCCEEDED;
+  const outputs: Array<{ name: string; text: string }> = [];
+  const runCommand = plan.runCommand;
+  if (input.cases && runCommand) {
+    const cases = input.cases;
+    const perCase = limits.timeoutMs + 5_000;
+    const results = await state.track(
+      'run',
+      () =>
+        onHost(sandbox.taskQueue, perCase * cases.length).runCasesInContainer({
+          ...common,
+          argv: runCommand,
+          cases,
+          timeoutMs: limits.timeoutMs,
+          cpuTimeMs: limits.cpuTimeMs,
+          normalizeTrailingWhitespace: input.normalizeTrailingWhitespace,
+        }),
+      casesStageOutcome,
+    );
+    state.result.cases = results;
+    outcome = casesOutcome(results);
+    results.forEach((c) => outputs.push({ name: `case.${c.index}.stdout`, text: c.stdout }));
+  } else if (runCommand) {
+    const run = await state.track(
+      'run',
+      () =>
+        onHost(sandbox.taskQueue, limits.timeoutMs).execInContainer({
+          ...common,
+          argv: runCommand,
+          stdin: input.stdin,
+          timeoutMs: limits.timeoutMs,
+          cpuTimeMs: limits.cpuTimeMs,
+        }),
+      (r) => judgedStageOutcome(r, input, limits.timeoutMs),
+    );
+    state.result.run = run;
+    outcome = judgeRun(run, input.expectedStdout, input.normalizeTrailingWhitespace);
+    outputs.push({ name: 'run.stdout', text: run.stdout }, { name: 'run.stderr', text: run.stderr });
+  }
+
+  state.result.scan = await state.track('scan', () =>
+    orchestration.scanArtifacts({ files: [...input.files, ...(input.tests?.files ?? [])], outputs }),
+  );
+
+  if (!plan.test) return outcome;
+  if (outcome.status !== 'succeeded') {
+    state.finish('test', 'skipped', 'the run stage did not succeed');
+    return outcome;
+  }
+  const test = plan.test;
+  const { process, report } = await state.track(
+    'test',
+    () =>
+      onHost(sandbox.taskQueue, limits.testTimeoutMs).runTestsInContainer({
+        ...common,
+        argv: test.argv,
+        report: test.report,
+        timeoutMs: limits.testTimeoutMs,
+        cpuTimeMs: limits.testTimeoutMs,
+      }),
+    ({ process: p, report: r }) => {
+      const [stageOutcome, detail] = processOutcome(p, limits.testTimeoutMs);
+      return [stageOutcome, r.problem ? detail : `${r.passed}/${r.total} passed; ${detail}`];
+    },
+  );
+  state.result.tests = process;
+  state.result.testReport = report;
+  const failed = process.exitCode !== 0 || process.limitExceeded !== null || report.failed + report.errors > 0;
+  return failed ? { status: 'tests_failed', timeLimit: null } : outcome;
+}
+
+function judgedStageOutcome(run: ProcessResult, input: ExecutionInput, timeoutMs: number): [StageOutcome, string] {
+  const judged = judgeRun(run, input.expectedStdout, input.normalizeTrailingWhitespace);
+  if (judged.status === 'wrong_answer') return ['failed', 'stdout differs from the expected output'];
+  return processOutcome(run, timeoutMs);
+}
+
+function casesStageOutcome(cases: CaseResult[]): [StageOutcome, string] {
+  const passed = cases.filter((c) => c.status === 'succeeded').length;
+  return [passed === cases.length ? 'succeeded' : 'failed', `${passed}/${cases.length} cases passed`];
+}
+
+function compileMessage(compiled: ProcessResult): string {
+  if (compiled.limitExceeded === 'wall') return 'the compiler ran past its time limit';
+  if (compiled.limitExceeded === 'memory') return 'the compiler ran out of memory';
+  const output = `${compiled.stderr}${compiled.stdout}`.trim();
+  return output.length > 2_000
+    ? `${output.slice(0, 2_000)}…`
+    : output || `the compiler exited with ${compiled.exitCode}`;
+}
