@@ -100,10 +100,22 @@ export class HostileHarness {
 
     const next = await cluster.run({
       language: 'python',
-      code: 'import os, json\nprint(json.dumps([sorted(os.listdir(p)) for p in ("/tmp", "/dev/shm", ".")]))',
+      code:
+        'import os, json\n' +
+        'dirs = ("/tmp", "/dev/shm", ".", ".airlock", ".airlock/bin", ".airlock/tmp", ".airlock/reports")\n' +
+        'print(json.dumps([sorted(os.listdir(p)) for p in dirs]))',
     });
     expect(next.status).toBe('succeeded');
-    expect(JSON.parse(next.run!.stdout)).toEqual([[], [], ['main.py']]);
+    // Only the program's own file and the empty build folders every sandbox starts with.
+    expect(JSON.parse(next.run!.stdout)).toEqual([
+      [],
+      [],
+      ['.airlock', 'main.py'],
+      ['bin', 'reports', 'tmp'],
+      [],
+      [],
+      [],
+    ]);
   }
 }
 
