@@ -15,9 +15,9 @@ type XmlMessage = { '@_message'?: string; '#text'?: string } | string;
 const parser = new XMLParser({
   ignoreAttributes: false,
   isArray: (name) => ['testsuite', 'testcase', 'failure', 'error'].includes(name),
-  // Test output can be large; nothing here needs entity expansion.
   processEntities: true,
-  htmlEntities: false,
+  // Runners write newlines in attributes as &#10;.
+  htmlEntities: true,
 });
 
 /** JUnit XML as pytest, the JUnit Platform console, GoogleTest and bats write it. */
@@ -49,9 +49,13 @@ function first<T>(value: T | T[] | undefined): T | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 
+/** Lines of a failure's body kept after its message: enough for an assertion's context, not a whole stack. */
+const BODY_LINES = 10;
+
 function messageOf(node: XmlMessage | undefined): string | null {
   if (node === undefined) return null;
   if (typeof node === 'string') return node.trim() || null;
-  const text = [node['@_message'], node['#text']].filter((t) => typeof t === 'string' && t.trim()).join('\n');
+  const body = (node['#text'] ?? '').trim().split('\n').slice(0, BODY_LINES).join('\n');
+  const text = [node['@_message'], body].filter((t) => typeof t === 'string' && t.trim()).join('\n');
   return text.trim() || null;
 }
