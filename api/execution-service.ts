@@ -8,7 +8,14 @@ import { EXECUTION_ID_PATTERN } from '../lib/execution-ids';
 import { ORCHESTRATION_QUEUE } from '../lib/task-queues';
 import { LANGUAGE, POLICY, STATUS, TENANT } from '../lib/search-attributes';
 import type { executionWorkflow } from '../workflows/execution';
-import { executionStateQuery } from '../workflows/messages';
+import { decideApprovalUpdate, executionStateQuery, type ApprovalDecision } from '../workflows/messages';
+import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { temporal } from '@temporalio/proto';
+import { decodeTypedSearchAttributes } from '@temporalio/common/lib/converter/payload-search-attributes';
+import type { Payload } from '@temporalio/common';
+import type { Approval } from '../lib/schemas/execution-result';
+import { GATE } from '../lib/search-attributes';
 
 const QUERY_TIMEOUT_MS = 5_000;
 
@@ -72,6 +79,65 @@ export class ExecutionService {
     return 'cancelling';
   }
 
+  /** Records a reviewer's decision; 'not_awaiting' when the execution is not waiting for one. */
+  async decide(id: string, tenant: string, decision: ApprovalDecision): Promise<Approval | 'not_awaiting' | null> {
+    const found = await this.describe(id, tenant);
+    if (!found) return null;
+    if (found.description.status.name !== 'RUNNING') return 'not_awaiting';
+    try {
+      return await found.handle.executeUpdate(decideApprovalUpdate, { args: [decision] });
+    } catch (err) {
+      if (err instanceof WorkflowUpdateFailedError) return 'not_awaiting';
+      throw err;
+    }
+  }
+
+  /** The workflow history as proto-JSON, the form auditors replay. */
+  async history(id: string, tenant: string): Promise<string | null> {
+    const found = await this.describe(id, tenant);
+    if (!found) return null;
+    return historyToJSON(await found.handle.fetchHistory());
+  }
+
+  /** A page of the tenant's executions, newest first, filtered through search attributes. */
+  async list(tenant: string, filters: ListFilters, pageSize: number, pageToken?: string): Promise<ExecutionPage> {
+    const clauses = [`WorkflowType = 'executionWorkflow'`, `AirlockTenant = ${quote(tenant)}`];
+    if (filters.status) clauses.push(`AirlockStatus = ${quote(filters.status)}`);
+    if (filters.language) clauses.push(`AirlockLanguage = ${quote(filters.language)}`);
+    if (filters.policy) clauses.push(`AirlockPolicy = ${quote(filters.policy)}`);
+    if (filters.gate) clauses.push(`AirlockGate = ${quote(filters.gate)}`);
+    if (filters.since) clauses.push(`StartTime >= ${quote(filters.since)}`);
+    if (filters.until) clauses.push(`StartTime < ${quote(filters.until)}`);
+    const response = await this.client.workflowService.listWorkflowExecutions({
+      namespace: this.client.options.namespace,
+      pageSize,
+      // SQL visibility (the dev server's) lists newest first and refuses ORDER BY.
+      query: clauses.join(' AND '),
+      ...(pageToken ? { nextPageToken: Buffer.from(pageToken, 'base64url') } : {}),
+    });
+    const executions = (response.executions ?? []).map((e) => {
+      const attributes = decodeTypedSearchAttributes(
+        e.searchAttributes?.indexedFields as Record<string, Payload> | undefined,
+      );
+      return {
+        id: e.execution?.workflowId ?? '',
+        status: attributes.get(STATUS) ?? 'running',
+        language: attributes.get(LANGUAGE) ?? null,
+        policy: attributes.get(POLICY) ?? null,
+        gate: attributes.get(GATE) ?? null,
+        createdAt: e.startTime
+          ? new Date(Number(e.startTime.seconds) * 1000 + Math.floor((e.startTime.nanos ?? 0) / 1e6)).toISOString()
+          : null,
+        closed: e.status !== temporal.api.enums.v1.WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING,
+      };
+    });
+    const next =
+      response.nextPageToken && response.nextPageToken.length > 0
+        ? Buffer.from(response.nextPageToken).toString('base64url')
+        : null;
+    return { executions, nextPageToken: next };
+  }
+
   private async describe(
     id: string,
     tenant: string,
@@ -129,4 +195,33 @@ function closedAbnormally(description: WorkflowExecutionDescription): ExecutionR
       ? null
       : { type: 'WorkflowClosed', message: `the workflow was ${description.status.name.toLowerCase()}` },
   };
+}
+
+export interface ListFilters {
+  status?: string;
+  language?: string;
+  policy?: string;
+  gate?: string;
+  since?: string;
+  until?: string;
+}
+
+export interface ExecutionSummary {
+  id: string;
+  status: string;
+  language: string | null;
+  policy: string | null;
+  gate: string | null;
+  createdAt: string | null;
+  closed: boolean;
+}
+
+export interface ExecutionPage {
+  executions: ExecutionSummary[];
+  nextPageToken: string | null;
+}
+
+/** A visibility-query string literal; values are validated before they get here, this keeps quotes inert anyway. */
+function quote(value: string): string {
+  return `'${value.replace(/['\\]/g, '')}'`;
 }

@@ -56,7 +56,20 @@ export class ApiClient {
     return result as ExecutionResult;
   }
 
-  private async call<T>(method: string, path: string, body?: unknown): Promise<T> {
+  async result(id: string): Promise<ExecutionResult> {
+    return this.call<ExecutionResult>('GET', `/v1/executions/${id}`);
+  }
+
+  /** A resource as text: SARIF, JUnit XML, history JSON. */
+  async text(path: string): Promise<string> {
+    return this.call<string>('GET', path, undefined, true);
+  }
+
+  async post<T>(path: string, body: unknown): Promise<T> {
+    return this.call<T>('POST', path, body);
+  }
+
+  private async call<T>(method: string, path: string, body?: unknown, raw = false): Promise<T> {
     let res: Response;
     try {
       res = await fetch(`${this.baseUrl}${path}`, {
@@ -71,6 +84,7 @@ export class ApiClient {
       throw new ApiError(0, 'unreachable', `cannot reach Airlock at ${this.baseUrl}: ${(err as Error).message}`);
     }
     const text = await res.text();
+    if (raw && res.ok) return text as T;
     const json = text ? (JSON.parse(text) as unknown) : {};
     if (!res.ok) {
       const error = (json as { error?: { code?: string; message?: string } }).error;

@@ -2,7 +2,9 @@
 import { Command, CommanderError } from 'commander';
 import { EXIT_AIRLOCK_ERROR, describeError, runCommand } from './run-command';
 import { keysBootstrap, keysCreate, keysList, keysRevoke } from './keys-command';
-import { DEFAULT_KEY_FILE } from './api-client';
+import { DEFAULT_KEY_FILE, ApiClient, resolveApiKey } from './api-client';
+import { GATE_ERROR, gateCommand } from './gate-command';
+import { auditCommand, auditVerifyCommand } from './audit-command';
 
 const program = new Command()
   .name('airlock')
@@ -21,6 +23,76 @@ program
   .action(async (file: string, opts: { lang?: string; stdin?: string; timeout?: string }) => {
     process.exitCode = await runCommand(file, { ...opts, ...program.opts<{ url: string; key?: string }>() });
   });
+
+program
+  .command('gate')
+  .description('run files through Airlock as a CI/CD deployment gate: exit 0 pass, 1 gate failed, 2 error')
+  .argument('[paths...]', 'files or directories (default: .)')
+  .option('-l, --lang <language>', 'runtime (default: inferred from the files)')
+  .option('--policy <policy>', 'policy to gate under', 'ci-gate')
+  .option('--test <command>', "test command (default: the runtime's test runner)")
+  .option('--entrypoint <file>', 'also run this file before the tests')
+  .option('--sarif <file>', 'where to write the SARIF findings', 'airlock.sarif')
+  .option('--junit <file>', 'where to write the JUnit test results', 'airlock-junit.xml')
+  .action(
+    async (
+      paths: string[],
+      opts: { lang?: string; policy: string; test?: string; entrypoint?: string; sarif: string; junit: string },
+    ) => {
+      process.exitCode = await gateCommand(paths, { ...opts, ...program.opts<{ url: string; key?: string }>() });
+    },
+  );
+
+const audit = program
+  .command('audit')
+  .description("fetch an execution's history, replay it against this workflow code, and print its audit timeline")
+  .argument('<id>', 'execution id')
+  .option('--json <file>', 'also write the report as JSON')
+  .option('--history <file>', 'also save the history (for `audit verify`)')
+  .action(async (id: string, opts: { json?: string; history?: string }) => {
+    process.exitCode = await auditCommand(id, { ...opts, ...program.opts<{ url: string; key?: string }>() });
+  });
+audit
+  .command('verify')
+  .description('the same checks on an exported history file, offline')
+  .argument('<file>', 'history JSON (from --history, the API or `temporal workflow show --output json`)')
+  .option('--json <file>', 'also write the report as JSON')
+  .action(async (file: string, opts: { json?: string }) => {
+    process.exitCode = await auditVerifyCommand(file, opts);
+  });
+
+for (const [name, format, path] of [
+  ['sarif', 'SARIF 2.1.0 findings', 'sarif'],
+  ['junit', 'JUnit XML test results', 'junit'],
+] as const) {
+  program
+    .command(name)
+    .description(`print an execution's ${format}`)
+    .argument('<id>', 'execution id')
+    .action(async (id: string) => {
+      const { url, key } = program.opts<{ url: string; key?: string }>();
+      process.stdout.write(
+        await new ApiClient(url, resolveApiKey(key)).text(`/v1/executions/${encodeURIComponent(id)}/${path}`),
+      );
+    });
+}
+
+for (const decision of ['approve', 'reject'] as const) {
+  program
+    .command(decision)
+    .description(`${decision} an execution waiting for approval`)
+    .argument('<id>', 'execution id')
+    .requiredOption('--reviewer <name>', 'who decides (recorded with the decision)')
+    .option('--comment <text>', 'why')
+    .action(async (id: string, opts: { reviewer: string; comment?: string }) => {
+      const { url, key } = program.opts<{ url: string; key?: string }>();
+      const body = await new ApiClient(url, resolveApiKey(key)).post(
+        `/v1/executions/${encodeURIComponent(id)}/${decision}`,
+        opts,
+      );
+      process.stdout.write(`${JSON.stringify(body, null, 2)}\n`);
+    });
+}
 
 const keys = program
   .command('keys')
@@ -47,11 +119,14 @@ keys
   .option('--out <path>', 'where to save the key', DEFAULT_KEY_FILE)
   .action((opts: { out: string }) => keysBootstrap({ ...opts, ...keys.opts<{ file?: string }>() }));
 
+// `airlock gate` promises 2 for any error of its own; other commands use 125, as `docker run` does.
+const errorExit = (): number => (process.argv.slice(2).includes('gate') ? GATE_ERROR : EXIT_AIRLOCK_ERROR);
+
 program.parseAsync(process.argv).catch((err: unknown) => {
   if (err instanceof CommanderError) {
-    process.exitCode = err.exitCode === 0 ? 0 : EXIT_AIRLOCK_ERROR;
+    process.exitCode = err.exitCode === 0 ? 0 : errorExit();
     return;
   }
   process.stderr.write(`airlock: ${describeError(err)}\n`);
-  process.exitCode = EXIT_AIRLOCK_ERROR;
+  process.exitCode = errorExit();
 });

@@ -30,6 +30,8 @@ export function blankResult(fields: BlankResultFields): ExecutionResult {
       finishedAt: null,
       durationMs: null,
     })),
+    gates: [],
+    approval: null,
     compile: null,
     run: null,
     cases: null,

@@ -96,6 +96,12 @@ export function evaluateGate({ input, policy, policyRef, seccompProfile, runtime
     limits,
     runtime: { name: input.language, image: imageTagFor(input.language) },
     sandbox: { runtime: policy.sandbox.runtime, seccompProfile },
+    gates: {
+      ...policy.gates,
+      imports: { ...policy.gates.imports, deny: policy.gates.imports.deny[input.language] ?? [] },
+    },
+    approval: policy.approval,
+    retention: policy.retention,
     compile,
     runCommand: runtime && input.entrypoint !== null ? [...fillCommand(runtime.run, values), ...input.args] : null,
     test,

@@ -1,30 +1,47 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import crypto from 'node:crypto';
-import { RuntimeManifest, type RuntimeSummary } from './schemas/runtime';
+import type { z } from 'zod';
+import { RuntimeManifest, ToolImage, type ImageBuild, type RuntimeSummary } from './schemas/runtime';
 import { DefinitionError, loadYamlFile } from './yaml-file';
 import { IMAGES_DIR } from './paths';
 
 export const MANIFEST_FILE = 'runtime.yaml';
+export const TOOL_FILE = 'tool.yaml';
 
-export interface RuntimeDefinition {
-  manifest: RuntimeManifest;
+export interface ImageDefinition<M extends ImageBuild = ImageBuild> {
+  manifest: M;
   dir: string;
   /** Hash of every file in the definition's folder: the image is rebuilt when it changes. */
   definitionSha256: string;
 }
+export type RuntimeDefinition = ImageDefinition<RuntimeManifest>;
 
+/** Runtimes: folders under images/ with a runtime.yaml. */
 export function loadRuntimes(dir = IMAGES_DIR): Map<string, RuntimeDefinition> {
-  const runtimes = new Map<string, RuntimeDefinition>();
+  return loadDefinitions(dir, MANIFEST_FILE, RuntimeManifest);
+}
+
+/** Tool images (the scanner): folders with a tool.yaml. */
+export function loadToolImages(dir = IMAGES_DIR): Map<string, ImageDefinition> {
+  return loadDefinitions(dir, TOOL_FILE, ToolImage);
+}
+
+function loadDefinitions<S extends z.ZodType<ImageBuild>>(
+  dir: string,
+  fileName: string,
+  schema: S,
+): Map<string, ImageDefinition<z.output<S>>> {
+  const definitions = new Map<string, ImageDefinition<z.output<S>>>();
   for (const entry of fs.readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory())) {
     const folder = path.join(dir, entry.name);
-    const file = path.join(folder, MANIFEST_FILE);
+    const file = path.join(folder, fileName);
     if (!fs.existsSync(file)) continue;
-    const { value } = loadYamlFile(file, RuntimeManifest);
+    const { value } = loadYamlFile(file, schema);
     if (value.name !== entry.name) throw new DefinitionError(file, 'name', `must match its folder ("${entry.name}")`);
-    runtimes.set(value.name, { manifest: value, dir: folder, definitionSha256: hashFolder(folder) });
+    definitions.set(value.name, { manifest: value, dir: folder, definitionSha256: hashFolder(folder) });
   }
-  return runtimes;
+  return definitions;
 }
 
 export function summarize(def: RuntimeDefinition): RuntimeSummary {

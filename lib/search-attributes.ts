@@ -6,5 +6,7 @@ export const STATUS = defineSearchAttributeKey('AirlockStatus', SearchAttributeT
 export const LANGUAGE = defineSearchAttributeKey('AirlockLanguage', SearchAttributeType.KEYWORD);
 export const HOST = defineSearchAttributeKey('AirlockHost', SearchAttributeType.KEYWORD);
 export const POLICY = defineSearchAttributeKey('AirlockPolicy', SearchAttributeType.KEYWORD);
+/** The worst pre-run gate verdict: pass, warn or block. */
+export const GATE = defineSearchAttributeKey('AirlockGate', SearchAttributeType.KEYWORD);
 
-export const ALL_SEARCH_ATTRIBUTES = [TENANT, STATUS, LANGUAGE, HOST, POLICY];
+export const ALL_SEARCH_ATTRIBUTES = [TENANT, STATUS, LANGUAGE, HOST, POLICY, GATE];

@@ -17,7 +17,7 @@ export const TERMINAL_STATUSES = [
 ] as const;
 export type TerminalStatus = (typeof TERMINAL_STATUSES)[number];
 
-export const EXECUTION_STATUSES = ['queued', 'running', ...TERMINAL_STATUSES] as const;
+export const EXECUTION_STATUSES = ['queued', 'running', 'awaiting_approval', ...TERMINAL_STATUSES] as const;
 export type ExecutionStatus = (typeof EXECUTION_STATUSES)[number];
 
 export function isTerminal(status: ExecutionStatus): status is TerminalStatus {
@@ -25,7 +25,19 @@ export function isTerminal(status: ExecutionStatus): status is TerminalStatus {
 }
 
 /** The pipeline, in order. */
-export const STAGE_NAMES = ['gate', 'provision', 'compile', 'run', 'scan', 'test', 'teardown'] as const;
+export const STAGE_NAMES = [
+  'gate',
+  'secrets',
+  'imports',
+  'static-analysis',
+  'approval',
+  'provision',
+  'compile',
+  'run',
+  'scan',
+  'test',
+  'teardown',
+] as const;
 export type StageName = (typeof STAGE_NAMES)[number];
 
 export const STAGE_OUTCOMES = ['pending', 'running', 'succeeded', 'failed', 'skipped', 'cancelled'] as const;

@@ -10,7 +10,7 @@ import path from 'node:path';
 import crypto from 'node:crypto';
 import { spawn } from 'node:child_process';
 import Docker from 'dockerode';
-import { loadRuntimes, type RuntimeDefinition } from '../lib/runtimes';
+import { loadRuntimes, loadToolImages, type ImageDefinition } from '../lib/runtimes';
 import { IMAGE_LABELS, WORKSPACE, imageTagFor } from '../lib/containers';
 import { STATE_DIR } from '../lib/paths';
 
@@ -26,8 +26,10 @@ async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const force = args.includes('--force');
   const only = args.filter((a) => !a.startsWith('--'));
-  const runtimes = [...loadRuntimes().values()].filter((r) => only.length === 0 || only.includes(r.manifest.name));
-  const todo: RuntimeDefinition[] = [];
+  const runtimes = [...loadRuntimes().values(), ...loadToolImages().values()].filter(
+    (r) => only.length === 0 || only.includes(r.manifest.name),
+  );
+  const todo: ImageDefinition[] = [];
   for (const def of runtimes) {
     if (!force && (await currentBuildKey(def)) === buildKey(def)) log(def.manifest.name, 'up to date');
     else todo.push(def);
@@ -41,11 +43,11 @@ async function main(): Promise<void> {
   await runPool(todo, 2, (def) => buildImage(def, bases.get(def.manifest.debian.suite)!));
 }
 
-function buildKey(def: RuntimeDefinition): string {
+function buildKey(def: ImageDefinition): string {
   return crypto.createHash('sha256').update(`${RECIPE_VERSION}\0${def.definitionSha256}`).digest('hex');
 }
 
-async function currentBuildKey(def: RuntimeDefinition): Promise<string | undefined> {
+async function currentBuildKey(def: ImageDefinition): Promise<string | undefined> {
   try {
     const info = await docker.getImage(imageTagFor(def.manifest.name)).inspect();
     return info.Config?.Labels?.['io.airlock.build-key'];
@@ -71,7 +73,7 @@ async function ensureBase(suite: string): Promise<string> {
   return tarball;
 }
 
-async function buildImage(def: RuntimeDefinition, baseTarball: string): Promise<void> {
+async function buildImage(def: ImageDefinition, baseTarball: string): Promise<void> {
   const { manifest } = def;
   const name = manifest.name;
   const started = Date.now();
@@ -96,8 +98,9 @@ async function buildImage(def: RuntimeDefinition, baseTarball: string): Promise<
       const dest = path.join(root, target);
       fs.mkdirSync(path.dirname(dest), { recursive: true });
       fs.copyFileSync(path.join(def.dir, source), dest);
-      fs.chmodSync(dest, 0o644);
+      fs.chmodSync(dest, parseInt(manifest.modes[target] ?? '0644', 8));
     }
+    if (manifest.setup.length > 0) await runSetup(root, name, manifest.setup);
     version = installedVersion(def, (await run('chroot', [root, ...manifest.versionCommand])).trim());
   } finally {
     await run('umount', [proc]);
@@ -126,8 +129,31 @@ async function buildImage(def: RuntimeDefinition, baseTarball: string): Promise<
   log(name, `built ${imageTagFor(name)} (${manifest.displayName} ${version}) in ${Date.now() - started} ms`);
 }
 
+/**
+ * Setup commands (pinned npm installs) reach the package registries the way the host does: through
+ * the host's CA bundle, which may carry a proxy's certificate. The bundle is removed afterwards.
+ */
+async function runSetup(root: string, name: string, commands: string[][]): Promise<void> {
+  const hostBundle = process.env.NODE_EXTRA_CA_CERTS ?? '/etc/ssl/certs/ca-certificates.crt';
+  const inRoot = '/tmp/airlock-build-ca.crt';
+  const env: Record<string, string> = { HOME: '/root' };
+  if (fs.existsSync(hostBundle)) {
+    fs.copyFileSync(hostBundle, path.join(root, inRoot));
+    Object.assign(env, { NODE_EXTRA_CA_CERTS: inRoot, npm_config_cafile: inRoot, SSL_CERT_FILE: inRoot });
+  }
+  try {
+    for (const command of commands) {
+      log(name, `setup: ${command.join(' ')}`);
+      await run('chroot', [root, ...command], env);
+    }
+  } finally {
+    fs.rmSync(path.join(root, inRoot), { force: true });
+    fs.rmSync(path.join(root, 'root/.npm'), { recursive: true, force: true });
+  }
+}
+
 /** The runtime's version as the image reports it; it must match the manifest's major.minor. */
-function installedVersion(def: RuntimeDefinition, output: string): string {
+function installedVersion(def: ImageDefinition, output: string): string {
   const { manifest } = def;
   const match = manifest.versionPattern ? new RegExp(manifest.versionPattern, 'm').exec(output) : null;
   if (manifest.versionPattern && !match?.[1]) {

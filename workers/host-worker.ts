@@ -47,8 +47,13 @@ export async function createHostWorker(opts: HostWorkerOptions): Promise<HostWor
     // Let running stages finish (or be killed and reported) before the process exits.
     shutdownGraceTime: '10 seconds',
   } as const;
-  const { provisionContainer, ...onThisHost } = activities;
-  const shared = await Worker.create({ ...common, taskQueue: HOSTS_QUEUE, activities: { provisionContainer } });
+  // Provisioning and scanning may run on any host; everything else on the host that holds the sandbox.
+  const { provisionContainer, runStaticAnalysis, ...onThisHost } = activities;
+  const shared = await Worker.create({
+    ...common,
+    taskQueue: HOSTS_QUEUE,
+    activities: { provisionContainer, runStaticAnalysis },
+  });
   const own = await Worker.create({ ...common, taskQueue: hostQueue(opts.hostId), activities: onThisHost });
   const reaper = new Reaper({
     docker: opts.docker,

@@ -23,6 +23,16 @@ export const { provisionContainer } = proxyActivities<HostActivities>({
   cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
 });
 
+/** Static analysis runs in a scanner container on whichever host takes it. */
+export const { runStaticAnalysis } = proxyActivities<HostActivities>({
+  taskQueue: HOSTS_QUEUE,
+  scheduleToCloseTimeout: '5 minutes',
+  startToCloseTimeout: '3 minutes',
+  heartbeatTimeout: '10 seconds',
+  retry: { maximumAttempts: 2, nonRetryableErrorTypes: [ErrorType.SeccompProfileMismatch] },
+  cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+});
+
 /** A host that stops polling its own queue this long is treated as lost. */
 export const HOST_LOSS_TIMEOUT_MS = 15_000;
 

@@ -9,15 +9,18 @@ import { ExecutionState, errorMessage } from './execution-state';
 import { orchestration, provisionContainer, teardownOn } from './activities';
 import { failureOutcome, type Outcome } from './outcomes';
 import { runSandboxStages } from './stages';
+import { approvalGate, blockedOutcome, installApprovalHandler, runPreRunGates } from './gates';
 
 /**
- * One execution of untrusted code: policy gate, provision, compile, run, scan, test, then
- * teardown, which runs whatever happened before it.
+ * One execution of untrusted code: the policy gate, the pre-run gates (secrets, imports, static
+ * analysis) and approval where the policy asks for it, then provision, compile, run, scan with the
+ * output gate, test, and teardown, which runs whatever happened before it.
  */
 export async function executionWorkflow(input: ExecutionInput): Promise<ExecutionResult> {
   const state = new ExecutionState(input, workflowInfo().workflowId);
   setHandler(executionStateQuery, () => state.result);
   const root = CancellationScope.current();
+  const approvals = installApprovalHandler(state);
   let sandbox: ProvisionedSandbox | undefined;
   let provisioning = false;
   let outcome: Outcome;
@@ -36,14 +39,16 @@ export async function executionWorkflow(input: ExecutionInput): Promise<Executio
         error: { type: 'PolicyViolation', message: plan.reasons.join('; ') },
       };
     } else {
-      outcome = await CancellationScope.withTimeout(plan.budgetMs, async () => {
-        provisioning = true;
-        sandbox = await state.track('provision', () => provisionContainer(provisionInput(input, plan)));
-        state.result.host = sandbox.hostId;
-        state.result.image = sandbox.image;
-        upsertSearchAttributes([{ key: HOST, value: sandbox.hostId }]);
-        return runSandboxStages(state, input, plan, sandbox);
-      });
+      outcome =
+        (await preRun(state, input, plan, approvals)) ??
+        (await CancellationScope.withTimeout(plan.budgetMs, async () => {
+          provisioning = true;
+          sandbox = await state.track('provision', () => provisionContainer(provisionInput(input, plan)));
+          state.result.host = sandbox.hostId;
+          state.result.image = sandbox.image;
+          upsertSearchAttributes([{ key: HOST, value: sandbox.hostId }]);
+          return runSandboxStages(state, input, plan, sandbox);
+        }));
     }
   } catch (err) {
     outcome = failureOutcome(err, root);
@@ -56,6 +61,18 @@ export async function executionWorkflow(input: ExecutionInput): Promise<Executio
   state.result.error = outcome.error ?? null;
   upsertSearchAttributes([{ key: STATUS, value: outcome.status }]);
   return state.close();
+}
+
+/** The pre-run gates and approval; an outcome here ends the execution before anything is provisioned. */
+async function preRun(
+  state: ExecutionState,
+  input: ExecutionInput,
+  plan: ExecutionPlan,
+  approvals: ReturnType<typeof installApprovalHandler>,
+): Promise<Outcome | null> {
+  // The scanner's reaper deadline: well past the gates' own timeouts.
+  const gates = await runPreRunGates(state, input, plan, Date.now() + 10 * 60_000);
+  return blockedOutcome(gates) ?? (await approvalGate(state, plan, gates, approvals));
 }
 
 async function teardown(

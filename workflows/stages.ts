@@ -1,4 +1,5 @@
-import type { ProvisionedSandbox } from '../activities/host';
+import type { ArtifactScan, ProvisionedSandbox } from '../activities/host';
+import type { GateResult } from '../lib/schemas/findings';
 import type { ExecutionInput } from '../lib/schemas/execution-request';
 import type { CaseResult, ProcessResult } from '../lib/schemas/execution-result';
 import type { ExecutionPlan } from '../lib/schemas/policy';
@@ -18,7 +19,12 @@ export async function runSandboxStages(
   sandbox: ProvisionedSandbox,
 ): Promise<Outcome> {
   const { limits } = plan;
-  const common = { executionId: input.executionId, env: plan.env, outputBytes: limits.outputBytes };
+  const common = {
+    executionId: input.executionId,
+    env: plan.env,
+    outputBytes: limits.outputBytes,
+    outputRules: plan.gates.output,
+  };
 
   if (plan.compile) {
     const { compile } = plan;
@@ -45,6 +51,7 @@ export async function runSandboxStages(
   }
 
   let outcome = SUCCEEDED;
+  let artifactFindings: ArtifactScan | undefined;
   const outputs: Array<{ name: string; text: string }> = [];
   const runCommand = plan.runCommand;
   if (input.cases && runCommand) {
@@ -84,10 +91,35 @@ export async function runSandboxStages(
     outputs.push({ name: 'run.stdout', text: run.stdout }, { name: 'run.stderr', text: run.stderr });
   }
 
-  state.result.scan = await state.track('scan', () =>
-    orchestration.scanArtifacts({ files: [...input.files, ...(input.tests?.files ?? [])], outputs }),
-  );
+  const files = [...input.files, ...(input.tests?.files ?? [])];
+  state.result.scan = await state.track('scan', async () => {
+    const digests = await orchestration.scanArtifacts({ files, outputs });
+    const produced = await onHost(sandbox.taskQueue, 30_000).collectArtifacts({
+      executionId: input.executionId,
+      submitted: digests.files,
+      outputRules: plan.gates.output,
+    });
+    artifactFindings = produced;
+    return { ...digests, artifacts: produced.artifacts, artifactsTruncated: produced.truncated };
+  });
 
+  const afterTests = await runTestStage(state, plan, sandbox, common, outcome);
+  return outputGate(state, afterTests, artifactFindings);
+}
+
+async function runTestStage(
+  state: ExecutionState,
+  plan: ExecutionPlan,
+  sandbox: ProvisionedSandbox,
+  common: {
+    executionId: string;
+    env: Record<string, string>;
+    outputBytes: number;
+    outputRules: ExecutionPlan['gates']['output'];
+  },
+  outcome: Outcome,
+): Promise<Outcome> {
+  const { limits } = plan;
   if (!plan.test) return outcome;
   if (outcome.status !== 'succeeded') {
     state.finish('test', 'skipped', 'the run stage did not succeed');
@@ -113,6 +145,29 @@ export async function runSandboxStages(
   state.result.testReport = report;
   const failed = process.exitCode !== 0 || process.limitExceeded !== null || report.failed + report.errors > 0;
   return failed ? { status: 'tests_failed', timeLimit: null } : outcome;
+}
+
+/** The post-run output gate: what the host redacted in every stage's output and found in the files the program wrote. */
+function outputGate(state: ExecutionState, outcome: Outcome, artifacts: ArtifactScan | undefined): Outcome {
+  const { result } = state;
+  const processes = [result.compile, result.run, result.tests, ...(result.cases ?? [])].filter((p) => p !== null);
+  const findings = [...processes.flatMap((p) => p.outputFindings), ...(artifacts?.findings ?? [])];
+  const blocked = processes.some((p) => p.outputBlocked) || artifacts?.blocked === true;
+  const gate: GateResult = {
+    gate: 'output',
+    verdict: blocked ? 'block' : findings.length > 0 ? 'warn' : 'pass',
+    findings,
+    tools: [{ name: 'airlock-output', version: null }],
+    error: null,
+    note: null,
+  };
+  state.result.gates = [...state.result.gates, gate];
+  if (!blocked) return outcome;
+  return {
+    status: 'rejected',
+    timeLimit: null,
+    error: { type: 'OutputBlocked', message: `the output gate blocked: ${findings.map((f) => f.ruleId).join(', ')}` },
+  };
 }
 
 function judgedStageOutcome(run: ProcessResult, input: ExecutionInput, timeoutMs: number): [StageOutcome, string] {

@@ -20,12 +20,22 @@ export interface ExecProcessOptions {
   terminate?: () => Promise<void>;
 }
 
+/** A finished exec: the result, and stdout as the bytes it was (for archives read out of the sandbox). */
+export interface ExecOutcome {
+  result: ProcessResult;
+  stdoutBytes: Buffer;
+}
+
 /**
  * Runs one process in a running sandbox and waits for it. The wall-clock limit is a host-side
  * timer and the output cap is enforced while streaming; either ends the process with SIGKILL from
  * outside, which nothing inside the sandbox can ignore or delay.
  */
 export async function execProcess(container: Docker.Container, opts: ExecProcessOptions): Promise<ProcessResult> {
+  return (await execCapture(container, opts)).result;
+}
+
+export async function execCapture(container: Docker.Container, opts: ExecProcessOptions): Promise<ExecOutcome> {
   const hasStdin = opts.stdin !== undefined && opts.stdin.length > 0;
   const exec = await container.exec({
     Cmd: opts.argv,
@@ -84,7 +94,7 @@ export async function execProcess(container: Docker.Container, opts: ExecProcess
   const oomKilled = delta(before?.oomKills, after?.oomKills) > 0;
   if (oomKilled && exitCode !== 0) limitExceeded ??= 'memory';
   const cpuNs = delta(before?.cpuNs, after?.cpuNs, null);
-  return {
+  const result: ProcessResult = {
     exitCode,
     signal: signalFromExitCode(exitCode),
     stdout: capture.stdout.text(),
@@ -100,7 +110,10 @@ export async function execProcess(container: Docker.Container, opts: ExecProcess
     oomKilled,
     limitExceeded,
     leftoverProcessesKilled: 0,
+    outputFindings: [],
+    outputBlocked: false,
   };
+  return { result, stdoutBytes: capture.stdout.buffer() };
 }
 
 function delta<T extends number | null = number>(

@@ -1,13 +1,21 @@
 import { createProvisionActivity } from './provision';
 import { createStageActivities } from './stages';
 import { createTeardownActivity } from './teardown';
+import { createStaticAnalysisActivity } from './static-analysis/activity';
 import type { HostActivityDeps } from './types';
 
 export type * from './types';
+export type { StaticAnalysisInput } from './static-analysis/activity';
+export type { ArtifactScan } from './artifacts';
 
 /** Activities that drive the local Docker engine. `provisionContainer` runs on the shared hosts queue, the rest on the host's own. */
 export function createHostActivities(deps: HostActivityDeps) {
-  return { ...createProvisionActivity(deps), ...createStageActivities(deps), ...createTeardownActivity(deps) };
+  return {
+    ...createProvisionActivity(deps),
+    ...createStaticAnalysisActivity(deps),
+    ...createStageActivities(deps),
+    ...createTeardownActivity(deps),
+  };
 }
 
 export type HostActivities = ReturnType<typeof createHostActivities>;

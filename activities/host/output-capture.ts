@@ -63,7 +63,11 @@ export class StreamBuffer extends Writable {
     return this.total > this.keptBytes;
   }
 
+  buffer(): Buffer {
+    return Buffer.concat(this.chunks);
+  }
+
   text(): string {
-    return Buffer.concat(this.chunks).toString('utf8');
+    return this.buffer().toString('utf8');
   }
 }

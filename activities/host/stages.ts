@@ -10,12 +10,27 @@ import { ContainerCgroup } from './cgroup-metrics';
 import { killStrayProcesses } from './stray-processes';
 import { containerCpuSeconds, withCpuLimit } from './stage-limits';
 import { buildTestReport } from './test-reports';
-import type { CasesInput, CompileInput, ExecInput, HostActivityDeps, TestsInput, TestsOutput } from './types';
+import type {
+  CasesInput,
+  CollectArtifactsInput,
+  CompileInput,
+  ExecInput,
+  HostActivityDeps,
+  TestsInput,
+  TestsOutput,
+} from './types';
+import type { OutputRules } from '../../lib/schemas/policy';
+import type { ArtifactScan } from './artifacts';
+import { scanArtifactArchive } from './artifacts';
+import { scanOutput } from '../../lib/gates/output-scan';
+import { execCapture } from './exec-process';
 
 const MiB = 1024 * 1024;
 /** Output kept per case in history; the comparison itself sees everything up to the output cap. */
 const CASES_OUTPUT_BUDGET = 512 * 1024;
 const REPORT_READ_LIMIT = 4 * MiB;
+/** The most of a workspace read back for the artifact manifest. */
+const ARTIFACT_READ_LIMIT = 16 * MiB;
 
 /** A running sandbox, looked up by execution id, with what the host can see of it. */
 interface Sandbox {
@@ -74,14 +89,20 @@ export function createStageActivities({ docker }: HostActivityDeps) {
   }
 
   async function execInContainer(input: ExecInput): Promise<ProcessResult> {
-    return withHeartbeat(async (signal) => runInSandbox(await openSandbox(input.executionId), { ...input, signal }));
+    return withHeartbeat(async (signal) =>
+      gateOutput(
+        await runInSandbox(await openSandbox(input.executionId), { ...input, signal }),
+        'run',
+        input.outputRules,
+      ),
+    );
   }
 
   /** The compile stage; afterwards the container drops to the run's memory limit. */
   async function compileInContainer(input: CompileInput): Promise<ProcessResult> {
     return withHeartbeat(async (signal) => {
       const sandbox = await openSandbox(input.executionId);
-      const result = await runInSandbox(sandbox, { ...input, signal });
+      const result = gateOutput(await runInSandbox(sandbox, { ...input, signal }), 'compile', input.outputRules);
       const memory = input.runMemoryMb * MiB;
       const current = (await sandbox.container.inspect()).HostConfig.Memory;
       if (current !== memory && !signal.aborted) {
@@ -106,7 +127,8 @@ export function createStageActivities({ docker }: HostActivityDeps) {
         });
         if (signal.aborted) break;
         const judged = judgeRun(run, testCase.expectedStdout, input.normalizeTrailingWhitespace);
-        results.push({ ...preview(run, keep), index, status: judged.status, expectedStdoutMatched: judged.matched });
+        const gated = gateOutput(preview(run, keep), `case.${index}`, input.outputRules);
+        results.push({ ...gated, index, status: judged.status, expectedStdoutMatched: judged.matched });
         // A case that took the container with it leaves nothing to run the rest in.
         if (!(await sandbox.container.inspect()).State.Running) break;
       }
@@ -133,11 +155,57 @@ export function createStageActivities({ docker }: HostActivityDeps) {
           : undefined;
         text = read?.exitCode === 0 ? read.stdout : null;
       }
-      return { process, report: buildTestReport(input.report.format, text, missing) };
+      const report = buildTestReport(input.report.format, text, missing);
+      if (input.outputRules) {
+        const rules = input.outputRules;
+        report.cases = report.cases.map((c) =>
+          c.message ? { ...c, message: scanOutput(`tests.${c.name}`, c.message, rules).text } : c,
+        );
+      }
+      return { process: gateOutput(process, 'tests', input.outputRules), report };
     });
   }
 
-  return { execInContainer, compileInContainer, runCasesInContainer, runTestsInContainer };
+  /** The files the program wrote: a hash manifest, with small ones scanned by the output gate. */
+  async function collectArtifacts(input: CollectArtifactsInput): Promise<ArtifactScan> {
+    return withHeartbeat(async () => {
+      const sandbox = await openSandbox(input.executionId);
+      const { result, stdoutBytes } = await execCapture(sandbox.container, {
+        argv: ['tar', '-c', '--exclude=./.airlock', '-f', '-', '.'],
+        timeoutMs: 30_000,
+        outputBytes: ARTIFACT_READ_LIMIT,
+        ...(sandbox.cgroup
+          ? {
+              terminate: () =>
+                killStrayProcesses(sandbox.container, sandbox.initPid, sandbox.cgroup!).then(() => undefined),
+            }
+          : {}),
+      });
+      const submitted = new Map(input.submitted.map((d) => [d.name, d.sha256]));
+      return scanArtifactArchive(
+        stdoutBytes,
+        result.limitExceeded === null && result.exitCode === 0,
+        submitted,
+        input.outputRules,
+      );
+    });
+  }
+
+  return { execInContainer, compileInContainer, runCasesInContainer, runTestsInContainer, collectArtifacts };
+}
+
+/** The output gate on one process: matches redacted in place, findings and the block flag recorded. */
+function gateOutput(result: ProcessResult, name: string, rules: OutputRules | undefined): ProcessResult {
+  if (!rules) return result;
+  const stdout = scanOutput(`${name}.stdout`, result.stdout, rules);
+  const stderr = scanOutput(`${name}.stderr`, result.stderr, rules);
+  return {
+    ...result,
+    stdout: stdout.text,
+    stderr: stderr.text,
+    outputFindings: [...result.outputFindings, ...stdout.findings, ...stderr.findings],
+    outputBlocked: result.outputBlocked || stdout.blocked || stderr.blocked,
+  };
 }
 
 function preview(run: ProcessResult, keep: number): ProcessResult {

@@ -3,7 +3,7 @@ import type { SourceFile } from '../../lib/schemas/common';
 import type { Limits } from '../../lib/schemas/limits';
 import type { ImageRef, ProcessResult, TestReport } from '../../lib/schemas/execution-result';
 import type { TestCase } from '../../lib/schemas/execution-request';
-import type { SandboxSettings, TestPlan } from '../../lib/schemas/policy';
+import type { OutputRules, SandboxSettings, TestPlan } from '../../lib/schemas/policy';
 import type { LoadedSeccompProfile } from '../../lib/seccomp';
 
 export interface HostActivityDeps {
@@ -45,6 +45,8 @@ export interface ExecInput {
   /** This stage's CPU-time limit, applied per process inside the container's own. */
   cpuTimeMs: number;
   outputBytes: number;
+  /** The output gate: applied to stdout and stderr before they leave the host. */
+  outputRules?: OutputRules;
 }
 
 export interface CompileInput extends ExecInput {
@@ -64,6 +66,13 @@ export interface TestsInput extends Omit<ExecInput, 'stdin'> {
 export interface TestsOutput {
   process: ProcessResult;
   report: TestReport;
+}
+
+export interface CollectArtifactsInput {
+  executionId: string;
+  /** Submitted files and their sha256: unchanged ones are not artifacts. */
+  submitted: Array<{ name: string; sha256: string }>;
+  outputRules: OutputRules;
 }
 
 export interface TeardownResult {

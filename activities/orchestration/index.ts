@@ -8,6 +8,7 @@ import type { LoadedPolicy } from '../../lib/policies';
 import type { RuntimeDefinition } from '../../lib/runtimes';
 import { evaluateGate } from '../../lib/gate';
 import { ErrorType } from '../../lib/errors';
+import { createGateActivities } from './gates';
 
 export interface OrchestrationActivityDeps {
   policies: Map<string, LoadedPolicy>;
@@ -36,14 +37,14 @@ export function createOrchestrationActivities({ policies, runtimes }: Orchestrat
   }
 
   /** Records what went in and what came out, so a result can later be matched to its bytes. */
-  async function scanArtifacts({ files, outputs }: ScanInput): Promise<ScanManifest> {
+  async function scanArtifacts({ files, outputs }: ScanInput): Promise<Pick<ScanManifest, 'files' | 'outputs'>> {
     return {
       files: files.map((f) => digest(f.path, Buffer.from(f.content, f.encoding))),
       outputs: outputs.map((o) => digest(o.name, Buffer.from(o.text, 'utf8'))),
     };
   }
 
-  return { evaluatePolicyGate, scanArtifacts };
+  return { evaluatePolicyGate, scanArtifacts, ...createGateActivities() };
 }
 
 export type OrchestrationActivities = ReturnType<typeof createOrchestrationActivities>;

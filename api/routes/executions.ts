@@ -2,9 +2,14 @@ import { Router, type Request } from 'express';
 import { z } from 'zod';
 import {
   ExecutionRequest,
+  LanguageName,
+  PolicyName,
   type ExecutionInput,
   type ParsedExecutionRequest,
 } from '../../lib/schemas/execution-request';
+import { EXECUTION_STATUSES } from '../../lib/vocabulary';
+import { toSarif } from '../../lib/reports/sarif';
+import { toJunit } from '../../lib/reports/junit';
 import type { ExecutionResult } from '../../lib/schemas/execution-result';
 import { normalizeRequest } from '../../lib/normalize-request';
 import type { RuntimeDefinition } from '../../lib/runtimes';
@@ -27,6 +32,24 @@ export const MAX_BATCH = 100;
 const BATCH_START_CONCURRENCY = 16;
 
 const WaitQuery = z.object({ wait: z.enum(['true', 'false']).optional() });
+const ListQuery = z.strictObject({
+  status: z.enum(EXECUTION_STATUSES).optional(),
+  language: LanguageName.optional(),
+  policy: PolicyName.optional(),
+  gate: z.enum(['pass', 'warn', 'block']).optional(),
+  since: z.iso.datetime({ offset: true }).optional(),
+  until: z.iso.datetime({ offset: true }).optional(),
+  pageSize: z.coerce.number().int().min(1).max(100).default(20),
+  pageToken: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]+$/)
+    .max(4096)
+    .optional(),
+});
+const DecisionBody = z.strictObject({
+  reviewer: z.string().trim().min(1, 'must name the reviewer').max(200),
+  comment: z.string().max(2000).optional(),
+});
 const BatchRequest = z.strictObject({
   executions: z
     .array(z.unknown())
@@ -115,10 +138,54 @@ export function executionRoutes({ executions, runtimes, policies, waitLimitMs }:
     res.status(200).json({ results });
   });
 
+  router.get('/', async (req, res) => {
+    const { pageSize, pageToken, ...filters } = parse(ListQuery, req.query, 'query');
+    res.json(await executions.list(tenantOf(req), filters, pageSize, pageToken));
+  });
+
   router.get('/:id', async (req, res) => {
     const result = await executions.get(req.params.id, tenantOf(req));
     if (!result) throw HttpError.notFound(`execution ${req.params.id}`);
     res.json(result);
+  });
+
+  for (const [action, decision] of [
+    ['approve', 'approve'],
+    ['reject', 'reject'],
+  ] as const) {
+    router.post(`/:id/${action}`, async (req, res) => {
+      requireJson(req);
+      const body = parse(DecisionBody, req.body);
+      const principal = principalOf(req);
+      const approval = await executions.decide(req.params.id, principal.tenant, {
+        decision,
+        ...body,
+        keyId: principal.keyId,
+      });
+      if (approval === null) throw HttpError.notFound(`execution ${req.params.id}`);
+      if (approval === 'not_awaiting') {
+        throw new HttpError(409, 'not_awaiting_approval', `execution ${req.params.id} is not waiting for approval`);
+      }
+      res.json({ id: req.params.id, approval });
+    });
+  }
+
+  router.get('/:id/sarif', async (req, res) => {
+    const result = await executions.get(req.params.id, tenantOf(req));
+    if (!result) throw HttpError.notFound(`execution ${req.params.id}`);
+    res.type('application/sarif+json').send(JSON.stringify(toSarif(result), null, 2));
+  });
+
+  router.get('/:id/junit', async (req, res) => {
+    const result = await executions.get(req.params.id, tenantOf(req));
+    if (!result) throw HttpError.notFound(`execution ${req.params.id}`);
+    res.type('application/xml').send(toJunit(result));
+  });
+
+  router.get('/:id/history', async (req, res) => {
+    const history = await executions.history(req.params.id, tenantOf(req));
+    if (!history) throw HttpError.notFound(`execution ${req.params.id}`);
+    res.type('application/json').send(history);
   });
 
   router.post('/:id/cancel', async (req, res) => {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { EXECUTION_STATUSES, STAGE_NAMES, STAGE_OUTCOMES, TERMINAL_STATUSES, TEST_STATUSES } from '../vocabulary';
+import { Finding, GateResult } from './findings';
 
 export type { TerminalStatus } from '../vocabulary';
 
@@ -46,6 +47,10 @@ export const ProcessResult = z.object({
   limitExceeded: LimitExceeded.nullable(),
   /** Processes the stage left running (daemons, background jobs) and the host killed when it ended. */
   leftoverProcessesKilled: z.number().int(),
+  /** What the output gate found in stdout and stderr (already redacted in them). */
+  outputFindings: z.array(Finding),
+  /** A match whose policy rule says block. */
+  outputBlocked: z.boolean(),
 });
 export type ProcessResult = z.infer<typeof ProcessResult>;
 
@@ -84,8 +89,14 @@ export type TestReport = z.infer<typeof TestReport>;
 export const Digest = z.object({ name: z.string(), sha256: z.string(), bytes: z.number().int() });
 export type Digest = z.infer<typeof Digest>;
 
-/** What the scan stage recorded: a digest of every input file and every output stream. */
-export const ScanManifest = z.object({ files: z.array(Digest), outputs: z.array(Digest) });
+/** What the scan stage recorded: a digest of every input file, output stream and file the program wrote. */
+export const ScanManifest = z.object({
+  files: z.array(Digest),
+  outputs: z.array(Digest),
+  artifacts: z.array(Digest),
+  /** The workspace was larger than the scan reads; the artifacts list is incomplete. */
+  artifactsTruncated: z.boolean(),
+});
 export type ScanManifest = z.infer<typeof ScanManifest>;
 
 export const ImageRef = z.object({
@@ -95,6 +106,19 @@ export const ImageRef = z.object({
   runtimeVersion: z.string(),
 });
 export type ImageRef = z.infer<typeof ImageRef>;
+
+export const Approval = z.object({
+  /** Why approval was asked for. */
+  reason: z.string(),
+  requestedAt: z.string(),
+  decision: z.enum(['approved', 'rejected', 'timed_out']).nullable(),
+  reviewer: z.string().nullable(),
+  /** The API key the decision was made with. */
+  reviewerKeyId: z.string().nullable(),
+  comment: z.string().nullable(),
+  decidedAt: z.string().nullable(),
+});
+export type Approval = z.infer<typeof Approval>;
 
 export const ExecutionError = z.object({ type: z.string(), message: z.string() });
 export type ExecutionError = z.infer<typeof ExecutionError>;
@@ -110,6 +134,9 @@ export const ExecutionResult = z.object({
   createdAt: z.string(),
   finishedAt: z.string().nullable(),
   stages: z.array(Stage),
+  /** Every gate's verdict and findings: pre-run (secrets, imports, static analysis) and the output gate. */
+  gates: z.array(GateResult),
+  approval: Approval.nullable(),
   compile: ProcessResult.nullable(),
   run: ProcessResult.nullable(),
   /** Compile once, run many: one result per case, in order. */

@@ -1,6 +1,73 @@
 import { z } from 'zod';
 import { LimitCeilings, Limits } from './limits';
 import type { ReportFormat } from './runtime';
+import { Severity, type GateResult } from './findings';
+
+/** A finding at or above `blockAt` blocks the execution; at or above `warnAt` it warns. */
+const Threshold = z.union([Severity, z.literal('never')]);
+const Thresholds = { blockAt: Threshold, warnAt: Threshold };
+
+const SeverityGate = (blockAt: Severity | 'never', warnAt: Severity | 'never') =>
+  z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      blockAt: Thresholds.blockAt.default(blockAt),
+      warnAt: Thresholds.warnAt.default(warnAt),
+    })
+    .default({ enabled: true, blockAt, warnAt });
+
+const ModuleName = z.string().regex(/^[A-Za-z0-9_.:/@-]+$/, 'must be a module or package name');
+
+/** A regular expression, checked when the policy loads. */
+const Pattern = z.string().refine((source) => {
+  try {
+    new RegExp(source, 'g');
+    return true;
+  } catch {
+    return false;
+  }
+}, 'must be a valid regular expression');
+
+export const Gates = z
+  .strictObject({
+    /** Known credential formats and high-entropy strings in the submitted files. */
+    secrets: SeverityGate('high', 'low'),
+    /** The language's analyzer (bandit, shellcheck, eslint with security rules, flawfinder), in a scanner container. */
+    staticAnalysis: SeverityGate('high', 'medium'),
+    /** Modules the code may not import, per language. */
+    imports: z
+      .strictObject({
+        enabled: z.boolean().default(true),
+        deny: z.record(z.string(), z.array(ModuleName)).default({}),
+        severity: Severity.default('high'),
+        blockAt: Thresholds.blockAt.default('high'),
+        warnAt: Thresholds.warnAt.default('low'),
+      })
+      .default({ enabled: true, deny: {}, severity: 'high', blockAt: 'high', warnAt: 'low' }),
+    /** After the run: secrets and the policy's own patterns in stdout, stderr and files the program wrote. */
+    output: z
+      .strictObject({
+        secrets: z.enum(['off', 'redact', 'block']).default('redact'),
+        patterns: z
+          .array(
+            z.strictObject({
+              name: z.string().regex(/^[a-z0-9-]+$/),
+              regex: Pattern,
+              action: z.enum(['redact', 'block']),
+            }),
+          )
+          .default([]),
+      })
+      .default({ secrets: 'redact', patterns: [] }),
+  })
+  .default({
+    secrets: { enabled: true, blockAt: 'high', warnAt: 'low' },
+    staticAnalysis: { enabled: true, blockAt: 'high', warnAt: 'medium' },
+    imports: { enabled: true, deny: {}, severity: 'high', blockAt: 'high', warnAt: 'low' },
+    output: { secrets: 'redact', patterns: [] },
+  });
+export type Gates = z.infer<typeof Gates>;
+export type OutputRules = Gates['output'];
 
 /** A policy file under policies/. Unknown keys are errors so that typos never weaken a policy. */
 export const Policy = z.strictObject({
@@ -33,8 +100,46 @@ export const Policy = z.strictObject({
       maxTotalBytes: z.number().int().positive().default(2_097_152),
     })
     .default({ maxTotalBytes: 2_097_152 }),
+  gates: Gates,
+  approval: z
+    .strictObject({
+      /** `on-warn`: when any gate warns. */
+      required: z.enum(['never', 'always', 'on-warn']).default('never'),
+      /** How long the execution waits for a reviewer before it is rejected. */
+      timeoutMs: z.number().int().positive().default(3_600_000),
+    })
+    .default({ required: 'never', timeoutMs: 3_600_000 }),
+  retention: z
+    .strictObject({
+      /** Results and history (the Temporal namespace's retention must be at least this). */
+      resultsDays: z.number().int().positive().default(30),
+      /** Files the program wrote, where they are kept. */
+      artifactsDays: z.number().int().positive().default(7),
+    })
+    .default({ resultsDays: 30, artifactsDays: 7 }),
 });
 export type Policy = z.infer<typeof Policy>;
+
+export interface ApprovalPlan {
+  required: 'never' | 'always' | 'on-warn';
+  timeoutMs: number;
+}
+
+/** The gates the plan runs, resolved for the execution's language. */
+export interface GatePlan {
+  secrets: Gates['secrets'];
+  staticAnalysis: Gates['staticAnalysis'];
+  imports: {
+    enabled: boolean;
+    deny: string[];
+    severity: Severity;
+    blockAt: Severity | 'never';
+    warnAt: Severity | 'never';
+  };
+  output: OutputRules;
+}
+
+export type { GateResult };
 
 export const GateDecision = z.enum(['pass', 'block']);
 export type GateDecision = z.infer<typeof GateDecision>;
@@ -74,6 +179,9 @@ export interface ExecutionPlan {
   limits: Limits;
   runtime: { name: string; image: string };
   sandbox: SandboxSettings;
+  gates: GatePlan;
+  approval: ApprovalPlan;
+  retention: Policy['retention'];
   compile: CompilePlan | null;
   /** argv of the run stage, placeholders and args filled in; null when only tests run. */
   runCommand: string[] | null;

@@ -21,8 +21,8 @@ const Argv = z.array(z.string()).min(1);
 export const ReportFormat = z.enum(['junit', 'tap', 'go-json', 'libtest', 'minitest']);
 export type ReportFormat = z.infer<typeof ReportFormat>;
 
-/** An image definition under images/: how to build it and how to run code in it. Data, not code. */
-export const RuntimeManifest = z.strictObject({
+/** How an image is built from Debian packages: shared by runtime images and tool images. */
+export const ImageBuild = z.strictObject({
   name: z.string().regex(/^[a-z][a-z0-9+_-]{0,31}$/),
   displayName: z.string(),
   /** Major.minor the image must carry; the build fails if the installed runtime differs. */
@@ -33,10 +33,23 @@ export const RuntimeManifest = z.strictObject({
   }),
   /** Files from the definition folder to put in the image: image path to file name. */
   files: z.record(z.string().regex(/^\/[A-Za-z0-9_./-]+$/), z.string().regex(/^[A-Za-z0-9_.-]+$/)).default({}),
+  /** Octal modes for those files (default 0644). */
+  modes: z.record(z.string(), z.string().regex(/^0[0-7]{3}$/)).default({}),
+  /** Commands run in the image's root after the packages (pinned package installs, for example). */
+  setup: z.array(Argv).default([]),
   /** Prints the runtime's version; run inside the built root. */
   versionCommand: Argv,
   /** Picks the version out of the command's output (first capture group); the whole output otherwise. */
   versionPattern: z.string().optional(),
+});
+export type ImageBuild = z.infer<typeof ImageBuild>;
+
+/** A tool image (the static-analysis scanner): built like a runtime, never given user code to run. */
+export const ToolImage = ImageBuild;
+export type ToolImage = ImageBuild;
+
+/** An image definition under images/: how to build it and how to run code in it. Data, not code. */
+export const RuntimeManifest = ImageBuild.extend({
   /** File name used when a request sends `code` rather than `files`. */
   sourceFile: z.string().regex(/^[A-Za-z0-9_.-]+$/),
   extensions: z.array(z.string().regex(/^\.[a-z0-9]+$/)).min(1),

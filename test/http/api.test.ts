@@ -150,7 +150,7 @@ describe('HTTP API', () => {
       return got.body.status === 'succeeded' ? got.body : undefined;
     });
     expect(done).toMatchObject({ id: res.body.id, language: 'python', run: { exitCode: 0, stdout: '45\n' } });
-    expect(done.stages).toHaveLength(7);
+    expect(done.stages).toHaveLength(11);
     expect(Date.parse(done.createdAt)).toBeLessThanOrEqual(Date.parse(done.finishedAt));
   });
 

@@ -23,6 +23,10 @@ describe('execution pipeline on Temporal and Docker', () => {
     expect(result.run).toMatchObject({ exitCode: 0, signal: null, stdout: 'hello, airlock\n', stderr: '' });
     expect(result.stages.map((s) => [s.name, s.outcome])).toEqual([
       ['gate', 'succeeded'],
+      ['secrets', 'succeeded'],
+      ['imports', 'succeeded'],
+      ['static-analysis', 'skipped'],
+      ['approval', 'skipped'],
       ['provision', 'succeeded'],
       ['compile', 'skipped'],
       ['run', 'succeeded'],
@@ -181,6 +185,10 @@ describe('execution pipeline on Temporal and Docker', () => {
     expect(result.error?.message).toContain('limits.memoryMb: 65536 exceeds the policy ceiling');
     expect(result.stages.map((s) => [s.name, s.outcome])).toEqual([
       ['gate', 'failed'],
+      ['secrets', 'skipped'],
+      ['imports', 'skipped'],
+      ['static-analysis', 'skipped'],
+      ['approval', 'skipped'],
       ['provision', 'skipped'],
       ['compile', 'skipped'],
       ['run', 'skipped'],

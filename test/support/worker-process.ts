@@ -12,6 +12,8 @@ export interface WorkerProcessOptions {
   address: string;
   hostId?: string;
   reaperIntervalMs?: number;
+  /** A policies folder other than policies/ (tests with policies of their own). */
+  policiesDir?: string;
 }
 
 /** A worker as it runs in production: its own process, started from the build in dist/. */
@@ -35,6 +37,7 @@ export class WorkerProcess {
         AIRLOCK_HOST_ID: opts.hostId ?? '',
         AIRLOCK_REAPER_INTERVAL_MS: String(opts.reaperIntervalMs ?? 30_000),
         AIRLOCK_LOG_LEVEL: 'info',
+        ...(opts.policiesDir ? { AIRLOCK_POLICIES_DIR: opts.policiesDir } : {}),
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

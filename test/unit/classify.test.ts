@@ -19,6 +19,8 @@ function run(overrides: Partial<ProcessResult>): ProcessResult {
     oomKilled: false,
     limitExceeded: null,
     leftoverProcessesKilled: 0,
+    outputFindings: [],
+    outputBlocked: false,
     ...overrides,
   };
 }

@@ -71,6 +71,14 @@ describe('pre-run policy gate', () => {
       },
       runtime: { name: 'python', image: 'airlock/python:latest' },
       sandbox: { runtime: 'runc', seccompProfile },
+      gates: {
+        secrets: { enabled: true, blockAt: 'high', warnAt: 'low' },
+        staticAnalysis: { enabled: true, blockAt: 'high', warnAt: 'medium' },
+        imports: { enabled: true, deny: [], severity: 'high', blockAt: 'high', warnAt: 'low' },
+        output: { secrets: 'redact', patterns: [] },
+      },
+      approval: { required: 'never', timeoutMs: 3_600_000 },
+      retention: { resultsDays: 30, artifactsDays: 7 },
       compile: null,
       runCommand: ['python3', '-u', 'src/app.py', '--flag', 'x y'],
       test: null,
@@ -214,6 +222,15 @@ describe('pre-run policy gate', () => {
       runtime,
     });
     expect(plan.budgetMs).toBe(3 * 1000 + PIPELINE_OVERHEAD_MS);
+  });
+
+  test("the imports gate gets the policy's deny list for the execution's language", () => {
+    const withDenials = Policy.parse({
+      ...policy,
+      gates: { imports: { deny: { python: ['subprocess'], go: ['os/exec'] } } },
+    });
+    const plan = evaluateGate({ input: input(), policy: withDenials, policyRef, seccompProfile, runtime });
+    expect(plan.gates.imports.deny).toEqual(['subprocess']);
   });
 
   test('base64 files count by their decoded size', () => {

@@ -27,7 +27,7 @@ beforeAll(async () => {
 const fixtures = fs.readdirSync(FIXTURES).filter((f) => f.endsWith('.json'));
 
 test('there are histories to replay', () => {
-  expect(fixtures.length).toBeGreaterThanOrEqual(3);
+  expect(fixtures.length).toBeGreaterThanOrEqual(5);
 });
 
 test.each(fixtures)(

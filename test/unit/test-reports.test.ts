@@ -70,3 +70,21 @@ describe('buildTestReport', () => {
     expect(report.cases[0]!.message!.length).toBeLessThanOrEqual(2001);
   });
 });
+
+describe('report parsing is safe on hostile output (the report lives in the sandbox)', () => {
+  test('a DTD with entities is refused rather than expanded', () => {
+    const bomb = `<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;">]><testsuite><testcase name="&b;"/></testsuite>`;
+    expect(buildTestReport('junit', bomb).problem).toMatch(/DTD/);
+  });
+
+  test.each<[ReportFormat, string]>([
+    ['libtest', '---- t stdout ----\nx\n'.repeat(50_000)],
+    ['minitest', '1) Failure:\nA#b:\nx\n'.repeat(50_000)],
+    ['tap', 'ok 1 - t\n  ---\n  error: x\n'.repeat(50_000)],
+    ['go-json', '{"Action":"output","Test":"T","Output":"x"}\n'.repeat(50_000)],
+  ])('%s: large unterminated input parses in linear time', (format, text) => {
+    const started = Date.now();
+    buildTestReport(format, text);
+    expect(Date.now() - started).toBeLessThan(2_000);
+  });
+});

@@ -15,6 +15,7 @@ import {
 import type { Client, Connection } from '@temporalio/client';
 import type { ExecutionInput } from '../../lib/schemas/execution-request';
 import type { ExecutionPlan } from '../../lib/schemas/policy';
+import type { GateResult } from '../../lib/schemas/findings';
 import type { ExecutionResult, ProcessResult } from '../../lib/schemas/execution-result';
 import type { ProvisionedSandbox, ProvisionInput } from '../../activities/host';
 import { HOSTS_QUEUE } from '../../lib/task-queues';
@@ -57,12 +58,25 @@ const plan: ExecutionPlan = {
   },
   runtime: { name: 'python', image: 'airlock/python:latest' },
   sandbox: { runtime: 'runc', seccompProfile: { name: 'strict', sha256: 'e'.repeat(64) } },
+  // The gate activities are mocked too; static analysis is off so no scanner is needed.
+  gates: {
+    secrets: { enabled: true, blockAt: 'high', warnAt: 'low' },
+    staticAnalysis: { enabled: false, blockAt: 'high', warnAt: 'medium' },
+    imports: { enabled: true, deny: [], severity: 'high', blockAt: 'high', warnAt: 'low' },
+    output: { secrets: 'redact', patterns: [] },
+  },
+  approval: { required: 'never', timeoutMs: 1_000 },
+  retention: { resultsDays: 1, artifactsDays: 1 },
   compile: null,
   runCommand: ['python3', 'main.py'],
   test: null,
   env: {},
   budgetMs: 60_000,
 };
+
+function passingGate(gate: GateResult['gate']): GateResult {
+  return { gate, verdict: 'pass', findings: [], tools: [], error: null, note: null };
+}
 
 const okRun: ProcessResult = {
   exitCode: 0,
@@ -80,6 +94,8 @@ const okRun: ProcessResult = {
   oomKilled: false,
   limitExceeded: null,
   leftoverProcessesKilled: 0,
+  outputFindings: [],
+  outputBlocked: false,
 };
 
 interface Mocks {
@@ -104,6 +120,8 @@ async function runWithMocks(mocks: Mocks): Promise<{ result: ExecutionResult; te
       activities: {
         evaluatePolicyGate: mocks.evaluatePolicyGate ?? (async () => plan),
         scanArtifacts: async () => ({ files: [], outputs: [] }),
+        checkSecrets: async () => passingGate('secrets'),
+        checkImports: async () => passingGate('imports'),
       },
     }),
     Worker.create({
@@ -125,6 +143,7 @@ async function runWithMocks(mocks: Mocks): Promise<{ result: ExecutionResult; te
       taskQueue: hostQueue,
       activities: {
         execInContainer: mocks.execInContainer ?? (async () => okRun),
+        collectArtifacts: async () => ({ artifacts: [], truncated: false, findings: [], blocked: false }),
         teardownContainer: async (input: { executionId: string }) => {
           teardowns.push(input.executionId);
           return mocks.teardownContainer ? mocks.teardownContainer(input) : { removed: true };

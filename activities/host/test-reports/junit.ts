@@ -20,8 +20,13 @@ const parser = new XMLParser({
   htmlEntities: true,
 });
 
-/** JUnit XML as pytest, the JUnit Platform console, GoogleTest and bats write it. */
+/**
+ * JUnit XML as pytest, the JUnit Platform console, GoogleTest and bats write it. The file sits in
+ * the sandbox's workspace, so the program may have rewritten it: DTDs (and with them entity
+ * expansion) are refused outright.
+ */
 export function parseJunit(xml: string): ParsedTests {
+  if (/<!(DOCTYPE|ENTITY)/i.test(xml)) throw new Error('the report declares a DTD or entities; refused');
   const doc = parser.parse(xml) as Record<string, unknown>;
   const cases: XmlTestCase[] = [];
   const visit = (node: unknown): void => {

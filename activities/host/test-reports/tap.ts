@@ -35,9 +35,10 @@ export function parseTap(text: string): ParsedTests {
 function readYamlBlock(lines: string[], start: number, indent: number): Record<string, string> {
   const out: Record<string, string> = {};
   if (!lines[start]?.trim().startsWith('---')) return out;
-  for (let i = start + 1; i < lines.length; i++) {
+  // Bounded, and never past the next result: the text is untrusted and may leave blocks open.
+  for (let i = start + 1; i < lines.length && i < start + 500; i++) {
     const line = lines[i]!;
-    if (line.trim() === '...') break;
+    if (line.trim() === '...' || RESULT.test(line)) break;
     const kv = /^\s*([a-z_]+):\s*(.*)$/i.exec(line);
     if (kv && line.search(/\S/) <= indent + 4) {
       const value = kv[2]!.replace(/^['"]|['"]$/g, '');
@@ -50,7 +51,11 @@ function readYamlBlock(lines: string[], start: number, indent: number): Record<s
 function blockScalar(lines: string[], start: number): string {
   const body: string[] = [];
   const indent = lines[start]?.search(/\S/) ?? 0;
-  for (let i = start; i < lines.length && (lines[i]!.search(/\S/) >= indent || lines[i]!.trim() === ''); i++) {
+  for (
+    let i = start;
+    i < lines.length && i < start + 500 && (lines[i]!.search(/\S/) >= indent || lines[i]!.trim() === '');
+    i++
+  ) {
     body.push(lines[i]!.slice(indent));
   }
   return body.join('\n').trim();

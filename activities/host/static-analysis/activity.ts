@@ -1,0 +1,120 @@
+import { ApplicationFailure, log } from '@temporalio/activity';
+import type { SourceFile } from '../../../lib/schemas/common';
+import type { GateResult } from '../../../lib/schemas/findings';
+import type { GatePlan, SandboxSettings } from '../../../lib/schemas/policy';
+import type { Limits } from '../../../lib/schemas/limits';
+import { WORKSPACE, containerNameFor, imageTagFor } from '../../../lib/containers';
+import { ErrorType } from '../../../lib/errors';
+import { verdictFor } from '../../../lib/gates/verdict';
+import { sandboxContainerSpec } from '../container-spec';
+import { execProcess } from '../exec-process';
+import { packFiles } from '../workspace-files';
+import { withHeartbeat } from '../heartbeat';
+import { removeQuietly } from '../docker-errors';
+import type { HostActivityDeps } from '../types';
+import { ANALYZERS } from './parsers';
+
+export interface StaticAnalysisInput {
+  executionId: string;
+  language: string;
+  files: SourceFile[];
+  gate: GatePlan['staticAnalysis'];
+  /** The execution's sandbox settings: the scanner is hardened exactly like the sandbox. */
+  sandbox: SandboxSettings;
+  /** Epoch ms after which the reaper may remove the scanner. */
+  deadlineAt: number;
+}
+
+const SCANNER_LIMITS: Limits = {
+  timeoutMs: 120_000,
+  cpuTimeMs: 120_000,
+  memoryMb: 1024,
+  cpus: 1,
+  pids: 128,
+  openFiles: 1024,
+  fileSizeMb: 64,
+  outputBytes: 8 * 1024 * 1024,
+  testTimeoutMs: 120_000,
+};
+
+/**
+ * The static-analysis gate: the language's analyzer runs in a scanner container built like a
+ * sandbox (no network, no capabilities, read-only root), because what it parses is untrusted.
+ * An analyzer that fails, or prints something unreadable, fails the gate closed.
+ */
+export function createStaticAnalysisActivity({ docker, hostId, cluster, seccompProfiles }: HostActivityDeps) {
+  const versions = new Map<string, string>();
+
+  async function runStaticAnalysis(input: StaticAnalysisInput): Promise<GateResult> {
+    const analyzer = ANALYZERS[input.language];
+    const base = { gate: 'static-analysis' as const, error: null, note: null };
+    if (!analyzer) {
+      return { ...base, verdict: 'pass', findings: [], tools: [], note: `no static analyzer for ${input.language}` };
+    }
+    const profile = seccompProfiles.get(input.sandbox.seccompProfile.name);
+    if (!profile || profile.sha256 !== input.sandbox.seccompProfile.sha256) {
+      throw ApplicationFailure.nonRetryable(
+        `seccomp profile mismatch on host ${hostId}`,
+        ErrorType.SeccompProfileMismatch,
+      );
+    }
+    const name = `${containerNameFor(input.executionId)}-scan`;
+    return withHeartbeat(async (signal) => {
+      await removeQuietly(docker, name);
+      try {
+        const image = await docker.getImage(imageTagFor('scanner')).inspect();
+        const container = await docker.createContainer(
+          sandboxContainerSpec({
+            name,
+            image: image.Id,
+            limits: SCANNER_LIMITS,
+            container: { memoryMb: SCANNER_LIMITS.memoryMb, cpuTimeMs: SCANNER_LIMITS.cpuTimeMs },
+            runtime: input.sandbox.runtime,
+            seccompJson: profile.json,
+            labels: { cluster, executionId: input.executionId, hostId, deadlineAt: input.deadlineAt },
+          }),
+        );
+        await container.start();
+        const opts = { timeoutMs: SCANNER_LIMITS.timeoutMs, outputBytes: SCANNER_LIMITS.outputBytes, signal };
+        await execProcess(container, {
+          ...opts,
+          argv: ['tar', '-x', '-f', '-', '-C', WORKSPACE],
+          stdin: await packFiles(input.files),
+        });
+        if (!versions.has(image.Id)) {
+          const out = await execProcess(container, { ...opts, argv: ['airlock-scan', 'versions'] });
+          versions.set(image.Id, out.stdout);
+        }
+        const scan = await execProcess(container, { ...opts, argv: ['airlock-scan', input.language] });
+        const version = new RegExp(`^${analyzer.tool} (\\S+)$`, 'm').exec(versions.get(image.Id) ?? '')?.[1] ?? null;
+        const tools = [{ name: analyzer.tool, version }];
+        if (scan.limitExceeded !== null || scan.stdoutTruncated) {
+          return {
+            ...base,
+            verdict: 'block',
+            findings: [],
+            tools,
+            error: `${analyzer.tool} did not finish (${scan.limitExceeded ?? 'output truncated'})`,
+          };
+        }
+        try {
+          const findings = analyzer.parse(scan.stdout);
+          return { ...base, verdict: verdictFor(findings, input.gate), findings, tools };
+        } catch (err) {
+          log.warn('analyzer output unreadable', { tool: analyzer.tool, stderr: scan.stderr.slice(0, 2000) });
+          return {
+            ...base,
+            verdict: 'block',
+            findings: [],
+            tools,
+            error: `${analyzer.tool} output could not be read (exit ${scan.exitCode}): ${(err as Error).message}; ${scan.stderr.slice(0, 500)}`,
+          };
+        }
+      } finally {
+        await removeQuietly(docker, name);
+      }
+    });
+  }
+
+  return { runStaticAnalysis };
+}

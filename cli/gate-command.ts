@@ -1,0 +1,167 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { ExecutionRequest } from '../lib/schemas/execution-request';
+import type { ExecutionResult } from '../lib/schemas/execution-result';
+import type { Finding } from '../lib/schemas/findings';
+import { ApiClient, resolveApiKey } from './api-client';
+import { UsageError, describeError } from './run-command';
+
+export const GATE_PASSED = 0;
+export const GATE_FAILED = 1;
+export const GATE_ERROR = 2;
+
+export interface GateOptions {
+  url: string;
+  key?: string;
+  lang?: string;
+  policy: string;
+  test?: string;
+  entrypoint?: string;
+  sarif: string;
+  junit: string;
+}
+
+const SKIP_DIRS = new Set(['.git', 'node_modules', '.airlock', 'dist', 'target', '__pycache__', '.venv']);
+const MAX_FILES = 100;
+
+/**
+ * `airlock gate PATH...`: runs a change through Airlock under a policy and decides for CI.
+ * Exit 0 when it passes, 1 when a gate, the tests or the run fail, 2 when the gate itself could not run.
+ */
+export async function gateCommand(paths: string[], opts: GateOptions): Promise<number> {
+  try {
+    const client = new ApiClient(opts.url, resolveApiKey(opts.key));
+    // Its own reports from an earlier run are not part of the change.
+    const outputs = new Set([path.resolve(opts.sarif), path.resolve(opts.junit)]);
+    const files = collectFiles(paths.length > 0 ? paths : ['.']).filter((f) => !outputs.has(path.resolve(f.path)));
+    const language =
+      opts.lang ??
+      (await inferLanguage(
+        client,
+        files.map((f) => f.path),
+      ));
+    const request: ExecutionRequest = {
+      language,
+      policy: opts.policy,
+      files: files.map((f) => ({ path: f.path, content: f.content.toString('base64'), encoding: 'base64' })),
+      ...(opts.entrypoint ? { entrypoint: opts.entrypoint } : {}),
+      tests: opts.test ? { command: opts.test } : {},
+    };
+    const result = await client.run(request);
+    const [sarif, junit] = await Promise.all([
+      client.text(`/v1/executions/${result.id}/sarif`),
+      client.text(`/v1/executions/${result.id}/junit`),
+    ]);
+    fs.writeFileSync(opts.sarif, sarif);
+    fs.writeFileSync(opts.junit, junit);
+    process.stdout.write(summary(result, opts));
+    if (process.env.GITHUB_ACTIONS === 'true') githubOutput(result);
+    if (result.status === 'succeeded') return GATE_PASSED;
+    return result.status === 'internal_error' || result.status === 'cancelled' ? GATE_ERROR : GATE_FAILED;
+  } catch (err) {
+    process.stderr.write(`airlock gate: ${describeError(err)}\n`);
+    return GATE_ERROR;
+  }
+}
+
+/** Files under the given paths, named relative to the current directory, build and VCS folders left out. */
+export function collectFiles(paths: string[]): Array<{ path: string; content: Buffer }> {
+  const out: Array<{ path: string; content: Buffer }> = [];
+  const visit = (p: string): void => {
+    let stat: fs.Stats;
+    try {
+      stat = fs.statSync(p);
+    } catch {
+      throw new UsageError(`cannot read "${p}"`);
+    }
+    if (stat.isDirectory()) {
+      for (const entry of fs.readdirSync(p).sort()) if (!SKIP_DIRS.has(entry)) visit(path.join(p, entry));
+    } else if (stat.isFile()) {
+      const rel = path.relative(process.cwd(), p);
+      if (rel.startsWith('..') || path.isAbsolute(rel)) throw new UsageError(`"${p}" is outside the current directory`);
+      out.push({ path: rel.split(path.sep).join('/'), content: fs.readFileSync(p) });
+    }
+    if (out.length > MAX_FILES) throw new UsageError(`more than ${MAX_FILES} files under ${paths.join(' ')}`);
+  };
+  paths.forEach(visit);
+  if (out.length === 0) throw new UsageError(`no files under ${paths.join(' ')}`);
+  return out;
+}
+
+async function inferLanguage(client: ApiClient, files: string[]): Promise<string> {
+  const runtimes = await client.runtimes();
+  const votes = new Map<string, number>();
+  for (const file of files) {
+    const runtime = runtimes.find((r) => r.extensions.includes(path.extname(file).toLowerCase()));
+    if (runtime) votes.set(runtime.name, (votes.get(runtime.name) ?? 0) + 1);
+  }
+  const best = [...votes.entries()].sort((a, b) => b[1] - a[1])[0];
+  if (!best) throw new UsageError('cannot infer the language from the files; pass --lang');
+  return best[0];
+}
+
+function summary(result: ExecutionResult, opts: GateOptions): string {
+  const lines = [
+    `airlock gate: ${result.status.toUpperCase()} (execution ${result.id}, policy ${result.policy?.name ?? opts.policy})`,
+  ];
+  for (const gate of result.gates) {
+    lines.push(
+      `  ${gate.gate.padEnd(16)} ${gate.verdict.padEnd(5)} ${gate.findings.length} finding(s)${gate.error ? ` — ${gate.error}` : ''}`,
+    );
+    for (const f of gate.findings.slice(0, 10))
+      lines.push(`      ${f.severity.padEnd(8)} ${f.ruleId} ${where(f)} ${f.message}`);
+  }
+  if (result.testReport) {
+    const t = result.testReport;
+    lines.push(
+      `  tests            ${t.passed}/${t.total} passed, ${t.failed} failed, ${t.errors} errors, ${t.skipped} skipped`,
+    );
+    for (const c of t.cases.filter((c) => c.status === 'failed' || c.status === 'error').slice(0, 10)) {
+      lines.push(`      ${c.status.padEnd(8)} ${c.name}: ${(c.message ?? '').split('\n')[0]}`);
+    }
+  }
+  if (result.error) lines.push(`  ${result.error.type}: ${result.error.message.split('\n')[0]}`);
+  lines.push(`  SARIF: ${opts.sarif}   JUnit: ${opts.junit}`);
+  return `${lines.join('\n')}\n`;
+}
+
+function where(f: Finding): string {
+  return f.location ? `${f.location.path}${f.location.line ? `:${f.location.line}` : ''}` : '';
+}
+
+/** Workflow commands for GitHub Actions: an annotation per finding and failed test, and a step summary. */
+function githubOutput(result: ExecutionResult): void {
+  const escapeData = (s: string) => s.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
+  const escapeProperty = (s: string) => escapeData(s).replace(/:/g, '%3A').replace(/,/g, '%2C');
+  const annotations: string[] = [];
+  for (const gate of result.gates) {
+    for (const f of gate.findings) {
+      const level = f.severity === 'low' ? 'notice' : f.severity === 'medium' ? 'warning' : 'error';
+      const props = [
+        f.location ? `file=${escapeProperty(f.location.path)}` : null,
+        f.location?.line ? `line=${f.location.line}` : null,
+        `title=${escapeProperty(`${gate.gate}: ${f.ruleId}`)}`,
+      ].filter(Boolean);
+      annotations.push(`::${level} ${props.join(',')}::${escapeData(f.message)}`);
+    }
+  }
+  for (const c of result.testReport?.cases ?? []) {
+    if (c.status === 'failed' || c.status === 'error') {
+      annotations.push(`::error title=${escapeProperty(`test ${c.name}`)}::${escapeData(c.message ?? c.status)}`);
+    }
+  }
+  process.stdout.write(
+    annotations
+      .slice(0, 50)
+      .map((a) => `${a}\n`)
+      .join(''),
+  );
+  const summaryFile = process.env.GITHUB_STEP_SUMMARY;
+  if (summaryFile) {
+    const rows = result.gates.map((g) => `| ${g.gate} | ${g.verdict} | ${g.findings.length} |`).join('\n');
+    fs.appendFileSync(
+      summaryFile,
+      `### Airlock gate: ${result.status}\n\n| gate | verdict | findings |\n|---|---|---|\n${rows}\n`,
+    );
+  }
+}

@@ -1,0 +1,24 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { DefaultLogger, Runtime, Worker, bundleWorkflowCode, type WorkflowBundleOption } from '@temporalio/worker';
+import { PROJECT_ROOT } from '../paths';
+
+let runtimeInstalled = false;
+
+/**
+ * Replays a history against the workflow code of this checkout: it throws when that code would
+ * not have made the same decisions (a determinism violation). Needs no server.
+ */
+export async function replayAgainstCurrentCode(historyJson: unknown, workflowId: string): Promise<void> {
+  if (!runtimeInstalled) {
+    Runtime.install({ logger: new DefaultLogger('ERROR') });
+    runtimeInstalled = true;
+  }
+  await Worker.runReplayHistory({ workflowBundle: await currentBundle() }, historyJson, workflowId);
+}
+
+async function currentBundle(): Promise<WorkflowBundleOption> {
+  const prebuilt = path.join(PROJECT_ROOT, 'dist', 'workflow-bundle.js');
+  if (fs.existsSync(prebuilt)) return { codePath: prebuilt };
+  return bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), logger: new DefaultLogger('ERROR') });
+}

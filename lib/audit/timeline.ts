@@ -1,0 +1,219 @@
+import crypto from 'node:crypto';
+import { defaultPayloadConverter, type Payload } from '@temporalio/common';
+import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
+import type { temporal } from '@temporalio/proto';
+import type { ExecutionInput } from '../schemas/execution-request';
+import type { ExecutionResult, ImageRef } from '../schemas/execution-result';
+import type { GateResult } from '../schemas/findings';
+import type { ExecutionPlan } from '../schemas/policy';
+
+type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
+
+export interface TimelineEntry {
+  at: string;
+  what: string;
+  detail: string;
+}
+
+/** What an auditor needs from one execution's history, every item read from the recorded events. */
+export interface AuditReport {
+  executionId: string;
+  submitter: { tenant: string; keyId: string };
+  language: string;
+  code: { sha256: string; files: Array<{ path: string; sha256: string; bytes: number }> };
+  policy: { name: string; sha256: string } | null;
+  image: ImageRef | null;
+  host: string | null;
+  gates: Array<Pick<GateResult, 'gate' | 'verdict' | 'findings' | 'error'>>;
+  approvals: Array<{ decision: string; reviewer: string; comment: string | null; keyId: string | null; at: string }>;
+  result: { status: string; exitCode: number | null; error: string | null } | null;
+  teardown: { confirmed: boolean; detail: string };
+  timeline: TimelineEntry[];
+}
+
+function decode<T>(payloads: temporal.api.common.v1.IPayloads | null | undefined): T | undefined {
+  const first = payloads?.payloads?.[0];
+  return first ? (defaultPayloadConverter.fromPayload(first as Payload) as T) : undefined;
+}
+
+function timeOf(event: HistoryEvent): string {
+  const t = event.eventTime;
+  return t ? new Date(Number(t.seconds ?? 0) * 1000 + Math.floor((t.nanos ?? 0) / 1e6)).toISOString() : '';
+}
+
+/** The code's identity: a digest over every submitted file's path and bytes, in path order. */
+export function codeDigest(files: ExecutionInput['files']): AuditReport['code'] {
+  const digests = [...files]
+    .sort((a, b) => a.path.localeCompare(b.path))
+    .map((f) => {
+      const bytes = Buffer.from(f.content, f.encoding);
+      return { path: f.path, sha256: crypto.createHash('sha256').update(bytes).digest('hex'), bytes: bytes.length };
+    });
+  const sha256 = crypto
+    .createHash('sha256')
+    .update(digests.map((d) => `${d.sha256}  ${d.path}\n`).join(''))
+    .digest('hex');
+  return { sha256, files: digests };
+}
+
+/** Builds the audit report from a history in proto-JSON (as exported by the API, the CLI or `temporal workflow show`). */
+export function auditReport(historyJson: unknown): AuditReport {
+  const history = historyFromJSON(historyJson);
+  const events = history.events ?? [];
+  const started = events[0]?.workflowExecutionStartedEventAttributes;
+  const input = decode<ExecutionInput>(started?.input);
+  if (!input) throw new Error('not an Airlock execution history: the first event carries no execution input');
+
+  const report: AuditReport = {
+    executionId: input.executionId,
+    submitter: { tenant: input.tenant, keyId: input.keyId },
+    language: input.language,
+    code: codeDigest([...input.files, ...(input.tests?.files ?? [])]),
+    policy: null,
+    image: null,
+    host: null,
+    gates: [],
+    approvals: [],
+    result: null,
+    teardown: { confirmed: false, detail: 'no teardown recorded' },
+    timeline: [],
+  };
+  const note = (event: HistoryEvent, what: string, detail: string) =>
+    report.timeline.push({ at: timeOf(event), what, detail });
+  note(
+    events[0]!,
+    'submitted',
+    `tenant ${input.tenant}, key ${input.keyId}, ${input.language}, code sha256 ${report.code.sha256}`,
+  );
+
+  const scheduled = new Map<string, string>();
+  for (const event of events) {
+    const s = event.activityTaskScheduledEventAttributes;
+    if (s) scheduled.set(String(event.eventId), s.activityType?.name ?? '');
+    const done = event.activityTaskCompletedEventAttributes;
+    if (done) {
+      const type = scheduled.get(String(done.scheduledEventId)) ?? '';
+      recordActivity(report, event, type, decode<unknown>(done.result), note);
+    }
+    const failed = event.activityTaskFailedEventAttributes;
+    if (failed) {
+      const type = scheduled.get(String(failed.scheduledEventId)) ?? '';
+      note(event, `${type} failed`, failed.failure?.message ?? '');
+    }
+    const accepted = event.workflowExecutionUpdateAcceptedEventAttributes;
+    if (accepted?.acceptedRequest?.input?.name === 'decideApproval') {
+      const d = decode<{ decision: string; reviewer: string; comment?: string; keyId?: string }>(
+        accepted.acceptedRequest.input.args,
+      );
+      if (d) {
+        report.approvals.push({
+          decision: d.decision,
+          reviewer: d.reviewer,
+          comment: d.comment ?? null,
+          keyId: d.keyId ?? null,
+          at: timeOf(event),
+        });
+        note(
+          event,
+          'approval',
+          `${d.decision} by ${d.reviewer}${d.keyId ? ` (key ${d.keyId})` : ''}${d.comment ? `: ${d.comment}` : ''}`,
+        );
+      }
+    }
+    const completed = event.workflowExecutionCompletedEventAttributes;
+    if (completed) {
+      const result = decode<ExecutionResult>(completed.result);
+      if (result) {
+        const output = result.gates.find((g) => g.gate === 'output');
+        if (output)
+          report.gates.push({
+            gate: output.gate,
+            verdict: output.verdict,
+            findings: output.findings,
+            error: output.error,
+          });
+        if (result.approval?.decision === 'timed_out') note(event, 'approval', 'timed out: no reviewer decided');
+        report.result = {
+          status: result.status,
+          exitCode: result.run?.exitCode ?? null,
+          error: result.error ? `${result.error.type}: ${result.error.message}` : null,
+        };
+        note(event, 'finished', `${result.status}${result.error ? ` (${result.error.type})` : ''}`);
+      }
+    }
+  }
+  return report;
+}
+
+function recordActivity(
+  report: AuditReport,
+  event: HistoryEvent,
+  type: string,
+  value: unknown,
+  note: (event: HistoryEvent, what: string, detail: string) => void,
+): void {
+  switch (type) {
+    case 'evaluatePolicyGate': {
+      const plan = value as ExecutionPlan;
+      report.policy = plan.policy;
+      note(
+        event,
+        'policy gate',
+        `${plan.decision} under ${plan.policy.name} (sha256 ${plan.policy.sha256})${plan.reasons.length ? `: ${plan.reasons.join('; ')}` : ''}`,
+      );
+      break;
+    }
+    case 'checkSecrets':
+    case 'checkImports':
+    case 'runStaticAnalysis': {
+      const gate = value as GateResult;
+      report.gates.push({ gate: gate.gate, verdict: gate.verdict, findings: gate.findings, error: gate.error });
+      const first = gate.findings[0];
+      note(
+        event,
+        `${gate.gate} gate`,
+        `${gate.verdict}, ${gate.findings.length} finding(s)${first ? `, e.g. ${first.ruleId} at ${first.location?.path}:${first.location?.line ?? '?'}` : ''}${gate.error ? `; ${gate.error}` : ''}`,
+      );
+      break;
+    }
+    case 'provisionContainer': {
+      const sandbox = value as { hostId: string; image: ImageRef };
+      report.image = sandbox.image;
+      report.host = sandbox.hostId;
+      note(
+        event,
+        'provisioned',
+        `host ${sandbox.hostId}, image ${sandbox.image.id} (definition sha256 ${sandbox.image.definitionSha256}, ${sandbox.image.runtimeVersion})`,
+      );
+      break;
+    }
+    case 'teardownContainer': {
+      const { removed } = value as { removed: boolean };
+      report.teardown = { confirmed: true, detail: removed ? 'container removed' : 'container was already gone' };
+      note(event, 'teardown', report.teardown.detail);
+      break;
+    }
+    case 'compileInContainer':
+    case 'execInContainer': {
+      const p = value as { exitCode: number | null; limitExceeded: string | null; wallMs: number };
+      note(
+        event,
+        type === 'compileInContainer' ? 'compiled' : 'ran',
+        `exit ${p.exitCode}${p.limitExceeded ? `, ${p.limitExceeded} limit` : ''}, ${p.wallMs} ms`,
+      );
+      break;
+    }
+    case 'runCasesInContainer': {
+      const cases = value as Array<{ status: string }>;
+      note(event, 'ran cases', `${cases.filter((c) => c.status === 'succeeded').length}/${cases.length} passed`);
+      break;
+    }
+    case 'runTestsInContainer': {
+      const { report: tests } = value as { report: { passed: number; total: number } };
+      note(event, 'tests', `${tests.passed}/${tests.total} passed`);
+      break;
+    }
+    default:
+      break;
+  }
+}

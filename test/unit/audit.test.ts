@@ -1,0 +1,69 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { auditReport, codeDigest } from '../../lib/audit/timeline';
+
+const history = (name: string): unknown =>
+  JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'fixtures', 'histories', `${name}.json`), 'utf8'));
+
+describe('audit report from a recorded history', () => {
+  test('a run that passed: submitter, code, policy, image, result and confirmed teardown', () => {
+    const report = auditReport(history('succeeded-with-tests'));
+    expect(report.submitter.tenant).toBe('default');
+    expect(report.submitter.keyId).toMatch(/^[0-9a-f]{16}$/);
+    expect(report.code.sha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(report.code.files.map((f) => f.path)).toEqual(['main.py', 'test_x.py']);
+    expect(report.policy).toMatchObject({ name: 'default', sha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    expect(report.image).toMatchObject({ tag: 'airlock/python:latest', id: expect.stringMatching(/^sha256:/) });
+    expect(report.result?.status).toBe('succeeded');
+    expect(report.teardown).toEqual({ confirmed: true, detail: 'container removed' });
+    expect(report.timeline.map((t) => t.what)).toEqual(
+      expect.arrayContaining([
+        'submitted',
+        'policy gate',
+        'secrets gate',
+        'provisioned',
+        'ran',
+        'tests',
+        'teardown',
+        'finished',
+      ]),
+    );
+  });
+
+  test('a blocked execution: every gate decision and its findings', () => {
+    const report = auditReport(history('gate-blocked'));
+    expect(report.policy?.name).toBe('strict');
+    const gates = Object.fromEntries(report.gates.map((g) => [g.gate, [g.verdict, g.findings.map((f) => f.ruleId)]]));
+    expect(gates.secrets).toEqual(['block', ['aws-access-key-id']]);
+    expect(gates.imports).toEqual(['block', ['imports/subprocess']]);
+    expect(report.result).toMatchObject({ status: 'rejected', error: expect.stringMatching(/^GateBlocked/) });
+    expect(report.image).toBeNull();
+    expect(report.teardown.confirmed).toBe(false);
+  });
+
+  test('an approval: who decided, with what comment', () => {
+    const report = auditReport(history('approved-after-warning'));
+    expect(report.approvals).toEqual([
+      {
+        decision: 'approve',
+        reviewer: 'fixture-reviewer',
+        comment: 'literal eval',
+        keyId: expect.any(String),
+        at: expect.any(String),
+      },
+    ]);
+    expect(report.gates.find((g) => g.gate === 'static-analysis')?.verdict).toBe('warn');
+    expect(report.result?.status).toBe('succeeded');
+  });
+
+  test('the code digest covers every file by path and content', () => {
+    const a = codeDigest([{ path: 'a.py', content: 'x', encoding: 'utf8' }]);
+    const b = codeDigest([{ path: 'a.py', content: 'y', encoding: 'utf8' }]);
+    const c = codeDigest([{ path: 'b.py', content: 'x', encoding: 'utf8' }]);
+    expect(new Set([a.sha256, b.sha256, c.sha256]).size).toBe(3);
+  });
+
+  test('something that is not an execution history is refused', () => {
+    expect(() => auditReport({ events: [] })).toThrow();
+  });
+});
