@@ -22,7 +22,10 @@ beforeAll(async () => {
     path.join(policiesDir, 'quick-approval.yaml'),
     strict
       .replace('name: strict', 'name: quick-approval')
-      .replace(/approval:\n  required: on-warn\n  timeoutMs: \d+/, 'approval:\n  required: always\n  timeoutMs: 2000'),
+      .replace(
+        /approval:\n {2}required: on-warn\n {2}timeoutMs: \d+/,
+        'approval:\n  required: always\n  timeoutMs: 2000',
+      ),
   );
   fs.writeFileSync(
     path.join(policiesDir, 'no-accounts.yaml'),
