@@ -12,6 +12,7 @@ import {
   Worker,
   type WorkflowBundleWithSourceMap,
 } from '@temporalio/worker';
+import { DeterminismViolationError } from '@temporalio/workflow';
 
 const FIXTURES = path.join(__dirname, '..', 'fixtures', 'histories');
 let workflowBundle: WorkflowBundleWithSourceMap;
@@ -38,3 +39,14 @@ test.each(fixtures)(
   },
   60_000,
 );
+
+test('a deliberately non-deterministic change to the workflow is caught by replay', async () => {
+  const changed = await bundleWorkflowCode({
+    workflowsPath: require.resolve('../fixtures/workflows/nondeterministic'),
+    logger: new DefaultLogger('WARN'),
+  });
+  const history: unknown = JSON.parse(fs.readFileSync(path.join(FIXTURES, 'succeeded-with-tests.json'), 'utf8'));
+  await expect(Worker.runReplayHistory({ workflowBundle: changed }, history, 'changed')).rejects.toBeInstanceOf(
+    DeterminismViolationError,
+  );
+}, 60_000);
