@@ -11,6 +11,8 @@ export interface AirlockConfig {
   /** The longest `?wait=true` holds a request open. */
   waitLimitMs: number;
   reaperIntervalMs: number;
+  /** Host workers read the images' files at start, so sandboxes do not pay for them (see workers/page-cache-warmer.ts). */
+  warmPageCache: boolean;
   logLevel: string;
 }
 
@@ -24,6 +26,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AirlockConfig 
     apiPort: intFrom(env, 'AIRLOCK_API_PORT', 8080),
     waitLimitMs: intFrom(env, 'AIRLOCK_WAIT_LIMIT_MS', 60_000),
     reaperIntervalMs: intFrom(env, 'AIRLOCK_REAPER_INTERVAL_MS', 30_000),
+    warmPageCache: boolFrom(env, 'AIRLOCK_WARM_PAGE_CACHE', true),
     logLevel: env.AIRLOCK_LOG_LEVEL ?? 'info',
   };
 }
@@ -34,4 +37,11 @@ function intFrom(env: NodeJS.ProcessEnv, name: string, fallback: number): number
   const value = Number(raw);
   if (!Number.isInteger(value) || value < 0) throw new Error(`${name} must be a non-negative integer, got "${raw}"`);
   return value;
+}
+
+function boolFrom(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (raw === 'true' || raw === 'false') return raw === 'true';
+  throw new Error(`${name} must be true or false, got "${raw}"`);
 }

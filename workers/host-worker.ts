@@ -6,6 +6,7 @@ import { HOSTS_QUEUE, hostQueue } from '../lib/task-queues';
 import type { Logger } from '../lib/logger';
 import { Reaper } from './reaper';
 import { loadSeccompProfiles } from '../lib/seccomp';
+import { warmImagePageCache } from './page-cache-warmer';
 
 export interface HostWorkerOptions {
   connection: NativeConnection;
@@ -15,6 +16,7 @@ export interface HostWorkerOptions {
   hostId: string;
   cluster: string;
   reaperIntervalMs: number;
+  warmPageCache: boolean;
   log: Logger;
 }
 
@@ -69,6 +71,12 @@ export async function createHostWorker(opts: HostWorkerOptions): Promise<HostWor
     reaper,
     async run() {
       reaper.start();
+      // In the background: the host serves at once, a few sandboxes may start on a cold cache.
+      if (opts.warmPageCache) {
+        void warmImagePageCache(opts.docker, opts.log).catch((err: unknown) =>
+          opts.log.warn({ err }, 'warming the page cache failed'),
+        );
+      }
       const runs = [shared.run(), own.run()];
       try {
         await Promise.all(runs);

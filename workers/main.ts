@@ -57,6 +57,7 @@ async function main(): Promise<void> {
       hostId,
       cluster: config.cluster,
       reaperIntervalMs: config.reaperIntervalMs,
+      warmPageCache: config.warmPageCache,
       log,
     });
     workers.push(...host.workers);

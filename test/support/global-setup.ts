@@ -7,13 +7,17 @@ import { ensureSearchAttributes } from '../../lib/temporal';
 import { startDevServer } from './temporal-server';
 import { TEST_CLUSTER, TEST_DIR, writeTestEnv } from './test-env';
 import { removeContainers } from './docker';
+import { warmImagePageCache } from '../../workers/page-cache-warmer';
 
 /** One Temporal dev server for the whole run, on a fresh SQLite file. */
 export default async function globalSetup(): Promise<void> {
   fs.rmSync(TEST_DIR, { recursive: true, force: true });
   fs.mkdirSync(TEST_DIR, { recursive: true });
   // Containers from an earlier, interrupted run belong to a server that no longer exists.
-  await removeContainers(new Docker(), [`${LABELS.cluster}=${TEST_CLUSTER}`]);
+  const docker = new Docker();
+  await removeContainers(docker, [`${LABELS.cluster}=${TEST_CLUSTER}`]);
+  // As a host worker does at start: memory-limit tests must not depend on what is cached.
+  await warmImagePageCache(docker);
   const server = await startDevServer({
     dbFile: path.join(TEST_DIR, 'temporal.db'),
     logFile: path.join(TEST_DIR, 'temporal.log'),

@@ -37,6 +37,8 @@ export class WorkerProcess {
         AIRLOCK_HOST_ID: opts.hostId ?? '',
         AIRLOCK_REAPER_INTERVAL_MS: String(opts.reaperIntervalMs ?? 30_000),
         AIRLOCK_LOG_LEVEL: 'info',
+        // Global set-up warms it once for the whole run.
+        AIRLOCK_WARM_PAGE_CACHE: 'false',
         ...(opts.policiesDir ? { AIRLOCK_POLICIES_DIR: opts.policiesDir } : {}),
       },
       stdio: ['ignore', 'pipe', 'pipe'],
