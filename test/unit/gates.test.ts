@@ -145,6 +145,28 @@ describe('analyzer output, as the scanner image prints it', () => {
     );
   });
 
+  test("bandit's assert_used (B101) is dropped in test files only", () => {
+    const result = (filename: string) => ({
+      filename,
+      line_number: 3,
+      issue_severity: 'LOW',
+      issue_text: 'Use of assert detected.',
+      test_id: 'B101',
+      test_name: 'assert_used',
+    });
+    const report = JSON.stringify({
+      results: [
+        './tests/test_calc.py',
+        './test_a.py',
+        './pkg/calc_test.py',
+        './conftest.py',
+        './pkg/calc.py',
+        './contest.py',
+      ].map(result),
+    });
+    expect(parseBandit(report).map((f) => f.location?.path)).toEqual(['pkg/calc.py', 'contest.py']);
+  });
+
   test('eslint with security rules, for JavaScript and TypeScript', () => {
     const findings = parseEslint(fixture('javascript.out'));
     expect(findings.map((f) => [f.ruleId, f.severity, f.location?.path])).toEqual(
