@@ -1,5 +1,6 @@
 import { XMLBuilder } from 'fast-xml-parser';
 import type { ExecutionResult } from '../schemas/execution-result';
+import type { Finding } from '../schemas/findings';
 
 interface Case {
   name: string;
@@ -17,11 +18,26 @@ const builder = new XMLBuilder({
 });
 
 /**
- * The execution's tests (and judged cases) as JUnit XML, the format GitLab, Jenkins and GitHub's
- * test-report actions read: one suite for the test stage, one for the cases.
+ * The execution's gates, tests and judged cases as JUnit XML, the format GitLab, Jenkins and
+ * GitHub's test-report actions read: one suite each. Gates are test cases too, so a CI system that
+ * reads only JUnit still shows why a gate failed.
  */
-export function toJunit(result: Pick<ExecutionResult, 'id' | 'language' | 'testReport' | 'cases' | 'status'>): string {
+export function toJunit(
+  result: Pick<ExecutionResult, 'id' | 'language' | 'gates' | 'testReport' | 'cases' | 'status'>,
+): string {
   const suites: Array<{ name: string; cases: Case[] }> = [];
+  if (result.gates.length > 0) {
+    suites.push({
+      name: 'airlock gates',
+      cases: result.gates.map((g) => ({
+        name: g.gate,
+        classname: 'airlock.gates',
+        time: 0,
+        outcome: g.verdict !== 'block' ? 'passed' : g.error ? 'error' : 'failed',
+        message: g.verdict !== 'block' ? null : (g.error ?? g.findings.map(describeFinding).join('\n')),
+      })),
+    });
+  }
   if (result.testReport) {
     suites.push({
       name: `${result.language} tests`,
@@ -74,6 +90,11 @@ export function toJunit(result: Pick<ExecutionResult, 'id' | 'language' | 'testR
     },
   }) as string;
   return `<?xml version="1.0" encoding="UTF-8"?>\n${xml}`;
+}
+
+function describeFinding(f: Finding): string {
+  const where = f.location ? ` ${f.location.path}${f.location.line ? `:${f.location.line}` : ''}` : '';
+  return `${f.severity} ${f.ruleId}${where}: ${f.message}`;
 }
 
 function firstLine(text: string | null): string {

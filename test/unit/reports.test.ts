@@ -77,6 +77,7 @@ describe('JUnit', () => {
     id: 'ex_1',
     language: 'python',
     status: 'tests_failed',
+    gates: [],
     testReport: {
       framework: 'junit',
       total: 3,
@@ -113,5 +114,34 @@ describe('JUnit', () => {
     } as unknown as ExecutionResult);
     expect(await junitErrors(xml)).toEqual([]);
     expect(xml).toContain('<testsuite name="python cases" tests="2" failures="1"');
+  });
+
+  test('each gate is a test case: a block fails it with the findings, a gate that could not run errors', async () => {
+    const finding = {
+      gate: 'secrets',
+      ruleId: 'aws-access-key-id',
+      severity: 'critical',
+      message: 'AWS access key id',
+      location: { path: 'app/settings.py', line: 1, column: 21 },
+      tool: 'airlock-secrets',
+    };
+    const gate = { tools: [], note: null, error: null, findings: [] };
+    const xml = toJunit({
+      ...result,
+      status: 'rejected',
+      testReport: null,
+      gates: [
+        { ...gate, gate: 'secrets', verdict: 'block', findings: [finding] },
+        { ...gate, gate: 'imports', verdict: 'warn' },
+        { ...gate, gate: 'static-analysis', verdict: 'block', error: 'bandit exited 2' },
+      ],
+    } as unknown as ExecutionResult);
+    expect(await junitErrors(xml)).toEqual([]);
+    expect(xml).toContain('<testsuite name="airlock gates" tests="3" failures="1" errors="1"');
+    expect(xml).toContain(
+      '<failure message="critical aws-access-key-id app/settings.py:1: AWS access key id">critical aws-access-key-id app/settings.py:1: AWS access key id</failure>',
+    );
+    expect(xml).toMatch(/<testcase name="imports" classname="airlock.gates" time="0.000"\/>/);
+    expect(xml).toContain('<error message="bandit exited 2">bandit exited 2</error>');
   });
 });
