@@ -58,7 +58,8 @@ audit
   .argument('<file>', 'history JSON (from --history, the API or `temporal workflow show --output json`)')
   .option('--json <file>', 'also write the report as JSON')
   .action(async (file: string, opts: { json?: string }) => {
-    process.exitCode = await auditVerifyCommand(file, opts);
+    // Commander hands `--json` to `audit` itself when both declare it.
+    process.exitCode = await auditVerifyCommand(file, { json: opts.json ?? audit.opts<{ json?: string }>().json });
   });
 
 for (const [name, format, path] of [

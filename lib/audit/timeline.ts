@@ -25,7 +25,13 @@ export interface AuditReport {
   image: ImageRef | null;
   host: string | null;
   gates: Array<Pick<GateResult, 'gate' | 'verdict' | 'findings' | 'error'>>;
-  approvals: Array<{ decision: string; reviewer: string; comment: string | null; keyId: string | null; at: string }>;
+  approvals: Array<{
+    decision: 'approved' | 'rejected';
+    reviewer: string;
+    comment: string | null;
+    keyId: string | null;
+    at: string;
+  }>;
   result: { status: string; exitCode: number | null; error: string | null } | null;
   teardown: { confirmed: boolean; detail: string };
   timeline: TimelineEntry[];
@@ -106,8 +112,10 @@ export function auditReport(historyJson: unknown): AuditReport {
         accepted.acceptedRequest.input.args,
       );
       if (d) {
+        // The result's vocabulary (`approved`, `rejected`), not the request's verb.
+        const decision = d.decision === 'approve' ? 'approved' : 'rejected';
         report.approvals.push({
-          decision: d.decision,
+          decision,
           reviewer: d.reviewer,
           comment: d.comment ?? null,
           keyId: d.keyId ?? null,
@@ -116,7 +124,7 @@ export function auditReport(historyJson: unknown): AuditReport {
         note(
           event,
           'approval',
-          `${d.decision} by ${d.reviewer}${d.keyId ? ` (key ${d.keyId})` : ''}${d.comment ? `: ${d.comment}` : ''}`,
+          `${decision} by ${d.reviewer}${d.keyId ? ` (key ${d.keyId})` : ''}${d.comment ? `: ${d.comment}` : ''}`,
         );
       }
     }

@@ -45,7 +45,7 @@ describe('audit report from a recorded history', () => {
     const report = auditReport(history('approved-after-warning'));
     expect(report.approvals).toEqual([
       {
-        decision: 'approve',
+        decision: 'approved',
         reviewer: 'fixture-reviewer',
         comment: 'literal eval',
         keyId: expect.any(String),
