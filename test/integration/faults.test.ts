@@ -37,7 +37,10 @@ describe('faults mid-run', () => {
       'the reaper to remove the container',
       async () => (await containersOf(cluster.docker, executionId)).length === 0,
     );
-    expect(cluster.host.logText()).toContain(`"executionId":"${executionId}","reason":"execution_closed"`);
+    // The log line reaches us through the worker's stdout pipe, a moment after the removal itself.
+    await eventually('the reaper to log why', async () =>
+      cluster.host.logText().includes(`"executionId":"${executionId}","reason":"execution_closed"`),
+    );
   });
 
   test('Temporal server killed and restarted mid-run: the execution completes', async () => {
