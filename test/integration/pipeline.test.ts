@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import { TestCluster } from '../support/cluster';
 import { containersOf, eventually } from '../support/docker';
+import { TEST_CLUSTER } from '../support/test-env';
 
 let cluster: TestCluster;
 
@@ -211,7 +212,7 @@ describe('execution pipeline on Temporal and Docker', () => {
     });
     expect(container!.Labels).toMatchObject({
       'io.airlock.managed': 'true',
-      'io.airlock.cluster': 'test',
+      'io.airlock.cluster': TEST_CLUSTER,
       'io.airlock.execution': executionId,
       'io.airlock.host': cluster.hostId,
     });

@@ -6,6 +6,7 @@ import { Reaper } from '../../workers/reaper';
 import { loadSeccompProfiles } from '../../lib/seccomp';
 import { TestCluster } from '../support/cluster';
 import { containersOf } from '../support/docker';
+import { TEST_CLUSTER } from '../support/test-env';
 
 let cluster: TestCluster;
 const docker = new Docker();
@@ -39,13 +40,13 @@ async function sandbox(executionId: string, deadlineAt: number): Promise<void> {
       container: { memoryMb: 64, cpuTimeMs: 1000 },
       runtime: 'runc',
       seccompJson: loadSeccompProfiles().get('strict')!.json,
-      labels: { cluster: 'test', executionId, hostId, deadlineAt },
+      labels: { cluster: TEST_CLUSTER, executionId, hostId, deadlineAt },
     }),
   );
   await container.start();
 }
 
-function reaper(host = hostId, cluster_ = 'test'): Reaper {
+function reaper(host = hostId, cluster_ = TEST_CLUSTER): Reaper {
   return new Reaper({
     docker,
     client: cluster.client,

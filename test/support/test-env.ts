@@ -1,10 +1,15 @@
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { PROJECT_ROOT } from '../../lib/paths';
 import type { DevServer } from './temporal-server';
 
-/** Docker containers made by tests carry this cluster label, so the service's own reaper never touches them. */
-export const TEST_CLUSTER = 'test';
+/**
+ * Docker containers made by tests carry this cluster label, so the service's own reaper never
+ * touches them, and neither does a test run from another checkout on the same engine (its reaper
+ * and its clean-up would see containers whose workflows its own server never heard of).
+ */
+export const TEST_CLUSTER = `test-${crypto.createHash('sha256').update(PROJECT_ROOT).digest('hex').slice(0, 8)}`;
 
 export const TEST_DIR = path.join(PROJECT_ROOT, '.airlock', 'test');
 const STATE_FILE = path.join(TEST_DIR, 'state.json');
