@@ -9,6 +9,8 @@ import type { ExecutionService } from './execution-service';
 import type { HealthReport } from './health';
 import { HttpError, errorHandler, notFoundRoute } from './errors';
 import { executionRoutes } from './routes/executions';
+import { sandboxRoutes } from './routes/sandboxes';
+import type { SandboxService } from './sandbox-service';
 import { requireApiKey } from './auth';
 
 /** Largest request body; workflow inputs must stay under Temporal's 2 MB payload limit. */
@@ -16,6 +18,9 @@ export const BODY_LIMIT_BYTES = 1_572_864;
 
 export interface ApiDeps {
   executions: ExecutionService;
+  sandboxes: SandboxService;
+  /** Steps a sandbox workflow run takes before it continues as new. */
+  sandboxStepsPerRun: number;
   runtimes: Map<string, RuntimeDefinition>;
   policies: Map<string, LoadedPolicy>;
   health: () => Promise<HealthReport>;
@@ -59,6 +64,16 @@ export function createApp(deps: ApiDeps): express.Express {
       runtimes: deps.runtimes,
       policies: deps.policies,
       waitLimitMs: deps.waitLimitMs,
+    }),
+  );
+
+  app.use(
+    '/v1/sandboxes',
+    sandboxRoutes({
+      sandboxes: deps.sandboxes,
+      runtimes: deps.runtimes,
+      policies: deps.policies,
+      stepsPerRun: deps.sandboxStepsPerRun,
     }),
   );
 

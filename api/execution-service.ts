@@ -1,5 +1,6 @@
 import type { Client, WorkflowExecutionDescription, WorkflowHandle } from '@temporalio/client';
-import { WorkflowNotFoundError } from '@temporalio/common';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import { describeOwned, listWorkflows, quote, withTimeout, type OwnedWorkflow } from './workflow-lookup';
 import type { ExecutionInput } from '../lib/schemas/execution-request';
 import type { ExecutionResult } from '../lib/schemas/execution-result';
 import type { ExecutionStatus } from '../lib/vocabulary';
@@ -8,12 +9,10 @@ import { EXECUTION_ID_PATTERN } from '../lib/execution-ids';
 import { ORCHESTRATION_QUEUE } from '../lib/task-queues';
 import { LANGUAGE, POLICY, STATUS, TENANT } from '../lib/search-attributes';
 import type { executionWorkflow } from '../workflows/execution';
-import { decideApprovalUpdate, executionStateQuery, type ApprovalDecision } from '../workflows/messages';
+import { decideApprovalUpdate, eventsQuery, executionStateQuery, type ApprovalDecision } from '../workflows/messages';
+import type { LiveEvent } from '../lib/schemas/events';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
-import { temporal } from '@temporalio/proto';
-import { decodeTypedSearchAttributes } from '@temporalio/common/lib/converter/payload-search-attributes';
-import type { Payload } from '@temporalio/common';
 import type { Approval } from '../lib/schemas/execution-result';
 import { GATE } from '../lib/search-attributes';
 
@@ -26,18 +25,39 @@ const QUERY_TIMEOUT_MS = 5_000;
 export class ExecutionService {
   constructor(private readonly client: Client) {}
 
-  async submit(input: ExecutionInput): Promise<void> {
-    await this.client.workflow.start<typeof executionWorkflow>('executionWorkflow', {
-      taskQueue: ORCHESTRATION_QUEUE,
-      workflowId: input.executionId,
-      args: [input],
-      typedSearchAttributes: [
-        { key: TENANT, value: input.tenant },
-        { key: LANGUAGE, value: input.language },
-        { key: POLICY, value: input.policy },
-        { key: STATUS, value: 'running' },
-      ],
-    });
+  /**
+   * Starts the execution. With an idempotency key the id is derived from it, and a second submit
+   * finds the first instead of starting again: 'duplicate' when it was the same request,
+   * 'conflict' when the key was used for a different one.
+   */
+  async submit(
+    input: ExecutionInput,
+    idempotency?: { requestSha256: string },
+  ): Promise<'started' | 'duplicate' | 'conflict'> {
+    try {
+      await this.client.workflow.start<typeof executionWorkflow>('executionWorkflow', {
+        taskQueue: ORCHESTRATION_QUEUE,
+        workflowId: input.executionId,
+        args: [input],
+        typedSearchAttributes: [
+          { key: TENANT, value: input.tenant },
+          { key: LANGUAGE, value: input.language },
+          { key: POLICY, value: input.policy },
+          { key: STATUS, value: 'running' },
+        ],
+        ...(idempotency
+          ? {
+              memo: { requestSha256: idempotency.requestSha256 },
+              workflowIdReusePolicy: 'REJECT_DUPLICATE' as const,
+            }
+          : {}),
+      });
+      return 'started';
+    } catch (err) {
+      if (!idempotency || !(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+      const { memo } = await this.client.workflow.getHandle(input.executionId).describe();
+      return memo?.requestSha256 === idempotency.requestSha256 ? 'duplicate' : 'conflict';
+    }
   }
 
   /** The execution as the tenant may see it, or null when it does not exist for them. */
@@ -79,6 +99,25 @@ export class ExecutionService {
     return 'cancelling';
   }
 
+  /** Reads the execution's live event log a page at a time; null when it does not exist for the tenant. */
+  async eventPages(id: string, tenant: string): Promise<EventPages | null> {
+    const found = await this.describe(id, tenant);
+    if (!found) return null;
+    const { handle } = found;
+    return async (after) => {
+      try {
+        return await this.withQueryTimeout(() => handle.query(eventsQuery, { after }));
+      } catch (err) {
+        const description = await handle.describe();
+        if (description.status.name === 'RUNNING') return []; // not started yet, or a worker restarting
+        if (description.status.name === 'COMPLETED') throw err;
+        // Terminated or failed: the workflow cannot answer, its description can.
+        const result = closedAbnormally(description);
+        return [{ id: after + 1, type: 'end', data: { status: result.status, result } }];
+      }
+    };
+  }
+
   /** Records a reviewer's decision; 'not_awaiting' when the execution is not waiting for one. */
   async decide(id: string, tenant: string, decision: ApprovalDecision): Promise<Approval | 'not_awaiting' | null> {
     const found = await this.describe(id, tenant);
@@ -108,51 +147,21 @@ export class ExecutionService {
     if (filters.gate) clauses.push(`AirlockGate = ${quote(filters.gate)}`);
     if (filters.since) clauses.push(`StartTime >= ${quote(filters.since)}`);
     if (filters.until) clauses.push(`StartTime < ${quote(filters.until)}`);
-    const response = await this.client.workflowService.listWorkflowExecutions({
-      namespace: this.client.options.namespace,
-      pageSize,
-      // SQL visibility (the dev server's) lists newest first and refuses ORDER BY.
-      query: clauses.join(' AND '),
-      ...(pageToken ? { nextPageToken: Buffer.from(pageToken, 'base64url') } : {}),
-    });
-    const executions = (response.executions ?? []).map((e) => {
-      const attributes = decodeTypedSearchAttributes(
-        e.searchAttributes?.indexedFields as Record<string, Payload> | undefined,
-      );
-      return {
-        id: e.execution?.workflowId ?? '',
-        status: attributes.get(STATUS) ?? 'running',
-        language: attributes.get(LANGUAGE) ?? null,
-        policy: attributes.get(POLICY) ?? null,
-        gate: attributes.get(GATE) ?? null,
-        createdAt: e.startTime
-          ? new Date(Number(e.startTime.seconds) * 1000 + Math.floor((e.startTime.nanos ?? 0) / 1e6)).toISOString()
-          : null,
-        closed: e.status !== temporal.api.enums.v1.WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING,
-      };
-    });
-    const next =
-      response.nextPageToken && response.nextPageToken.length > 0
-        ? Buffer.from(response.nextPageToken).toString('base64url')
-        : null;
-    return { executions, nextPageToken: next };
+    const page = await listWorkflows(this.client, clauses, pageSize, pageToken);
+    const executions = page.workflows.map(({ id, attributes, startedAt, closed }) => ({
+      id,
+      status: attributes.get(STATUS) ?? 'running',
+      language: attributes.get(LANGUAGE) ?? null,
+      policy: attributes.get(POLICY) ?? null,
+      gate: attributes.get(GATE) ?? null,
+      createdAt: startedAt,
+      closed,
+    }));
+    return { executions, nextPageToken: page.nextPageToken };
   }
 
-  private async describe(
-    id: string,
-    tenant: string,
-  ): Promise<{ handle: WorkflowHandle<typeof executionWorkflow>; description: WorkflowExecutionDescription } | null> {
-    if (!EXECUTION_ID_PATTERN.test(id)) return null;
-    const handle = this.client.workflow.getHandle<typeof executionWorkflow>(id);
-    try {
-      const description = await handle.describe();
-      // Another tenant's execution is indistinguishable from a missing one.
-      if (description.typedSearchAttributes.get(TENANT) !== tenant) return null;
-      return { handle, description };
-    } catch (err) {
-      if (err instanceof WorkflowNotFoundError) return null;
-      throw err;
-    }
+  private async describe(id: string, tenant: string): Promise<OwnedWorkflow<typeof executionWorkflow> | null> {
+    return describeOwned<typeof executionWorkflow>(this.client, id, tenant, EXECUTION_ID_PATTERN);
   }
 
   private async liveState(
@@ -161,15 +170,15 @@ export class ExecutionService {
   ): Promise<ExecutionResult> {
     // Until a worker has taken the first workflow task, nothing has started.
     if (description.historyLength <= 2) return skeleton(description, 'queued');
-    const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(), QUERY_TIMEOUT_MS);
     try {
-      return await this.client.withAbortSignal(controller.signal, () => handle.query(executionStateQuery));
+      return await this.withQueryTimeout(() => handle.query(executionStateQuery));
     } catch {
       return skeleton(description, 'running');
-    } finally {
-      clearTimeout(timer);
     }
+  }
+
+  private async withQueryTimeout<T>(fn: () => Promise<T>): Promise<T> {
+    return withTimeout(this.client, QUERY_TIMEOUT_MS, fn);
   }
 }
 
@@ -197,6 +206,9 @@ function closedAbnormally(description: WorkflowExecutionDescription): ExecutionR
   };
 }
 
+/** One page of a live event log after an event id. */
+export type EventPages = (after: number) => Promise<LiveEvent[]>;
+
 export interface ListFilters {
   status?: string;
   language?: string;
@@ -219,9 +231,4 @@ export interface ExecutionSummary {
 export interface ExecutionPage {
   executions: ExecutionSummary[];
   nextPageToken: string | null;
-}
-
-/** A visibility-query string literal; values are validated before they get here, this keeps quotes inert anyway. */
-function quote(value: string): string {
-  return `'${value.replace(/['\\]/g, '')}'`;
 }

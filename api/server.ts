@@ -6,6 +6,7 @@ import { loadPolicies } from '../lib/policies';
 import { loadRuntimes } from '../lib/runtimes';
 import { connectWithRetry, createClient } from '../lib/temporal';
 import { ExecutionService } from './execution-service';
+import { SandboxService } from './sandbox-service';
 import { createHealthProbe } from './health';
 import { createApp } from './app';
 import { ApiKeyStore } from '../lib/api-keys';
@@ -19,6 +20,8 @@ async function main(): Promise<void> {
   const docker = process.env.AIRLOCK_API_CHECK_DOCKER === 'false' ? undefined : new Docker();
   const app = createApp({
     executions: new ExecutionService(client),
+    sandboxes: new SandboxService(client),
+    sandboxStepsPerRun: config.sandboxStepsPerRun,
     runtimes: loadRuntimes(),
     policies: loadPolicies(),
     health: createHealthProbe({ client, namespace: config.namespace, docker }),

@@ -14,6 +14,8 @@ export interface AirlockConfig {
   /** Host workers read the images' files at start, so sandboxes do not pay for them (see workers/page-cache-warmer.ts). */
   warmPageCache: boolean;
   logLevel: string;
+  /** Steps one sandbox workflow run takes before it continues as new (Temporal may suggest it sooner). */
+  sandboxStepsPerRun: number;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AirlockConfig {
@@ -28,6 +30,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AirlockConfig 
     reaperIntervalMs: intFrom(env, 'AIRLOCK_REAPER_INTERVAL_MS', 30_000),
     warmPageCache: boolFrom(env, 'AIRLOCK_WARM_PAGE_CACHE', true),
     logLevel: env.AIRLOCK_LOG_LEVEL ?? 'info',
+    sandboxStepsPerRun: intFrom(env, 'AIRLOCK_SANDBOX_STEPS_PER_RUN', 500),
   };
 }
 

@@ -16,5 +16,15 @@ export const ErrorType = {
   /** No host worker picked up provisioning in time. */
   NoHost: 'NoHost',
   Internal: 'Internal',
+  /** Sandbox file steps: what the path turned out to be. */
+  FileNotFound: 'FileNotFound',
+  NotAFile: 'NotAFile',
+  NotADirectory: 'NotADirectory',
+  FileTooLarge: 'FileTooLarge',
+  DirectoryNotEmpty: 'DirectoryNotEmpty',
+  /** A step sent to a sandbox that has ended (or is ending). */
+  SandboxEnded: 'SandboxEnded',
+  /** A step the workflow's validator refused. */
+  InvalidStep: 'InvalidStep',
 } as const;
 export type ErrorType = (typeof ErrorType)[keyof typeof ErrorType];

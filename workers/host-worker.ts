@@ -7,6 +7,7 @@ import type { Logger } from '../lib/logger';
 import { Reaper } from './reaper';
 import { loadSeccompProfiles } from '../lib/seccomp';
 import { warmImagePageCache } from './page-cache-warmer';
+import { outputChunkSignal } from '../workflows/messages';
 
 export interface HostWorkerOptions {
   connection: NativeConnection;
@@ -39,6 +40,8 @@ export async function createHostWorker(opts: HostWorkerOptions): Promise<HostWor
     cluster: opts.cluster,
     seccompProfiles: loadSeccompProfiles(),
     runtimes: new Set(Object.keys(info.Runtimes ?? { runc: {} })),
+    // Through Temporal, so the API reads live output wherever it runs: see docs/architecture.md.
+    liveOutput: (workflowId, chunk) => opts.client.workflow.getHandle(workflowId).signal(outputChunkSignal, chunk),
   });
   const common = {
     connection: opts.connection,

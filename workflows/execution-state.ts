@@ -2,6 +2,9 @@ import type { ExecutionInput } from '../lib/schemas/execution-request';
 import type { ExecutionResult, Stage } from '../lib/schemas/execution-result';
 import type { StageName, StageOutcome } from '../lib/vocabulary';
 import { blankResult } from '../lib/blank-result';
+import type { LiveEvent } from '../lib/schemas/events';
+import { isTerminal } from '../lib/vocabulary';
+import { LiveLog } from './live-log';
 
 /**
  * The execution's visible state, kept by the workflow and served by its query. Timestamps come
@@ -9,6 +12,8 @@ import { blankResult } from '../lib/blank-result';
  */
 export class ExecutionState {
   readonly result: ExecutionResult;
+  /** Stage changes and output, for the live stream. */
+  readonly live = new LiveLog();
 
   constructor(input: ExecutionInput, executionId: string) {
     this.result = blankResult({
@@ -29,6 +34,7 @@ export class ExecutionState {
     const stage = this.stage(name);
     stage.outcome = 'running';
     stage.startedAt = new Date().toISOString();
+    this.live.stage(name, name, 'running');
   }
 
   finish(name: StageName, outcome: StageOutcome, detail?: string): void {
@@ -38,6 +44,21 @@ export class ExecutionState {
     stage.finishedAt = now.toISOString();
     stage.durationMs = stage.startedAt ? now.getTime() - Date.parse(stage.startedAt) : null;
     if (detail !== undefined) stage.detail = detail;
+    this.live.stage(name, name, outcome, stage.detail ?? null);
+  }
+
+  /** A process stage has ended: the output its host did not send live goes into the stream now. */
+  completeOutput<P extends { stdout: string; stderr: string }>(scope: string, process: P, stage = scope): P {
+    this.live.complete(scope, stage, process);
+    return process;
+  }
+
+  /** The live stream after `after`; once the execution has ended, the last page ends with `end`. */
+  events(after: number): LiveEvent[] {
+    const page = this.live.after(after);
+    const caughtUp = (page.at(-1)?.id ?? after) >= this.live.nextId - 1;
+    if (!isTerminal(this.result.status) || !this.result.finishedAt || !caughtUp) return page;
+    return [...page, { id: this.live.nextId, type: 'end', data: { status: this.result.status, result: this.result } }];
   }
 
   /** Runs one stage, recording how it ended; a throw marks the stage failed (or cancelled) and propagates. */

@@ -4,7 +4,7 @@ import type { ExecutionInput } from '../lib/schemas/execution-request';
 import type { ExecutionResult } from '../lib/schemas/execution-result';
 import type { ExecutionPlan } from '../lib/schemas/policy';
 import { HOST, STATUS } from '../lib/search-attributes';
-import { executionStateQuery } from './messages';
+import { eventsQuery, executionStateQuery, outputChunkSignal } from './messages';
 import { ExecutionState, errorMessage } from './execution-state';
 import { orchestration, provisionContainer, teardownOn } from './activities';
 import { failureOutcome, type Outcome } from './outcomes';
@@ -19,6 +19,8 @@ import { approvalGate, blockedOutcome, installApprovalHandler, runPreRunGates } 
 export async function executionWorkflow(input: ExecutionInput): Promise<ExecutionResult> {
   const state = new ExecutionState(input, workflowInfo().workflowId);
   setHandler(executionStateQuery, () => state.result);
+  setHandler(eventsQuery, ({ after }) => state.events(after));
+  setHandler(outputChunkSignal, (chunk) => state.live.chunk(chunk));
   const root = CancellationScope.current();
   const approvals = installApprovalHandler(state);
   let sandbox: ProvisionedSandbox | undefined;

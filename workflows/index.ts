@@ -1,2 +1,3 @@
 // The workflow bundle's entry point: workflow functions only.
 export { executionWorkflow } from './execution';
+export { sandboxWorkflow } from './sandbox';

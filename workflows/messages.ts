@@ -1,4 +1,8 @@
-import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { LiveEvent } from '../lib/schemas/events';
+import type { SandboxInfo, StepResult } from '../lib/schemas/sandbox';
+import type { StepEnvelope } from '../lib/sandbox-steps';
+import { EVENTS_QUERY, OUTPUT_CHUNK_SIGNAL, type EventsQueryInput, type OutputChunk } from '../lib/live-output';
 import type { Approval, ExecutionResult } from '../lib/schemas/execution-result';
 
 /** The execution as it stands: status, every stage's outcome, and the results so far. */
@@ -16,3 +20,20 @@ export interface ApprovalDecision {
 
 /** Approve or reject; refused (before it reaches history) unless the execution is waiting for approval. */
 export const decideApprovalUpdate = defineUpdate<Approval, [ApprovalDecision]>('decideApproval');
+
+/** Output a host sends while a process runs; see lib/live-output.ts. */
+export const outputChunkSignal = defineSignal<[OutputChunk]>(OUTPUT_CHUNK_SIGNAL);
+
+/** The live event log after an id; ends with an `end` event once the workflow's subject has finished. */
+export const eventsQuery = defineQuery<LiveEvent[], [EventsQueryInput]>(EVENTS_QUERY);
+
+/** One sandbox step; refused by the validator (before history) when malformed or the sandbox has ended. */
+export const sandboxStepUpdate = defineUpdate<StepResult, [StepEnvelope]>('sandboxStep');
+
+/** Answers once the sandbox is ready (or has failed to become so). */
+export const sandboxReadyUpdate = defineUpdate<SandboxInfo, [Record<string, never>]>('sandboxReady');
+
+/** Tears the sandbox down; answers its final state. */
+export const closeSandboxUpdate = defineUpdate<SandboxInfo, [{ reason?: 'closed' }]>('closeSandbox');
+
+export const sandboxStateQuery = defineQuery<SandboxInfo>('sandboxState');

@@ -31,13 +31,16 @@ export async function runSandboxStages(
     const compiled = await state.track(
       'compile',
       () =>
-        onHost(sandbox.taskQueue, compile.timeoutMs).compileInContainer({
-          ...common,
-          argv: compile.argv,
-          timeoutMs: compile.timeoutMs,
-          cpuTimeMs: compile.timeoutMs,
-          runMemoryMb: limits.memoryMb,
-        }),
+        onHost(sandbox.taskQueue, compile.timeoutMs)
+          .compileInContainer({
+            ...common,
+            argv: compile.argv,
+            timeoutMs: compile.timeoutMs,
+            cpuTimeMs: compile.timeoutMs,
+            runMemoryMb: limits.memoryMb,
+            live: { scope: 'compile', stage: 'compile' },
+          })
+          .then((r) => state.completeOutput('compile', r)),
       (r) => processOutcome(r, compile.timeoutMs),
     );
     state.result.compile = compiled;
@@ -60,14 +63,16 @@ export async function runSandboxStages(
     const results = await state.track(
       'run',
       () =>
-        onHost(sandbox.taskQueue, perCase * cases.length).runCasesInContainer({
-          ...common,
-          argv: runCommand,
-          cases,
-          timeoutMs: limits.timeoutMs,
-          cpuTimeMs: limits.cpuTimeMs,
-          normalizeTrailingWhitespace: input.normalizeTrailingWhitespace,
-        }),
+        onHost(sandbox.taskQueue, perCase * cases.length)
+          .runCasesInContainer({
+            ...common,
+            argv: runCommand,
+            cases,
+            timeoutMs: limits.timeoutMs,
+            cpuTimeMs: limits.cpuTimeMs,
+            normalizeTrailingWhitespace: input.normalizeTrailingWhitespace,
+          })
+          .then((rs) => rs.map((r) => state.completeOutput('run', r, `case.${r.index}`))),
       casesStageOutcome,
     );
     state.result.cases = results;
@@ -77,13 +82,16 @@ export async function runSandboxStages(
     const run = await state.track(
       'run',
       () =>
-        onHost(sandbox.taskQueue, limits.timeoutMs).execInContainer({
-          ...common,
-          argv: runCommand,
-          stdin: input.stdin,
-          timeoutMs: limits.timeoutMs,
-          cpuTimeMs: limits.cpuTimeMs,
-        }),
+        onHost(sandbox.taskQueue, limits.timeoutMs)
+          .execInContainer({
+            ...common,
+            argv: runCommand,
+            stdin: input.stdin,
+            timeoutMs: limits.timeoutMs,
+            cpuTimeMs: limits.cpuTimeMs,
+            live: { scope: 'run', stage: 'run' },
+          })
+          .then((r) => state.completeOutput('run', r)),
       (r) => judgedStageOutcome(r, input, limits.timeoutMs),
     );
     state.result.run = run;
@@ -129,13 +137,16 @@ async function runTestStage(
   const { process, report } = await state.track(
     'test',
     () =>
-      onHost(sandbox.taskQueue, limits.testTimeoutMs).runTestsInContainer({
-        ...common,
-        argv: test.argv,
-        report: test.report,
-        timeoutMs: limits.testTimeoutMs,
-        cpuTimeMs: limits.testTimeoutMs,
-      }),
+      onHost(sandbox.taskQueue, limits.testTimeoutMs)
+        .runTestsInContainer({
+          ...common,
+          argv: test.argv,
+          report: test.report,
+          timeoutMs: limits.testTimeoutMs,
+          cpuTimeMs: limits.testTimeoutMs,
+          live: { scope: 'test', stage: 'test' },
+        })
+        .then((r) => ({ ...r, process: state.completeOutput('test', r.process) })),
     ({ process: p, report: r }) => {
       const [stageOutcome, detail] = processOutcome(p, limits.testTimeoutMs);
       return [stageOutcome, r.problem ? detail : `${r.passed}/${r.total} passed; ${detail}`];

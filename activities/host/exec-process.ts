@@ -5,6 +5,7 @@ import { signalFromExitCode } from '../../lib/signals';
 import { SANDBOX_USER, WORKSPACE } from '../../lib/containers';
 import { OutputCapture } from './output-capture';
 import type { CgroupSample, ContainerCgroup } from './cgroup-metrics';
+import { LiveOutput, type LiveOutputTarget } from './live-output';
 
 export interface ExecProcessOptions {
   argv: string[];
@@ -18,6 +19,8 @@ export interface ExecProcessOptions {
   cgroup?: ContainerCgroup | null;
   /** How to stop the process at a limit; by default the container is killed. */
   terminate?: () => Promise<void>;
+  /** Where output goes while the process runs. */
+  live?: LiveOutputTarget;
 }
 
 /** A finished exec: the result, and stdout as the bytes it was (for archives read out of the sandbox). */
@@ -57,10 +60,15 @@ export async function execCapture(container: Docker.Container, opts: ExecProcess
     lastSample ??= opts.cgroup?.sample();
     return (killing ??= terminate().catch(() => undefined)); // already dead
   };
-  const capture = new OutputCapture(opts.outputBytes, () => {
-    limitExceeded ??= 'output';
-    void kill();
-  });
+  const live = opts.live ? new LiveOutput(opts.live) : undefined;
+  const capture = new OutputCapture(
+    opts.outputBytes,
+    () => {
+      limitExceeded ??= 'output';
+      void kill();
+    },
+    live && ((stream, bytes) => live.write(stream, bytes)),
+  );
 
   opts.cgroup?.resetPeak();
   const before = opts.cgroup?.sample();
@@ -85,6 +93,7 @@ export async function execCapture(container: Docker.Container, opts: ExecProcess
   } finally {
     clearTimeout(timer);
     opts.signal?.removeEventListener('abort', onAbort);
+    await live?.stop();
   }
   const wallMs = Date.now() - started;
   const after = lastSample ?? opts.cgroup?.sample();

@@ -13,9 +13,11 @@ export class OutputCapture {
   constructor(
     private readonly limitBytes: number,
     private readonly onLimit: () => void,
+    /** Sees every kept byte as it arrives (live output). */
+    onKept?: (stream: 'stdout' | 'stderr', bytes: Buffer) => void,
   ) {
-    this.stdout = new StreamBuffer(this);
-    this.stderr = new StreamBuffer(this);
+    this.stdout = new StreamBuffer(this, onKept && ((b) => onKept('stdout', b)));
+    this.stderr = new StreamBuffer(this, onKept && ((b) => onKept('stderr', b)));
   }
 
   get exceeded(): boolean {
@@ -40,7 +42,10 @@ export class StreamBuffer extends Writable {
   private total = 0;
   private keptBytes = 0;
 
-  constructor(private readonly capture: OutputCapture) {
+  constructor(
+    private readonly capture: OutputCapture,
+    private readonly onKept?: (bytes: Buffer) => void,
+  ) {
     super();
   }
 
@@ -48,8 +53,10 @@ export class StreamBuffer extends Writable {
     this.total += chunk.length;
     const keep = this.capture.take(chunk.length);
     if (keep > 0) {
-      this.chunks.push(keep === chunk.length ? chunk : chunk.subarray(0, keep));
+      const kept = keep === chunk.length ? chunk : chunk.subarray(0, keep);
+      this.chunks.push(kept);
       this.keptBytes += keep;
+      this.onKept?.(kept);
     }
     callback();
   }

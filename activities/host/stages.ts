@@ -40,10 +40,10 @@ interface Sandbox {
   cpuSeconds: number | undefined;
 }
 
-type StageRun = Omit<ExecInput, 'executionId'> & { signal: AbortSignal };
+type StageRun = ExecInput & { signal: AbortSignal };
 
 /** The container activities after provisioning, on the host's own queue. Each stage is one or more execs. */
-export function createStageActivities({ docker }: HostActivityDeps) {
+export function createStageActivities({ docker, liveOutput }: HostActivityDeps) {
   async function openSandbox(executionId: string): Promise<Sandbox> {
     const container = docker.getContainer(containerNameFor(executionId));
     const state = await container.inspect().catch(() => undefined);
@@ -68,9 +68,13 @@ export function createStageActivities({ docker }: HostActivityDeps) {
    */
   async function runInSandbox(sandbox: Sandbox, run: StageRun): Promise<ProcessResult> {
     const { container, cgroup, initPid } = sandbox;
+    const { live, ...rest } = run;
     const result = await execProcess(container, {
-      ...run,
+      ...rest,
       argv: withCpuLimit(run.argv, run.cpuTimeMs, sandbox.cpuSeconds),
+      ...(live && liveOutput
+        ? { live: { ...live, sink: liveOutput, workflowId: run.executionId, rules: run.outputRules } }
+        : {}),
       cgroup,
       ...(cgroup ? { terminate: () => killStrayProcesses(container, initPid, cgroup).then(() => undefined) } : {}),
     });

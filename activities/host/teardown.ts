@@ -14,5 +14,23 @@ export function createTeardownActivity({ docker }: HostActivityDeps) {
     log.info('sandbox removed', { executionId });
     return { removed: true };
   }
-  return { teardownContainer };
+  /** Whether a long-lived sandbox's container still runs; its workflow asks while it waits for steps. */
+  async function probeContainer({
+    executionId,
+  }: {
+    executionId: string;
+  }): Promise<{ running: boolean; detail: string }> {
+    try {
+      const { State } = await docker.getContainer(containerNameFor(executionId)).inspect();
+      const detail = State.OOMKilled
+        ? 'killed by the out-of-memory killer'
+        : `${State.Status}, exit code ${State.ExitCode}`;
+      return { running: State.Running, detail };
+    } catch (err) {
+      if (isNotFound(err)) return { running: false, detail: 'the container is gone' };
+      throw err;
+    }
+  }
+
+  return { teardownContainer, probeContainer };
 }

@@ -5,6 +5,7 @@ import type { ImageRef, ProcessResult, TestReport } from '../../lib/schemas/exec
 import type { TestCase } from '../../lib/schemas/execution-request';
 import type { OutputRules, SandboxSettings, TestPlan } from '../../lib/schemas/policy';
 import type { LoadedSeccompProfile } from '../../lib/seccomp';
+import type { LiveOutputSink } from './live-output';
 
 export interface HostActivityDeps {
   docker: Docker;
@@ -13,6 +14,8 @@ export interface HostActivityDeps {
   seccompProfiles: Map<string, LoadedSeccompProfile>;
   /** OCI runtimes the engine offers (`docker info`). */
   runtimes: Set<string>;
+  /** Sends output to the workflow while a process runs; without it output arrives only with results. */
+  liveOutput?: LiveOutputSink;
 }
 
 export interface ProvisionInput {
@@ -47,6 +50,8 @@ export interface ExecInput {
   outputBytes: number;
   /** The output gate: applied to stdout and stderr before they leave the host. */
   outputRules?: OutputRules;
+  /** Send output to the workflow (whose id is `executionId`) while the process runs. */
+  live?: { scope: string; stage: string };
 }
 
 export interface CompileInput extends ExecInput {

@@ -2,7 +2,7 @@ import tar from 'tar-stream';
 import type { SourceFile } from '../../lib/schemas/common';
 
 /** A tar archive of the request's files, extracted inside the sandbox by the sandbox user. */
-export async function packFiles(files: SourceFile[]): Promise<Buffer> {
+export async function packFiles(files: SourceFile[], mtime = new Date(0)): Promise<Buffer> {
   const pack = tar.pack();
   const chunks: Buffer[] = [];
   pack.on('data', (c: unknown) => {
@@ -17,7 +17,7 @@ export async function packFiles(files: SourceFile[]): Promise<Buffer> {
     pack.entry({ name: dir, type: 'directory', mode: 0o755, mtime: new Date(0) });
   }
   for (const file of files) {
-    pack.entry({ name: file.path, mode: 0o644, mtime: new Date(0) }, Buffer.from(file.content, file.encoding));
+    pack.entry({ name: file.path, mode: 0o644, mtime }, Buffer.from(file.content, file.encoding));
   }
   pack.finalize();
   await done;

@@ -19,6 +19,10 @@ import type { Principal } from '../../lib/api-keys';
 import type { ExecutionService } from '../execution-service';
 import { HttpError } from '../errors';
 import { principalOf } from '../auth';
+import { parseBody, parseQuery, requireJson } from './parse';
+import { lastEventId, streamEvents } from '../sse';
+import { idempotencyKeyOf, sha256 } from '../idempotency';
+import { idempotentExecutionId } from '../../lib/execution-ids';
 
 export interface ExecutionRoutesDeps {
   executions: ExecutionService;
@@ -62,7 +66,12 @@ export function executionRoutes({ executions, runtimes, policies, waitLimitMs }:
   const tenantOf = (req: Request): string => principalOf(req).tenant;
 
   /** Validation, runtime and policy checks, normalisation: everything before the workflow starts. */
-  function prepare(body: ParsedExecutionRequest, principal: Principal, prefix = ''): ExecutionInput {
+  function prepare(
+    body: ParsedExecutionRequest,
+    principal: Principal,
+    prefix = '',
+    idempotencyKey?: string,
+  ): ExecutionInput {
     const at = (field: string) => [prefix, field].filter(Boolean).join('.');
     const runtime = runtimes.get(body.language);
     if (!runtime) {
@@ -78,7 +87,11 @@ export function executionRoutes({ executions, runtimes, policies, waitLimitMs }:
         `unknown policy "${body.policy}"; available: ${[...policies.keys()].join(', ')}`,
       );
     }
-    const input = normalizeRequest(body, { ...principal, runtime: runtime.manifest });
+    const input = normalizeRequest(body, {
+      ...principal,
+      runtime: runtime.manifest,
+      ...(idempotencyKey === undefined ? {} : { executionId: idempotentExecutionId(principal.tenant, idempotencyKey) }),
+    });
     // The gate checks again in the workflow (and records it); answering here names the field.
     const violations = policyViolations(input, policy.policy, runtime.manifest);
     if (violations.length > 0) {
@@ -95,11 +108,23 @@ export function executionRoutes({ executions, runtimes, policies, waitLimitMs }:
   }
 
   router.post('/', async (req, res) => {
-    const { wait } = parse(WaitQuery, req.query, 'query');
+    const { wait } = parseQuery(WaitQuery, req.query);
     requireJson(req);
     const principal = principalOf(req);
-    const input = prepare(parse(ExecutionRequest, req.body), principal);
-    await executions.submit(input);
+    const key = idempotencyKeyOf(req);
+    const input = prepare(parseBody(ExecutionRequest, req.body), principal, '', key);
+    const submitted = await executions.submit(
+      input,
+      key === undefined ? undefined : { requestSha256: sha256(JSON.stringify(req.body)) },
+    );
+    if (submitted === 'conflict') {
+      throw new HttpError(
+        409,
+        'idempotency_key_reused',
+        'header.Idempotency-Key: was already used for a different request',
+        [{ field: 'header.Idempotency-Key', message: 'was already used for a different request' }],
+      );
+    }
     res.location(`/v1/executions/${input.executionId}`);
     const result =
       wait === 'true' ? await executions.waitForResult(input.executionId, principal.tenant, waitLimitMs) : null;
@@ -109,17 +134,17 @@ export function executionRoutes({ executions, runtimes, policies, waitLimitMs }:
 
   /** Up to 100 executions at once: all are validated before any starts; ids (or results) come back in order. */
   router.post('/batch', async (req, res) => {
-    const { wait } = parse(WaitQuery, req.query, 'query');
+    const { wait } = parseQuery(WaitQuery, req.query);
     requireJson(req);
     const principal = principalOf(req);
-    const batch = parse(BatchRequest, req.body);
+    const batch = parseBody(BatchRequest, req.body);
     const inputs = batch.executions.map((item, i) => {
       const prefix = `executions.${i}`;
       if (typeof item !== 'object' || item === null || Array.isArray(item))
         throw HttpError.invalid(prefix, 'must be a JSON object');
-      return prepare(parse(ExecutionRequest, item, prefix), principal, prefix);
+      return prepare(parseBody(ExecutionRequest, item, prefix), principal, prefix);
     });
-    await inBatches(inputs, BATCH_START_CONCURRENCY, (input) => executions.submit(input));
+    await inBatches(inputs, BATCH_START_CONCURRENCY, async (input) => void (await executions.submit(input)));
     if (wait !== 'true') {
       res.status(202).json({ ids: inputs.map((i) => i.executionId) });
       return;
@@ -139,7 +164,7 @@ export function executionRoutes({ executions, runtimes, policies, waitLimitMs }:
   });
 
   router.get('/', async (req, res) => {
-    const { pageSize, pageToken, ...filters } = parse(ListQuery, req.query, 'query');
+    const { pageSize, pageToken, ...filters } = parseQuery(ListQuery, req.query);
     res.json(await executions.list(tenantOf(req), filters, pageSize, pageToken));
   });
 
@@ -155,7 +180,7 @@ export function executionRoutes({ executions, runtimes, policies, waitLimitMs }:
   ] as const) {
     router.post(`/:id/${action}`, async (req, res) => {
       requireJson(req);
-      const body = parse(DecisionBody, req.body);
+      const body = parseBody(DecisionBody, req.body);
       const principal = principalOf(req);
       const approval = await executions.decide(req.params.id, principal.tenant, {
         decision,
@@ -169,6 +194,13 @@ export function executionRoutes({ executions, runtimes, policies, waitLimitMs }:
       res.json({ id: req.params.id, approval });
     });
   }
+
+  router.get('/:id/events', async (req, res) => {
+    lastEventId(req); // a bad id is a 400 before anything is looked up
+    const pages = await executions.eventPages(req.params.id, tenantOf(req));
+    if (!pages) throw HttpError.notFound(`execution ${req.params.id}`);
+    await streamEvents(req, res, pages);
+  });
 
   router.get('/:id/sarif', async (req, res) => {
     const result = await executions.get(req.params.id, tenantOf(req));
@@ -198,20 +230,6 @@ export function executionRoutes({ executions, runtimes, policies, waitLimitMs }:
   });
 
   return router;
-}
-
-function requireJson(req: Request): void {
-  if (!req.is('application/json'))
-    throw new HttpError(415, 'unsupported_media_type', 'send the body as application/json');
-}
-
-function parse<S extends z.ZodType>(schema: S, value: unknown, prefix = ''): z.output<S> {
-  if (prefix === '' && (typeof value !== 'object' || value === null || Array.isArray(value))) {
-    throw HttpError.invalid('(body)', 'must be a JSON object');
-  }
-  const parsed = schema.safeParse(value);
-  if (!parsed.success) throw HttpError.fromZod(parsed.error, prefix);
-  return parsed.data;
 }
 
 async function inBatches<T>(items: T[], width: number, fn: (item: T) => Promise<void>): Promise<void> {

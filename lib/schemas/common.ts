@@ -1,17 +1,11 @@
 import { z } from 'zod';
+import { relativePathProblem } from '../relative-path';
 
 /** A path inside the sandbox workspace: relative, no `..`, no NUL, no backslashes. */
-export const RelativePath = z
-  .string()
-  .min(1, 'must not be empty')
-  .max(255, 'must be at most 255 characters')
-  .refine((p) => !p.includes('\0'), 'must not contain NUL')
-  .refine((p) => !p.startsWith('/'), 'must be relative')
-  .refine((p) => !p.includes('\\'), 'must use forward slashes')
-  .refine(
-    (p) => p.split('/').every((s) => s !== '' && s !== '.' && s !== '..'),
-    'must not contain empty, . or .. segments',
-  );
+export const RelativePath = z.string().superRefine((p, ctx) => {
+  const problem = relativePathProblem(p);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
 
 /** Lone UTF-16 surrogates cannot be encoded as UTF-8: such a string did not come from UTF-8 text. */
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;

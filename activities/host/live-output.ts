@@ -1,0 +1,113 @@
+import { StringDecoder } from 'node:string_decoder';
+import type { OutputRules } from '../../lib/schemas/policy';
+import { scanOutput } from '../../lib/gates/output-scan';
+import { LIVE_FLUSH_INTERVAL_MS, type OutputChunk, type OutputStream } from '../../lib/live-output';
+
+/** Where live output goes: the workflow that owns the process (a Temporal signal in production). */
+export type LiveOutputSink = (workflowId: string, chunk: OutputChunk) => Promise<void>;
+
+export interface LiveOutputTarget {
+  sink: LiveOutputSink;
+  workflowId: string;
+  scope: string;
+  stage: string;
+  rules?: OutputRules;
+}
+
+const PEM_BEGIN = /-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----/;
+const PEM_END = /-----END [A-Z0-9 ]*PRIVATE KEY-----[^\n]*\n?/;
+/** A line longer than this is sent without waiting for its end. */
+const MAX_HELD_CHARS = 16 * 1024;
+
+/**
+ * One stream of one process, sent while it runs. Only whole lines go out, each through the output
+ * gate, and a private-key block is held until it ends, so what the gate redacts in the result is
+ * redacted here too. Whatever is still held when the process ends arrives with the activity's result.
+ */
+class StreamRelay {
+  private readonly decoder = new StringDecoder('utf8');
+  private held = '';
+  private sentChars = 0;
+
+  constructor(
+    private readonly stream: OutputStream,
+    private readonly rules: OutputRules | undefined,
+  ) {}
+
+  write(bytes: Buffer): void {
+    this.held += this.decoder.write(bytes);
+  }
+
+  /** The next chunk to send, or null when nothing complete is ready. */
+  take(target: LiveOutputTarget): OutputChunk | null {
+    const ready = this.readyLength();
+    if (ready === 0) return null;
+    const raw = this.held.slice(0, ready);
+    this.held = this.held.slice(ready);
+    const text = this.rules ? scanOutput(`${target.stage}.${this.stream}`, raw, this.rules).text : raw;
+    const chunk = { scope: target.scope, stage: target.stage, stream: this.stream, offset: this.sentChars, text };
+    this.sentChars += text.length;
+    return chunk;
+  }
+
+  private readyLength(): number {
+    const pem = this.held.search(PEM_BEGIN);
+    if (pem >= 0) {
+      const end = PEM_END.exec(this.held.slice(pem));
+      if (!end) return this.held.length - pem > MAX_HELD_CHARS ? 0 : lastLineEnd(this.held.slice(0, pem));
+      return pem + end.index + end[0].length;
+    }
+    const lineEnd = lastLineEnd(this.held);
+    return lineEnd === 0 && this.held.length > MAX_HELD_CHARS ? this.held.length : lineEnd;
+  }
+}
+
+function lastLineEnd(text: string): number {
+  return text.lastIndexOf('\n') + 1;
+}
+
+/**
+ * The live output of one process: collects both streams and sends them every flush interval,
+ * one send at a time so chunks arrive in order. A failed send is dropped: the result carries
+ * the whole output anyway, and the workflow fills in what it did not receive.
+ */
+export class LiveOutput {
+  private readonly relays: Record<OutputStream, StreamRelay>;
+  private readonly timer: NodeJS.Timeout;
+  private sending: Promise<void> | null = null;
+  private broken = false;
+
+  constructor(private readonly target: LiveOutputTarget) {
+    this.relays = { stdout: new StreamRelay('stdout', target.rules), stderr: new StreamRelay('stderr', target.rules) };
+    this.timer = setInterval(() => this.flush(), LIVE_FLUSH_INTERVAL_MS);
+    this.timer.unref();
+  }
+
+  write(stream: OutputStream, bytes: Buffer): void {
+    this.relays[stream].write(bytes);
+  }
+
+  /** Stops sending and waits for a send in flight, so no chunk lands after the result. */
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    await this.sending;
+  }
+
+  private flush(): void {
+    if (this.sending || this.broken) return;
+    const chunks = (['stdout', 'stderr'] as const)
+      .map((s) => this.relays[s].take(this.target))
+      .filter((c) => c !== null);
+    if (chunks.length === 0) return;
+    this.sending = (async () => {
+      try {
+        for (const chunk of chunks) await this.target.sink(this.target.workflowId, chunk);
+      } catch {
+        // Later chunks would leave a gap the workflow cannot see; the result fills it instead.
+        this.broken = true;
+      } finally {
+        this.sending = null;
+      }
+    })();
+  }
+}

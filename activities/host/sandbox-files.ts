@@ -1,0 +1,142 @@
+import crypto from 'node:crypto';
+import { ApplicationFailure } from '@temporalio/activity';
+import type { SourceFile } from '../../lib/schemas/common';
+import type { FileEntry } from '../../lib/schemas/sandbox';
+import { WORKSPACE, containerNameFor } from '../../lib/containers';
+import { ErrorType } from '../../lib/errors';
+import { execCapture, execProcess } from './exec-process';
+import { withHeartbeat } from './heartbeat';
+import { packFiles } from './workspace-files';
+import type { HostActivityDeps } from './types';
+
+const FILE_OP_TIMEOUT_MS = 30_000;
+const LIST_LIMIT_BYTES = 1024 * 1024;
+
+export interface SandboxFileInput {
+  executionId: string;
+  path: string;
+}
+
+export interface WrittenFile {
+  path: string;
+  bytes: number;
+  sha256: string;
+}
+
+export interface ReadFile extends WrittenFile {
+  contentBase64: string;
+}
+
+/** Exit codes of the small shell programs below, each meaning one answer about the path. */
+const EXIT = { notFound: 3, notAFile: 4, tooLarge: 5, notEmpty: 6, notADirectory: 7 } as const;
+
+// Each runs as the sandbox user, inside the container: the container's own view of the path
+// (symlinks included) is all it can reach, and the host never interprets the path.
+const READ = `[ -e "$1" ] || exit ${EXIT.notFound}; [ -f "$1" ] || exit ${EXIT.notAFile}; [ "$(stat -c %s -- "$1")" -le "$2" ] || exit ${EXIT.tooLarge}; exec cat -- "$1"`;
+const REMOVE = `[ -e "$1" ] || [ -L "$1" ] || exit ${EXIT.notFound}; if [ -d "$1" ] && [ ! -L "$1" ]; then rmdir -- "$1" 2>/dev/null || exit ${EXIT.notEmpty}; else rm -f -- "$1"; fi`;
+const LIST = `[ -e "$1" ] || exit ${EXIT.notFound}; [ -d "$1" ] || exit ${EXIT.notADirectory}; exec find "$1" -mindepth 1 -maxdepth 1 -printf '%f\\0%y\\0%s\\0%T@\\0'`;
+
+/** Reading, writing, removing and listing files in a sandbox's workspace, one step each. */
+export function createSandboxFileActivities({ docker }: HostActivityDeps) {
+  const containerOf = (executionId: string) => docker.getContainer(containerNameFor(executionId));
+
+  async function writeSandboxFiles(input: { executionId: string; files: SourceFile[] }): Promise<WrittenFile[]> {
+    return withHeartbeat(async () => {
+      const written = await execProcess(containerOf(input.executionId), {
+        argv: ['tar', '-x', '-m', '-f', '-', '-C', WORKSPACE],
+        stdin: await packFiles(input.files, new Date()),
+        timeoutMs: FILE_OP_TIMEOUT_MS,
+        outputBytes: 64 * 1024,
+      });
+      if (written.exitCode !== 0) {
+        throw ApplicationFailure.nonRetryable(
+          `writing ${input.files.map((f) => f.path).join(', ')} failed: ${written.stderr.slice(0, 1000)}`,
+          ErrorType.NotADirectory,
+        );
+      }
+      return input.files.map((f) => {
+        const bytes = Buffer.from(f.content, f.encoding);
+        return { path: f.path, bytes: bytes.length, sha256: sha256(bytes) };
+      });
+    });
+  }
+
+  async function readSandboxFile(input: SandboxFileInput & { maxBytes: number }): Promise<ReadFile> {
+    return withHeartbeat(async () => {
+      const { result, stdoutBytes } = await execCapture(containerOf(input.executionId), {
+        argv: ['sh', '-c', READ, 'sh', input.path, String(input.maxBytes)],
+        timeoutMs: FILE_OP_TIMEOUT_MS,
+        outputBytes: input.maxBytes + 1,
+      });
+      failOnExit(result.exitCode, input.path, result.stderr, `is over ${input.maxBytes} bytes`);
+      return {
+        path: input.path,
+        bytes: stdoutBytes.length,
+        sha256: sha256(stdoutBytes),
+        contentBase64: stdoutBytes.toString('base64'),
+      };
+    });
+  }
+
+  async function removeSandboxPath(input: SandboxFileInput): Promise<void> {
+    await withHeartbeat(async () => {
+      const result = await execProcess(containerOf(input.executionId), {
+        argv: ['sh', '-c', REMOVE, 'sh', input.path],
+        timeoutMs: FILE_OP_TIMEOUT_MS,
+        outputBytes: 64 * 1024,
+      });
+      failOnExit(result.exitCode, input.path, result.stderr);
+    });
+  }
+
+  async function listSandboxDirectory(input: SandboxFileInput): Promise<FileEntry[]> {
+    return withHeartbeat(async () => {
+      const { result, stdoutBytes } = await execCapture(containerOf(input.executionId), {
+        argv: ['sh', '-c', LIST, 'sh', input.path],
+        timeoutMs: FILE_OP_TIMEOUT_MS,
+        outputBytes: LIST_LIMIT_BYTES,
+      });
+      failOnExit(result.exitCode, input.path, result.stderr);
+      return parseListing(stdoutBytes.toString('utf8'));
+    });
+  }
+
+  return { writeSandboxFiles, readSandboxFile, removeSandboxPath, listSandboxDirectory };
+}
+
+function failOnExit(exitCode: number | null, path: string, stderr: string, tooLarge = 'is too large'): void {
+  if (exitCode === 0) return;
+  const known: Record<number, [string, string]> = {
+    [EXIT.notFound]: ['does not exist', ErrorType.FileNotFound],
+    [EXIT.notAFile]: ['is not a regular file', ErrorType.NotAFile],
+    [EXIT.tooLarge]: [tooLarge, ErrorType.FileTooLarge],
+    [EXIT.notEmpty]: ['is a directory that is not empty', ErrorType.DirectoryNotEmpty],
+    [EXIT.notADirectory]: ['is not a directory', ErrorType.NotADirectory],
+  };
+  const [message, type] = known[exitCode ?? -1] ?? [
+    `could not be accessed: ${stderr.slice(0, 500)}`,
+    ErrorType.Internal,
+  ];
+  throw ApplicationFailure.nonRetryable(`${path} ${message}`, type);
+}
+
+const TYPES: Record<string, FileEntry['type']> = { f: 'file', d: 'directory', l: 'symlink' };
+
+/** `find -printf '%f\0%y\0%s\0%T@\0'`: NUL-separated, so any file name survives. */
+export function parseListing(text: string): FileEntry[] {
+  const fields = text.split('\0');
+  const entries: FileEntry[] = [];
+  for (let i = 0; i + 3 < fields.length; i += 4) {
+    entries.push({
+      name: fields[i]!,
+      type: TYPES[fields[i + 1]!] ?? 'other',
+      bytes: Number(fields[i + 2]),
+      modifiedAt: new Date(Math.round(Number(fields[i + 3]) * 1000)).toISOString(),
+    });
+  }
+  return entries.sort((a, b) => a.name.localeCompare(b.name));
+}
+
+function sha256(bytes: Buffer): string {
+  return crypto.createHash('sha256').update(bytes).digest('hex');
+}

@@ -1,0 +1,197 @@
+import crypto from 'node:crypto';
+import express, { Router, type Request } from 'express';
+import { z } from 'zod';
+import { commandToArgv } from '../../lib/schemas/common';
+import {
+  MAX_SANDBOX_FILE_BYTES,
+  SANDBOX_STATUSES,
+  SandboxCreateRequest,
+  SandboxDirectory,
+  SandboxExecRequest,
+  SandboxPath,
+  type StepResult,
+} from '../../lib/schemas/sandbox';
+import type { SandboxInput, StepRequest } from '../../lib/sandbox-steps';
+import type { RuntimeDefinition } from '../../lib/runtimes';
+import { DEFAULT_POLICY, type LoadedPolicy } from '../../lib/policies';
+import { ErrorType } from '../../lib/errors';
+import { HttpError } from '../errors';
+import { principalOf } from '../auth';
+import { idempotencyKeyOf } from '../idempotency';
+import { newSandboxId, type SandboxService } from '../sandbox-service';
+import { lastEventId, streamEvents } from '../sse';
+import { parseBody, parseQuery, requireJson } from './parse';
+
+export interface SandboxRoutesDeps {
+  sandboxes: SandboxService;
+  runtimes: Map<string, RuntimeDefinition>;
+  policies: Map<string, LoadedPolicy>;
+  /** Steps per workflow run before it continues as new. */
+  stepsPerRun: number;
+}
+
+const PathQuery = z.strictObject({ path: SandboxPath });
+const ListFilesQuery = z.strictObject({ path: SandboxDirectory.default('.') });
+const ExecQuery = z.strictObject({ wait: z.enum(['true', 'false']).default('true') });
+const ListQuery = z.strictObject({
+  status: z.enum(['active', ...SANDBOX_STATUSES]).optional(),
+  pageSize: z.coerce.number().int().min(1).max(100).default(20),
+  pageToken: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]+$/)
+    .max(4096)
+    .optional(),
+});
+
+/** File errors from the workflow, as HTTP answers. */
+const FILE_ERRORS: Record<string, [number, string]> = {
+  [ErrorType.FileNotFound]: [404, 'file_not_found'],
+  [ErrorType.NotAFile]: [400, 'not_a_file'],
+  [ErrorType.NotADirectory]: [400, 'not_a_directory'],
+  [ErrorType.FileTooLarge]: [413, 'file_too_large'],
+  [ErrorType.DirectoryNotEmpty]: [409, 'directory_not_empty'],
+};
+
+export function sandboxRoutes({ sandboxes, runtimes, policies, stepsPerRun }: SandboxRoutesDeps): Router {
+  const router = Router();
+  const tenantOf = (req: Request): string => principalOf(req).tenant;
+  const stepIdOf = (req: Request): string => idempotencyKeyOf(req) ?? `stp_${crypto.randomUUID().replaceAll('-', '')}`;
+
+  async function runStep(req: Request, request: StepRequest): Promise<StepResult> {
+    const result = await sandboxes.step(String(req.params.id), tenantOf(req), { stepId: stepIdOf(req), request }, true);
+    if (result === 'accepted') throw new Error('a waited step answered only its acceptance');
+    if (result.kind === 'exec' || result.status === 'succeeded') return result;
+    const error = result.error ?? {
+      type: ErrorType.Internal,
+      message: `the ${result.kind} step ended ${result.status}`,
+    };
+    const known = FILE_ERRORS[error.type];
+    if (known)
+      throw new HttpError(known[0], known[1], error.message, [{ field: 'query.path', message: error.message }]);
+    if (result.status === 'rejected') throw new HttpError(422, 'gate_blocked', error.message);
+    throw new HttpError(502, 'step_failed', `${error.type}: ${error.message}`);
+  }
+
+  router.post('/', async (req, res) => {
+    requireJson(req);
+    const principal = principalOf(req);
+    const body = parseBody(SandboxCreateRequest, req.body);
+    const runtime = runtimes.get(body.language);
+    if (!runtime) {
+      throw HttpError.invalid(
+        'language',
+        `unknown runtime "${body.language}"; available: ${[...runtimes.keys()].join(', ')}`,
+      );
+    }
+    const policyName = body.policy ?? DEFAULT_POLICY;
+    const policy = policies.get(policyName);
+    if (!policy) {
+      throw HttpError.invalid(
+        'policy',
+        `unknown policy "${body.policy}"; available: ${[...policies.keys()].join(', ')}`,
+      );
+    }
+    if (policy.policy.approval.required !== 'never') {
+      throw new HttpError(
+        400,
+        'policy_violation',
+        `policy: "${policyName}" requires a reviewer's approval, which interactive steps cannot wait for`,
+        [{ field: 'policy', message: 'requires approval; sandboxes run steps without a reviewer' }],
+      );
+    }
+    const key = idempotencyKeyOf(req);
+    const input: SandboxInput = {
+      sandboxId: newSandboxId(principal.tenant, key),
+      tenant: principal.tenant,
+      keyId: principal.keyId,
+      language: body.language,
+      policy: policyName,
+      idleTimeoutMs: body.idleTimeoutSeconds * 1000,
+      maxLifetimeMs: body.maxLifetimeSeconds * 1000,
+      maxStepTimeoutMs: policy.policy.limits.ceilings.timeoutMs,
+      maxFileBytes: MAX_SANDBOX_FILE_BYTES,
+      sourceFile: runtime.manifest.sourceFile,
+      createdAt: new Date().toISOString(),
+      files: body.files ?? [],
+      env: body.env ?? {},
+      stepsPerRun,
+    };
+    const info = await sandboxes.create(input, key !== undefined);
+    res.location(`/v1/sandboxes/${info.id}`).status(201).json(info);
+  });
+
+  router.get('/', async (req, res) => {
+    const { status, pageSize, pageToken } = parseQuery(ListQuery, req.query);
+    res.json(await sandboxes.list(tenantOf(req), status, pageSize, pageToken));
+  });
+
+  router.get('/:id', async (req, res) => {
+    const info = await sandboxes.get(req.params.id, tenantOf(req));
+    if (!info) throw HttpError.notFound(`sandbox ${req.params.id}`);
+    res.json(info);
+  });
+
+  router.delete('/:id', async (req, res) => {
+    res.json(await sandboxes.close(req.params.id, tenantOf(req)));
+  });
+
+  router.post('/:id/exec', async (req, res) => {
+    const { wait } = parseQuery(ExecQuery, req.query);
+    requireJson(req);
+    const body = parseBody(SandboxExecRequest, req.body);
+    const request: StepRequest = {
+      kind: 'exec',
+      ...(body.code !== undefined ? { code: body.code } : { argv: commandToArgv(body.command!) }),
+      ...(body.stdin !== undefined ? { stdin: body.stdin } : {}),
+      ...(body.timeoutSeconds !== undefined ? { timeoutMs: Math.round(body.timeoutSeconds * 1000) } : {}),
+      ...(body.env !== undefined ? { env: body.env } : {}),
+    };
+    if (wait === 'true') {
+      res.json(await runStep(req, request));
+      return;
+    }
+    const stepId = stepIdOf(req);
+    await sandboxes.step(req.params.id, tenantOf(req), { stepId, request }, false);
+    res
+      .status(202)
+      .location(`/v1/sandboxes/${req.params.id}/steps/${stepId}/events`)
+      .json({ stepId, sandboxId: req.params.id });
+  });
+
+  router.get('/:id/steps/:stepId/events', async (req, res) => {
+    lastEventId(req);
+    const pages = await sandboxes.stepEventPages(req.params.id, tenantOf(req), req.params.stepId);
+    if (!pages) throw HttpError.notFound(`sandbox ${req.params.id}`);
+    await streamEvents(req, res, pages);
+  });
+
+  router.put('/:id/files', express.raw({ type: () => true, limit: MAX_SANDBOX_FILE_BYTES }), async (req, res) => {
+    const { path } = parseQuery(PathQuery, req.query);
+    const bytes = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+    const result = await runStep(req, { kind: 'write_file', path, contentBase64: bytes.toString('base64') });
+    res.json(result.file ? { path: result.file.path, bytes: result.file.bytes, sha256: result.file.sha256 } : result);
+  });
+
+  router.get('/:id/files/list', async (req, res) => {
+    const { path } = parseQuery(ListFilesQuery, req.query);
+    const result = await runStep(req, { kind: 'list_files', path });
+    res.json({ path, entries: result.entries ?? [] });
+  });
+
+  router.get('/:id/files', async (req, res) => {
+    const { path } = parseQuery(PathQuery, req.query);
+    const result = await runStep(req, { kind: 'read_file', path });
+    res
+      .type('application/octet-stream')
+      .set('X-Content-SHA256', result.file?.sha256 ?? '')
+      .send(Buffer.from(result.file?.contentBase64 ?? '', 'base64'));
+  });
+
+  router.delete('/:id/files', async (req, res) => {
+    const { path } = parseQuery(PathQuery, req.query);
+    await runStep(req, { kind: 'delete_file', path });
+    res.status(204).end();
+  });
+
+  return router;
+}

@@ -1,0 +1,212 @@
+import crypto from 'node:crypto';
+import type { Client, WorkflowExecutionDescription } from '@temporalio/client';
+import { WorkflowUpdateFailedError, WorkflowUpdateStage } from '@temporalio/client';
+import { ApplicationFailure, WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import type { SandboxInfo, SandboxListItem, StepResult } from '../lib/schemas/sandbox';
+import type { LiveEvent } from '../lib/schemas/events';
+import type { SandboxInput, StepEnvelope } from '../lib/sandbox-steps';
+import { ErrorType } from '../lib/errors';
+import { LANGUAGE, POLICY, STATUS, TENANT } from '../lib/search-attributes';
+import { ORCHESTRATION_QUEUE } from '../lib/task-queues';
+import type { sandboxWorkflow } from '../workflows/sandbox';
+import {
+  closeSandboxUpdate,
+  eventsQuery,
+  sandboxReadyUpdate,
+  sandboxStateQuery,
+  sandboxStepUpdate,
+} from '../workflows/messages';
+import { HttpError } from './errors';
+import type { EventPages } from './execution-service';
+import { describeOwned, listWorkflows, quote, withTimeout, type OwnedWorkflow } from './workflow-lookup';
+
+export const SANDBOX_ID_PATTERN = /^sbx_[0-9a-f]{32}$/;
+const QUERY_TIMEOUT_MS = 5_000;
+/** Provisioning waits for a host; past this the client gets the sandbox as it stands (`starting`). */
+const READY_WAIT_MS = 120_000;
+
+export function newSandboxId(tenant: string, idempotencyKey?: string): string {
+  const hex =
+    idempotencyKey === undefined
+      ? crypto.randomUUID().replaceAll('-', '')
+      : crypto.createHash('sha256').update(`sandbox\u0000${tenant}\u0000${idempotencyKey}`).digest('hex').slice(0, 32);
+  return `sbx_${hex}`;
+}
+
+type Owned = OwnedWorkflow<typeof sandboxWorkflow>;
+
+/** Sandboxes as Temporal workflows: the sandbox id is the workflow id; each step is an update. */
+export class SandboxService {
+  constructor(private readonly client: Client) {}
+
+  /** Starts the sandbox and waits until it is ready or has failed; a repeated create with the same key finds the first. */
+  async create(input: SandboxInput, idempotent: boolean): Promise<SandboxInfo> {
+    try {
+      await this.client.workflow.start<typeof sandboxWorkflow>('sandboxWorkflow', {
+        taskQueue: ORCHESTRATION_QUEUE,
+        workflowId: input.sandboxId,
+        args: [input],
+        typedSearchAttributes: [
+          { key: TENANT, value: input.tenant },
+          { key: LANGUAGE, value: input.language },
+          { key: POLICY, value: input.policy },
+          { key: STATUS, value: 'starting' },
+        ],
+        ...(idempotent ? { workflowIdReusePolicy: 'REJECT_DUPLICATE' as const } : {}),
+      });
+    } catch (err) {
+      if (!idempotent || !(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+    }
+    const handle = this.client.workflow.getHandle<typeof sandboxWorkflow>(input.sandboxId);
+    try {
+      return await withTimeout(this.client, READY_WAIT_MS, () =>
+        handle.executeUpdate(sandboxReadyUpdate, { args: [{}] }),
+      );
+    } catch {
+      // Already closed (it failed at once), or still provisioning: its state says which.
+      return (await this.get(input.sandboxId, input.tenant))!;
+    }
+  }
+
+  async get(id: string, tenant: string): Promise<SandboxInfo | null> {
+    const found = await this.describe(id, tenant);
+    return found ? this.info(found) : null;
+  }
+
+  /** Runs a step and answers its result, or only its acceptance when `wait` is false. */
+  async step(id: string, tenant: string, envelope: StepEnvelope, wait: boolean): Promise<StepResult | 'accepted'> {
+    const { handle, description } = await this.require(id, tenant);
+    if (description.status.name !== 'RUNNING') throw ended(id);
+    try {
+      if (!wait) {
+        await handle.startUpdate(sandboxStepUpdate, {
+          args: [envelope],
+          updateId: envelope.stepId,
+          waitForStage: WorkflowUpdateStage.ACCEPTED,
+        });
+        return 'accepted';
+      }
+      return await handle.executeUpdate(sandboxStepUpdate, { args: [envelope], updateId: envelope.stepId });
+    } catch (err) {
+      throw stepFailure(err, id);
+    }
+  }
+
+  async close(id: string, tenant: string): Promise<SandboxInfo> {
+    const found = await this.require(id, tenant);
+    if (found.description.status.name === 'RUNNING') {
+      try {
+        return await found.handle.executeUpdate(closeSandboxUpdate, { args: [{ reason: 'closed' }] });
+      } catch {
+        // It ended on its own meanwhile.
+      }
+    }
+    return this.info(await this.require(id, tenant));
+  }
+
+  /** A step's live events; null when the sandbox is not the tenant's. */
+  async stepEventPages(id: string, tenant: string, stepId: string): Promise<EventPages | null> {
+    const found = await this.describe(id, tenant);
+    if (!found) return null;
+    const { handle } = found;
+    return async (after): Promise<LiveEvent[]> => {
+      const page = await withTimeout(this.client, QUERY_TIMEOUT_MS, () =>
+        handle.query(eventsQuery, { after, scope: stepId }),
+      );
+      if (page.length > 0) return page;
+      const { status } = await handle.describe();
+      if (status.name === 'RUNNING') return page;
+      // The sandbox has ended and the step never ran (or its events have been let go).
+      throw HttpError.notFound(`step ${stepId} of sandbox ${id}`);
+    };
+  }
+
+  async list(tenant: string, status: string | undefined, pageSize: number, pageToken?: string) {
+    // Each run that continued as new stays in visibility; only the latest speaks for the sandbox.
+    const clauses = [
+      `WorkflowType = 'sandboxWorkflow'`,
+      `AirlockTenant = ${quote(tenant)}`,
+      `ExecutionStatus != 'ContinuedAsNew'`,
+    ];
+    if (status === 'active') clauses.push(`ExecutionStatus = 'Running'`);
+    else if (status) clauses.push(`AirlockStatus = ${quote(status)}`);
+    const page = await listWorkflows(this.client, clauses, pageSize, pageToken);
+    const sandboxes: SandboxListItem[] = page.workflows.map(({ id, attributes, startedAt }) => ({
+      id,
+      language: attributes.get(LANGUAGE) ?? 'unknown',
+      policy: attributes.get(POLICY) ?? 'unknown',
+      status: (attributes.get(STATUS) ?? 'starting') as SandboxListItem['status'],
+      createdAt: startedAt ?? '',
+    }));
+    return { sandboxes, nextPageToken: page.nextPageToken };
+  }
+
+  private async info({ handle, description }: Owned): Promise<SandboxInfo> {
+    switch (description.status.name) {
+      case 'COMPLETED':
+        return handle.result();
+      case 'RUNNING':
+      case 'CONTINUED_AS_NEW':
+        return withTimeout(this.client, QUERY_TIMEOUT_MS, () => handle.query(sandboxStateQuery)).catch(() =>
+          skeleton(description, 'starting'),
+        );
+      default:
+        return {
+          ...skeleton(description, 'failed'),
+          end: {
+            reason: 'provision_failed',
+            message: `the workflow was ${description.status.name.toLowerCase()}`,
+            at: description.closeTime?.toISOString() ?? new Date().toISOString(),
+          },
+        };
+    }
+  }
+
+  private async require(id: string, tenant: string): Promise<Owned> {
+    const found = await this.describe(id, tenant);
+    if (!found) throw HttpError.notFound(`sandbox ${id}`);
+    return found;
+  }
+
+  private describe(id: string, tenant: string): Promise<Owned | null> {
+    return describeOwned<typeof sandboxWorkflow>(this.client, id, tenant, SANDBOX_ID_PATTERN);
+  }
+}
+
+function ended(id: string): HttpError {
+  return new HttpError(409, 'sandbox_ended', `sandbox ${id} has ended; create a new one`);
+}
+
+/** The workflow's refusals in HTTP terms. */
+function stepFailure(err: unknown, id: string): unknown {
+  const cause = err instanceof WorkflowUpdateFailedError ? err.cause : undefined;
+  if (cause instanceof ApplicationFailure) {
+    if (cause.type === ErrorType.SandboxEnded) return ended(id);
+    if (cause.type === ErrorType.InvalidStep) return new HttpError(400, 'invalid_request', cause.message);
+  }
+  // The run closed (or continued as new) between our check and the update.
+  if ((err as { name?: string }).name === 'WorkflowNotFoundError') return ended(id);
+  return err;
+}
+
+function skeleton(description: WorkflowExecutionDescription, status: SandboxInfo['status']): SandboxInfo {
+  const createdAt = description.startTime.toISOString();
+  return {
+    id: description.workflowId,
+    tenant: description.typedSearchAttributes.get(TENANT) ?? 'unknown',
+    language: description.typedSearchAttributes.get(LANGUAGE) ?? 'unknown',
+    policy: description.typedSearchAttributes.get(POLICY) ?? 'unknown',
+    status,
+    createdAt,
+    lastActivityAt: createdAt,
+    idleTimeoutSeconds: 0,
+    maxLifetimeSeconds: 0,
+    idleExpiresAt: null,
+    expiresAt: createdAt,
+    host: null,
+    image: null,
+    steps: 0,
+    recentSteps: [],
+    end: null,
+  };
+}

@@ -1,0 +1,96 @@
+// What a sandbox workflow receives: plain types and checks, so its update validator can use them.
+import type { SourceFile } from './schemas/common';
+import type { SandboxInfo, StepResult } from './schemas/sandbox';
+import { relativePathProblem } from './relative-path';
+
+export type StepRequest =
+  | {
+      kind: 'exec';
+      /** A program in the sandbox's language, written to its source file and run. */
+      code?: string;
+      /** Or an argv (a shell command arrives as `/bin/sh -c …`). */
+      argv?: string[];
+      stdin?: string;
+      timeoutMs?: number;
+      env?: Record<string, string>;
+    }
+  | { kind: 'write_file'; path: string; contentBase64: string }
+  | { kind: 'read_file'; path: string }
+  | { kind: 'delete_file'; path: string }
+  | { kind: 'list_files'; path: string };
+
+/** One step as the API sends it: the step id is the client's idempotency key, or one the API chose. */
+export interface StepEnvelope {
+  stepId: string;
+  request: StepRequest;
+}
+
+export interface SandboxInput {
+  sandboxId: string;
+  tenant: string;
+  keyId: string;
+  language: string;
+  policy: string;
+  idleTimeoutMs: number;
+  maxLifetimeMs: number;
+  /** The policy's ceiling on one step's wall-clock time. */
+  maxStepTimeoutMs: number;
+  maxFileBytes: number;
+  /** The runtime's source file (`main.py`, `Main.java`): code steps are written to it. */
+  sourceFile: string;
+  createdAt: string;
+  files: SourceFile[];
+  env: Record<string, string>;
+  /** Steps one workflow run takes before it continues as new, bounding its history (Temporal may ask sooner). */
+  stepsPerRun: number;
+  /** Set when the workflow continues as new: what the next run takes over. */
+  carried?: CarriedSandbox;
+}
+
+export interface CarriedSandbox {
+  info: SandboxInfo;
+  /** The container's host and the queue its activities go to. */
+  host: { hostId: string; taskQueue: string; containerId: string };
+  plan: unknown;
+  /** Finished steps whose results a retry may still ask for. */
+  completed: StepResult[];
+  nextEventId: number;
+}
+
+const STEP_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+
+/** Why the workflow refuses a step before it enters history, or null. The API checks the same first. */
+export function stepProblem({ stepId, request }: StepEnvelope, limits: { maxFileBytes: number }): string | null {
+  if (typeof stepId !== 'string' || !STEP_ID.test(stepId)) return 'stepId must be 1-128 of A-Z a-z 0-9 . _ : -';
+  switch (request?.kind) {
+    case 'exec': {
+      const hasCode = typeof request.code === 'string';
+      const hasArgv = Array.isArray(request.argv) && request.argv.length > 0;
+      if (hasCode === hasArgv) return 'exec needs exactly one of code or argv';
+      if (hasArgv && !request.argv!.every((a) => typeof a === 'string')) return 'argv must be strings';
+      if (request.timeoutMs !== undefined && !(request.timeoutMs > 0)) return 'timeoutMs must be positive';
+      return null;
+    }
+    case 'write_file': {
+      const bad = relativePathProblem(request.path);
+      if (bad) return `path ${bad}`;
+      if (typeof request.contentBase64 !== 'string' || !BASE64.test(request.contentBase64))
+        return 'contentBase64 must be base64';
+      if (Math.floor((request.contentBase64.length * 3) / 4) > limits.maxFileBytes + 2)
+        return `content must be at most ${limits.maxFileBytes} bytes`;
+      return null;
+    }
+    case 'read_file':
+    case 'delete_file': {
+      const bad = relativePathProblem(request.path);
+      return bad ? `path ${bad}` : null;
+    }
+    case 'list_files': {
+      const bad = request.path === '.' ? null : relativePathProblem(request.path);
+      return bad ? `path ${bad}` : null;
+    }
+    default:
+      return 'kind must be exec, write_file, read_file, delete_file or list_files';
+  }
+}

@@ -1,0 +1,224 @@
+import { ActivityFailure, ApplicationFailure, TimeoutFailure } from '@temporalio/workflow';
+import type { ProvisionedSandbox } from '../activities/host';
+import type { SourceFile } from '../lib/schemas/common';
+import type { ExecutionInput } from '../lib/schemas/execution-request';
+import type { ProcessResult } from '../lib/schemas/execution-result';
+import type { GateResult } from '../lib/schemas/findings';
+import type { ExecutionPlan } from '../lib/schemas/policy';
+import type { StepResult } from '../lib/schemas/sandbox';
+import type { SandboxInput, StepEnvelope, StepRequest } from '../lib/sandbox-steps';
+import { ErrorType } from '../lib/errors';
+import { judgeRun } from '../lib/judge';
+import { onHost, orchestration, runStaticAnalysis } from './activities';
+import { blockedOutcome } from './gates';
+import { processOutcome } from './outcomes';
+import type { SandboxState } from './sandbox-state';
+import { errorMessage } from './execution-state';
+
+const FILE_STEP_TIMEOUT_MS = 30_000;
+
+export interface StepContext {
+  input: SandboxInput;
+  state: SandboxState;
+  sandbox: ProvisionedSandbox;
+  /** The container's memory; a compile inside a step must not lower it. */
+  containerMemoryMb: number;
+}
+
+/** The host stopped answering during a step: the sandbox is lost with it. */
+export class HostLostError extends Error {}
+
+/** Runs one step to its result. Only the loss of the host escapes as an error. */
+export async function runStep(ctx: StepContext, { stepId, request }: StepEnvelope, index: number): Promise<StepResult> {
+  const started = Date.now();
+  const result: StepResult = {
+    stepId,
+    sandboxId: ctx.input.sandboxId,
+    index,
+    kind: request.kind,
+    status: 'succeeded',
+    startedAt: new Date(started).toISOString(),
+    durationMs: 0,
+    process: null,
+    gates: [],
+    file: null,
+    entries: null,
+    error: null,
+  };
+  try {
+    await runKind(ctx, stepId, request, result);
+  } catch (err) {
+    if (isHostLoss(err)) throw new HostLostError(`the host stopped answering during step ${stepId}`);
+    result.status = request.kind === 'exec' ? 'internal_error' : 'runtime_error';
+    result.error = stepError(err);
+  }
+  result.durationMs = Date.now() - started;
+  return result;
+}
+
+async function runKind(ctx: StepContext, stepId: string, request: StepRequest, result: StepResult): Promise<void> {
+  const { input, sandbox } = ctx;
+  const files = onHost(sandbox.taskQueue, FILE_STEP_TIMEOUT_MS);
+  const at = { executionId: input.sandboxId };
+  switch (request.kind) {
+    case 'exec':
+      return exec(ctx, stepId, request, result);
+    case 'write_file': {
+      const file: SourceFile = { path: request.path, content: request.contentBase64, encoding: 'base64' };
+      if (!(await passGates(ctx, stepId, [file], result))) return;
+      const [written] = await files.writeSandboxFiles({ ...at, files: [file] });
+      result.file = written!;
+      return;
+    }
+    case 'read_file':
+      result.file = await files.readSandboxFile({ ...at, path: request.path, maxBytes: input.maxFileBytes });
+      return;
+    case 'delete_file':
+      await files.removeSandboxPath({ ...at, path: request.path });
+      return;
+    case 'list_files':
+      result.entries = await files.listSandboxDirectory({ ...at, path: request.path });
+      return;
+  }
+}
+
+async function exec(
+  ctx: StepContext,
+  stepId: string,
+  request: Extract<StepRequest, { kind: 'exec' }>,
+  result: StepResult,
+): Promise<void> {
+  const { input, state, sandbox } = ctx;
+  const code: SourceFile[] =
+    request.code === undefined ? [] : [{ path: input.sourceFile, content: request.code, encoding: 'utf8' }];
+  const scanned = request.argv
+    ? [{ path: 'command.sh', content: request.argv.join(' '), encoding: 'utf8' as const }]
+    : code;
+  const plan = await orchestration.evaluatePolicyGate({ input: stepAsExecution(input, code, request) });
+  if (plan.decision === 'block') {
+    result.status = 'rejected';
+    result.error = { type: 'PolicyViolation', message: plan.reasons.join('; ') };
+    return;
+  }
+  if (!(await passGates(ctx, stepId, scanned, result, plan))) return;
+
+  const common = {
+    executionId: input.sandboxId,
+    env: { ...plan.env, ...(request.env ?? {}) },
+    outputBytes: plan.limits.outputBytes,
+    outputRules: plan.gates.output,
+  };
+  if (code.length > 0)
+    await onHost(sandbox.taskQueue, FILE_STEP_TIMEOUT_MS).writeSandboxFiles({ ...at(input), files: code });
+  if (plan.compile && code.length > 0) {
+    const { compile } = plan;
+    state.live.stage(stepId, 'compile', 'running');
+    const compiled = await onHost(sandbox.taskQueue, compile.timeoutMs).compileInContainer({
+      ...common,
+      argv: compile.argv,
+      timeoutMs: compile.timeoutMs,
+      cpuTimeMs: compile.timeoutMs,
+      runMemoryMb: ctx.containerMemoryMb,
+      live: { scope: stepId, stage: 'compile' },
+    });
+    state.live.complete(stepId, 'compile', compiled);
+    const [outcome, detail] = processOutcome(compiled, compile.timeoutMs);
+    state.live.stage(stepId, 'compile', outcome, detail);
+    if (compiled.exitCode !== 0 || compiled.limitExceeded !== null) {
+      result.process = compiled;
+      result.status = 'compile_error';
+      return;
+    }
+  }
+  const argv = request.argv ?? plan.runCommand!;
+  const { timeoutMs, cpuTimeMs } = plan.limits;
+  state.live.stage(stepId, 'exec', 'running');
+  const run: ProcessResult = await onHost(sandbox.taskQueue, timeoutMs).execInContainer({
+    ...common,
+    argv,
+    ...(request.stdin !== undefined ? { stdin: request.stdin } : {}),
+    timeoutMs,
+    cpuTimeMs,
+    live: { scope: stepId, stage: 'exec' },
+  });
+  state.live.complete(stepId, 'exec', run);
+  const [outcome, detail] = processOutcome(run, timeoutMs);
+  state.live.stage(stepId, 'exec', outcome, detail);
+  result.process = run;
+  result.status = run.outputBlocked ? 'rejected' : judgeRun(run, undefined, true).status;
+  if (run.outputBlocked) result.error = { type: 'OutputBlocked', message: 'the output gate blocked this step' };
+}
+
+/** The policy's pre-run gates over what a step brings in; false (and the step rejected) on a block. */
+async function passGates(
+  ctx: StepContext,
+  stepId: string,
+  files: SourceFile[],
+  result: StepResult,
+  known?: ExecutionPlan,
+): Promise<boolean> {
+  const { input, state } = ctx;
+  const plan = known ?? (await orchestration.evaluatePolicyGate({ input: stepAsExecution(input, files, null) }));
+  const { gates } = plan;
+  state.live.stage(stepId, 'gates', 'running');
+  const results: GateResult[] = [];
+  if (gates.secrets.enabled) results.push(await orchestration.checkSecrets({ files, gate: gates.secrets }));
+  if (gates.imports.enabled) {
+    results.push(await orchestration.checkImports({ language: input.language, files, gate: gates.imports }));
+  }
+  if (gates.staticAnalysis.enabled) {
+    results.push(
+      await runStaticAnalysis({
+        executionId: input.sandboxId,
+        language: input.language,
+        files,
+        gate: gates.staticAnalysis,
+        sandbox: plan.sandbox,
+        deadlineAt: Date.now() + 10 * 60_000,
+      }),
+    );
+  }
+  result.gates = results;
+  const blocked = blockedOutcome(results);
+  state.live.stage(stepId, 'gates', blocked ? 'failed' : 'succeeded', blocked?.error?.message ?? null);
+  if (!blocked) return true;
+  result.status = 'rejected';
+  result.error = blocked.error ?? null;
+  return false;
+}
+
+/** A step seen by the policy gate as the execution it would be. */
+export function stepAsExecution(
+  input: SandboxInput,
+  files: SourceFile[],
+  request: Extract<StepRequest, { kind: 'exec' }> | null,
+): ExecutionInput {
+  return {
+    executionId: input.sandboxId,
+    tenant: input.tenant,
+    keyId: input.keyId,
+    language: input.language,
+    policy: input.policy,
+    files,
+    entrypoint: request?.code !== undefined ? input.sourceFile : null,
+    args: [],
+    normalizeTrailingWhitespace: true,
+    env: input.env,
+    limits: request?.timeoutMs !== undefined ? { timeoutMs: request.timeoutMs } : {},
+    submittedAt: input.createdAt,
+  };
+}
+
+function at(input: SandboxInput) {
+  return { executionId: input.sandboxId };
+}
+
+function isHostLoss(err: unknown): boolean {
+  return err instanceof ActivityFailure && err.cause instanceof TimeoutFailure;
+}
+
+function stepError(err: unknown): StepResult['error'] {
+  const cause = err instanceof ActivityFailure ? err.cause : err;
+  if (cause instanceof ApplicationFailure) return { type: cause.type ?? ErrorType.Internal, message: cause.message };
+  return { type: ErrorType.Internal, message: errorMessage(err) };
+}

@@ -1,0 +1,231 @@
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  TimeoutFailure,
+  CancellationScope,
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  isCancellation,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { ExecutionPlan } from '../lib/schemas/policy';
+import type { SandboxInfo, StepResult } from '../lib/schemas/sandbox';
+import { stepProblem, type SandboxInput, type StepEnvelope } from '../lib/sandbox-steps';
+import { ErrorType } from '../lib/errors';
+import { HOST, STATUS } from '../lib/search-attributes';
+import { onHost, orchestration, provisionContainer, teardownOn } from './activities';
+import {
+  closeSandboxUpdate,
+  eventsQuery,
+  outputChunkSignal,
+  sandboxReadyUpdate,
+  sandboxStateQuery,
+  sandboxStepUpdate,
+} from './messages';
+import { SandboxState } from './sandbox-state';
+import { HostLostError, runStep, stepAsExecution, type StepContext } from './sandbox-steps';
+import { blockedOutcome } from './gates';
+import { errorMessage } from './execution-state';
+
+/** How often an idle sandbox checks that its host and container are still there. */
+const PROBE_INTERVAL_MS = 30_000;
+/** Slack past the maximum lifetime before the reaper may remove the container on its own. */
+const REAPER_GRACE_MS = 5 * 60_000;
+
+/**
+ * One interactive sandbox: a container pinned to one host, and a queue of steps (updates) run
+ * one at a time. It ends on close, on the idle timeout, at its maximum lifetime, or with its host;
+ * teardown runs whichever way. It continues as new when history grows, taking the container along.
+ */
+export async function sandboxWorkflow(input: SandboxInput): Promise<SandboxInfo> {
+  const state = new SandboxState(input);
+  let plan = input.carried?.plan as ExecutionPlan | undefined;
+  installHandlers(state, input);
+  let containerMemoryMb = plan ? containerMemory(plan) : 0;
+
+  let carryOn = false;
+  try {
+    if (!state.sandbox) {
+      plan = await start(state, input);
+      if (plan) containerMemoryMb = containerMemory(plan);
+    }
+    if (state.sandbox && !state.ended) {
+      upsertSearchAttributes([{ key: STATUS, value: state.info.status }]);
+      carryOn = (await serve({ input, state, sandbox: state.sandbox, containerMemoryMb })) === 'continue';
+    }
+  } catch (err) {
+    if (isCancellation(err)) state.end('closed', 'closed', 'the sandbox workflow was cancelled');
+    else if (err instanceof HostLostError) state.end('lost', 'host_lost', err.message);
+    else state.end('failed', 'provision_failed', errorMessage(err));
+  } finally {
+    // The container goes on with the next run; every other way out tears it down.
+    if (!carryOn) {
+      await CancellationScope.nonCancellable(() => teardown(state, input));
+      state.finish();
+    }
+  }
+  if (carryOn) {
+    return await continueAsNew<typeof sandboxWorkflow>({
+      ...input,
+      files: [],
+      carried: state.carry(state.sandbox!, plan),
+    });
+  }
+  upsertSearchAttributes([{ key: STATUS, value: state.info.status }]);
+  // Steps that were waiting when it ended: their updates answer that the sandbox is gone.
+  await condition(allHandlersFinished);
+  return state.info;
+}
+
+/** The policy gate, the gates over the initial files, then a container. Undefined when it never became ready. */
+async function start(state: SandboxState, input: SandboxInput): Promise<ExecutionPlan | undefined> {
+  const plan = await orchestration.evaluatePolicyGate({ input: stepAsExecution(input, input.files, null) });
+  if (plan.decision === 'block') {
+    state.end('failed', 'rejected', plan.reasons.join('; '));
+    return undefined;
+  }
+  const gates = [];
+  if (input.files.length > 0 && plan.gates.secrets.enabled) {
+    gates.push(await orchestration.checkSecrets({ files: input.files, gate: plan.gates.secrets }));
+  }
+  if (input.files.length > 0 && plan.gates.imports.enabled) {
+    gates.push(
+      await orchestration.checkImports({ language: input.language, files: input.files, gate: plan.gates.imports }),
+    );
+  }
+  const blocked = blockedOutcome(gates);
+  if (blocked) {
+    state.end('failed', 'rejected', blocked.error?.message ?? 'a gate blocked the initial files');
+    return undefined;
+  }
+  const sandbox = await provisionContainer({
+    executionId: input.sandboxId,
+    image: plan.runtime.image,
+    limits: plan.limits,
+    container: { memoryMb: containerMemory(plan), cpuTimeMs: input.maxStepTimeoutMs },
+    sandbox: plan.sandbox,
+    deadlineAt: Date.parse(input.createdAt) + input.maxLifetimeMs + REAPER_GRACE_MS,
+    files: input.files,
+  });
+  state.ready(sandbox);
+  upsertSearchAttributes([{ key: HOST, value: sandbox.hostId }]);
+  return plan;
+}
+
+/** Runs steps as they come until the sandbox should end, or should continue as new. */
+async function serve(ctx: StepContext): Promise<'ended' | 'continue'> {
+  const { state } = ctx;
+  let nextProbe = Date.now() + PROBE_INTERVAL_MS;
+  let stepsThisRun = 0;
+  for (;;) {
+    if (state.closeRequested) {
+      state.end('closed', 'closed', 'closed by the client');
+      return 'ended';
+    }
+    const step = state.queue.shift();
+    if (step) {
+      state.running = step.stepId;
+      state.info.status = 'busy';
+      state.touch();
+      const result = await runStep(ctx, step, state.info.steps + 1);
+      state.recordStep(result);
+      stepsThisRun += 1;
+      state.running = null;
+      state.info.status = 'ready';
+      state.touch();
+      continue;
+    }
+    const now = Date.now();
+    if (now >= state.lifetimeDeadline) {
+      state.end('closed', 'max_lifetime', `reached its maximum lifetime of ${state.info.maxLifetimeSeconds} s`);
+      return 'ended';
+    }
+    if (now >= state.idleDeadline) {
+      state.end('closed', 'idle_timeout', `no step for ${state.info.idleTimeoutSeconds} s`);
+      return 'ended';
+    }
+    // No await between this check and continuing as new: no step can slip in and be dropped.
+    const due = workflowInfo().continueAsNewSuggested || stepsThisRun >= ctx.input.stepsPerRun;
+    if (due && allHandlersFinished()) return 'continue';
+    if (now >= nextProbe) {
+      await probe(ctx);
+      if (state.ended) return 'ended';
+      nextProbe = Date.now() + PROBE_INTERVAL_MS;
+      continue;
+    }
+    const wake = Math.min(state.lifetimeDeadline, state.idleDeadline, nextProbe);
+    // A step's update handler finishes just after the step: wake for that too when a new run is due.
+    await condition(
+      () => state.queue.length > 0 || state.closeRequested || (due && allHandlersFinished()),
+      Math.max(1, wake - now),
+    );
+  }
+}
+
+/** An idle sandbox's check on its host and container: a lost host ends it `lost`. */
+async function probe(ctx: StepContext): Promise<void> {
+  try {
+    const { running, detail } = await onHost(ctx.sandbox.taskQueue, 10_000).probeContainer({
+      executionId: ctx.input.sandboxId,
+    });
+    if (!running) ctx.state.end('closed', 'container_exited', `the container stopped: ${detail}`);
+  } catch (err) {
+    if (!(err instanceof ActivityFailure && err.cause instanceof TimeoutFailure)) return; // ask again later
+    ctx.state.end('lost', 'host_lost', `host ${ctx.sandbox.hostId} stopped answering: ${errorMessage(err)}`);
+  }
+}
+
+async function teardown(state: SandboxState, input: SandboxInput): Promise<void> {
+  if (!state.sandbox) return;
+  if (state.info.end?.reason === 'host_lost') return; // its host's reaper removes the container when it returns
+  try {
+    await teardownOn(state.sandbox.taskQueue).teardownContainer({ executionId: input.sandboxId });
+  } catch {
+    // Unreachable host: the reaper removes containers whose workflow has closed.
+  }
+}
+
+function installHandlers(state: SandboxState, input: SandboxInput): void {
+  setHandler(sandboxStateQuery, () => state.info);
+  setHandler(eventsQuery, ({ after, scope }) => (scope ? state.events(scope, after) : state.live.after(after)));
+  setHandler(outputChunkSignal, (chunk) => state.live.chunk(chunk));
+  setHandler(sandboxReadyUpdate, async () => {
+    await condition(() => state.info.status !== 'starting');
+    return state.info;
+  });
+  setHandler(closeSandboxUpdate, async () => {
+    state.closeRequested = true;
+    await condition(() => state.tornDown);
+    return state.info;
+  });
+  setHandler(
+    sandboxStepUpdate,
+    async (step: StepEnvelope): Promise<StepResult> => {
+      if (!state.knows(step.stepId)) state.queue.push(step);
+      await condition(() => state.completed.has(step.stepId) || (state.ended && state.running !== step.stepId));
+      const result = state.completed.get(step.stepId);
+      if (result) return result;
+      throw ApplicationFailure.nonRetryable(
+        `sandbox ${input.sandboxId} ended before the step ran`,
+        ErrorType.SandboxEnded,
+      );
+    },
+    {
+      validator: (step: StepEnvelope) => {
+        if (state.completed.has(step?.stepId) || state.running === step?.stepId) return; // a retry: answer it
+        if (state.ended || state.closeRequested) {
+          throw ApplicationFailure.nonRetryable(`sandbox ${input.sandboxId} has ended`, ErrorType.SandboxEnded);
+        }
+        const problem = stepProblem(step, { maxFileBytes: input.maxFileBytes });
+        if (problem) throw ApplicationFailure.nonRetryable(problem, ErrorType.InvalidStep);
+      },
+    },
+  );
+}
+
+function containerMemory(plan: ExecutionPlan): number {
+  return Math.max(plan.limits.memoryMb, plan.compile?.memoryMb ?? 0);
+}
