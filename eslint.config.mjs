@@ -19,7 +19,17 @@ const ioLibraries = [
 
 export default tseslint.config(
   // images/ holds files for the sandboxes, not project code.
-  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', '.airlock/**', 'sdk/dist/**', 'images/**'] },
+  {
+    ignores: [
+      'dist/**',
+      'node_modules/**',
+      'coverage/**',
+      '.airlock/**',
+      'sdk/dist/**',
+      'examples/dist/**',
+      'images/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -3,11 +3,13 @@ const transform = { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }] };
 
 module.exports = {
   projects: [
+    // The SDK's own unit tests, against a fake server; test/sdk runs it against the real service.
+    '<rootDir>/sdk',
     {
       displayName: 'unit',
       testEnvironment: 'node',
       transform,
-      testMatch: ['<rootDir>/test/unit/**/*.test.ts'],
+      testMatch: ['<rootDir>/test/unit/**/*.test.ts', '<rootDir>/test/mcp/**/*.unit.test.ts'],
     },
     {
       displayName: 'integration',
@@ -19,7 +21,10 @@ module.exports = {
         '<rootDir>/test/http/**/*.test.ts',
         '<rootDir>/test/security/**/*.test.ts',
         '<rootDir>/test/conformance/**/*.test.ts',
+        '<rootDir>/test/sdk/**/*.test.ts',
+        '<rootDir>/test/mcp/**/*.test.ts',
       ],
+      testPathIgnorePatterns: ['\\.unit\\.test\\.ts$'],
       globalSetup: '<rootDir>/test/support/global-setup.ts',
       globalTeardown: '<rootDir>/test/support/global-teardown.ts',
       setupFilesAfterEnv: ['<rootDir>/test/support/integration-timeout.ts'],

@@ -16,6 +16,10 @@ ensure_images
 cd "$ROOT"
 say "type-checking, linting and checking formatting"
 npx tsc -p tsconfig.json --noEmit
+# The SDK is its own package, and the examples are written against it.
+npx tsc -p sdk --noEmit
+npx tsc -p sdk/test --noEmit
+npx tsc -p examples --noEmit
 npx eslint .
 npx prettier --check . --log-level warn
 

@@ -1,0 +1,177 @@
+import { ExecutionRequest } from '../../lib/schemas/execution-request';
+import type { ExecutionResult, ExecutionStatus } from '../../lib/schemas/execution-result';
+import type { LiveEvent } from '../../lib/schemas/events';
+import { isTerminal } from '../../lib/vocabulary';
+import { AirlockNotFoundError } from './errors';
+import { liveEvents, type EventsOptions } from './events';
+import { sleep, type HttpClient, type MutationOptions, type RequestOptions } from './http';
+import { expectObject, idempotencyKey, validate } from './validation';
+
+/** One row of `GET /v1/executions`. */
+export interface ExecutionSummary {
+  id: string;
+  status: ExecutionStatus;
+  language: string | null;
+  policy: string | null;
+  /** The worst gate verdict. */
+  gate: 'pass' | 'warn' | 'block' | null;
+  createdAt: string | null;
+  closed: boolean;
+}
+
+export interface ExecutionPage {
+  executions: ExecutionSummary[];
+  /** Pass as `pageToken` for the next page; null on the last one. */
+  nextPageToken: string | null;
+}
+
+export interface ExecutionListFilters {
+  status?: ExecutionStatus;
+  language?: string;
+  policy?: string;
+  gate?: 'pass' | 'warn' | 'block';
+  /** Started at or after (ISO 8601 with offset, or a Date). */
+  since?: string | Date;
+  /** Started before. */
+  until?: string | Date;
+  /** 1-100, default 20. */
+  pageSize?: number;
+  pageToken?: string;
+}
+
+/** While the live stream is unavailable, the result is polled at this interval, growing to the maximum. */
+const POLL_START_MS = 250;
+const POLL_MAX_MS = 2000;
+
+const path = (id: string) => `/v1/executions/${encodeURIComponent(id)}`;
+
+/** A handle on one execution; creating it sends nothing. */
+export class Execution {
+  private ended = false;
+
+  constructor(
+    private readonly http: HttpClient,
+    readonly id: string,
+  ) {}
+
+  /** The execution as it stands (`GET /v1/executions/:id`). */
+  async get(options: RequestOptions = {}): Promise<ExecutionResult> {
+    const res = await this.http.request<unknown>({ method: 'GET', path: path(this.id), ...options });
+    return expectObject<ExecutionResult>(res.data, `execution ${this.id}`, 'status');
+  }
+
+  /**
+   * Waits until the execution has ended and returns its full result. It follows the live stream to
+   * its `end` event (one long connection rather than a poll), then reads the recorded result; where the
+   * server has no live stream, it polls.
+   */
+  async result(options: RequestOptions = {}): Promise<ExecutionResult> {
+    if (this.ended) return this.poll(options);
+    const current = await this.get(options);
+    if (isTerminal(current.status)) return current;
+    try {
+      for await (const _ of this.events({ signal: options.signal }));
+    } catch (err) {
+      // The execution exists (it was just read), so a 404 here means the server has no events route.
+      if (!(err instanceof AirlockNotFoundError)) throw err;
+    }
+    return this.poll(options);
+  }
+
+  /** Live events: stage changes, stdout and stderr chunks, then `end`. See `liveEvents`. */
+  async *events(options: EventsOptions = {}): AsyncGenerator<LiveEvent, void, undefined> {
+    for await (const event of liveEvents(this.http, `${path(this.id)}/events`, options)) {
+      // Remembered, so that result() after a streamed execution goes straight to the final read.
+      if (event.type === 'end') this.ended = true;
+      yield event;
+    }
+  }
+
+  /**
+   * Asks the workflow to kill the program and tear its container down; the execution then ends
+   * `cancelled`. Throws `AirlockConflictError` (`already_finished`) if it had already ended.
+   */
+  async cancel(options: MutationOptions = {}): Promise<{ id: string; status: 'cancelling' }> {
+    const res = await this.http.request<unknown>({
+      method: 'POST',
+      path: `${path(this.id)}/cancel`,
+      // Cancelling twice is harmless; the key only lets the SDK retry a cancel whose answer was lost.
+      idempotencyKey: idempotencyKey(options.idempotencyKey),
+      signal: options.signal,
+      timeoutMs: options.timeoutMs,
+    });
+    return expectObject(res.data, `cancel ${this.id}`, 'id');
+  }
+
+  private async poll(options: RequestOptions): Promise<ExecutionResult> {
+    for (let interval = POLL_START_MS; ; interval = Math.min(POLL_MAX_MS, interval * 1.5)) {
+      const current = await this.get(options);
+      if (isTerminal(current.status)) return current;
+      await sleep(interval, options.signal);
+    }
+  }
+}
+
+/** `airlock.executions`: code run once, in a fresh sandbox. */
+export class Executions {
+  constructor(private readonly http: HttpClient) {}
+
+  /**
+   * Submits an execution and returns at once with its handle (`202`). The request is checked
+   * against the shared schema first. A retried submission carries the same `Idempotency-Key`, so it
+   * starts one execution.
+   */
+  async create(request: ExecutionRequest, options: MutationOptions = {}): Promise<Execution> {
+    const res = await this.submit(request, options, false);
+    return new Execution(this.http, res.id);
+  }
+
+  /** Submits an execution and waits for its result. */
+  async run(request: ExecutionRequest, options: MutationOptions = {}): Promise<ExecutionResult> {
+    // `?wait=true` answers the result itself when the execution ends within the server's wait bound
+    // (60 s by default), which saves a round trip for short programs; otherwise it answers 202.
+    const res = await this.submit(request, options, true);
+    if (isTerminal(res.status)) return res as ExecutionResult;
+    return new Execution(this.http, res.id).result({ signal: options.signal, timeoutMs: options.timeoutMs });
+  }
+
+  async get(id: string, options: RequestOptions = {}): Promise<ExecutionResult> {
+    return this.handle(id).get(options);
+  }
+
+  /** A handle on an existing execution, e.g. one created by another process. */
+  handle(id: string): Execution {
+    return new Execution(this.http, id);
+  }
+
+  /** The tenant's executions, newest first. Visibility may lag a second behind. */
+  async list(filters: ExecutionListFilters = {}, options: RequestOptions = {}): Promise<ExecutionPage> {
+    const iso = (d: string | Date | undefined) => (d instanceof Date ? d.toISOString() : d);
+    const res = await this.http.request<unknown>({
+      method: 'GET',
+      path: '/v1/executions',
+      query: { ...filters, since: iso(filters.since), until: iso(filters.until) },
+      ...options,
+    });
+    const page = expectObject<Partial<ExecutionPage>>(res.data, 'the execution list');
+    return { executions: page.executions ?? [], nextPageToken: page.nextPageToken ?? null };
+  }
+
+  private async submit(
+    request: ExecutionRequest,
+    options: MutationOptions,
+    wait: boolean,
+  ): Promise<{ id: string; status: ExecutionStatus }> {
+    validate(ExecutionRequest, request);
+    const res = await this.http.request<unknown>({
+      method: 'POST',
+      path: '/v1/executions',
+      query: wait ? { wait: 'true' } : undefined,
+      json: request,
+      idempotencyKey: idempotencyKey(options.idempotencyKey),
+      signal: options.signal,
+      timeoutMs: options.timeoutMs,
+    });
+    return expectObject(res.data, 'POST /v1/executions', 'id');
+  }
+}
