@@ -1,6 +1,6 @@
 /** The `airlock` command line. */
 import { Command, CommanderError } from 'commander';
-import { EXIT_AIRLOCK_ERROR, describeError, runCommand } from './run-command';
+import { EXIT_AIRLOCK_ERROR, UsageError, describeError, runCommand } from './run-command';
 import { keysBootstrap, keysCreate, keysList, keysRevoke } from './keys-command';
 import { DEFAULT_KEY_FILE, ApiClient, resolveApiKey } from './api-client';
 import { GATE_ERROR, gateCommand } from './gate-command';
@@ -94,6 +94,34 @@ for (const decision of ['approve', 'reject'] as const) {
       process.stdout.write(`${JSON.stringify(body, null, 2)}\n`);
     });
 }
+
+program
+  .command('mcp')
+  .description('serve Airlock to AI agents over the Model Context Protocol: stdio (default) or streamable HTTP')
+  .option('--http', 'serve streamable HTTP at /mcp instead of stdio; each session authenticates with its own key')
+  .option('--host <host>', 'address to bind with --http', process.env.AIRLOCK_MCP_HOST ?? '127.0.0.1')
+  .option('--port <port>', 'port with --http', process.env.AIRLOCK_MCP_PORT ?? '8090')
+  .option('--allowed-host <name...>', 'Host header names to accept with --http (default: loopback names)')
+  .action(async (opts: { http?: boolean; host: string; port: string; allowedHost?: string[] }) => {
+    const { url, key } = program.opts<{ url: string; key?: string }>();
+    // Loaded here, not at the top: the MCP SDK and express stay out of every other command's start-up.
+    if (opts.http) {
+      const port = Number(opts.port);
+      if (!Number.isInteger(port) || port < 0 || port > 65_535)
+        throw new UsageError(`--port must be a port number, got "${opts.port}"`);
+      const { runHttp } = await import('../mcp/http');
+      await runHttp({
+        apiUrl: url,
+        host: opts.host,
+        port,
+        ...(opts.allowedHost ? { allowedHosts: opts.allowedHost } : {}),
+      });
+    } else {
+      // stdout is the protocol from here on: nothing else may write to it.
+      const { serveStdio } = await import('../mcp/stdio');
+      await serveStdio({ apiUrl: url, apiKey: resolveApiKey(key) });
+    }
+  });
 
 const keys = program
   .command('keys')
