@@ -9,14 +9,10 @@
 import { spawn } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { resolveApiKey } from '../cli/api-client';
+import { ratio, summarize, table, type Sample } from './stats';
 
 const CODE = 'print("hello")';
 const IMAGE = 'airlock/python:latest';
-
-interface Sample {
-  ms: number;
-  ok: boolean;
-}
 
 async function viaApi(url: string, key: string): Promise<Sample> {
   const started = performance.now();
@@ -37,22 +33,6 @@ function viaDockerRun(): Promise<Sample> {
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.on('close', (code) => resolve({ ms: performance.now() - started, ok: code === 0 && out === 'hello\n' }));
   });
-}
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
-}
-
-function summarize(samples: Sample[]) {
-  const ms = samples.map((s) => s.ms).sort((a, b) => a - b);
-  return {
-    n: ms.length,
-    failed: samples.filter((s) => !s.ok).length,
-    p50: percentile(ms, 50),
-    p95: percentile(ms, 95),
-    min: ms[0]!,
-    max: ms.at(-1)!,
-  };
 }
 
 async function main(): Promise<void> {
@@ -94,18 +74,7 @@ async function main(): Promise<void> {
     [`${concurrent} concurrent, Airlock API`, summarize(conApi.samples), conApi.wallMs],
     [`${concurrent} concurrent, docker run --rm`, summarize(conDocker.samples), conDocker.wallMs],
   ];
-  const fmt = (n: number) => n.toFixed(0);
-  const lines = [
-    '| path | n | failed | p50 ms | p95 ms | min ms | max ms | throughput/s |',
-    '|---|---|---|---|---|---|---|---|',
-    ...rows.map(
-      ([name, s, wall]) =>
-        `| ${name} | ${s.n} | ${s.failed} | ${fmt(s.p50)} | ${fmt(s.p95)} | ${fmt(s.min)} | ${fmt(s.max)} | ${
-          wall ? ((s.n / wall) * 1000).toFixed(1) : ''
-        } |`,
-    ),
-  ];
-  const ratio = (a: number, b: number) => (a / b).toFixed(2);
+  const lines = table(rows);
   lines.push(
     '',
     `Ratio Airlock / docker run, sequential: p50 ${ratio(rows[0]![1].p50, rows[1]![1].p50)}, p95 ${ratio(rows[0]![1].p95, rows[1]![1].p95)}`,
