@@ -28,8 +28,12 @@ export interface StepContext {
 /** The host stopped answering during a step: the sandbox is lost with it. */
 export class HostLostError extends Error {}
 
-/** Runs one step to its result. Only the loss of the host escapes as an error. */
-export async function runStep(ctx: StepContext, { stepId, request }: StepEnvelope, index: number): Promise<StepResult> {
+/** Runs one step to its result; `hostLost` says the sandbox went with its host during it. */
+export async function runStep(
+  ctx: StepContext,
+  { stepId, request }: StepEnvelope,
+  index: number,
+): Promise<{ result: StepResult; hostLost: boolean }> {
   const started = Date.now();
   const result: StepResult = {
     stepId,
@@ -45,15 +49,18 @@ export async function runStep(ctx: StepContext, { stepId, request }: StepEnvelop
     entries: null,
     error: null,
   };
+  let hostLost = false;
   try {
     await runKind(ctx, stepId, request, result);
   } catch (err) {
-    if (isHostLoss(err)) throw new HostLostError(`the host stopped answering during step ${stepId}`);
-    result.status = request.kind === 'exec' ? 'internal_error' : 'runtime_error';
-    result.error = stepError(err);
+    hostLost = isHostLoss(err);
+    result.status = request.kind === 'exec' || hostLost ? 'internal_error' : 'runtime_error';
+    result.error = hostLost
+      ? { type: ErrorType.HostLost, message: `host ${ctx.sandbox.hostId} stopped answering during this step` }
+      : stepError(err);
   }
   result.durationMs = Date.now() - started;
-  return result;
+  return { result, hostLost };
 }
 
 async function runKind(ctx: StepContext, stepId: string, request: StepRequest, result: StepResult): Promise<void> {

@@ -130,10 +130,11 @@ async function serve(ctx: StepContext): Promise<'ended' | 'continue'> {
       state.running = step.stepId;
       state.info.status = 'busy';
       state.touch();
-      const result = await runStep(ctx, step, state.info.steps + 1);
+      const { result, hostLost } = await runStep(ctx, step, state.info.steps + 1);
       state.recordStep(result);
       stepsThisRun += 1;
       state.running = null;
+      if (hostLost) throw new HostLostError(`host ${ctx.sandbox.hostId} stopped answering during step ${step.stepId}`);
       state.info.status = 'ready';
       state.touch();
       continue;

@@ -1,4 +1,6 @@
+import request from 'supertest';
 import { TestCluster } from '../support/cluster';
+import { createTestApi } from '../support/api';
 import { containersOf, eventually } from '../support/docker';
 import { killDevServer, restartDevServer } from '../support/temporal-server';
 import { readTestEnv, writeTestEnv } from '../support/test-env';
@@ -40,6 +42,31 @@ describe('faults mid-run', () => {
     // The log line reaches us through the worker's stdout pipe, a moment after the removal itself.
     await eventually('the reaper to log why', async () =>
       cluster.host.logText().includes(`"executionId":"${executionId}","reason":"execution_closed"`),
+    );
+  });
+
+  test('host lost under a sandbox: the step and the sandbox end lost, and the container is reaped on return', async () => {
+    const api = createTestApi(cluster);
+    const auth = { authorization: `Bearer ${api.key}` };
+    const created = await request(api.app).post('/v1/sandboxes').set(auth).send({ language: 'python' });
+    expect(created.body.status).toBe('ready');
+    const id: string = created.body.id;
+    await cluster.host.kill();
+
+    // The step waits for a host that never takes it, then answers what happened.
+    const step = await request(api.app).post(`/v1/sandboxes/${id}/exec`).set(auth).send({ code: 'print(1)' });
+    expect(step.status).toBe(200);
+    expect(step.body).toMatchObject({ status: 'internal_error', error: { type: 'HostLost' } });
+    const lost = await request(api.app).get(`/v1/sandboxes/${id}`).set(auth);
+    expect(lost.body).toMatchObject({ status: 'lost', end: { reason: 'host_lost' } });
+    const refused = await request(api.app).post(`/v1/sandboxes/${id}/exec`).set(auth).send({ code: 'print(1)' });
+    expect(refused.status).toBe(409);
+    expect(await containersOf(cluster.docker, id)).toHaveLength(1);
+
+    await cluster.restartHost({ reaperIntervalMs: 1_000 });
+    await eventually(
+      'the reaper to remove the lost sandbox',
+      async () => (await containersOf(cluster.docker, id)).length === 0,
     );
   });
 
