@@ -63,8 +63,9 @@ async function main(): Promise<void> {
       await timed(
         async () => {
           const s = await airlock.sandboxes.create({ language: 'python' });
+          const status = s.info.status;
           await s.close();
-          return s.info.status;
+          return status;
         },
         (status) => status === 'ready',
       ),

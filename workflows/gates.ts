@@ -1,4 +1,4 @@
-import { ApplicationFailure, condition, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import { ApplicationFailure, condition, patched, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
 import type { ExecutionInput } from '../lib/schemas/execution-request';
 import type { Approval } from '../lib/schemas/execution-result';
 import type { GateResult, GateVerdict, Severity } from '../lib/schemas/findings';
@@ -9,6 +9,9 @@ import { orchestration, runStaticAnalysis } from './activities';
 import type { ExecutionState } from './execution-state';
 import { decideApprovalUpdate, type ApprovalDecision } from './messages';
 import type { Outcome } from './outcomes';
+
+/** Workflow version marker: pre-run gates run concurrently. */
+export const PARALLEL_PRE_RUN_GATES = 'parallel-pre-run-gates';
 
 const VERDICT_RANK: Record<GateVerdict, number> = { pass: 0, warn: 1, block: 2 };
 const SEVERITY_RANK: Record<Severity, number> = { low: 0, medium: 1, high: 2, critical: 3 };
@@ -56,15 +59,22 @@ export async function runPreRunGates(
         }),
     ],
   ];
-  const results: GateResult[] = [];
-  for (const [stage, enabled, run] of steps) {
-    if (!enabled) {
-      state.finish(stage, 'skipped', 'turned off by the policy');
-      continue;
-    }
-    const result = await state.track(stage, run, gateOutcome);
-    results.push(result);
+  const enabled = steps.filter(([stage, on]) => {
+    if (!on) state.finish(stage, 'skipped', 'turned off by the policy');
+    return on;
+  });
+  let results: GateResult[];
+  // The gates are independent: run together they cost the slowest, not the sum. Histories from
+  // before this change ran them one by one, and replay them that way.
+  if (patched(PARALLEL_PRE_RUN_GATES)) {
+    results = await Promise.all(enabled.map(([stage, , run]) => state.track(stage, run, gateOutcome)));
     state.result.gates = [...results];
+  } else {
+    results = [];
+    for (const [stage, , run] of enabled) {
+      results.push(await state.track(stage, run, gateOutcome));
+      state.result.gates = [...results];
+    }
   }
   upsertSearchAttributes([{ key: GATE, value: worstVerdict(results) }]);
   return results;

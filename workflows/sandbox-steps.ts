@@ -23,6 +23,8 @@ export interface StepContext {
   sandbox: ProvisionedSandbox;
   /** The container's memory; a compile inside a step must not lower it. */
   containerMemoryMb: number;
+  /** The policy gate's plan for a code step with the policy's default limits, made at creation. */
+  plan: ExecutionPlan;
 }
 
 /** The host stopped answering during a step: the sandbox is lost with it. */
@@ -101,7 +103,11 @@ async function exec(
   const scanned = request.argv
     ? [{ path: 'command.sh', content: request.argv.join(' '), encoding: 'utf8' as const }]
     : code;
-  const plan = await orchestration.evaluatePolicyGate({ input: stepAsExecution(input, code, request) });
+  // The plan made at creation holds unless the step asks for other limits, which the gate must judge.
+  const plan =
+    request.timeoutMs === undefined
+      ? ctx.plan
+      : await orchestration.evaluatePolicyGate({ input: stepAsExecution(input, code, request) });
   if (plan.decision === 'block') {
     result.status = 'rejected';
     result.error = { type: 'PolicyViolation', message: plan.reasons.join('; ') };
@@ -165,17 +171,18 @@ async function passGates(
   known?: ExecutionPlan,
 ): Promise<boolean> {
   const { input, state } = ctx;
-  const plan = known ?? (await orchestration.evaluatePolicyGate({ input: stepAsExecution(input, files, null) }));
+  const plan = known ?? ctx.plan;
   const { gates } = plan;
   state.live.stage(stepId, 'gates', 'running');
-  const results: GateResult[] = [];
-  if (gates.secrets.enabled) results.push(await orchestration.checkSecrets({ files, gate: gates.secrets }));
+  // Independent checks: together they cost the slowest one.
+  const checks: Array<Promise<GateResult>> = [];
+  if (gates.secrets.enabled) checks.push(orchestration.checkSecrets({ files, gate: gates.secrets }));
   if (gates.imports.enabled) {
-    results.push(await orchestration.checkImports({ language: input.language, files, gate: gates.imports }));
+    checks.push(orchestration.checkImports({ language: input.language, files, gate: gates.imports }));
   }
   if (gates.staticAnalysis.enabled) {
-    results.push(
-      await runStaticAnalysis({
+    checks.push(
+      runStaticAnalysis({
         executionId: input.sandboxId,
         language: input.language,
         files,
@@ -185,6 +192,7 @@ async function passGates(
       }),
     );
   }
+  const results = await Promise.all(checks);
   result.gates = results;
   const blocked = blockedOutcome(results);
   state.live.stage(stepId, 'gates', blocked ? 'failed' : 'succeeded', blocked?.error?.message ?? null);
@@ -194,7 +202,7 @@ async function passGates(
   return false;
 }
 
-/** A step seen by the policy gate as the execution it would be. */
+/** A step seen by the policy gate as the execution it would be; with no request, a code step at the default limits. */
 export function stepAsExecution(
   input: SandboxInput,
   files: SourceFile[],
@@ -207,7 +215,7 @@ export function stepAsExecution(
     language: input.language,
     policy: input.policy,
     files,
-    entrypoint: request?.code !== undefined ? input.sourceFile : null,
+    entrypoint: request === null || request.code !== undefined ? input.sourceFile : null,
     args: [],
     normalizeTrailingWhitespace: true,
     env: input.env,

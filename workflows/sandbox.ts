@@ -54,7 +54,7 @@ export async function sandboxWorkflow(input: SandboxInput): Promise<SandboxInfo>
     }
     if (state.sandbox && !state.ended) {
       upsertSearchAttributes([{ key: STATUS, value: state.info.status }]);
-      carryOn = (await serve({ input, state, sandbox: state.sandbox, containerMemoryMb })) === 'continue';
+      carryOn = (await serve({ input, state, sandbox: state.sandbox, containerMemoryMb, plan: plan! })) === 'continue';
     }
   } catch (err) {
     if (isCancellation(err)) state.end('closed', 'closed', 'the sandbox workflow was cancelled');
