@@ -3,7 +3,10 @@
  * and saves its workflow history. Re-record only for a deliberate, incompatible workflow change;
  * the replay test exists to catch the accidental ones.
  *
- *   node dist/scripts/record-histories.js
+ *   node dist/scripts/record-histories.js [scenario ...]   (all of them by default)
+ *
+ * Name scenarios to add new fixtures without re-recording the rest: the old ones are what proves
+ * that histories recorded by older code still replay.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -11,9 +14,18 @@ import { ApiClient, resolveApiKey } from '../cli/api-client';
 import { PROJECT_ROOT } from '../lib/paths';
 import type { ExecutionRequest } from '../lib/schemas/execution-request';
 import type { ExecutionResult } from '../lib/schemas/execution-result';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { loadConfig } from '../lib/config';
+import { connectWithRetry, createClient } from '../lib/temporal';
+import { Airlock } from '../sdk/src';
 
 const OUT = path.join(PROJECT_ROOT, 'test', 'fixtures', 'histories');
 const client = new ApiClient(process.env.AIRLOCK_URL ?? 'http://127.0.0.1:8080', resolveApiKey(undefined));
+
+const airlock = new Airlock({
+  baseUrl: process.env.AIRLOCK_URL ?? 'http://127.0.0.1:8080',
+  apiKey: resolveApiKey(undefined),
+});
 
 const start = (request: ExecutionRequest) => client.post<{ id: string }>('/v1/executions', request);
 
@@ -56,6 +68,14 @@ const scenarios: Record<string, () => Promise<string>> = {
   'gate-blocked': async () =>
     (await start({ language: 'python', policy: 'strict', code: 'import subprocess\nKEY = "AKIAIOSFODNN7EXAMPLE"\n' }))
       .id,
+  // Output over more than the flush interval: outputChunk signals in history, gates run concurrently.
+  'streamed-output': async () =>
+    (
+      await start({
+        language: 'python',
+        code: 'import time\nfor i in range(3):\n    print(i, flush=True)\n    time.sleep(0.4)',
+      })
+    ).id,
   'approved-after-warning': async () => {
     const { id } = await start({ language: 'python', policy: 'strict', code: 'print(eval("6*7"))' });
     await until(id, (r) => r.status === 'awaiting_approval');
@@ -64,9 +84,33 @@ const scenarios: Record<string, () => Promise<string>> = {
   },
 };
 
+/** A sandbox through its life: files, a streamed step, a retried step, a failing one, close. */
+async function sandboxScenario(): Promise<string> {
+  const sbx = await airlock.sandboxes.create({ language: 'python', files: [{ path: 'seed.txt', content: 'seed' }] });
+  await sbx.files.write('data/in.txt', '21');
+  await sbx.run("import time\nprint('start', flush=True)\ntime.sleep(0.6)\nprint(int(open('data/in.txt').read()) * 2)");
+  await sbx.run('print(1)', { idempotencyKey: 'fixture-step' });
+  await sbx.run('print(1)', { idempotencyKey: 'fixture-step' });
+  await sbx.exec('exit 3');
+  await sbx.files.list('data');
+  await sbx.files.readText('data/in.txt');
+  await sbx.files.remove('data/in.txt');
+  await sbx.close();
+  return sbx.id;
+}
+
 async function main(): Promise<void> {
   fs.mkdirSync(OUT, { recursive: true });
-  for (const [name, scenario] of Object.entries(scenarios)) {
+  const wanted = process.argv.slice(2);
+  const chosen = (name: string) => wanted.length === 0 || wanted.includes(name);
+  if (chosen('sandbox-session')) {
+    const id = await sandboxScenario();
+    const temporal = createClient(await connectWithRetry(loadConfig().temporalAddress), loadConfig().namespace);
+    const history = await temporal.workflow.getHandle(id).fetchHistory();
+    fs.writeFileSync(path.join(OUT, 'sandbox-session.json'), historyToJSON(history));
+    process.stdout.write(`sandbox-session: closed (${id})\n`);
+  }
+  for (const [name, scenario] of Object.entries(scenarios).filter(([n]) => chosen(n))) {
     const id = await scenario();
     const result = await finished(id);
     fs.writeFileSync(path.join(OUT, `${name}.json`), await client.text(`/v1/executions/${id}/history`));
