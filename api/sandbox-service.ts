@@ -92,6 +92,12 @@ export class SandboxService {
     }
   }
 
+  /** The policy the sandbox runs under (from its search attributes); null when it is not the tenant's. */
+  async policyOf(id: string, tenant: string): Promise<string | null> {
+    const found = await this.describe(id, tenant);
+    return found ? (found.description.typedSearchAttributes.get(POLICY) ?? null) : null;
+  }
+
   async close(id: string, tenant: string): Promise<SandboxInfo> {
     const found = await this.require(id, tenant);
     if (found.description.status.name === 'RUNNING') {

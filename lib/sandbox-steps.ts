@@ -55,6 +55,8 @@ export interface CarriedSandbox {
   /** Finished steps whose results a retry may still ask for. */
   completed: StepResult[];
   nextEventId: number;
+  /** The live events of the carried steps, so a client streaming one resumes in the new run. */
+  events: unknown[];
 }
 
 const STEP_ID = /^[A-Za-z0-9._:-]{1,128}$/;

@@ -6,7 +6,7 @@ const PAGE_EVENTS = 500;
 const PAGE_CHARS = 512 * 1024;
 
 type Body = LiveEvent extends infer E ? (E extends LiveEvent ? Omit<E, 'id'> : never) : never;
-type Logged = { scope: string; event: LiveEvent };
+export type LoggedEvent = { scope: string; event: LiveEvent };
 
 /**
  * The live event log of one workflow: stage changes and output chunks, numbered in the order the
@@ -14,12 +14,13 @@ type Logged = { scope: string; event: LiveEvent };
  * client resuming from any id misses nothing.
  */
 export class LiveLog {
-  private readonly events: Logged[] = [];
+  private readonly events: LoggedEvent[] = [];
   private readonly received = new Map<string, number>();
   private lastId: number;
 
-  constructor(firstId = 1) {
+  constructor(firstId = 1, carried: LoggedEvent[] = []) {
     this.lastId = firstId - 1;
+    this.events.push(...carried);
   }
 
   get nextId(): number {
@@ -66,6 +67,21 @@ export class LiveLog {
       page.push(event);
     }
     return page;
+  }
+
+  /**
+   * What a continued run takes over: every stage and end event of the kept scopes, and their
+   * output, newest first, up to `maxChars` (older output is in the step results).
+   */
+  carry(keep: (scope: string) => boolean, maxChars: number): LoggedEvent[] {
+    let chars = 0;
+    const kept = [...this.events].reverse().filter(({ scope, event }) => {
+      if (!keep(scope)) return false;
+      if (event.type !== 'stdout' && event.type !== 'stderr') return true;
+      chars += event.data.text.length;
+      return chars <= maxChars;
+    });
+    return kept.reverse();
   }
 
   /** Drops the events of scopes no client will ask for again (old sandbox steps). */

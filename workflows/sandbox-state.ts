@@ -2,7 +2,7 @@ import type { LiveEvent } from '../lib/schemas/events';
 import type { ProvisionedSandbox } from '../activities/host';
 import type { SandboxEndReason, SandboxInfo, SandboxStatus, StepResult } from '../lib/schemas/sandbox';
 import type { CarriedSandbox, SandboxInput, StepEnvelope } from '../lib/sandbox-steps';
-import { LiveLog } from './live-log';
+import { LiveLog, type LoggedEvent } from './live-log';
 
 /** Full step results kept for retries and for the stream's `end`; older steps keep their summary. */
 const KEPT_RESULTS = 20;
@@ -28,7 +28,7 @@ export class SandboxState {
 
   constructor(input: SandboxInput) {
     const carried = input.carried;
-    this.live = new LiveLog(carried?.nextEventId ?? 1);
+    this.live = new LiveLog(carried?.nextEventId ?? 1, (carried?.events ?? []) as LoggedEvent[]);
     carried?.completed.forEach((r) => this.completed.set(r.stepId, r));
     if (carried && carried.info.image) this.sandbox = { ...carried.host, image: carried.info.image };
     this.info = carried?.info ?? {
@@ -124,12 +124,14 @@ export class SandboxState {
       completed.unshift(result);
     }
     const { hostId, taskQueue, containerId } = sandbox;
+    const carried = new Set(completed.map((r) => r.stepId));
     return {
       info: this.info,
       host: { hostId, taskQueue, containerId },
       plan,
       completed,
       nextEventId: this.live.nextId,
+      events: this.live.carry((scope) => carried.has(scope), CARRIED_RESULT_CHARS / 2),
     };
   }
 }

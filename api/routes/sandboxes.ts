@@ -72,6 +72,19 @@ export function sandboxRoutes({ sandboxes, runtimes, policies, stepsPerRun }: Sa
     throw new HttpError(502, 'step_failed', `${error.type}: ${error.message}`);
   }
 
+  /** A step's own time limit may only go up to its policy's ceiling; the field is named here, not in a gate result. */
+  async function requireWithinCeiling(req: Request, timeoutSeconds: number): Promise<void> {
+    const name = await sandboxes.policyOf(String(req.params.id), tenantOf(req));
+    if (name === null) throw HttpError.notFound(`sandbox ${req.params.id}`);
+    const ceilingMs = policies.get(name)?.policy.limits.ceilings.timeoutMs;
+    if (ceilingMs !== undefined && timeoutSeconds * 1000 > ceilingMs) {
+      const message = `is above policy "${name}"'s ceiling of ${ceilingMs / 1000} s`;
+      throw new HttpError(400, 'policy_violation', `timeoutSeconds: ${message}`, [
+        { field: 'timeoutSeconds', message },
+      ]);
+    }
+  }
+
   router.post('/', async (req, res) => {
     requireJson(req);
     const principal = principalOf(req);
@@ -139,6 +152,7 @@ export function sandboxRoutes({ sandboxes, runtimes, policies, stepsPerRun }: Sa
     const { wait } = parseQuery(ExecQuery, req.query);
     requireJson(req);
     const body = parseBody(SandboxExecRequest, req.body);
+    if (body.timeoutSeconds !== undefined) await requireWithinCeiling(req, body.timeoutSeconds);
     const request: StepRequest = {
       kind: 'exec',
       ...(body.code !== undefined ? { code: body.code } : { argv: commandToArgv(body.command!) }),

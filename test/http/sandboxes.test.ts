@@ -169,12 +169,20 @@ describe('sandboxes', () => {
     const tooLong = await exec(sbx.id, { code: 'print(1)', timeoutSeconds: 100_000 });
     expect(tooLong.status).toBe(400);
     expect(tooLong.body.error.field).toBe('timeoutSeconds');
+    const overCeiling = await exec(sbx.id, { code: 'print(1)', timeoutSeconds: 301 });
+    expect(overCeiling.status).toBe(400);
+    expect(overCeiling.body.error).toMatchObject({ code: 'policy_violation', field: 'timeoutSeconds' });
+    const longer = await exec(sbx.id, { code: 'import time; time.sleep(0.1); print(2)', timeoutSeconds: 20 });
+    expect(longer.body).toMatchObject({ status: 'succeeded', process: { stdout: '2\n' } });
     const missing = await exec('sbx_0123456789abcdef0123456789abcdef', { code: 'print(1)' });
     expect(missing.status).toBe(404);
   });
 
+  let streamedStepId = '';
+
   test('a step streams its output before it ends, and a reconnect with Last-Event-ID resumes', async () => {
     const stepId = `stream-${Date.now()}`;
+    streamedStepId = stepId;
     const code = "import time\nprint('first', flush=True)\ntime.sleep(2)\nprint('second', flush=True)";
     const accepted = await exec(sbx.id, { code }, { 'idempotency-key': stepId }).query({ wait: 'false' });
     expect(accepted.status).toBe(202);
@@ -207,6 +215,10 @@ describe('sandboxes', () => {
     const firstRun = (await handle.describe()).runId;
     for (let i = 0; i < 3; i++) expect((await exec(sbx.id, { code: `print(${i})` })).body.status).toBe('succeeded');
     await eventually('a new run', async () => (await handle.describe()).runId !== firstRun);
+    // A recent step's stream is carried into the new run: a client resuming it still gets its end.
+    const resumed = await readEvents(`${baseUrl}/v1/sandboxes/${sbx.id}/steps/${streamedStepId}/events`, auth());
+    expect(streamedText(resumed.events, 'stdout', 'exec')).toBe('first\nsecond\n');
+    expect(resumed.events.at(-1)?.event.type).toBe('end');
     const seed = await readFile(sbx.id, 'seed.txt');
     expect(seed.body.toString()).toBe('seeded\n');
     const info = await request(app).get(`/v1/sandboxes/${sbx.id}`).set(auth());
@@ -256,4 +268,26 @@ test('create validates its fields and refuses policies that need a reviewer', as
   const reviewed = await create({ language: 'python', policy: 'strict' });
   expect(reviewed.status).toBe(400);
   expect(reviewed.body.error).toMatchObject({ code: 'policy_violation', field: 'policy' });
+});
+
+test("every step passes its policy's pre-run gates: a blocked step never runs", async () => {
+  const sbx = await newSandbox({ policy: 'ci-gate' });
+  const secret = 'KEY = "AKIAIOSFODNN7EXAMPLE"\n';
+  const blocked = await exec(sbx.id, { code: `${secret}open('ran.txt', 'w').write('yes')` });
+  expect(blocked.status).toBe(200);
+  expect(blocked.body).toMatchObject({ status: 'rejected', process: null, error: { type: 'GateBlocked' } });
+  expect(blocked.body.gates).toContainEqual(expect.objectContaining({ gate: 'secrets', verdict: 'block' }));
+  const written = await request(app)
+    .put(`/v1/sandboxes/${sbx.id}/files`)
+    .query({ path: 'creds.py' })
+    .set(auth())
+    .send(Buffer.from(secret));
+  expect(written.status).toBe(422);
+  expect(written.body.error.code).toBe('gate_blocked');
+  expect((await readFile(sbx.id, 'ran.txt')).status).toBe(404);
+  expect((await readFile(sbx.id, 'creds.py')).status).toBe(404);
+  const clean = await exec(sbx.id, { code: 'print(sum(range(4)))' });
+  expect(clean.body).toMatchObject({ status: 'succeeded', process: { stdout: '6\n' } });
+  expect(clean.body.gates.map((g: { gate: string }) => g.gate)).toEqual(['secrets', 'imports', 'static-analysis']);
+  await request(app).delete(`/v1/sandboxes/${sbx.id}`).set(auth());
 });
