@@ -97,6 +97,9 @@ describe('sandboxes', () => {
   test('a command step runs in the same workspace', async () => {
     const res = await exec(sbx.id, { command: 'ls seed.txt && echo $((6*7))' });
     expect(res.body).toMatchObject({ kind: 'exec', status: 'succeeded', process: { stdout: 'seed.txt\n42\n' } });
+    // `python` as well as `python3`: agents type either.
+    const alias = await exec(sbx.id, { command: 'python -c "print(2 + 2)"' });
+    expect(alias.body).toMatchObject({ status: 'succeeded', process: { stdout: '4\n' } });
     const failing = await exec(sbx.id, { command: ['python3', '-c', 'import sys; sys.exit(3)'] });
     expect(failing.body).toMatchObject({ status: 'runtime_error', process: { exitCode: 3 } });
   });
