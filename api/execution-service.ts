@@ -1,6 +1,13 @@
 import type { Client, WorkflowExecutionDescription, WorkflowHandle } from '@temporalio/client';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
-import { describeOwned, listWorkflows, quote, withTimeout, type OwnedWorkflow } from './workflow-lookup';
+import {
+  describeOwned,
+  startAttributes,
+  listWorkflows,
+  quote,
+  withTimeout,
+  type OwnedWorkflow,
+} from './workflow-lookup';
 import type { ExecutionInput } from '../lib/schemas/execution-request';
 import type { ExecutionResult } from '../lib/schemas/execution-result';
 import type { ExecutionStatus } from '../lib/vocabulary';
@@ -39,12 +46,7 @@ export class ExecutionService {
         taskQueue: ORCHESTRATION_QUEUE,
         workflowId: input.executionId,
         args: [input],
-        typedSearchAttributes: [
-          { key: TENANT, value: input.tenant },
-          { key: LANGUAGE, value: input.language },
-          { key: POLICY, value: input.policy },
-          { key: STATUS, value: 'running' },
-        ],
+        typedSearchAttributes: startAttributes(input, 'running'),
         ...(idempotency
           ? {
               memo: { requestSha256: idempotency.requestSha256 },

@@ -18,7 +18,14 @@ import {
 } from '../workflows/messages';
 import { HttpError } from './errors';
 import type { EventPages } from './execution-service';
-import { describeOwned, listWorkflows, quote, withTimeout, type OwnedWorkflow } from './workflow-lookup';
+import {
+  describeOwned,
+  startAttributes,
+  listWorkflows,
+  quote,
+  withTimeout,
+  type OwnedWorkflow,
+} from './workflow-lookup';
 
 export const SANDBOX_ID_PATTERN = /^sbx_[0-9a-f]{32}$/;
 const QUERY_TIMEOUT_MS = 5_000;
@@ -46,12 +53,7 @@ export class SandboxService {
         taskQueue: ORCHESTRATION_QUEUE,
         workflowId: input.sandboxId,
         args: [input],
-        typedSearchAttributes: [
-          { key: TENANT, value: input.tenant },
-          { key: LANGUAGE, value: input.language },
-          { key: POLICY, value: input.policy },
-          { key: STATUS, value: 'starting' },
-        ],
+        typedSearchAttributes: startAttributes(input, 'starting'),
         ...(idempotent ? { workflowIdReusePolicy: 'REJECT_DUPLICATE' as const } : {}),
       });
     } catch (err) {

@@ -2,7 +2,7 @@ import type { Client, WorkflowExecutionDescription, WorkflowHandle } from '@temp
 import { WorkflowNotFoundError, type Payload } from '@temporalio/common';
 import { decodeTypedSearchAttributes } from '@temporalio/common/lib/converter/payload-search-attributes';
 import { temporal } from '@temporalio/proto';
-import { TENANT } from '../lib/search-attributes';
+import { LANGUAGE, POLICY, STATUS, TENANT } from '../lib/search-attributes';
 
 export interface OwnedWorkflow<T extends Workflow> {
   handle: WorkflowHandle<T>;
@@ -81,4 +81,14 @@ export async function listWorkflows(
 /** A visibility-query string literal; values are validated before they get here, this keeps quotes inert anyway. */
 export function quote(value: string): string {
   return `'${value.replace(/['\\]/g, '')}'`;
+}
+
+/** The search attributes every Airlock workflow starts with: what tenancy, listing and the reaper read. */
+export function startAttributes(owner: { tenant: string; language: string; policy: string }, status: string) {
+  return [
+    { key: TENANT, value: owner.tenant },
+    { key: LANGUAGE, value: owner.language },
+    { key: POLICY, value: owner.policy },
+    { key: STATUS, value: status },
+  ];
 }

@@ -13,13 +13,13 @@ import { toJunit } from '../../lib/reports/junit';
 import type { ExecutionResult } from '../../lib/schemas/execution-result';
 import { normalizeRequest } from '../../lib/normalize-request';
 import type { RuntimeDefinition } from '../../lib/runtimes';
-import { DEFAULT_POLICY, type LoadedPolicy } from '../../lib/policies';
+import type { LoadedPolicy } from '../../lib/policies';
 import { policyViolations } from '../../lib/gate';
 import type { Principal } from '../../lib/api-keys';
 import type { ExecutionService } from '../execution-service';
 import { HttpError } from '../errors';
 import { principalOf } from '../auth';
-import { parseBody, parseQuery, requireJson } from './parse';
+import { PageToken, parseBody, parseQuery, requireJson, resolveRuntimeAndPolicy } from './parse';
 import { lastEventId, streamEvents } from '../sse';
 import { idempotencyKeyOf, sha256 } from '../idempotency';
 import { idempotentExecutionId } from '../../lib/execution-ids';
@@ -44,11 +44,7 @@ const ListQuery = z.strictObject({
   since: z.iso.datetime({ offset: true }).optional(),
   until: z.iso.datetime({ offset: true }).optional(),
   pageSize: z.coerce.number().int().min(1).max(100).default(20),
-  pageToken: z
-    .string()
-    .regex(/^[A-Za-z0-9_-]+$/)
-    .max(4096)
-    .optional(),
+  pageToken: PageToken.optional(),
 });
 const DecisionBody = z.strictObject({
   reviewer: z.string().trim().min(1, 'must name the reviewer').max(200),
@@ -73,20 +69,7 @@ export function executionRoutes({ executions, runtimes, policies, waitLimitMs }:
     idempotencyKey?: string,
   ): ExecutionInput {
     const at = (field: string) => [prefix, field].filter(Boolean).join('.');
-    const runtime = runtimes.get(body.language);
-    if (!runtime) {
-      throw HttpError.invalid(
-        at('language'),
-        `unknown runtime "${body.language}"; available: ${[...runtimes.keys()].join(', ')}`,
-      );
-    }
-    const policy = policies.get(body.policy ?? DEFAULT_POLICY);
-    if (!policy) {
-      throw HttpError.invalid(
-        at('policy'),
-        `unknown policy "${body.policy}"; available: ${[...policies.keys()].join(', ')}`,
-      );
-    }
+    const { runtime, policy } = resolveRuntimeAndPolicy(runtimes, policies, body, at);
     const input = normalizeRequest(body, {
       ...principal,
       runtime: runtime.manifest,

@@ -1,5 +1,7 @@
 import type { Request } from 'express';
-import type { z } from 'zod';
+import { z } from 'zod';
+import type { RuntimeDefinition } from '../../lib/runtimes';
+import { DEFAULT_POLICY, type LoadedPolicy } from '../../lib/policies';
 import { HttpError } from '../errors';
 
 export function requireJson(req: Request): void {
@@ -22,4 +24,35 @@ export function parseQuery<S extends z.ZodType>(schema: S, value: unknown): z.ou
   const parsed = schema.safeParse(value);
   if (!parsed.success) throw HttpError.fromZod(parsed.error, 'query');
   return parsed.data;
+}
+
+/** A listing's `pageToken`: the server's own, base64url. */
+export const PageToken = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]+$/)
+  .max(4096);
+
+/** The runtime and policy a request names, or a 400 naming the field and what is available. */
+export function resolveRuntimeAndPolicy(
+  runtimes: Map<string, RuntimeDefinition>,
+  policies: Map<string, LoadedPolicy>,
+  body: { language: string; policy?: string | undefined },
+  at: (field: string) => string = (f) => f,
+): { runtime: RuntimeDefinition; policy: LoadedPolicy; policyName: string } {
+  const runtime = runtimes.get(body.language);
+  if (!runtime) {
+    throw HttpError.invalid(
+      at('language'),
+      `unknown runtime "${body.language}"; available: ${[...runtimes.keys()].join(', ')}`,
+    );
+  }
+  const policyName = body.policy ?? DEFAULT_POLICY;
+  const policy = policies.get(policyName);
+  if (!policy) {
+    throw HttpError.invalid(
+      at('policy'),
+      `unknown policy "${body.policy}"; available: ${[...policies.keys()].join(', ')}`,
+    );
+  }
+  return { runtime, policy, policyName };
 }

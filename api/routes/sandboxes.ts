@@ -13,14 +13,14 @@ import {
 } from '../../lib/schemas/sandbox';
 import type { SandboxInput, StepRequest } from '../../lib/sandbox-steps';
 import type { RuntimeDefinition } from '../../lib/runtimes';
-import { DEFAULT_POLICY, type LoadedPolicy } from '../../lib/policies';
+import type { LoadedPolicy } from '../../lib/policies';
 import { ErrorType } from '../../lib/errors';
 import { HttpError } from '../errors';
 import { principalOf } from '../auth';
 import { idempotencyKeyOf } from '../idempotency';
 import { newSandboxId, type SandboxService } from '../sandbox-service';
 import { lastEventId, streamEvents } from '../sse';
-import { parseBody, parseQuery, requireJson } from './parse';
+import { PageToken, parseBody, parseQuery, requireJson, resolveRuntimeAndPolicy } from './parse';
 
 export interface SandboxRoutesDeps {
   sandboxes: SandboxService;
@@ -36,11 +36,7 @@ const ExecQuery = z.strictObject({ wait: z.enum(['true', 'false']).default('true
 const ListQuery = z.strictObject({
   status: z.enum(['active', ...SANDBOX_STATUSES]).optional(),
   pageSize: z.coerce.number().int().min(1).max(100).default(20),
-  pageToken: z
-    .string()
-    .regex(/^[A-Za-z0-9_-]+$/)
-    .max(4096)
-    .optional(),
+  pageToken: PageToken.optional(),
 });
 
 /** File errors from the workflow, as HTTP answers. */
@@ -89,21 +85,7 @@ export function sandboxRoutes({ sandboxes, runtimes, policies, stepsPerRun }: Sa
     requireJson(req);
     const principal = principalOf(req);
     const body = parseBody(SandboxCreateRequest, req.body);
-    const runtime = runtimes.get(body.language);
-    if (!runtime) {
-      throw HttpError.invalid(
-        'language',
-        `unknown runtime "${body.language}"; available: ${[...runtimes.keys()].join(', ')}`,
-      );
-    }
-    const policyName = body.policy ?? DEFAULT_POLICY;
-    const policy = policies.get(policyName);
-    if (!policy) {
-      throw HttpError.invalid(
-        'policy',
-        `unknown policy "${body.policy}"; available: ${[...policies.keys()].join(', ')}`,
-      );
-    }
+    const { runtime, policy, policyName } = resolveRuntimeAndPolicy(runtimes, policies, body);
     if (policy.policy.approval.required !== 'never') {
       throw new HttpError(
         400,
