@@ -21,8 +21,6 @@ export interface StepContext {
   input: SandboxInput;
   state: SandboxState;
   sandbox: ProvisionedSandbox;
-  /** The container's memory; a compile inside a step must not lower it. */
-  containerMemoryMb: number;
   /** The policy gate's plan for a code step with the policy's default limits, made at creation. */
   plan: ExecutionPlan;
 }
@@ -131,7 +129,8 @@ async function exec(
       argv: compile.argv,
       timeoutMs: compile.timeoutMs,
       cpuTimeMs: compile.timeoutMs,
-      runMemoryMb: ctx.containerMemoryMb,
+      // A compile inside a step must not lower the sandbox's memory.
+      runMemoryMb: containerMemory(ctx.plan),
       live: { scope: stepId, stage: 'compile' },
     });
     state.live.complete(stepId, 'compile', compiled);
@@ -171,10 +170,20 @@ async function passGates(
   known?: ExecutionPlan,
 ): Promise<boolean> {
   const { input, state } = ctx;
-  const plan = known ?? ctx.plan;
-  const { gates } = plan;
   state.live.stage(stepId, 'gates', 'running');
-  // Independent checks: together they cost the slowest one.
+  const results = await checkFiles(input, known ?? ctx.plan, files);
+  result.gates = results;
+  const blocked = blockedOutcome(results);
+  state.live.stage(stepId, 'gates', blocked ? 'failed' : 'succeeded', blocked?.error?.message ?? null);
+  if (!blocked) return true;
+  result.status = 'rejected';
+  result.error = blocked.error ?? null;
+  return false;
+}
+
+/** The policy's pre-run gates over files a sandbox takes in. Independent: together they cost the slowest. */
+export async function checkFiles(input: SandboxInput, plan: ExecutionPlan, files: SourceFile[]): Promise<GateResult[]> {
+  const { gates } = plan;
   const checks: Array<Promise<GateResult>> = [];
   if (gates.secrets.enabled) checks.push(orchestration.checkSecrets({ files, gate: gates.secrets }));
   if (gates.imports.enabled) {
@@ -192,14 +201,12 @@ async function passGates(
       }),
     );
   }
-  const results = await Promise.all(checks);
-  result.gates = results;
-  const blocked = blockedOutcome(results);
-  state.live.stage(stepId, 'gates', blocked ? 'failed' : 'succeeded', blocked?.error?.message ?? null);
-  if (!blocked) return true;
-  result.status = 'rejected';
-  result.error = blocked.error ?? null;
-  return false;
+  return Promise.all(checks);
+}
+
+/** What the container gets: the run's memory, or the compiler's where that is more. */
+export function containerMemory(plan: ExecutionPlan): number {
+  return Math.max(plan.limits.memoryMb, plan.compile?.memoryMb ?? 0);
 }
 
 /** A step seen by the policy gate as the execution it would be; with no request, a code step at the default limits. */

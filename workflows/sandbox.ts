@@ -26,7 +26,14 @@ import {
   sandboxStepUpdate,
 } from './messages';
 import { SandboxState } from './sandbox-state';
-import { HostLostError, runStep, stepAsExecution, type StepContext } from './sandbox-steps';
+import {
+  HostLostError,
+  checkFiles,
+  containerMemory,
+  runStep,
+  stepAsExecution,
+  type StepContext,
+} from './sandbox-steps';
 import { blockedOutcome } from './gates';
 import { errorMessage } from './execution-state';
 
@@ -44,17 +51,15 @@ export async function sandboxWorkflow(input: SandboxInput): Promise<SandboxInfo>
   const state = new SandboxState(input);
   let plan = input.carried?.plan as ExecutionPlan | undefined;
   installHandlers(state, input);
-  let containerMemoryMb = plan ? containerMemory(plan) : 0;
 
   let carryOn = false;
   try {
     if (!state.sandbox) {
       plan = await start(state, input);
-      if (plan) containerMemoryMb = containerMemory(plan);
     }
     if (state.sandbox && !state.ended) {
       upsertSearchAttributes([{ key: STATUS, value: state.info.status }]);
-      carryOn = (await serve({ input, state, sandbox: state.sandbox, containerMemoryMb, plan: plan! })) === 'continue';
+      carryOn = (await serve({ input, state, sandbox: state.sandbox, plan: plan! })) === 'continue';
     }
   } catch (err) {
     if (isCancellation(err)) state.end('closed', 'closed', 'the sandbox workflow was cancelled');
@@ -87,15 +92,7 @@ async function start(state: SandboxState, input: SandboxInput): Promise<Executio
     state.end('failed', 'rejected', plan.reasons.join('; '));
     return undefined;
   }
-  const gates = [];
-  if (input.files.length > 0 && plan.gates.secrets.enabled) {
-    gates.push(await orchestration.checkSecrets({ files: input.files, gate: plan.gates.secrets }));
-  }
-  if (input.files.length > 0 && plan.gates.imports.enabled) {
-    gates.push(
-      await orchestration.checkImports({ language: input.language, files: input.files, gate: plan.gates.imports }),
-    );
-  }
+  const gates = input.files.length > 0 ? await checkFiles(input, plan, input.files) : [];
   const blocked = blockedOutcome(gates);
   if (blocked) {
     state.end('failed', 'rejected', blocked.error?.message ?? 'a gate blocked the initial files');
@@ -225,8 +222,4 @@ function installHandlers(state: SandboxState, input: SandboxInput): void {
       },
     },
   );
-}
-
-function containerMemory(plan: ExecutionPlan): number {
-  return Math.max(plan.limits.memoryMb, plan.compile?.memoryMb ?? 0);
 }
