@@ -51,14 +51,20 @@ class StreamRelay {
   }
 
   private readyLength(): number {
-    const pem = this.held.search(PEM_BEGIN);
-    if (pem >= 0) {
-      const end = PEM_END.exec(this.held.slice(pem));
-      if (!end) return this.held.length - pem > MAX_HELD_CHARS ? 0 : lastLineEnd(this.held.slice(0, pem));
-      return pem + end.index + end[0].length;
+    let ready = 0;
+    for (;;) {
+      const rest = this.held.slice(ready);
+      const pem = rest.search(PEM_BEGIN);
+      if (pem < 0) {
+        const lineEnd = lastLineEnd(rest);
+        // A line that never ends is sent anyway once it is long: output must keep flowing.
+        return ready + (lineEnd === 0 && rest.length > MAX_HELD_CHARS ? rest.length : lineEnd);
+      }
+      const end = PEM_END.exec(rest.slice(pem));
+      // An unfinished key block waits for its end (or for the result): its body is the secret.
+      if (!end) return ready + lastLineEnd(rest.slice(0, pem));
+      ready += pem + end.index + end[0].length;
     }
-    const lineEnd = lastLineEnd(this.held);
-    return lineEnd === 0 && this.held.length > MAX_HELD_CHARS ? this.held.length : lineEnd;
   }
 }
 

@@ -45,7 +45,9 @@ const RULES: SecretRule[] = [
     id: 'private-key',
     severity: 'critical',
     description: 'private key',
-    pattern: /-----BEGIN (?:RSA |EC |DSA |OPENSSH |PGP |ENCRYPTED )?PRIVATE KEY(?: BLOCK)?-----/g,
+    // The whole block where it ends in view: the body is the secret, so redaction must cover it.
+    pattern:
+      /-----BEGIN (?:RSA |EC |DSA |OPENSSH |PGP |ENCRYPTED )?PRIVATE KEY(?: BLOCK)?-----(?:[\s\S]{0,16384}?-----END (?:RSA |EC |DSA |OPENSSH |PGP |ENCRYPTED )?PRIVATE KEY(?: BLOCK)?-----)?/g,
   },
   {
     id: 'jwt',

@@ -90,6 +90,13 @@ describe('import rules', () => {
 });
 
 describe('output gate', () => {
+  test('a private key is redacted whole, body and all, not just its header', () => {
+    const key = '-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEA7\nQk9g==\n-----END RSA PRIVATE KEY-----';
+    const out = scanOutput('run.stdout', `before\n${key}\nafter\n`, { secrets: 'redact', patterns: [] });
+    expect(out.text).toBe('before\n[REDACTED:private-key]\nafter\n');
+    expect(out.findings).toHaveLength(1);
+  });
+
   test('redacts credentials and policy patterns in place, and blocks where a rule says so', () => {
     const out = scanOutput('run.stdout', 'token ghp_abcdefghijklmnopqrstuvwxyz0123456789 and ACCT-1234\n', {
       secrets: 'redact',
