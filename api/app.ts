@@ -2,6 +2,7 @@ import { isUtf8 } from 'node:buffer';
 import express from 'express';
 import type { ApiKeyStore } from '../lib/api-keys';
 import type { Logger } from '../lib/logger';
+import type { AirlockMetrics } from '../lib/metrics';
 import type { RuntimeDefinition } from '../lib/runtimes';
 import { summarize } from '../lib/runtimes';
 import type { LoadedPolicy } from '../lib/policies';
@@ -27,6 +28,8 @@ export interface ApiDeps {
   keys: ApiKeyStore;
   waitLimitMs: number;
   log: Logger;
+  /** Served at `GET /metrics`, without a key, like `/healthz`: no tenant data in it. */
+  metrics?: AirlockMetrics;
 }
 
 export function createApp(deps: ApiDeps): express.Express {
@@ -50,6 +53,13 @@ export function createApp(deps: ApiDeps): express.Express {
     const report = await deps.health();
     res.status(report.ok ? 200 : 503).json(report);
   });
+
+  const { metrics } = deps;
+  if (metrics) {
+    app.get('/metrics', async (_req, res) => {
+      res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+    });
+  }
 
   app.use('/v1', requireApiKey(deps.keys));
 

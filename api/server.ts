@@ -7,6 +7,7 @@ import { loadRuntimes } from '../lib/runtimes';
 import { connectWithRetry, createClient } from '../lib/temporal';
 import { ExecutionService } from './execution-service';
 import { SandboxService } from './sandbox-service';
+import { createApiMetrics } from './metrics';
 import { createHealthProbe } from './health';
 import { createApp } from './app';
 import { ApiKeyStore } from '../lib/api-keys';
@@ -22,6 +23,7 @@ async function main(): Promise<void> {
     executions: new ExecutionService(client),
     sandboxes: new SandboxService(client),
     sandboxStepsPerRun: config.sandboxStepsPerRun,
+    metrics: createApiMetrics(client),
     runtimes: loadRuntimes(),
     policies: loadPolicies(),
     health: createHealthProbe({ client, namespace: config.namespace, docker }),

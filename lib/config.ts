@@ -14,6 +14,9 @@ export interface AirlockConfig {
   /** Host workers read the images' files at start, so sandboxes do not pay for them (see workers/page-cache-warmer.ts). */
   warmPageCache: boolean;
   logLevel: string;
+  /** Where workers serve `GET /metrics` (port 0: any free port); the API serves it on its own port. */
+  metricsHost: string;
+  workerMetricsPort: number;
   /** Steps one sandbox workflow run takes before it continues as new (Temporal may suggest it sooner). */
   sandboxStepsPerRun: number;
 }
@@ -31,6 +34,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AirlockConfig 
     warmPageCache: boolFrom(env, 'AIRLOCK_WARM_PAGE_CACHE', true),
     logLevel: env.AIRLOCK_LOG_LEVEL ?? 'info',
     sandboxStepsPerRun: intFrom(env, 'AIRLOCK_SANDBOX_STEPS_PER_RUN', 500),
+    metricsHost: env.AIRLOCK_METRICS_HOST ?? '127.0.0.1',
+    workerMetricsPort: intFrom(env, 'AIRLOCK_WORKER_METRICS_PORT', 9464),
   };
 }
 

@@ -4,6 +4,7 @@ import { Worker, type NativeConnection } from '@temporalio/worker';
 import { createHostActivities } from '../activities/host';
 import { HOSTS_QUEUE, hostQueue } from '../lib/task-queues';
 import type { Logger } from '../lib/logger';
+import type { AirlockMetrics } from '../lib/metrics';
 import { Reaper } from './reaper';
 import { loadSeccompProfiles } from '../lib/seccomp';
 import { warmImagePageCache } from './page-cache-warmer';
@@ -19,6 +20,7 @@ export interface HostWorkerOptions {
   reaperIntervalMs: number;
   warmPageCache: boolean;
   log: Logger;
+  metrics: AirlockMetrics;
 }
 
 export interface HostWorker {
@@ -66,6 +68,7 @@ export async function createHostWorker(opts: HostWorkerOptions): Promise<HostWor
     hostId: opts.hostId,
     cluster: opts.cluster,
     intervalMs: opts.reaperIntervalMs,
+    metrics: opts.metrics,
     log: opts.log.child({ component: 'reaper' }),
   });
   return {

@@ -4,9 +4,11 @@
  *
  *   node dist/workers/main.js [all|orchestration|host]
  */
+import type { AddressInfo } from 'node:net';
 import Docker from 'dockerode';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import { loadConfig } from '../lib/config';
+import { AirlockMetrics } from '../lib/metrics';
 import { createLogger } from '../lib/logger';
 import { loadPolicies } from '../lib/policies';
 import { loadRuntimes } from '../lib/runtimes';
@@ -31,6 +33,11 @@ async function main(): Promise<void> {
   await ensureSearchAttributes(clientConnection, config.namespace);
   const connection = await NativeConnection.connect({ address: config.temporalAddress });
 
+  const metrics = new AirlockMetrics(`worker-${role}`);
+  const metricsServer = await metrics.serve(config.workerMetricsPort, config.metricsHost);
+  const { port } = metricsServer.address() as AddressInfo;
+  log.info({ url: `http://${config.metricsHost}:${port}/metrics` }, 'metrics served');
+
   const runs: Array<Promise<void>> = [];
   const workers: Worker[] = [];
   if (role === 'all' || role === 'orchestration') {
@@ -40,6 +47,7 @@ async function main(): Promise<void> {
       policies: loadPolicies(),
       runtimes: loadRuntimes(),
       workflowBundle: prebuiltWorkflowBundle(),
+      metrics,
     });
     workers.push(worker);
     runs.push(worker.run());
@@ -59,6 +67,7 @@ async function main(): Promise<void> {
       reaperIntervalMs: config.reaperIntervalMs,
       warmPageCache: config.warmPageCache,
       log,
+      metrics,
     });
     workers.push(...host.workers);
     runs.push(host.run());
@@ -71,6 +80,7 @@ async function main(): Promise<void> {
     await Promise.allSettled(runs);
     await connection.close();
     await clientConnection.close();
+    metricsServer.close();
   }
 }
 

@@ -1,4 +1,6 @@
-import { Worker, type NativeConnection, type WorkflowBundleOption } from '@temporalio/worker';
+import { Worker, type InjectedSinks, type NativeConnection, type WorkflowBundleOption } from '@temporalio/worker';
+import type { AirlockMetrics } from '../lib/metrics';
+import type { AirlockSinks } from '../workflows/sinks';
 import { createOrchestrationActivities } from '../activities/orchestration';
 import { ORCHESTRATION_QUEUE } from '../lib/task-queues';
 import type { LoadedPolicy } from '../lib/policies';
@@ -11,6 +13,31 @@ export interface OrchestrationWorkerOptions {
   runtimes: Map<string, RuntimeDefinition>;
   /** A prebuilt bundle (tests, production); otherwise the workflows are bundled at start-up. */
   workflowBundle?: WorkflowBundleOption;
+  metrics: AirlockMetrics;
+}
+
+/** Where the workflows' facts land: Prometheus metrics, counted once (never during replay). */
+function metricsSinks(metrics: AirlockMetrics): InjectedSinks<AirlockSinks> {
+  return {
+    metrics: {
+      executionFinished: {
+        fn: (_info, { status, language, durationMs }) => {
+          metrics.executions.inc({ status, language });
+          metrics.executionDuration.observe({ language }, durationMs / 1000);
+        },
+        callDuringReplay: false,
+      },
+      stageFinished: {
+        fn: (_info, { stage, outcome, durationMs }) =>
+          metrics.stageDuration.observe({ stage, outcome }, durationMs / 1000),
+        callDuringReplay: false,
+      },
+      stepFinished: {
+        fn: (_info, { kind, status }) => metrics.sandboxSteps.inc({ kind, status }),
+        callDuringReplay: false,
+      },
+    },
+  };
 }
 
 /** Runs the workflows and the activities that need no Docker engine. */
@@ -23,5 +50,6 @@ export function createOrchestrationWorker(opts: OrchestrationWorkerOptions): Pro
       ? { workflowBundle: opts.workflowBundle }
       : { workflowsPath: require.resolve('../workflows') }),
     activities: createOrchestrationActivities({ policies: opts.policies, runtimes: opts.runtimes }),
+    sinks: metricsSinks(opts.metrics),
   });
 }

@@ -1,3 +1,4 @@
+import type { AirlockMetrics } from '../lib/metrics';
 import type Docker from 'dockerode';
 import type { Client } from '@temporalio/client';
 import { WorkflowNotFoundError } from '@temporalio/common';
@@ -5,6 +6,8 @@ import { LABELS } from '../lib/containers';
 import type { Logger } from '../lib/logger';
 
 export interface ReaperOptions {
+  /** Counts what it removes, by reason. */
+  metrics?: AirlockMetrics;
   docker: Docker;
   client: Client;
   hostId: string;
@@ -75,6 +78,7 @@ export class Reaper {
       }
       const name = info.Names[0]?.replace(/^\//, '') ?? info.Id;
       reaped.push({ name, executionId, reason });
+      this.opts.metrics?.reaped.inc({ reason });
       this.opts.log.info({ container: name, executionId, reason }, 'reaped sandbox container');
     }
     return reaped;

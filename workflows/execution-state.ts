@@ -5,6 +5,7 @@ import { blankResult } from '../lib/blank-result';
 import type { LiveEvent } from '../lib/schemas/events';
 import { isTerminal } from '../lib/vocabulary';
 import { LiveLog } from './live-log';
+import { metrics } from './sinks';
 
 /**
  * The execution's visible state, kept by the workflow and served by its query. Timestamps come
@@ -45,6 +46,7 @@ export class ExecutionState {
     stage.durationMs = stage.startedAt ? now.getTime() - Date.parse(stage.startedAt) : null;
     if (detail !== undefined) stage.detail = detail;
     this.live.stage(name, name, outcome, stage.detail ?? null);
+    if (stage.durationMs !== null) metrics.stageFinished({ stage: name, outcome, durationMs: stage.durationMs });
   }
 
   /** A process stage has ended: the output its host did not send live goes into the stream now. */
@@ -82,6 +84,11 @@ export class ExecutionState {
       if (stage.outcome === 'running') this.finish(stage.name, 'cancelled');
     }
     this.result.finishedAt = new Date().toISOString();
+    metrics.executionFinished({
+      status: this.result.status,
+      language: this.result.language,
+      durationMs: Date.parse(this.result.finishedAt) - Date.parse(this.result.createdAt),
+    });
     return this.result;
   }
 }

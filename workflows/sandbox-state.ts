@@ -3,6 +3,7 @@ import type { ProvisionedSandbox } from '../activities/host';
 import type { SandboxEndReason, SandboxInfo, SandboxStatus, StepResult } from '../lib/schemas/sandbox';
 import type { CarriedSandbox, SandboxInput, StepEnvelope } from '../lib/sandbox-steps';
 import { LiveLog, type LoggedEvent } from './live-log';
+import { metrics } from './sinks';
 
 /** Full step results kept for retries and for the stream's `end`; older steps keep their summary. */
 const KEPT_RESULTS = 20;
@@ -92,6 +93,7 @@ export class SandboxState {
       -KEPT_RESULTS,
     );
     this.live.end(stepId, status);
+    metrics.stepFinished({ kind, status });
   }
 
   /** Decides how the sandbox ends; its status reads `closing` until teardown has run (`finish`). */

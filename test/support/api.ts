@@ -7,6 +7,7 @@ import type { Express } from 'express';
 import { createApp } from '../../api/app';
 import { createHealthProbe } from '../../api/health';
 import { SandboxService } from '../../api/sandbox-service';
+import { createApiMetrics } from '../../api/metrics';
 import { ApiKeyStore } from '../../lib/api-keys';
 import { loadPolicies } from '../../lib/policies';
 import { createLogger } from '../../lib/logger';
@@ -32,6 +33,7 @@ export function createTestApi(
     executions: cluster.executions,
     sandboxes: new SandboxService(cluster.client),
     sandboxStepsPerRun: opts.sandboxStepsPerRun ?? 500,
+    metrics: createApiMetrics(cluster.client),
     runtimes: cluster.runtimes,
     policies: loadPolicies(),
     health: createHealthProbe({ client: cluster.client, namespace: 'default', docker: cluster.docker }),

@@ -39,6 +39,8 @@ export class WorkerProcess {
         AIRLOCK_LOG_LEVEL: 'info',
         // Global set-up warms it once for the whole run.
         AIRLOCK_WARM_PAGE_CACHE: 'false',
+        // Several workers run at once: each takes a free port and logs it.
+        AIRLOCK_WORKER_METRICS_PORT: '0',
         ...(opts.policiesDir ? { AIRLOCK_POLICIES_DIR: opts.policiesDir } : {}),
       },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -83,6 +85,13 @@ export class WorkerProcess {
     const timer = setTimeout(() => this.child.kill('SIGKILL'), 20_000);
     await exited;
     clearTimeout(timer);
+  }
+
+  /** Where this worker serves Prometheus metrics (it logs the port it took). */
+  metricsUrl(): string {
+    const url = /"url":"(http:\/\/[^"]+\/metrics)","msg":"metrics served"/.exec(this.logText())?.[1];
+    if (!url) throw new Error(`the ${this.role} worker has not logged its metrics address`);
+    return url;
   }
 
   logText(): string {
