@@ -17,7 +17,7 @@ export interface OrchestrationWorkerOptions {
 }
 
 /** Where the workflows' facts land: Prometheus metrics, counted once (never during replay). */
-function metricsSinks(metrics: AirlockMetrics): InjectedSinks<AirlockSinks> {
+export function metricsSinks(metrics: AirlockMetrics): InjectedSinks<AirlockSinks> {
   return {
     metrics: {
       executionFinished: {

@@ -4,6 +4,8 @@
  * for a deliberate, versioned change.
  */
 import fs from 'node:fs';
+import { AirlockMetrics } from '../../lib/metrics';
+import { metricsSinks } from '../../workers/orchestration-worker';
 import path from 'node:path';
 import {
   bundleWorkflowCode,
@@ -15,6 +17,8 @@ import {
 import { DeterminismViolationError } from '@temporalio/workflow';
 
 const FIXTURES = path.join(__dirname, '..', 'fixtures', 'histories');
+// Sinks do not run during replay; they must still be registered, as on a real worker.
+const sinks = metricsSinks(new AirlockMetrics('replay'));
 let workflowBundle: WorkflowBundleWithSourceMap;
 
 beforeAll(async () => {
@@ -35,7 +39,7 @@ test.each(fixtures)(
   '%s replays deterministically',
   async (file) => {
     const history: unknown = JSON.parse(fs.readFileSync(path.join(FIXTURES, file), 'utf8'));
-    await expect(Worker.runReplayHistory({ workflowBundle }, history, file)).resolves.toBeUndefined();
+    await expect(Worker.runReplayHistory({ workflowBundle, sinks }, history, file)).resolves.toBeUndefined();
   },
   60_000,
 );
@@ -46,7 +50,7 @@ test('a deliberately non-deterministic change to the workflow is caught by repla
     logger: new DefaultLogger('WARN'),
   });
   const history: unknown = JSON.parse(fs.readFileSync(path.join(FIXTURES, 'succeeded-with-tests.json'), 'utf8'));
-  await expect(Worker.runReplayHistory({ workflowBundle: changed }, history, 'changed')).rejects.toBeInstanceOf(
+  await expect(Worker.runReplayHistory({ workflowBundle: changed, sinks }, history, 'changed')).rejects.toBeInstanceOf(
     DeterminismViolationError,
   );
 }, 60_000);

@@ -3,6 +3,8 @@
  * hard to reach with real containers (deadline, lost results, failing teardown).
  */
 import crypto from 'node:crypto';
+import { AirlockMetrics } from '../../lib/metrics';
+import { metricsSinks } from '../../workers/orchestration-worker';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import {
   bundleWorkflowCode,
@@ -117,6 +119,7 @@ async function runWithMocks(mocks: Mocks): Promise<{ result: ExecutionResult; te
       ...common,
       taskQueue: orchestrationQueue,
       workflowBundle: bundle,
+      sinks: metricsSinks(new AirlockMetrics('test')),
       activities: {
         evaluatePolicyGate: mocks.evaluatePolicyGate ?? (async () => plan),
         scanArtifacts: async () => ({ files: [], outputs: [] }),
