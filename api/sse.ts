@@ -29,6 +29,9 @@ export async function streamEvents(
   let after = lastEventId(req);
   let closed = false;
   req.on('close', () => (closed = true));
+  // The first page before the headers: a step that will never exist, or Temporal being down, is
+  // still an HTTP error (404, 503) rather than a stream that ends at once.
+  let first: LiveEvent[] | null = await pages(after);
   res.status(200).set({
     'Content-Type': 'text/event-stream; charset=utf-8',
     'Cache-Control': 'no-cache, no-transform',
@@ -44,7 +47,8 @@ export async function streamEvents(
   while (!closed) {
     let page: LiveEvent[];
     try {
-      page = await pages(after);
+      page = first ?? (await pages(after));
+      first = null;
     } catch {
       // Headers are gone, so no error body: the client reconnects from its last id.
       res.end(': unavailable, reconnect\n\n');

@@ -1,6 +1,6 @@
-import { Worker, type InjectedSinks, type NativeConnection, type WorkflowBundleOption } from '@temporalio/worker';
+import { Worker, type NativeConnection, type WorkflowBundleOption } from '@temporalio/worker';
 import type { AirlockMetrics } from '../lib/metrics';
-import type { AirlockSinks } from '../workflows/sinks';
+import { metricsSinks } from '../lib/metrics-sinks';
 import { createOrchestrationActivities } from '../activities/orchestration';
 import { ORCHESTRATION_QUEUE } from '../lib/task-queues';
 import type { LoadedPolicy } from '../lib/policies';
@@ -14,30 +14,6 @@ export interface OrchestrationWorkerOptions {
   /** A prebuilt bundle (tests, production); otherwise the workflows are bundled at start-up. */
   workflowBundle?: WorkflowBundleOption;
   metrics: AirlockMetrics;
-}
-
-/** Where the workflows' facts land: Prometheus metrics, counted once (never during replay). */
-export function metricsSinks(metrics: AirlockMetrics): InjectedSinks<AirlockSinks> {
-  return {
-    metrics: {
-      executionFinished: {
-        fn: (_info, { status, language, durationMs }) => {
-          metrics.executions.inc({ status, language });
-          metrics.executionDuration.observe({ language }, durationMs / 1000);
-        },
-        callDuringReplay: false,
-      },
-      stageFinished: {
-        fn: (_info, { stage, outcome, durationMs }) =>
-          metrics.stageDuration.observe({ stage, outcome }, durationMs / 1000),
-        callDuringReplay: false,
-      },
-      stepFinished: {
-        fn: (_info, { kind, status }) => metrics.sandboxSteps.inc({ kind, status }),
-        callDuringReplay: false,
-      },
-    },
-  };
 }
 
 /** Runs the workflows and the activities that need no Docker engine. */

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { DefaultLogger, Runtime, Worker, bundleWorkflowCode, type WorkflowBundleOption } from '@temporalio/worker';
 import { PROJECT_ROOT } from '../paths';
+import { replaySinks } from '../metrics-sinks';
 
 let runtimeInstalled = false;
 
@@ -14,7 +15,11 @@ export async function replayAgainstCurrentCode(historyJson: unknown, workflowId:
     Runtime.install({ logger: new DefaultLogger('ERROR') });
     runtimeInstalled = true;
   }
-  await Worker.runReplayHistory({ workflowBundle: await currentBundle() }, historyJson, workflowId);
+  await Worker.runReplayHistory(
+    { workflowBundle: await currentBundle(), sinks: replaySinks() },
+    historyJson,
+    workflowId,
+  );
 }
 
 async function currentBundle(): Promise<WorkflowBundleOption> {

@@ -237,6 +237,8 @@ describe('sandboxes', () => {
     const refused = await exec(sbx.id, { code: 'print(1)' });
     expect(refused.status).toBe(409);
     expect(refused.body.error.code).toBe('sandbox_ended');
+    const neverRan = await readEvents(`${baseUrl}/v1/sandboxes/${sbx.id}/steps/never-sent/events`, auth());
+    expect(neverRan.status).toBe(404);
     // Visibility (what listing reads) follows the workflow a moment later.
     await eventually('the listing to drop it from the active sandboxes', async () => {
       const listed = await request(app).get('/v1/sandboxes').query({ status: 'active' }).set(auth());

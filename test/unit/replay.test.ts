@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import { AirlockMetrics } from '../../lib/metrics';
-import { metricsSinks } from '../../workers/orchestration-worker';
+import { metricsSinks } from '../../lib/metrics-sinks';
 import path from 'node:path';
 import {
   bundleWorkflowCode,

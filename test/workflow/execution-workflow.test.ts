@@ -4,7 +4,7 @@
  */
 import crypto from 'node:crypto';
 import { AirlockMetrics } from '../../lib/metrics';
-import { metricsSinks } from '../../workers/orchestration-worker';
+import { metricsSinks } from '../../lib/metrics-sinks';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import {
   bundleWorkflowCode,
