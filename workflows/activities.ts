@@ -1,14 +1,32 @@
-import { ActivityCancellationType, proxyActivities } from '@temporalio/workflow';
+import { ActivityCancellationType, patched, proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { HostActivities } from '../activities/host';
 import type { OrchestrationActivities } from '../activities/orchestration';
 import { ErrorType } from '../lib/errors';
 import { HOSTS_QUEUE } from '../lib/task-queues';
 
 /** Gate and scan: no Docker, on the workflow's own queue. */
-export const orchestration = proxyActivities<OrchestrationActivities>({
+const orchestrationTasks = proxyActivities<OrchestrationActivities>({
   startToCloseTimeout: '30 seconds',
   retry: { maximumAttempts: 5 },
 });
+
+/**
+ * The same activities run as local activities, in the worker that runs the workflow: they are pure
+ * computations over the input, so a task-queue round trip buys nothing. Their results are still in
+ * history (as markers).
+ */
+const orchestrationLocal = proxyLocalActivities<OrchestrationActivities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { maximumAttempts: 5 },
+});
+
+/** Workflow version marker: the orchestration activities run locally. */
+export const LOCAL_ORCHESTRATION_ACTIVITIES = 'local-orchestration-activities';
+
+/** Local for new workflows; histories from before the change replay with task-queue activities. */
+export function orchestration(): OrchestrationActivities {
+  return patched(LOCAL_ORCHESTRATION_ACTIVITIES) ? orchestrationLocal : orchestrationTasks;
+}
 
 /** Provisioning goes to whichever host takes it from the shared queue. */
 export const { provisionContainer } = proxyActivities<HostActivities>({

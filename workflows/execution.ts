@@ -30,7 +30,7 @@ export async function executionWorkflow(input: ExecutionInput): Promise<Executio
   try {
     const plan = await state.track(
       'gate',
-      () => orchestration.evaluatePolicyGate({ input }),
+      () => orchestration().evaluatePolicyGate({ input }),
       (p) => (p.decision === 'pass' ? ['succeeded'] : ['failed', p.reasons.join('; ')]),
     );
     state.result.policy = plan.policy;

@@ -39,11 +39,11 @@ export async function runPreRunGates(
   const files = [...input.files, ...(input.tests?.files ?? [])];
   const { gates } = plan;
   const steps: Array<[StageName, boolean, () => Promise<GateResult>]> = [
-    ['secrets', gates.secrets.enabled, () => orchestration.checkSecrets({ files, gate: gates.secrets })],
+    ['secrets', gates.secrets.enabled, () => orchestration().checkSecrets({ files, gate: gates.secrets })],
     [
       'imports',
       gates.imports.enabled,
-      () => orchestration.checkImports({ language: input.language, files, gate: gates.imports }),
+      () => orchestration().checkImports({ language: input.language, files, gate: gates.imports }),
     ],
     [
       'static-analysis',

@@ -51,5 +51,7 @@ function describeFailure(err: unknown): ExecutionError {
       return { type: err.cause.type ?? ErrorType.Internal, message: err.cause.message };
     }
   }
+  // A local activity's failure can arrive unwrapped.
+  if (err instanceof ApplicationFailure) return { type: err.type ?? ErrorType.Internal, message: err.message };
   return { type: ErrorType.Internal, message: errorMessage(err) };
 }

@@ -105,7 +105,7 @@ async function exec(
   const plan =
     request.timeoutMs === undefined
       ? ctx.plan
-      : await orchestration.evaluatePolicyGate({ input: stepAsExecution(input, code, request) });
+      : await orchestration().evaluatePolicyGate({ input: stepAsExecution(input, code, request) });
   if (plan.decision === 'block') {
     result.status = 'rejected';
     result.error = { type: 'PolicyViolation', message: plan.reasons.join('; ') };
@@ -185,9 +185,9 @@ async function passGates(
 export async function checkFiles(input: SandboxInput, plan: ExecutionPlan, files: SourceFile[]): Promise<GateResult[]> {
   const { gates } = plan;
   const checks: Array<Promise<GateResult>> = [];
-  if (gates.secrets.enabled) checks.push(orchestration.checkSecrets({ files, gate: gates.secrets }));
+  if (gates.secrets.enabled) checks.push(orchestration().checkSecrets({ files, gate: gates.secrets }));
   if (gates.imports.enabled) {
-    checks.push(orchestration.checkImports({ language: input.language, files, gate: gates.imports }));
+    checks.push(orchestration().checkImports({ language: input.language, files, gate: gates.imports }));
   }
   if (gates.staticAnalysis.enabled) {
     checks.push(

@@ -87,7 +87,7 @@ export async function sandboxWorkflow(input: SandboxInput): Promise<SandboxInfo>
 
 /** The policy gate, the gates over the initial files, then a container. Undefined when it never became ready. */
 async function start(state: SandboxState, input: SandboxInput): Promise<ExecutionPlan | undefined> {
-  const plan = await orchestration.evaluatePolicyGate({ input: stepAsExecution(input, input.files, null) });
+  const plan = await orchestration().evaluatePolicyGate({ input: stepAsExecution(input, input.files, null) });
   if (plan.decision === 'block') {
     state.end('failed', 'rejected', plan.reasons.join('; '));
     return undefined;

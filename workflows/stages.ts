@@ -101,7 +101,7 @@ export async function runSandboxStages(
 
   const files = [...input.files, ...(input.tests?.files ?? [])];
   state.result.scan = await state.track('scan', async () => {
-    const digests = await orchestration.scanArtifacts({ files, outputs });
+    const digests = await orchestration().scanArtifacts({ files, outputs });
     const produced = await onHost(sandbox.taskQueue, 30_000).collectArtifacts({
       executionId: input.executionId,
       submitted: digests.files,
