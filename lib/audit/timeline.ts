@@ -37,6 +37,9 @@ export interface AuditReport {
   timeline: TimelineEntry[];
 }
 
+/** The marker the SDK records a local activity's outcome in. */
+const LOCAL_ACTIVITY_MARKER = 'core_local_activity';
+
 function decode<T>(payloads: temporal.api.common.v1.IPayloads | null | undefined): T | undefined {
   const first = payloads?.payloads?.[0];
   return first ? (defaultPayloadConverter.fromPayload(first as Payload) as T) : undefined;
@@ -100,6 +103,13 @@ export function auditReport(historyJson: unknown): AuditReport {
     if (done) {
       const type = scheduled.get(String(done.scheduledEventId)) ?? '';
       recordActivity(report, event, type, decode<unknown>(done.result), note);
+    }
+    // Local activities (the gate and the pure checks, in newer histories) are markers.
+    const marker = event.markerRecordedEventAttributes;
+    if (marker?.markerName === LOCAL_ACTIVITY_MARKER) {
+      const type = decode<{ activity_type?: string }>(marker.details?.data)?.activity_type ?? '';
+      if (marker.failure) note(event, `${type} failed`, marker.failure.message ?? '');
+      else recordActivity(report, event, type, decode<unknown>(marker.details?.result), note);
     }
     const failed = event.activityTaskFailedEventAttributes;
     if (failed) {

@@ -30,6 +30,19 @@ describe('audit report from a recorded history', () => {
     );
   });
 
+  test('a newer history, whose gate and checks ran as local activities (markers), reports the same decisions', () => {
+    const report = auditReport(history('streamed-output'));
+    expect(report.policy).toMatchObject({ name: 'default', sha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    expect(report.gates.map((g) => [g.gate, g.verdict])).toEqual([
+      ['secrets', 'pass'],
+      ['imports', 'pass'],
+      ['output', 'pass'],
+    ]);
+    expect(report.timeline.map((t) => t.what)).toEqual(
+      expect.arrayContaining(['policy gate', 'secrets gate', 'imports gate', 'ran', 'finished']),
+    );
+  });
+
   test('a blocked execution: every gate decision and its findings', () => {
     const report = auditReport(history('gate-blocked'));
     expect(report.policy?.name).toBe('strict');
