@@ -1,9 +1,8 @@
 import type { Client } from '@temporalio/client';
-import { temporal } from '@temporalio/proto';
+import type { temporal } from '@temporalio/proto';
 import { AirlockMetrics } from '../lib/metrics';
 import { HOSTS_QUEUE, ORCHESTRATION_QUEUE } from '../lib/task-queues';
-
-const { TASK_QUEUE_TYPE_WORKFLOW, TASK_QUEUE_TYPE_ACTIVITY } = temporal.api.enums.v1.TaskQueueType;
+import { TASK_QUEUE_TYPE_ACTIVITY, TASK_QUEUE_TYPE_WORKFLOW, readQueueStats } from '../lib/task-queue-stats';
 
 /** The queues whose backlog says whether workers keep up: what an autoscaler watches. */
 const WATCHED: Array<[label: string, queue: string, type: temporal.api.enums.v1.TaskQueueType]> = [
@@ -18,13 +17,7 @@ export function createApiMetrics(client: Client): AirlockMetrics {
     await Promise.all(
       WATCHED.map(async ([label, name, taskQueueType]) => {
         try {
-          const { stats } = await client.workflowService.describeTaskQueue({
-            namespace: client.options.namespace,
-            taskQueue: { name },
-            taskQueueType,
-            reportStats: true,
-          });
-          gauge.set({ queue: label }, Number(stats?.approximateBacklogCount ?? 0));
+          gauge.set({ queue: label }, (await readQueueStats(client, name, taskQueueType)).backlog);
         } catch {
           // Temporal unreachable: leave the last value; /healthz says why.
         }

@@ -11,12 +11,26 @@ export interface AirlockConfig {
   /** The longest `?wait=true` holds a request open. */
   waitLimitMs: number;
   reaperIntervalMs: number;
+  /** What this host gives sandboxes, when not the whole machine (a pod's engine limits). */
+  hostResources: { cpus: number | undefined; memoryMb: number | undefined };
+  /** On SIGTERM a host worker waits this long for its sandboxes to finish before it stops. */
+  drainTimeoutMs: number;
   /** Host workers read the images' files at start, so sandboxes do not pay for them (see workers/page-cache-warmer.ts). */
   warmPageCache: boolean;
   logLevel: string;
   /** Where workers serve `GET /metrics` (port 0: any free port); the API serves it on its own port. */
   metricsHost: string;
   workerMetricsPort: number;
+  /** Warm pools on a host worker: bounds, and the runtimes kept warm (default policy) from the start. */
+  pool: {
+    minIdle: number;
+    /** 0 turns pooling off: every container is made on demand. */
+    maxIdle: number | undefined;
+    maxTotalIdle: number | undefined;
+    idleTtlMs: number;
+    refillConcurrency: number | undefined;
+    prewarm: string[];
+  };
   /** Steps one sandbox workflow run takes before it continues as new (Temporal may suggest it sooner). */
   sandboxStepsPerRun: number;
 }
@@ -31,20 +45,41 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AirlockConfig 
     apiPort: intFrom(env, 'AIRLOCK_API_PORT', 8080),
     waitLimitMs: intFrom(env, 'AIRLOCK_WAIT_LIMIT_MS', 60_000),
     reaperIntervalMs: intFrom(env, 'AIRLOCK_REAPER_INTERVAL_MS', 30_000),
+    drainTimeoutMs: intFrom(env, 'AIRLOCK_DRAIN_TIMEOUT_MS', 300_000),
+    hostResources: {
+      cpus: optionalIntFrom(env, 'AIRLOCK_HOST_CPUS'),
+      memoryMb: optionalIntFrom(env, 'AIRLOCK_HOST_MEMORY_MB'),
+    },
     warmPageCache: boolFrom(env, 'AIRLOCK_WARM_PAGE_CACHE', true),
     logLevel: env.AIRLOCK_LOG_LEVEL ?? 'info',
     sandboxStepsPerRun: intFrom(env, 'AIRLOCK_SANDBOX_STEPS_PER_RUN', 500),
+    pool: {
+      minIdle: intFrom(env, 'AIRLOCK_POOL_MIN_IDLE', 1),
+      maxIdle: optionalIntFrom(env, 'AIRLOCK_POOL_MAX_IDLE'),
+      maxTotalIdle: optionalIntFrom(env, 'AIRLOCK_POOL_MAX_TOTAL_IDLE'),
+      idleTtlMs: intFrom(env, 'AIRLOCK_POOL_IDLE_TTL_MS', 300_000),
+      refillConcurrency: optionalIntFrom(env, 'AIRLOCK_POOL_REFILL_CONCURRENCY'),
+      prewarm: (env.AIRLOCK_POOL_PREWARM ?? 'python,javascript')
+        .split(',')
+        .map((name) => name.trim())
+        .filter(Boolean),
+    },
     metricsHost: env.AIRLOCK_METRICS_HOST ?? '127.0.0.1',
     workerMetricsPort: intFrom(env, 'AIRLOCK_WORKER_METRICS_PORT', 9464),
   };
 }
 
-function intFrom(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+export function intFrom(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);
   if (!Number.isInteger(value) || value < 0) throw new Error(`${name} must be a non-negative integer, got "${raw}"`);
   return value;
+}
+
+/** Unset means "derive it from the host" (see lib/host-capacity.ts). */
+function optionalIntFrom(env: NodeJS.ProcessEnv, name: string): number | undefined {
+  return env[name] === undefined || env[name] === '' ? undefined : intFrom(env, name, 0);
 }
 
 function boolFrom(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {

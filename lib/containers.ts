@@ -6,7 +6,14 @@ export const LABELS = {
   host: 'io.airlock.host',
   /** Epoch milliseconds after which the container is overdue whatever its execution says. */
   deadline: 'io.airlock.deadline',
+  /** On warm-pool containers: the profile key they were made for. Labels cannot change later, so a
+   * claimed pool container keeps it and is known by its name alone. */
+  pool: 'io.airlock.pool',
 } as const;
+
+/** Warm-pool containers are named with this prefix until an execution claims one by renaming it. */
+export const POOL_NAME_PREFIX = 'airlock-pool-';
+const EXECUTION_NAME_PREFIX = 'airlock-';
 
 /** Image labels written by the image build. */
 export const IMAGE_LABELS = {
@@ -20,7 +27,14 @@ export const IMAGE_LABELS = {
  * even when provision's result never reached the workflow.
  */
 export function containerNameFor(executionId: string): string {
-  return `airlock-${executionId}`;
+  return `${EXECUTION_NAME_PREFIX}${executionId}`;
+}
+
+/** The execution a container belongs to by its name, or undefined for an unclaimed pool container. */
+export function executionIdFromName(name: string): string | undefined {
+  const bare = name.replace(/^\//, '');
+  if (bare.startsWith(POOL_NAME_PREFIX) || !bare.startsWith(EXECUTION_NAME_PREFIX)) return undefined;
+  return bare.slice(EXECUTION_NAME_PREFIX.length) || undefined;
 }
 
 export function imageTagFor(runtime: string): string {

@@ -6,6 +6,7 @@ import type { ExecutionPlan, Policy, PolicyRef, SandboxSettings } from './schema
 import type { RuntimeManifest } from './schemas/runtime';
 import { imageTagFor } from './containers';
 import { fillCommand, placeholderValues } from './commands';
+import type { LoadedPolicy } from './policies';
 
 /** Time allowed for queueing, provisioning, scanning and teardown on top of the stages' own limits. */
 export const PIPELINE_OVERHEAD_MS = 120_000;
@@ -109,6 +110,21 @@ export function evaluateGate({ input, policy, policyRef, seccompProfile, runtime
     budgetMs:
       (compile?.timeoutMs ?? 0) + runs * limits.timeoutMs + (test ? limits.testTimeoutMs : 0) + PIPELINE_OVERHEAD_MS,
   };
+}
+
+/** The gate under a loaded policy: what the orchestration worker runs for every execution. */
+export function evaluateGateUnder(
+  input: ExecutionInput,
+  loaded: LoadedPolicy,
+  runtime: RuntimeManifest | undefined,
+): ExecutionPlan {
+  return evaluateGate({
+    input,
+    policy: loaded.policy,
+    policyRef: loaded.ref,
+    seccompProfile: { name: loaded.seccomp.name, sha256: loaded.seccomp.sha256 },
+    runtime,
+  });
 }
 
 /** Policy defaults, then the runtime's own (a JVM wants more memory), then the request; never above a ceiling. */

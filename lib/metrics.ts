@@ -48,6 +48,27 @@ export class AirlockMetrics {
     registers: [this.registry],
   });
 
+  readonly poolClaims = new Counter({
+    name: 'airlock_pool_claims_total',
+    help: 'Container claims from the warm pools, by image and result (hit: a pooled container; miss: made on demand).',
+    labelNames: ['image', 'result'] as const,
+    registers: [this.registry],
+  });
+
+  readonly poolCreated = new Counter({
+    name: 'airlock_pool_containers_created_total',
+    help: 'Containers made ahead of demand for the warm pools, by image.',
+    labelNames: ['image'] as const,
+    registers: [this.registry],
+  });
+
+  readonly poolRemoved = new Counter({
+    name: 'airlock_pool_containers_removed_total',
+    help: 'Pooled containers removed unclaimed, by reason (retired, drained, broken, stale).',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+
   readonly backlog: Gauge<'queue'>;
 
   /** `readBacklog` fills the backlog gauge at each scrape (the API's, which asks Temporal). */
@@ -67,6 +88,27 @@ export class AirlockMetrics {
     });
     this.registry.setDefaultLabels({ role });
     collectDefaultMetrics({ register: this.registry });
+  }
+
+  /** Pool sizes, read from the pools at each scrape. */
+  observePools(read: () => Array<{ image: string; profile: string; idle: number; target: number }>): void {
+    const gauge = (name: string, help: string, field: 'idle' | 'target') =>
+      new Gauge({
+        name,
+        help,
+        labelNames: ['image', 'profile'] as const,
+        registers: [this.registry],
+        collect(this: Gauge<'image' | 'profile'>) {
+          this.reset();
+          for (const pool of read()) this.set({ image: pool.image, profile: pool.profile }, pool[field]);
+        },
+      });
+    gauge('airlock_pool_idle_containers', 'Idle containers in the warm pools, by image and profile.', 'idle');
+    gauge(
+      'airlock_pool_target_containers',
+      'What each warm pool is sized to hold now, by image and profile.',
+      'target',
+    );
   }
 
   /** Serves `GET /metrics` on its own port (workers have no HTTP server otherwise). */

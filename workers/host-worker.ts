@@ -2,6 +2,14 @@ import type Docker from 'dockerode';
 import type { Client } from '@temporalio/client';
 import { Worker, type NativeConnection } from '@temporalio/worker';
 import { createHostActivities } from '../activities/host';
+import { createProfileResolver } from '../activities/host/provision';
+import { WarmPool, type PoolProfile } from '../activities/host/warm-pool';
+import type { AirlockConfig } from '../lib/config';
+import { LABELS, POOL_NAME_PREFIX } from '../lib/containers';
+import { hostCapacity, type HostResources } from '../lib/host-capacity';
+import { DEFAULT_POLICY, loadPolicies, type LoadedPolicy } from '../lib/policies';
+import { loadRuntimes } from '../lib/runtimes';
+import { prewarmProfiles } from './pool-prewarm';
 import { HOSTS_QUEUE, hostQueue } from '../lib/task-queues';
 import type { Logger } from '../lib/logger';
 import type { AirlockMetrics } from '../lib/metrics';
@@ -9,6 +17,8 @@ import { Reaper } from './reaper';
 import { loadSeccompProfiles } from '../lib/seccomp';
 import { warmImagePageCache } from './page-cache-warmer';
 import { outputChunkSignal } from '../workflows/messages';
+
+const DRAIN_POLL_MS = 500;
 
 export interface HostWorkerOptions {
   connection: NativeConnection;
@@ -21,13 +31,21 @@ export interface HostWorkerOptions {
   warmPageCache: boolean;
   log: Logger;
   metrics: AirlockMetrics;
+  pool: AirlockConfig['pool'];
+  resources: HostResources;
 }
 
 export interface HostWorker {
   hostId: string;
   workers: Worker[];
   reaper: Reaper;
+  pool: WarmPool | undefined;
   run(): Promise<void>;
+  /**
+   * Scale-in: take no new sandboxes, let those here finish (their stages come on this host's own
+   * queue), then stop; `run()` resolves after. Past the timeout, what still runs takes the host-loss path.
+   */
+  drain(timeoutMs: number): Promise<void>;
 }
 
 /**
@@ -36,12 +54,31 @@ export interface HostWorker {
  */
 export async function createHostWorker(opts: HostWorkerOptions): Promise<HostWorker> {
   const info = (await opts.docker.info()) as { Runtimes?: Record<string, unknown> };
-  const activities = createHostActivities({
+  const policies = loadPolicies();
+  const defaultMemoryMb = policies.get(DEFAULT_POLICY)?.policy.limits.defaults.memoryMb ?? 256;
+  const capacity = hostCapacity(opts.resources, defaultMemoryMb);
+  const deps = {
     docker: opts.docker,
     hostId: opts.hostId,
     cluster: opts.cluster,
     seccompProfiles: loadSeccompProfiles(),
     runtimes: new Set(Object.keys(info.Runtimes ?? { runc: {} })),
+  };
+  const bounds = {
+    minIdle: opts.pool.minIdle,
+    maxIdle: opts.pool.maxIdle ?? capacity.poolMaxIdle,
+    maxTotalIdle: opts.pool.maxTotalIdle ?? capacity.poolMaxTotalIdle,
+    idleTtlMs: opts.pool.idleTtlMs,
+    refillConcurrency: opts.pool.refillConcurrency ?? capacity.poolRefillConcurrency,
+  };
+  const pool =
+    bounds.maxIdle > 0
+      ? new WarmPool({ ...deps, bounds, log: opts.log.child({ component: 'warm-pool' }), metrics: opts.metrics })
+      : undefined;
+  if (pool) opts.metrics.observePools(() => pool.stats());
+  const activities = createHostActivities({
+    ...deps,
+    pool,
     // Through Temporal, so the API reads live output wherever it runs: see docs/architecture.md.
     liveOutput: (workflowId, chunk) => opts.client.workflow.getHandle(workflowId).signal(outputChunkSignal, chunk),
   });
@@ -60,8 +97,15 @@ export async function createHostWorker(opts: HostWorkerOptions): Promise<HostWor
     ...common,
     taskQueue: HOSTS_QUEUE,
     activities: { provisionContainer, runStaticAnalysis },
+    // A host takes no more than its engine can make at once, so a busy host leaves work to idle ones.
+    maxConcurrentActivityTaskExecutions: capacity.provisionSlots,
   });
-  const own = await Worker.create({ ...common, taskQueue: hostQueue(opts.hostId), activities: onThisHost });
+  const own = await Worker.create({
+    ...common,
+    taskQueue: hostQueue(opts.hostId),
+    activities: onThisHost,
+    maxConcurrentActivityTaskExecutions: capacity.sandboxSlots,
+  });
   const reaper = new Reaper({
     docker: opts.docker,
     client: opts.client,
@@ -69,14 +113,43 @@ export async function createHostWorker(opts: HostWorkerOptions): Promise<HostWor
     cluster: opts.cluster,
     intervalMs: opts.reaperIntervalMs,
     metrics: opts.metrics,
+    ...(pool ? { pool } : {}),
     log: opts.log.child({ component: 'reaper' }),
   });
+  const liveSandboxes = async () =>
+    (
+      await opts.docker.listContainers({
+        all: true,
+        filters: { label: [`${LABELS.cluster}=${opts.cluster}`, `${LABELS.host}=${opts.hostId}`] },
+      })
+    ).filter((c) => !c.Names.some((n) => n.startsWith(`/${POOL_NAME_PREFIX}`))).length;
+
   return {
     hostId: opts.hostId,
     workers: [shared, own],
     reaper,
+    pool,
+    async drain(timeoutMs) {
+      if (shared.getState() === 'RUNNING') shared.shutdown();
+      await pool?.drain();
+      const deadline = Date.now() + timeoutMs;
+      let live = await liveSandboxes();
+      opts.log.info({ live, timeoutMs }, 'draining: no new sandboxes; waiting for those here to finish');
+      while (live > 0 && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, DRAIN_POLL_MS));
+        live = await liveSandboxes();
+      }
+      opts.log.info({ left: live }, live === 0 ? 'drained' : 'drain timed out; stopping with sandboxes left');
+      if (own.getState() === 'RUNNING') own.shutdown();
+    },
     async run() {
       reaper.start();
+      if (pool) {
+        // In the background too: until it is warm, containers are made on demand as before.
+        void startPool(pool, deps, policies, opts).catch((err: unknown) =>
+          opts.log.warn({ err }, 'starting the warm pool failed'),
+        );
+      }
       // In the background: the host serves at once, a few sandboxes may start on a cold cache.
       if (opts.warmPageCache) {
         void warmImagePageCache(opts.docker, opts.log).catch((err: unknown) =>
@@ -93,7 +166,30 @@ export async function createHostWorker(opts: HostWorkerOptions): Promise<HostWor
         throw err;
       } finally {
         await reaper.stop();
+        await pool?.drain();
       }
     },
   };
+}
+
+/** Clears what an earlier process left, then keeps the default policy's profile warm for each prewarmed runtime. */
+async function startPool(
+  pool: WarmPool,
+  deps: Parameters<typeof createProfileResolver>[0],
+  policies: Map<string, LoadedPolicy>,
+  opts: Pick<HostWorkerOptions, 'pool' | 'log'>,
+): Promise<void> {
+  const resolveProfile = createProfileResolver(deps);
+  const { profiles, unknown } = prewarmProfiles(opts.pool.prewarm, policies, loadRuntimes());
+  if (unknown.length > 0) opts.log.warn({ runtimes: unknown }, 'not prewarming unknown runtimes');
+  const resolved: PoolProfile[] = [];
+  for (const input of profiles) {
+    try {
+      resolved.push((await resolveProfile(input)).profile);
+    } catch (err) {
+      opts.log.warn({ err, image: input.image }, 'not prewarming a profile this host cannot make');
+    }
+  }
+  await pool.start(resolved);
+  opts.log.info({ profiles: resolved.map((p) => p.imageTag) }, 'warm pool started');
 }

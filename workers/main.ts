@@ -8,13 +8,14 @@ import type { AddressInfo } from 'node:net';
 import Docker from 'dockerode';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import { loadConfig } from '../lib/config';
+import { localResources } from '../lib/host-capacity';
 import { AirlockMetrics } from '../lib/metrics';
-import { createLogger } from '../lib/logger';
+import { createLogger, type Logger } from '../lib/logger';
 import { loadPolicies } from '../lib/policies';
 import { loadRuntimes } from '../lib/runtimes';
 import { connectWithRetry, createClient, ensureSearchAttributes } from '../lib/temporal';
 import { createOrchestrationWorker } from './orchestration-worker';
-import { createHostWorker } from './host-worker';
+import { createHostWorker, type HostWorker } from './host-worker';
 import { resolveHostId } from './host-identity';
 import { installRuntime } from './runtime';
 import { prebuiltWorkflowBundle } from './workflow-bundle';
@@ -40,6 +41,7 @@ async function main(): Promise<void> {
 
   const runs: Array<Promise<void>> = [];
   const workers: Worker[] = [];
+  let host: HostWorker | undefined;
   if (role === 'all' || role === 'orchestration') {
     const worker = await createOrchestrationWorker({
       connection,
@@ -57,7 +59,7 @@ async function main(): Promise<void> {
     const docker = new Docker();
     await docker.ping();
     const hostId = await resolveHostId(docker, config.hostId);
-    const host = await createHostWorker({
+    host = await createHostWorker({
       connection,
       client,
       namespace: config.namespace,
@@ -68,11 +70,14 @@ async function main(): Promise<void> {
       warmPageCache: config.warmPageCache,
       log,
       metrics,
+      pool: config.pool,
+      resources: localResources(config.hostResources),
     });
     workers.push(...host.workers);
     runs.push(host.run());
     log.info({ hostId, cluster: config.cluster }, 'host worker started');
   }
+  stopOnSignals(log, workers, host, config.drainTimeoutMs);
   try {
     await Promise.all(runs);
   } finally {
@@ -82,6 +87,34 @@ async function main(): Promise<void> {
     await clientConnection.close();
     metricsServer.close();
   }
+}
+
+/**
+ * The first SIGTERM or SIGINT stops gracefully: a host drains (no new sandboxes; those it holds
+ * finish), other workers finish their tasks. A second one stops at once.
+ */
+function stopOnSignals(log: Logger, workers: Worker[], host: HostWorker | undefined, drainTimeoutMs: number): void {
+  let stopping = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    const shutdownAll = () => {
+      for (const worker of workers) if (worker.getState() === 'RUNNING') worker.shutdown();
+    };
+    if (stopping) {
+      log.warn({ signal }, 'stopping now');
+      shutdownAll();
+      return;
+    }
+    stopping = true;
+    log.info({ signal }, 'stopping');
+    if (!host) return shutdownAll();
+    for (const worker of workers)
+      if (!host.workers.includes(worker) && worker.getState() === 'RUNNING') worker.shutdown();
+    host.drain(drainTimeoutMs).catch((err: unknown) => {
+      log.warn({ err }, 'draining failed; stopping now');
+      shutdownAll();
+    });
+  };
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, onSignal);
 }
 
 main().catch((err: unknown) => {

@@ -2,7 +2,7 @@ import type { AirlockMetrics } from '../lib/metrics';
 import type Docker from 'dockerode';
 import type { Client } from '@temporalio/client';
 import { WorkflowNotFoundError } from '@temporalio/common';
-import { LABELS } from '../lib/containers';
+import { LABELS, POOL_NAME_PREFIX, executionIdFromName } from '../lib/containers';
 import type { Logger } from '../lib/logger';
 
 export interface ReaperOptions {
@@ -15,13 +15,15 @@ export interface ReaperOptions {
   intervalMs: number;
   /** Slack past a container's deadline label before it counts as overdue. */
   graceMs?: number;
+  /** This host's warm pool: its unclaimed containers are not strays. */
+  pool?: { holds(name: string): boolean };
   log: Logger;
 }
 
 export interface ReapedContainer {
   name: string;
   executionId: string;
-  reason: 'execution_closed' | 'execution_unknown' | 'overdue';
+  reason: 'execution_closed' | 'execution_unknown' | 'overdue' | 'pool_stale';
 }
 
 /**
@@ -67,21 +69,43 @@ export class Reaper {
     });
     const reaped: ReapedContainer[] = [];
     for (const info of containers) {
-      const executionId = info.Labels[LABELS.execution] ?? '';
-      const deadline = Number(info.Labels[LABELS.deadline] ?? 0);
-      const reason = Date.now() > deadline + graceMs ? 'overdue' : await this.executionVerdict(executionId);
+      const name = info.Names[0]?.replace(/^\//, '') ?? info.Id;
+      // A claimed pool container keeps its pool labels: its name says whose it is, and it has no deadline.
+      const executionId = info.Labels[LABELS.execution] ?? executionIdFromName(name) ?? '';
+      const reason = name.startsWith(POOL_NAME_PREFIX)
+        ? await this.poolVerdict(info.Id, name)
+        : this.overdue(info, graceMs)
+          ? 'overdue'
+          : await this.executionVerdict(executionId);
       if (!reason) continue;
       try {
         await docker.getContainer(info.Id).remove({ force: true, v: true });
       } catch (err) {
         if ((err as { statusCode?: number }).statusCode !== 404) throw err;
       }
-      const name = info.Names[0]?.replace(/^\//, '') ?? info.Id;
       reaped.push({ name, executionId, reason });
       this.opts.metrics?.reaped.inc({ reason });
       this.opts.log.info({ container: name, executionId, reason }, 'reaped sandbox container');
     }
     return reaped;
+  }
+
+  private overdue(info: { Labels: Record<string, string> }, graceMs: number): boolean {
+    const deadline = info.Labels[LABELS.deadline];
+    return deadline !== undefined && Date.now() > Number(deadline) + graceMs;
+  }
+
+  /**
+   * An unclaimed pool container this process does not hold was left by an earlier one. Its name is
+   * read again first: a claim may have renamed it since the listing.
+   */
+  private async poolVerdict(id: string, listedName: string): Promise<ReapedContainer['reason'] | undefined> {
+    if (this.opts.pool?.holds(listedName)) return undefined;
+    const current = await this.opts.docker
+      .getContainer(id)
+      .inspect()
+      .catch(() => undefined);
+    return current?.Name.replace(/^\//, '') === listedName ? 'pool_stale' : undefined;
   }
 
   /** Why the container should go, or undefined while its execution still runs (or Temporal cannot say). */

@@ -4,6 +4,7 @@ import type { ExecutionInput } from '../lib/schemas/execution-request';
 import type { ExecutionResult } from '../lib/schemas/execution-result';
 import type { ExecutionPlan } from '../lib/schemas/policy';
 import { HOST, STATUS } from '../lib/search-attributes';
+import { containerNeeds } from '../lib/container-needs';
 import { eventsQuery, executionStateQuery, outputChunkSignal } from './messages';
 import { ExecutionState, errorMessage } from './execution-state';
 import { orchestration, provisionContainer, teardownOn } from './activities';
@@ -47,6 +48,11 @@ export async function executionWorkflow(input: ExecutionInput): Promise<Executio
           provisioning = true;
           sandbox = await state.track('provision', () => provisionContainer(provisionInput(input, plan)));
           state.result.host = sandbox.hostId;
+          if (sandbox.warm !== undefined) {
+            state.stage('provision').detail = sandbox.warm
+              ? 'warm container from the pool'
+              : 'container made on demand';
+          }
           state.result.image = sandbox.image;
           upsertSearchAttributes([{ key: HOST, value: sandbox.hostId }]);
           return runSandboxStages(state, input, plan, sandbox);
@@ -99,15 +105,11 @@ async function teardown(
 }
 
 function provisionInput(input: ExecutionInput, plan: ExecutionPlan) {
-  const { limits, compile, test } = plan;
   return {
     executionId: input.executionId,
     image: plan.runtime.image,
-    limits,
-    container: {
-      memoryMb: Math.max(limits.memoryMb, compile?.memoryMb ?? 0),
-      cpuTimeMs: Math.max(limits.cpuTimeMs, compile?.timeoutMs ?? 0, test ? limits.testTimeoutMs : 0),
-    },
+    limits: plan.limits,
+    container: containerNeeds(plan),
     sandbox: plan.sandbox,
     deadlineAt: Date.now() + plan.budgetMs,
     files: [...input.files, ...(input.tests?.files ?? [])],

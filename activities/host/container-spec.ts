@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import type Docker from 'dockerode';
 import type { Limits } from '../../lib/schemas/limits';
 import { LABELS, SANDBOX_USER, WORKSPACE } from '../../lib/containers';
@@ -7,8 +8,9 @@ const MiB = 1024 * 1024;
 /** The Engine API has `CgroupnsMode` (API 1.41+); the published typings do not yet. */
 type SandboxHostConfig = Docker.HostConfig & { CgroupnsMode: 'private' | 'host' };
 
-export interface ContainerSpecInput {
-  name: string;
+/** Everything a container is made with except who it is for: a warm pool keeps containers per profile. */
+export interface ContainerProfile {
+  /** The image id, not a tag: a rebuilt image is a different profile. */
   image: string;
   /** The run stage's limits. */
   limits: Limits;
@@ -18,12 +20,30 @@ export interface ContainerSpecInput {
   runtime: string;
   /** The seccomp profile's JSON text: the engine takes the content, not a path. */
   seccompJson: string;
-  labels: {
-    cluster: string;
-    executionId: string;
-    hostId: string;
-    deadlineAt: number;
-  };
+}
+
+/** A container made for an execution, or ahead of one for a warm pool. */
+export type ContainerOwner =
+  | { cluster: string; hostId: string; executionId: string; deadlineAt: number }
+  | { cluster: string; hostId: string; poolKey: string };
+
+export interface ContainerSpecInput extends ContainerProfile {
+  name: string;
+  labels: ContainerOwner;
+}
+
+/** A short key for a profile, from the create options it yields: equal keys make identical containers. */
+export function profileKey(profile: ContainerProfile): string {
+  const {
+    name: _name,
+    Labels: _labels,
+    ...spec
+  } = sandboxContainerSpec({
+    ...profile,
+    name: '',
+    labels: { cluster: '', hostId: '', poolKey: '' },
+  });
+  return crypto.createHash('sha256').update(JSON.stringify(spec)).digest('hex').slice(0, 16);
 }
 
 /** tmpfs is charged to the memory cgroup, so together the mounts stay well under the memory limit. */
@@ -94,13 +114,7 @@ export function sandboxContainerSpec({
     User: SANDBOX_USER,
     WorkingDir: WORKSPACE,
     Env: [`HOME=${WORKSPACE}`, 'TMPDIR=/tmp', 'LANG=C.UTF-8', 'PATH=/usr/local/bin:/usr/bin:/bin'],
-    Labels: {
-      [LABELS.managed]: 'true',
-      [LABELS.cluster]: labels.cluster,
-      [LABELS.execution]: labels.executionId,
-      [LABELS.host]: labels.hostId,
-      [LABELS.deadline]: String(labels.deadlineAt),
-    },
+    Labels: ownerLabels(labels),
     NetworkDisabled: true,
     StopTimeout: 1,
     AttachStdin: false,
@@ -110,4 +124,10 @@ export function sandboxContainerSpec({
     OpenStdin: false,
     HostConfig: hostConfig,
   };
+}
+
+function ownerLabels(owner: ContainerOwner): Record<string, string> {
+  const common = { [LABELS.managed]: 'true', [LABELS.cluster]: owner.cluster, [LABELS.host]: owner.hostId };
+  if ('poolKey' in owner) return { ...common, [LABELS.pool]: owner.poolKey };
+  return { ...common, [LABELS.execution]: owner.executionId, [LABELS.deadline]: String(owner.deadlineAt) };
 }

@@ -10,12 +10,16 @@ import { execProcess } from './exec-process';
 import { packFiles } from './workspace-files';
 import { withHeartbeat } from './heartbeat';
 import { isNotFound, removeQuietly } from './docker-errors';
-import type { HostActivityDeps, ProvisionInput, ProvisionedSandbox } from './types';
+import type { HostActivityDeps, ProfileInput, ProvisionInput, ProvisionedSandbox } from './types';
+import type { PoolProfile } from './warm-pool';
 
 const WRITE_FILES_TIMEOUT_MS = 30_000;
 
-/** `provisionContainer`, on the shared hosts queue: a fresh, hardened container with the request's files in it. */
-export function createProvisionActivity({ docker, hostId, cluster, seccompProfiles, runtimes }: HostActivityDeps) {
+/**
+ * What a container is made with, checked against this host: the image it has, the seccomp profile
+ * byte for byte, the OCI runtime. Provisioning and the warm pool's prewarming share it.
+ */
+export function createProfileResolver({ docker, hostId, seccompProfiles, runtimes }: HostActivityDeps) {
   /** The profile the gate chose, byte for byte: a host with a different copy must not guess. */
   function seccompFor({ seccompProfile }: SandboxSettings): string {
     const profile = seccompProfiles.get(seccompProfile.name);
@@ -28,30 +32,53 @@ export function createProvisionActivity({ docker, hostId, cluster, seccompProfil
     return profile.json;
   }
 
+  return async function resolveProfile(input: ProfileInput): Promise<{ image: ImageRef; profile: PoolProfile }> {
+    const seccompJson = seccompFor(input.sandbox);
+    if (!runtimes.has(input.sandbox.runtime)) {
+      throw ApplicationFailure.nonRetryable(
+        `OCI runtime ${input.sandbox.runtime} is not installed on host ${hostId} (it has ${[...runtimes].join(', ')})`,
+        ErrorType.RuntimeUnavailable,
+      );
+    }
+    const image = await resolveImage(docker, input.image);
+    const profile = {
+      imageTag: input.image,
+      image: image.id,
+      limits: input.limits,
+      container: input.container,
+      runtime: input.sandbox.runtime,
+      seccompJson,
+    };
+    return { image, profile };
+  };
+}
+
+/** `provisionContainer`, on the shared hosts queue: a hardened container, used once, with the request's files in it. */
+export function createProvisionActivity(deps: HostActivityDeps) {
+  const { docker, hostId, cluster, pool } = deps;
+  const resolveProfile = createProfileResolver(deps);
+
+  /** A warm container from the pool when one is ready, else a fresh one; either way used once. */
+  async function containerFor(input: ProvisionInput, name: string, profile: PoolProfile) {
+    const claimed = await pool?.claim(profile, name);
+    if (claimed) return { container: claimed, warm: true };
+    const container = await docker.createContainer(
+      sandboxContainerSpec({
+        ...profile,
+        name,
+        labels: { cluster, executionId: input.executionId, hostId, deadlineAt: input.deadlineAt },
+      }),
+    );
+    await container.start();
+    return { container, warm: false };
+  }
+
   async function provision(input: ProvisionInput, name: string): Promise<ProvisionedSandbox> {
     return withHeartbeat(async () => {
-      const seccompJson = seccompFor(input.sandbox);
-      if (!runtimes.has(input.sandbox.runtime)) {
-        throw ApplicationFailure.nonRetryable(
-          `OCI runtime ${input.sandbox.runtime} is not installed on host ${hostId} (it has ${[...runtimes].join(', ')})`,
-          ErrorType.RuntimeUnavailable,
-        );
-      }
-      const image = await resolveImage(docker, input.image);
+      const { image, profile } = await resolveProfile(input);
       // A retry after a lost result finds its own container; anything else with the name is stale.
-      await removeQuietly(docker, name);
-      const container = await docker.createContainer(
-        sandboxContainerSpec({
-          name,
-          image: image.id,
-          limits: input.limits,
-          container: input.container,
-          runtime: input.sandbox.runtime,
-          seccompJson,
-          labels: { cluster, executionId: input.executionId, hostId, deadlineAt: input.deadlineAt },
-        }),
-      );
-      await container.start();
+      if (Context.current().info.attempt > 1) await removeQuietly(docker, name);
+      const { container, warm } = await containerFor(input, name, profile);
       const written = await execProcess(container, {
         argv: ['tar', '-x', '-f', '-', '-C', WORKSPACE],
         stdin: await packFiles(input.files),
@@ -64,8 +91,13 @@ export function createProvisionActivity({ docker, hostId, cluster, seccompProfil
           ErrorType.Internal,
         );
       }
-      log.info('sandbox provisioned', { executionId: input.executionId, container: container.id, image: image.id });
-      return { hostId, taskQueue: hostQueue(hostId), containerId: container.id, image };
+      log.info('sandbox provisioned', {
+        executionId: input.executionId,
+        container: container.id,
+        image: image.id,
+        warm,
+      });
+      return { hostId, taskQueue: hostQueue(hostId), containerId: container.id, image, warm };
     });
   }
 

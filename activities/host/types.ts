@@ -6,6 +6,7 @@ import type { TestCase } from '../../lib/schemas/execution-request';
 import type { OutputRules, SandboxSettings, TestPlan } from '../../lib/schemas/policy';
 import type { LoadedSeccompProfile } from '../../lib/seccomp';
 import type { LiveOutputSink } from './live-output';
+import type { WarmPool } from './warm-pool';
 
 export interface HostActivityDeps {
   docker: Docker;
@@ -16,7 +17,12 @@ export interface HostActivityDeps {
   runtimes: Set<string>;
   /** Sends output to the workflow while a process runs; without it output arrives only with results. */
   liveOutput?: LiveOutputSink;
+  /** Containers made ahead of demand; without it every container is made on demand. */
+  pool?: WarmPool;
 }
+
+/** What decides how a container is made (and so which warm pool serves it). */
+export type ProfileInput = Pick<ProvisionInput, 'image' | 'limits' | 'container' | 'sandbox'>;
 
 export interface ProvisionInput {
   executionId: string;
@@ -37,6 +43,8 @@ export interface ProvisionedSandbox {
   taskQueue: string;
   containerId: string;
   image: ImageRef;
+  /** Claimed from the warm pool rather than made on demand (absent in results from before pools). */
+  warm?: boolean;
 }
 
 export interface ExecInput {

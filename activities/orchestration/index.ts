@@ -6,7 +6,7 @@ import type { Digest, ScanManifest } from '../../lib/schemas/execution-result';
 import type { SourceFile } from '../../lib/schemas/common';
 import type { LoadedPolicy } from '../../lib/policies';
 import type { RuntimeDefinition } from '../../lib/runtimes';
-import { evaluateGate } from '../../lib/gate';
+import { evaluateGateUnder } from '../../lib/gate';
 import { ErrorType } from '../../lib/errors';
 import { createGateActivities } from './gates';
 
@@ -27,13 +27,7 @@ export function createOrchestrationActivities({ policies, runtimes }: Orchestrat
     if (!loaded) {
       throw ApplicationFailure.nonRetryable(`policy "${input.policy}" is not loaded`, ErrorType.UnknownPolicy);
     }
-    return evaluateGate({
-      input,
-      policy: loaded.policy,
-      policyRef: loaded.ref,
-      seccompProfile: { name: loaded.seccomp.name, sha256: loaded.seccomp.sha256 },
-      runtime: runtimes.get(input.language)?.manifest,
-    });
+    return evaluateGateUnder(input, loaded, runtimes.get(input.language)?.manifest);
   }
 
   /** Records what went in and what came out, so a result can later be matched to its bytes. */

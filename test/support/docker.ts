@@ -1,12 +1,19 @@
 import type Docker from 'dockerode';
-import { LABELS } from '../../lib/containers';
+import { LABELS, containerNameFor } from '../../lib/containers';
 
 export async function containersWithLabels(docker: Docker, labels: string[]): Promise<Docker.ContainerInfo[]> {
   return docker.listContainers({ all: true, filters: { label: labels } });
 }
 
+/** An execution's containers: made for it (labelled with it), or claimed from a warm pool (named for it). */
 export async function containersOf(docker: Docker, executionId: string): Promise<Docker.ContainerInfo[]> {
-  return containersWithLabels(docker, [`${LABELS.execution}=${executionId}`]);
+  const name = containerNameFor(executionId);
+  const [labelled, named] = await Promise.all([
+    containersWithLabels(docker, [`${LABELS.execution}=${executionId}`]),
+    docker.listContainers({ all: true, filters: { name: [`^/${name}$`] } }),
+  ]);
+  const byId = new Map([...labelled, ...named].map((c) => [c.Id, c]));
+  return [...byId.values()];
 }
 
 export async function removeContainers(docker: Docker, labels: string[]): Promise<void> {

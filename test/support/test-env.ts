@@ -4,14 +4,21 @@ import path from 'node:path';
 import { PROJECT_ROOT } from '../../lib/paths';
 import type { DevServer } from './temporal-server';
 
+/** Names a test run, so two runs from one checkout (say, two suites at once) keep apart. */
+const RUN = process.env.AIRLOCK_TEST_RUN ?? '';
+
 /**
  * Docker containers made by tests carry this cluster label, so the service's own reaper never
  * touches them, and neither does a test run from another checkout on the same engine (its reaper
  * and its clean-up would see containers whose workflows its own server never heard of).
  */
-export const TEST_CLUSTER = `test-${crypto.createHash('sha256').update(PROJECT_ROOT).digest('hex').slice(0, 8)}`;
+export const TEST_CLUSTER = `test-${crypto
+  .createHash('sha256')
+  .update(RUN ? `${PROJECT_ROOT}\0${RUN}` : PROJECT_ROOT)
+  .digest('hex')
+  .slice(0, 8)}`;
 
-export const TEST_DIR = path.join(PROJECT_ROOT, '.airlock', 'test');
+export const TEST_DIR = path.join(PROJECT_ROOT, '.airlock', RUN ? `test-${RUN}` : 'test');
 const STATE_FILE = path.join(TEST_DIR, 'state.json');
 
 export interface TestEnvState {
