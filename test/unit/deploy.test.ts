@@ -1,0 +1,487 @@
+/**
+ * The deployment files, checked without a cluster, an engine or a network: docker-compose.yml against
+ * the Compose schema and each Kubernetes object against its kind's schema (vendored under
+ * deploy/schemas), then the invariants no schema can see, against the code they must agree with.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import Ajv, { type AnySchemaObject, type ErrorObject, type ValidateFunction } from 'ajv';
+import Ajv2020 from 'ajv/dist/2020';
+import YAML from 'yaml';
+import { loadConfig } from '../../lib/config';
+import { evaluateGate } from '../../lib/gate';
+import { PROJECT_ROOT } from '../../lib/paths';
+import { loadPolicies } from '../../lib/policies';
+import { loadRuntimes } from '../../lib/runtimes';
+import type { ExecutionInput } from '../../lib/schemas/execution-request';
+import { HOSTS_QUEUE, ORCHESTRATION_QUEUE } from '../../lib/task-queues';
+
+type Json = Record<string, unknown>;
+const SCHEMAS = path.join(PROJECT_ROOT, 'deploy', 'schemas');
+const K8S_DIR = path.join(PROJECT_ROOT, 'deploy', 'kubernetes');
+const AIRLOCK_IMAGE = /^airlock\/service(:|$)/;
+const readJson = (file: string): Json => JSON.parse(fs.readFileSync(path.join(SCHEMAS, file), 'utf8')) as Json;
+const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Every variable lib/config.ts reads: the config is loaded from an environment that records each read. */
+const configVariables = new Set<string>();
+const recordingEnvironment = new Proxy(
+  {},
+  {
+    get: (_target, name) => {
+      if (typeof name === 'string') configVariables.add(name);
+      return undefined;
+    },
+  },
+);
+loadConfig(recordingEnvironment);
+/** The few read elsewhere, each by the file named (checked below). */
+const OTHER_VARIABLES: Record<string, string> = {
+  AIRLOCK_API_CHECK_DOCKER: 'api/server.ts',
+  AIRLOCK_KEYS_FILE: 'lib/api-keys.ts',
+  DOCKER_HOST: 'node_modules/docker-modem/lib/modem.js',
+};
+const knownVariables = new Set([...configVariables, ...Object.keys(OTHER_VARIABLES)]);
+
+/** The longest budget (run, compile and test limits plus overhead) any shipped policy gives a single-run execution. */
+function longestExecutionMs(): number {
+  const runtimes = [...loadRuntimes()];
+  const budgets = [...loadPolicies().values()].flatMap(({ policy, ref, seccomp }) =>
+    runtimes.map(([language, { manifest }]) => {
+      const { timeoutMs, cpuTimeMs, memoryMb } = policy.limits.ceilings;
+      const input: ExecutionInput = {
+        executionId: 'ex_1',
+        tenant: 't',
+        keyId: 'k',
+        language,
+        policy: policy.name,
+        files: [],
+        entrypoint: manifest.sourceFile,
+        args: [],
+        env: {},
+        limits: { timeoutMs, cpuTimeMs, memoryMb },
+        tests: { files: [] },
+        normalizeTrailingWhitespace: true,
+        submittedAt: '',
+      };
+      const seccompProfile = { name: seccomp.name, sha256: seccomp.sha256 };
+      const plan = evaluateGate({ input, policy, policyRef: ref, seccompProfile, runtime: manifest });
+      return plan.decision === 'pass' ? plan.budgetMs : 0;
+    }),
+  );
+  return Math.max(...budgets);
+}
+const LONGEST_EXECUTION_MS = longestExecutionMs();
+
+/** Mount sources by target, from Compose's short syntax (`source:target[:mode]`). */
+const mounts = (volumes: string[] = []): Map<string, string> =>
+  new Map(volumes.map((v) => v.split(':')).map(([source, target]) => [target!, source!]));
+const socketPath = (dockerHost: string | undefined): string => (dockerHost ?? '').replace(/^unix:\/\//, '');
+
+// ---------------------------------------------------------------------------------------------- compose
+
+interface ComposeService {
+  image?: string;
+  command?: string[];
+  environment?: Record<string, string>;
+  volumes?: string[];
+  privileged?: boolean;
+  depends_on?: string[] | Record<string, { condition?: string }>;
+  pid?: string;
+  restart?: string;
+  stop_grace_period?: string;
+}
+const composeText = fs.readFileSync(path.join(PROJECT_ROOT, 'docker-compose.yml'), 'utf8');
+const compose = YAML.parse(composeText, { merge: true }) as { services: Record<string, ComposeService> };
+const services = Object.entries(compose.services);
+const airlockServices = services.filter(([, s]) => AIRLOCK_IMAGE.test(s.image ?? ''));
+const dependencies = (s: ComposeService): Record<string, { condition?: string }> =>
+  Array.isArray(s.depends_on) ? Object.fromEntries(s.depends_on.map((d) => [d, {}])) : (s.depends_on ?? {});
+const isHostWorker = (s: ComposeService): boolean => s.command?.join(' ') === 'node dist/workers/main.js host';
+const isEngine = (s: ComposeService): boolean => /^docker:[\w.-]*dind$/.test(s.image ?? '');
+const buildsImages = (s: { command?: string[] }): boolean =>
+  s.command?.includes('dist/scripts/build-images.js') ?? false;
+const durationMs = (d = '0s'): number =>
+  [...d.matchAll(/(\d+)(h|ms|m|s)/g)].reduce(
+    (ms, [, n, u]) => ms + Number(n) * { h: 3.6e6, m: 6e4, s: 1e3, ms: 1 }[u!]!,
+    0,
+  );
+
+describe('docker-compose.yml', () => {
+  // The vendored schema is not written for Ajv's strict-types lint; unknown keywords still fail.
+  const validate = new Ajv2020({ allErrors: true, allowUnionTypes: true, strictTypes: false }).compile(
+    readJson('compose-spec.json'),
+  );
+
+  test('is a valid Compose file, and the schema rejects a misspelt key', () => {
+    expect(validate(compose) ? [] : validate.errors).toEqual([]);
+    const broken = YAML.parse(composeText, { merge: true }) as { services: Record<string, Json> };
+    broken.services.api!.enviroment = {};
+    expect(validate(broken)).toBe(false);
+  });
+
+  test('every dependency and shared namespace names a service', () => {
+    for (const [, s] of services) {
+      const named = [...Object.keys(dependencies(s)), ...(s.pid?.startsWith('service:') ? [s.pid.slice(8)] : [])];
+      for (const name of named) expect(compose.services).toHaveProperty([name]);
+    }
+  });
+
+  test.each(airlockServices.map(([name]) => name))('%s starts an entry point that exists in the source', (name) => {
+    const [node, entry] = compose.services[name]!.command!;
+    expect(node).toBe('node');
+    expect(fs.existsSync(path.join(PROJECT_ROOT, entry!.replace(/^dist\//, '').replace(/\.js$/, '.ts')))).toBe(true);
+  });
+
+  test('the Temporal server the processes use keeps its state in PostgreSQL', () => {
+    const addresses = new Set(airlockServices.map(([, s]) => s.environment?.TEMPORAL_ADDRESS));
+    expect(addresses.size).toBe(1);
+    const [serverName] = [...addresses][0]!.split(':');
+    const server = compose.services[serverName!]!;
+    expect(server.image).toMatch(/^temporalio\/(auto-setup|server):/);
+    expect(server.environment?.DB).toBe('postgres12');
+    const database = server.environment!.POSTGRES_SEEDS!;
+    expect(compose.services[database]?.image).toMatch(/^postgres:/);
+    expect(dependencies(server)).toHaveProperty([database]);
+  });
+
+  test('runs at least two hosts, each with its own id, engine and images', () => {
+    const hosts = airlockServices.filter(([, s]) => isHostWorker(s));
+    expect(hosts.length).toBeGreaterThanOrEqual(2);
+    const ids = hosts.map(([, s]) => s.environment?.AIRLOCK_HOST_ID);
+    expect(new Set(ids).size).toBe(hosts.length);
+    const engines = hosts.map(([, host]) => {
+      const socket = socketPath(host.environment?.DOCKER_HOST);
+      const volume = mounts(host.volumes).get(path.dirname(socket));
+      expect(volume).toBeDefined();
+      const mountsVolume = (s: ComposeService): string | undefined =>
+        [...mounts(s.volumes)].find(([, source]) => source === volume)?.[0];
+      // The engine serves that socket from the same volume, and the worker sees its pids and image store.
+      const [engineName, engine] = services.find(([, s]) => isEngine(s) && mountsVolume(s) !== undefined)!;
+      expect(engine.command).toContain(`--host=unix://${mountsVolume(engine)}/docker.sock`);
+      expect(host.pid).toBe(`service:${engineName}`);
+      expect(mounts(host.volumes).get('/var/lib/docker')).toBe(mounts(engine.volumes).get('/var/lib/docker'));
+      // A one-shot job builds the images into that engine before the worker starts.
+      const builders = services.filter(([, s]) => buildsImages(s) && s.restart === 'no' && mountsVolume(s));
+      expect(builders.map(([name]) => dependencies(host)[name]?.condition)).toContain('service_completed_successfully');
+      expect(dependencies(host)[engineName]?.condition).toBe('service_healthy');
+      return engineName;
+    });
+    expect(new Set(engines).size).toBe(hosts.length);
+  });
+
+  test('Airlock processes are given only variables the code reads', () => {
+    for (const [, s] of airlockServices)
+      for (const name of Object.keys(s.environment ?? {})) expect(knownVariables).toContain(name);
+  });
+
+  test('only engines and image builds are privileged, and the API has no engine', () => {
+    for (const [, s] of services) if (s.privileged) expect(isEngine(s) || buildsImages(s)).toBe(true);
+    const api = compose.services.api!;
+    expect(api.environment?.AIRLOCK_API_CHECK_DOCKER).toBe('false');
+    expect([...mounts(api.volumes).keys()].filter((target) => /docker|engine/.test(target))).toEqual([]);
+  });
+
+  test('host workers may drain for as long as the longest execution', () => {
+    const hosts = airlockServices.filter(([, s]) => isHostWorker(s));
+    expect(hosts).not.toEqual([]);
+    for (const [, s] of hosts) expect(durationMs(s.stop_grace_period)).toBeGreaterThanOrEqual(LONGEST_EXECUTION_MS);
+  });
+});
+
+// ------------------------------------------------------------------------------------------- kubernetes
+
+type Probe = { httpGet?: { port: number | string }; tcpSocket?: { port: number | string } };
+interface Container {
+  name: string;
+  image: string;
+  command?: string[];
+  args?: string[];
+  restartPolicy?: string;
+  env?: Array<{ name: string; value?: string; valueFrom?: { fieldRef?: { fieldPath: string } } }>;
+  envFrom?: Array<{ configMapRef?: { name: string } }>;
+  ports?: Array<{ name?: string; containerPort: number }>;
+  startupProbe?: Probe;
+  livenessProbe?: Probe;
+  readinessProbe?: Probe;
+  resources?: { requests?: Json; limits?: Json };
+  securityContext?: Json & { capabilities?: { drop?: string[] } };
+  volumeMounts?: Array<{ name: string; mountPath: string; readOnly?: boolean }>;
+}
+interface PodSpec {
+  automountServiceAccountToken?: boolean;
+  terminationGracePeriodSeconds?: number;
+  securityContext?: Json & { supplementalGroups?: number[] };
+  initContainers?: Container[];
+  containers: Container[];
+  volumes?: Array<{ name: string; emptyDir?: Json }>;
+}
+interface K8sObject {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string; labels?: Record<string, string> };
+  data?: Record<string, string>;
+  spec?: Json;
+}
+interface Deployment extends K8sObject {
+  spec: {
+    replicas?: number;
+    selector: { matchLabels: Record<string, string> };
+    template: { metadata: { labels: Record<string, string>; annotations?: Record<string, string> }; spec: PodSpec };
+  };
+}
+interface ScaledObject extends K8sObject {
+  spec: {
+    scaleTargetRef: { name: string; kind?: string };
+    minReplicaCount: number;
+    maxReplicaCount: number;
+    advanced?: { horizontalPodAutoscalerConfig?: { behavior?: { scaleDown?: Json & { policies?: Json[] } } } };
+    triggers: Array<{ type: string; metadata: Record<string, string> }>;
+  };
+}
+
+const manifestFiles = fs.readdirSync(K8S_DIR).filter((f) => /\.ya?ml$/.test(f) && f !== 'kustomization.yaml');
+const objects = manifestFiles.flatMap((file) =>
+  YAML.parseAllDocuments(fs.readFileSync(path.join(K8S_DIR, file), 'utf8')).map((doc) => doc.toJS() as K8sObject),
+);
+const ofKind = <T extends K8sObject>(kind: string): T[] => objects.filter((o) => o.kind === kind) as T[];
+const deployments = ofKind<Deployment>('Deployment');
+const configMaps = new Map(ofKind('ConfigMap').map((c) => [c.metadata.name, c.data ?? {}]));
+const podOf = (d: Deployment): PodSpec => d.spec.template.spec;
+const allContainers = (pod: PodSpec): Container[] => [...(pod.initContainers ?? []), ...pod.containers];
+const isAirlock = (c: Container): boolean => AIRLOCK_IMAGE.test(c.image);
+/** What a container's process sees: its ConfigMaps, then its own literal values. */
+const environmentOf = (c: Container): Record<string, string> => ({
+  ...Object.assign({}, ...(c.envFrom ?? []).map((e) => configMaps.get(e.configMapRef?.name ?? '') ?? {})),
+  ...Object.fromEntries((c.env ?? []).filter((e) => e.value !== undefined).map((e) => [e.name, e.value])),
+});
+const roleOf = (d: Deployment): string | undefined => podOf(d).containers[0]!.command?.slice(1).join(' ');
+const byRole = (role: string): Deployment => deployments.find((d) => roleOf(d) === role)!;
+const isPrivileged = (c: Container): boolean => c.securityContext?.privileged === true;
+const portNumber = (c: Container, port: number | string): number | undefined =>
+  c.ports?.find((p) => p.name === port || p.containerPort === port)?.containerPort;
+
+/** Adds what the API server enforces and the OpenAPI document leaves out, as kubeconform's strict schemas do. */
+function strict(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(strict);
+  if (!isObject(node)) return node;
+  const out = Object.fromEntries(Object.entries(node).map(([k, v]) => [k, strict(v)]));
+  // Unknown fields are rejected, unless the schema keeps them on purpose.
+  if (isObject(node.properties) && !('additionalProperties' in node) && !node['x-kubernetes-preserve-unknown-fields'])
+    out.additionalProperties = false;
+  return out;
+}
+
+function kubernetesAjv(): Ajv {
+  const ajv = new Ajv({ allErrors: true, strictTypes: false });
+  ajv.addFormat('int32', { type: 'number', validate: (n: number) => Number.isInteger(n) && Math.abs(n) < 2 ** 31 });
+  ajv.addFormat('int64', { type: 'number', validate: (n: number) => Number.isSafeInteger(n) });
+  ajv.addFormat('byte', /^[A-Za-z0-9+/]*={0,2}$/);
+  ajv.addFormat('date-time', { validate: (s: string) => !Number.isNaN(Date.parse(s)) });
+  ajv.addVocabulary(['x-kubernetes-list-type', 'x-kubernetes-patch-strategy', 'x-kubernetes-patch-merge-key']);
+  ajv.addVocabulary(['x-kubernetes-map-type', 'x-kubernetes-unions', 'x-kubernetes-group-version-kind']);
+  ajv.addVocabulary(['x-kubernetes-int-or-string', 'x-kubernetes-validations']);
+  // A list keyed by these fields (containers by name, env by name, ports by port): no key twice.
+  ajv.addKeyword({
+    keyword: 'x-kubernetes-list-map-keys',
+    type: 'array',
+    validate: (keys: string[], list: Json[]) =>
+      new Set(list.map((item) => JSON.stringify(keys.map((k) => item[k])))).size === list.length,
+  });
+  return ajv;
+}
+
+function kubernetesValidators(): (o: K8sObject) => ValidateFunction {
+  const ajv = kubernetesAjv();
+  const { definitions } = readJson('kubernetes-v1.35.0.json') as { definitions: Record<string, AnySchemaObject> };
+  // Both are strings in the OpenAPI document; the API server takes a number for either.
+  definitions['io.k8s.apimachinery.pkg.util.intstr.IntOrString'] = { anyOf: [{ type: 'string' }, { type: 'integer' }] };
+  const quantity = '^[+-]?(\\d+\\.?\\d*|\\.\\d+)([KMGTPE]i|[mkMGTPE]|[eE][+-]?\\d+)?$';
+  definitions['io.k8s.apimachinery.pkg.api.resource.Quantity'] = {
+    anyOf: [{ type: 'string', pattern: quantity }, { type: 'number' }],
+  };
+  ajv.addSchema({ $id: 'kubernetes', definitions: strict(definitions) as Json });
+  const keda = ajv.compile(strict(readJson('keda-v2.20.2-scaledobject.json')) as Json);
+  return ({ apiVersion, kind }) => {
+    if (apiVersion === 'keda.sh/v1alpha1' && kind === 'ScaledObject') return keda;
+    const [group, version] = apiVersion.includes('/') ? apiVersion.split('/') : ['', apiVersion];
+    const name = Object.keys(definitions).find((d) =>
+      (definitions[d]!['x-kubernetes-group-version-kind'] as Json[] | undefined)?.some(
+        (gvk) => gvk.group === group && gvk.version === version && gvk.kind === kind,
+      ),
+    );
+    if (!name) throw new Error(`no schema for ${apiVersion} ${kind} under deploy/schemas`);
+    return ajv.getSchema(`kubernetes#/definitions/${name}`)!;
+  };
+}
+
+describe('deploy/kubernetes', () => {
+  const validatorFor = kubernetesValidators();
+  const errorsOf = (o: K8sObject): ErrorObject[] => {
+    const validate = validatorFor(o);
+    return validate(o) ? [] : (validate.errors ?? []);
+  };
+
+  test.each(objects.map((o) => [`${o.kind} ${o.metadata.name}`, o]))('%s is valid for its kind', (_, object) => {
+    expect(errorsOf(object)).toEqual([]);
+  });
+
+  test('the schemas reject a misspelt field, a duplicate container, a malformed quantity and an unknown KEDA field', () => {
+    const api = (): Deployment => structuredClone(byRole('dist/api/server.js'));
+    const misspelt = api();
+    (podOf(misspelt).containers[0] as unknown as Json).imagePullPolicyy = 'Always';
+    const duplicate = api();
+    podOf(duplicate).containers.push(podOf(duplicate).containers[0]!);
+    const malformed = api();
+    podOf(malformed).containers[0]!.resources!.limits!.memory = '512MB';
+    const scaler = structuredClone(ofKind<ScaledObject>('ScaledObject')[0]!);
+    (scaler.spec as Json).minReplicas = 1;
+    const keywords = (o: K8sObject): string[] => errorsOf(o).map((e) => e.keyword);
+    expect(keywords(misspelt)).toContain('additionalProperties');
+    expect(keywords(duplicate)).toContain('x-kubernetes-list-map-keys');
+    expect(keywords(malformed)).toContain('pattern');
+    expect(keywords(scaler)).toContain('additionalProperties');
+  });
+
+  test('the kustomization applies every manifest, all in the namespace it creates', () => {
+    const kustomization = YAML.parse(fs.readFileSync(path.join(K8S_DIR, 'kustomization.yaml'), 'utf8')) as Json;
+    expect([...(kustomization.resources as string[])].sort()).toEqual([...manifestFiles].sort());
+    const [namespace] = ofKind('Namespace').map((n) => n.metadata.name);
+    expect(kustomization.namespace).toBe(namespace);
+    for (const o of objects.filter((o) => o.kind !== 'Namespace')) expect(o.metadata.namespace).toBe(namespace);
+  });
+
+  test('each worker Deployment is scaled by KEDA on its role task queue', () => {
+    const queues = {
+      'dist/workers/main.js orchestration': ORCHESTRATION_QUEUE,
+      'dist/workers/main.js host': HOSTS_QUEUE,
+    };
+    const scaled = ofKind<ScaledObject>('ScaledObject').map(({ spec }) => {
+      expect(spec.scaleTargetRef.kind ?? 'Deployment').toBe('Deployment');
+      const target = deployments.find((d) => d.metadata.name === spec.scaleTargetRef.name)!;
+      expect(target).toBeDefined();
+      // KEDA owns the replica count; a count in the manifest would undo its work on every apply.
+      expect(target.spec.replicas).toBeUndefined();
+      expect(spec.minReplicaCount).toBeGreaterThanOrEqual(1);
+      expect(spec.maxReplicaCount).toBeGreaterThan(spec.minReplicaCount);
+      const [trigger, ...others] = spec.triggers;
+      expect([trigger!.type, others]).toEqual(['temporal', []]);
+      const role = roleOf(target)! as keyof typeof queues;
+      expect(trigger!.metadata.taskQueue).toBe(queues[role]);
+      const types = trigger!.metadata.queueTypes!.split(',');
+      for (const type of types) expect(['workflow', 'activity', 'nexus']).toContain(type);
+      if (role.endsWith('orchestration')) expect(types).toContain('workflow');
+      // The scaler watches the server and namespace the worker itself connects to.
+      const env = environmentOf(podOf(target).containers[0]!);
+      const config = loadConfig(env);
+      expect(env[trigger!.metadata.endpointFromEnv!]).toBe(config.temporalAddress);
+      expect(env[trigger!.metadata.namespaceFromEnv!]).toBe(config.namespace);
+      return role;
+    });
+    expect(scaled.sort()).toEqual(Object.keys(queues).sort());
+  });
+
+  test('hosts scale in one at a time and may drain for as long as the longest execution', () => {
+    const hosts = byRole('dist/workers/main.js host');
+    const scaler = ofKind<ScaledObject>('ScaledObject').find((s) => s.spec.scaleTargetRef.name === hosts.metadata.name);
+    const scaleDown = scaler!.spec.advanced?.horizontalPodAutoscalerConfig?.behavior?.scaleDown;
+    expect(scaleDown?.policies?.length).toBeGreaterThan(0);
+    for (const policy of scaleDown!.policies!) expect(policy).toMatchObject({ type: 'Pods', value: 1 });
+    expect(podOf(hosts).terminationGracePeriodSeconds! * 1000).toBeGreaterThanOrEqual(LONGEST_EXECUTION_MS);
+  });
+
+  test('Airlock containers get only variables the code reads, from ConfigMaps that exist', () => {
+    for (const data of configMaps.values()) {
+      for (const name of Object.keys(data)) expect(knownVariables).toContain(name);
+      expect(() => loadConfig(data)).not.toThrow();
+    }
+    for (const c of deployments.flatMap((d) => allContainers(podOf(d))).filter(isAirlock)) {
+      for (const { name } of c.env ?? []) expect(knownVariables).toContain(name);
+      for (const { configMapRef } of c.envFrom ?? []) expect(configMaps.has(configMapRef!.name)).toBe(true);
+    }
+  });
+
+  test('probes, scrape annotations and Services name ports the containers serve on', () => {
+    for (const d of deployments) {
+      const pod = podOf(d);
+      for (const c of allContainers(pod))
+        for (const probe of [c.startupProbe, c.livenessProbe, c.readinessProbe]) {
+          const port = probe?.httpGet?.port ?? probe?.tcpSocket?.port;
+          if (port !== undefined) expect(portNumber(c, port)).toBeDefined();
+        }
+      // The API server refuses probes on an init container unless it is a sidecar.
+      for (const c of (pod.initContainers ?? []).filter((c) => c.restartPolicy !== 'Always'))
+        expect([c.startupProbe, c.livenessProbe, c.readinessProbe].filter(Boolean)).toEqual([]);
+      const scrapePort = Number(d.spec.template.metadata.annotations?.['prometheus.io/port']);
+      const main = pod.containers[0]!;
+      const config = loadConfig(environmentOf(main));
+      // The port the process listens on is the one the pod declares and Prometheus scrapes.
+      const listens = roleOf(d) === 'dist/api/server.js' ? config.apiPort : config.workerMetricsPort;
+      expect(main.ports?.map((p) => p.containerPort)).toEqual([listens]);
+      expect(scrapePort).toBe(listens);
+      expect(roleOf(d) === 'dist/api/server.js' ? config.apiHost : config.metricsHost).not.toMatch(/^127\./);
+      expect(d.spec.template.metadata.labels).toMatchObject(d.spec.selector.matchLabels);
+    }
+    for (const service of ofKind('Service')) {
+      const { selector, ports } = service.spec as { selector: Json; ports: Array<{ targetPort: string | number }> };
+      const [target, ...others] = deployments.filter(
+        (d) =>
+          isObject(d.spec.template.metadata.labels) &&
+          Object.entries(selector).every(([k, v]) => d.spec.template.metadata.labels[k] === v),
+      );
+      expect(others).toEqual([]);
+      for (const { targetPort } of ports) expect(portNumber(podOf(target!).containers[0]!, targetPort)).toBeDefined();
+    }
+  });
+
+  test('every container has requests and limits; only engines and image builds are privileged', () => {
+    for (const pod of deployments.map(podOf)) {
+      expect(pod.automountServiceAccountToken).toBe(false);
+      for (const c of allContainers(pod)) {
+        for (const bound of [c.resources?.requests, c.resources?.limits])
+          expect(bound).toMatchObject({ cpu: expect.anything(), memory: expect.anything() });
+        if (isPrivileged(c)) {
+          expect(/^docker:[\w.-]*dind$/.test(c.image) || buildsImages(c)).toBe(true);
+          continue;
+        }
+        const security = { ...pod.securityContext, ...c.securityContext };
+        expect(security).toMatchObject({
+          runAsNonRoot: true,
+          allowPrivilegeEscalation: false,
+          readOnlyRootFilesystem: true,
+        });
+        expect(security.capabilities?.drop).toContain('ALL');
+      }
+    }
+  });
+
+  test('each host-worker pod has an engine of its own, with the images built before the worker starts', () => {
+    const pod = podOf(byRole('dist/workers/main.js host'));
+    const worker = pod.containers[0]!;
+    const socket = socketPath(environmentOf(worker).DOCKER_HOST);
+    const volume = worker.volumeMounts?.find((m) => m.mountPath === path.dirname(socket))?.name;
+    // Pod-local: an emptyDir, not a path on the node.
+    expect(pod.volumes?.find((v) => v.name === volume)?.emptyDir).toBeDefined();
+    const served = (c: Container): boolean => c.volumeMounts?.some((m) => m.name === volume) ?? false;
+    const inits = pod.initContainers ?? [];
+    const engineAt = inits.findIndex((c) => c.restartPolicy === 'Always' && isPrivileged(c) && served(c));
+    const engine = inits[engineAt]!;
+    const engineDir = engine.volumeMounts!.find((m) => m.name === volume)!.mountPath;
+    expect([...(engine.command ?? []), ...(engine.args ?? [])]).toContain(`--host=unix://${engineDir}/docker.sock`);
+    const data = engine.volumeMounts!.find((m) => m.mountPath === '/var/lib/docker')!.name;
+    expect(pod.volumes?.find((v) => v.name === data)?.emptyDir).toBeDefined();
+    // The engine's socket group is the worker's, so the worker needs no root.
+    const group = Number(engine.args?.find((a) => a.startsWith('--group='))?.slice('--group='.length));
+    expect(pod.securityContext?.supplementalGroups).toContain(group);
+    const images = inits.findIndex((c) => buildsImages(c) && c.restartPolicy === undefined && served(c));
+    expect(images).toBeGreaterThan(engineAt);
+    expect(socketPath(environmentOf(inits[images]!).DOCKER_HOST)).toBe(socket);
+    // A host id per pod: queues are named after it, and it goes when the pod (and its engine) goes.
+    const hostId = worker.env?.find((e) => e.name === 'AIRLOCK_HOST_ID');
+    expect(hostId?.valueFrom?.fieldRef?.fieldPath).toBe('metadata.name');
+  });
+});
+
+test.each(Object.entries(OTHER_VARIABLES))('%s is read by %s', (name, file) => {
+  expect(fs.readFileSync(path.join(PROJECT_ROOT, file), 'utf8')).toContain(`process.env.${name}`);
+});
