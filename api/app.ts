@@ -1,7 +1,8 @@
 import { isUtf8 } from 'node:buffer';
 import express from 'express';
 import type { ApiKeyStore } from '../lib/api-keys';
-import type { Logger } from '../lib/logger';
+import { withLogFields, type Logger } from '../lib/logger';
+import { httpRequestSpans, tracingEnabled } from '../lib/tracing';
 import type { AirlockMetrics } from '../lib/metrics';
 import type { RuntimeDefinition } from '../lib/runtimes';
 import { summarize } from '../lib/runtimes';
@@ -36,6 +37,8 @@ export function createApp(deps: ApiDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
+  // API calls, not probes and scrapes.
+  if (tracingEnabled()) app.use('/v1', httpRequestSpans);
   app.use(
     express.json({
       limit: BODY_LIMIT_BYTES,
@@ -48,6 +51,8 @@ export function createApp(deps: ApiDeps): express.Express {
       },
     }),
   );
+
+  app.use(executionLogFields);
 
   app.get('/healthz', async (_req, res) => {
     const report = await deps.health();
@@ -91,3 +96,12 @@ export function createApp(deps: ApiDeps): express.Express {
   app.use(errorHandler(deps.log));
   return app;
 }
+
+const EXECUTION_PATH = /^\/v1\/(?:executions|sandboxes)\/((?:ex|sbx)_[0-9a-f]{32})(?:\/|$)/;
+
+/** Every line logged while handling a request about one execution or sandbox names it. */
+const executionLogFields: express.RequestHandler = (req, _res, next) => {
+  const executionId = EXECUTION_PATH.exec(req.path)?.[1];
+  if (executionId) withLogFields({ executionId }, next);
+  else next();
+};

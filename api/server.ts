@@ -5,6 +5,7 @@ import { createLogger } from '../lib/logger';
 import { loadPolicies } from '../lib/policies';
 import { loadRuntimes } from '../lib/runtimes';
 import { connectWithRetry, createClient } from '../lib/temporal';
+import { startTracing, stopTracing } from '../lib/tracing';
 import { ExecutionService } from './execution-service';
 import { SandboxService } from './sandbox-service';
 import { createApiMetrics } from './metrics';
@@ -15,6 +16,8 @@ import { ApiKeyStore } from '../lib/api-keys';
 async function main(): Promise<void> {
   const config = loadConfig();
   const log = createLogger('airlock-api', config.logLevel);
+  // Before the client: it takes its interceptors from whether tracing is on.
+  if (await startTracing('airlock-api')) log.info('tracing on: exporting spans over OTLP/HTTP');
   const connection = await connectWithRetry(config.temporalAddress);
   const client = createClient(connection, config.namespace);
   // The API checks the local engine only where one is meant to be (the embedded setup).
@@ -40,7 +43,7 @@ async function main(): Promise<void> {
   });
   const shutdown = (): void => {
     log.info('shutting down');
-    server.close(() => void connection.close().finally(() => process.exit(0)));
+    server.close(() => void Promise.allSettled([connection.close(), stopTracing()]).finally(() => process.exit(0)));
   };
   process.on('SIGTERM', shutdown);
   process.on('SIGINT', shutdown);

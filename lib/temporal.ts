@@ -2,6 +2,7 @@ import { Client, Connection } from '@temporalio/client';
 import type { SearchAttributeKey, SearchAttributeType } from '@temporalio/common/lib/search-attributes';
 import { temporal } from '@temporalio/proto';
 import { ALL_SEARCH_ATTRIBUTES } from './search-attributes';
+import { tracingClientInterceptors } from './tracing';
 
 /** Connects, retrying while the server starts: workers and the API may come up first. */
 export async function connectWithRetry(address: string, timeoutMs = 60_000): Promise<Connection> {
@@ -17,8 +18,9 @@ export async function connectWithRetry(address: string, timeoutMs = 60_000): Pro
   }
 }
 
+/** With tracing on (lib/tracing.ts, started first), each workflow call joins the caller's trace. */
 export function createClient(connection: Connection, namespace: string): Client {
-  return new Client({ connection, namespace });
+  return new Client({ connection, namespace, interceptors: tracingClientInterceptors() });
 }
 
 const INDEXED_TYPES: Record<string, temporal.api.enums.v1.IndexedValueType> = {

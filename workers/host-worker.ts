@@ -13,6 +13,7 @@ import { prewarmProfiles } from './pool-prewarm';
 import { HOSTS_QUEUE, hostQueue } from '../lib/task-queues';
 import type { Logger } from '../lib/logger';
 import type { AirlockMetrics } from '../lib/metrics';
+import { tracingWorkerInterceptors } from '../lib/tracing';
 import { Reaper } from './reaper';
 import { loadSeccompProfiles } from '../lib/seccomp';
 import { warmImagePageCache } from './page-cache-warmer';
@@ -90,6 +91,7 @@ export async function createHostWorker(opts: HostWorkerOptions): Promise<HostWor
     defaultHeartbeatThrottleInterval: '1 second',
     // Let running stages finish (or be killed and reported) before the process exits.
     shutdownGraceTime: '10 seconds',
+    interceptors: tracingWorkerInterceptors(),
   } as const;
   // Provisioning and scanning may run on any host; everything else on the host that holds the sandbox.
   const { provisionContainer, runStaticAnalysis, ...onThisHost } = activities;

@@ -14,6 +14,7 @@ import { createLogger, type Logger } from '../lib/logger';
 import { loadPolicies } from '../lib/policies';
 import { loadRuntimes } from '../lib/runtimes';
 import { connectWithRetry, createClient, ensureSearchAttributes } from '../lib/temporal';
+import { startTracing, stopTracing } from '../lib/tracing';
 import { createOrchestrationWorker } from './orchestration-worker';
 import { createHostWorker, type HostWorker } from './host-worker';
 import { resolveHostId } from './host-identity';
@@ -28,6 +29,7 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const log = createLogger(`airlock-worker-${role}`, config.logLevel);
   installRuntime(log);
+  if (await startTracing(`airlock-worker-${role}`)) log.info('tracing on: exporting spans over OTLP/HTTP');
 
   const clientConnection = await connectWithRetry(config.temporalAddress);
   const client = createClient(clientConnection, config.namespace);
@@ -86,6 +88,7 @@ async function main(): Promise<void> {
     await connection.close();
     await clientConnection.close();
     metricsServer.close();
+    await stopTracing();
   }
 }
 

@@ -1,10 +1,12 @@
 import { Worker, type NativeConnection, type WorkflowBundleOption } from '@temporalio/worker';
 import type { AirlockMetrics } from '../lib/metrics';
 import { metricsSinks } from '../lib/metrics-sinks';
+import { tracingWorkerInterceptors, workflowTracingSinks } from '../lib/tracing';
 import { createOrchestrationActivities } from '../activities/orchestration';
 import { ORCHESTRATION_QUEUE } from '../lib/task-queues';
 import type { LoadedPolicy } from '../lib/policies';
 import type { RuntimeDefinition } from '../lib/runtimes';
+import { WORKFLOW_INTERCEPTOR_MODULES } from './workflow-bundle';
 
 export interface OrchestrationWorkerOptions {
   connection: NativeConnection;
@@ -26,6 +28,11 @@ export function createOrchestrationWorker(opts: OrchestrationWorkerOptions): Pro
       ? { workflowBundle: opts.workflowBundle }
       : { workflowsPath: require.resolve('../workflows') }),
     activities: createOrchestrationActivities({ policies: opts.policies, runtimes: opts.runtimes }),
-    sinks: metricsSinks(opts.metrics),
+    // A prebuilt bundle has the workflow interceptors built in.
+    interceptors: {
+      ...tracingWorkerInterceptors(),
+      ...(opts.workflowBundle ? {} : { workflowModules: WORKFLOW_INTERCEPTOR_MODULES }),
+    },
+    sinks: { ...metricsSinks(opts.metrics), ...workflowTracingSinks() },
   });
 }

@@ -14,6 +14,14 @@ export interface WorkerProcessOptions {
   reaperIntervalMs?: number;
   /** A policies folder other than policies/ (tests with policies of their own). */
   policiesDir?: string;
+  /** The engine a host worker drives (DOCKER_HOST, e.g. a DockerEngine's); default the system engine. */
+  dockerHost?: string;
+  /** The containers' cluster label; default TEST_CLUSTER. */
+  cluster?: string;
+  /** Where the worker's log goes; default TEST_DIR. */
+  logDir?: string;
+  /** Added to (and overriding) the worker's environment, e.g. OTEL_* settings. */
+  env?: NodeJS.ProcessEnv;
 }
 
 /** A worker as it runs in production: its own process, started from the build in dist/. */
@@ -22,18 +30,19 @@ export class WorkerProcess {
     readonly role: WorkerRole,
     readonly child: ChildProcess,
     readonly logFile: string,
+    readonly options: WorkerProcessOptions,
   ) {}
 
   static async start(role: WorkerRole, opts: WorkerProcessOptions): Promise<WorkerProcess> {
     const entry = path.join(PROJECT_ROOT, 'dist', 'workers', 'main.js');
     if (!fs.existsSync(entry)) throw new Error(`${entry} is missing: run "npm run build" first`);
-    const logFile = path.join(TEST_DIR, `worker-${role}-${opts.hostId ?? 'orch'}-${Date.now()}.log`);
+    const logFile = path.join(opts.logDir ?? TEST_DIR, `worker-${role}-${opts.hostId ?? 'orch'}-${Date.now()}.log`);
     const child = spawn(process.execPath, [entry, role], {
       cwd: PROJECT_ROOT,
       env: {
         ...process.env,
         TEMPORAL_ADDRESS: opts.address,
-        AIRLOCK_CLUSTER: TEST_CLUSTER,
+        AIRLOCK_CLUSTER: opts.cluster ?? TEST_CLUSTER,
         AIRLOCK_HOST_ID: opts.hostId ?? '',
         AIRLOCK_REAPER_INTERVAL_MS: String(opts.reaperIntervalMs ?? 30_000),
         AIRLOCK_LOG_LEVEL: 'info',
@@ -42,6 +51,8 @@ export class WorkerProcess {
         // Several workers run at once: each takes a free port and logs it.
         AIRLOCK_WORKER_METRICS_PORT: '0',
         ...(opts.policiesDir ? { AIRLOCK_POLICIES_DIR: opts.policiesDir } : {}),
+        ...(opts.dockerHost ? { DOCKER_HOST: opts.dockerHost } : {}),
+        ...opts.env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -63,7 +74,12 @@ export class WorkerProcess {
         reject(new Error(`${role} worker exited with ${code} before it was ready; see ${logFile}`));
       });
     });
-    return new WorkerProcess(role, child, logFile);
+    return new WorkerProcess(role, child, logFile, opts);
+  }
+
+  /** The same worker again (same role, host id and engine), in a new process. */
+  restart(): Promise<WorkerProcess> {
+    return WorkerProcess.start(this.role, this.options);
   }
 
   get alive(): boolean {

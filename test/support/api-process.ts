@@ -1,0 +1,101 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import readline from 'node:readline';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { PROJECT_ROOT } from '../../lib/paths';
+import { TEST_DIR } from './test-env';
+import { freePort, waitForExit } from './temporal-server';
+
+export interface ApiProcessOptions {
+  address: string;
+  /** The API keys file it authenticates against. */
+  keysFile: string;
+  /** Where the API's log goes; default TEST_DIR. */
+  logDir?: string;
+  /** Added to (and overriding) the inherited environment, e.g. OTEL_* settings. */
+  env?: NodeJS.ProcessEnv;
+}
+
+/** The API as it runs in production: `node dist/api/server.js`, its own process on a loopback port. */
+export class ApiProcess {
+  private constructor(
+    readonly child: ChildProcess,
+    readonly port: number,
+    readonly logFile: string,
+    readonly options: ApiProcessOptions,
+  ) {}
+
+  static async start(opts: ApiProcessOptions, port?: number): Promise<ApiProcess> {
+    const entry = path.join(PROJECT_ROOT, 'dist', 'api', 'server.js');
+    if (!fs.existsSync(entry)) throw new Error(`${entry} is missing: run "npm run build" first`);
+    const apiPort = port ?? (await freePort());
+    const logFile = path.join(opts.logDir ?? TEST_DIR, `api-${apiPort}-${Date.now()}.log`);
+    const child = spawn(process.execPath, [entry], {
+      cwd: PROJECT_ROOT,
+      env: {
+        ...process.env,
+        TEMPORAL_ADDRESS: opts.address,
+        AIRLOCK_API_HOST: '127.0.0.1',
+        AIRLOCK_API_PORT: String(apiPort),
+        AIRLOCK_KEYS_FILE: opts.keysFile,
+        AIRLOCK_API_CHECK_DOCKER: 'false',
+        AIRLOCK_LOG_LEVEL: 'info',
+        ...opts.env,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const log = fs.createWriteStream(logFile);
+    child.stderr!.pipe(log);
+    await new Promise<void>((resolve, reject) => {
+      const lines = readline.createInterface({ input: child.stdout! });
+      const timer = setTimeout(() => reject(new Error(`API not ready in 30 s; see ${logFile}`)), 30_000);
+      lines.on('line', (line) => {
+        log.write(`${line}\n`);
+        if (line.includes('"msg":"airlock API listening"')) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+      child.once('exit', (code) => {
+        clearTimeout(timer);
+        reject(new Error(`API exited with ${code} before it was ready; see ${logFile}`));
+      });
+    });
+    return new ApiProcess(child, apiPort, logFile, opts);
+  }
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  get alive(): boolean {
+    return this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  /** The same API again (same port, keys and environment) in a new process, once this one has gone. */
+  async restart(): Promise<ApiProcess> {
+    await this.stop();
+    return ApiProcess.start(this.options, this.port);
+  }
+
+  /** SIGKILL: the process gets no chance to clean up. */
+  async kill(): Promise<void> {
+    if (!this.alive) return;
+    this.child.kill('SIGKILL');
+    await waitForExit(this.child.pid!, 10_000);
+  }
+
+  /** SIGTERM: the API closes its server and exports what it still holds before it exits. */
+  async stop(): Promise<void> {
+    if (!this.alive) return;
+    const exited = new Promise((resolve) => this.child.once('exit', resolve));
+    this.child.kill('SIGTERM');
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), 20_000);
+    await exited;
+    clearTimeout(timer);
+  }
+
+  logText(): string {
+    return fs.existsSync(this.logFile) ? fs.readFileSync(this.logFile, 'utf8') : '';
+  }
+}
