@@ -17,6 +17,7 @@ export function summarize(samples: Sample[]) {
     failed: samples.filter((s) => !s.ok).length,
     p50: percentile(ms, 50),
     p95: percentile(ms, 95),
+    p99: percentile(ms, 99),
     min: ms[0]!,
     max: ms.at(-1)!,
   };
