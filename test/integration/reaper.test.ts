@@ -13,7 +13,9 @@ const docker = new Docker();
 const hostId = `reaper-host-${process.pid}`;
 
 beforeAll(async () => {
-  cluster = await TestCluster.start();
+  // These sweeps act for the cluster's host from this process; a warm pool's idle containers are
+  // its worker's, which only that process's reaper may spare (test/integration/warm-pool.test.ts).
+  cluster = await TestCluster.start({ hostEnv: { AIRLOCK_POOL_MAX_IDLE: '0' } });
 });
 
 afterAll(async () => {

@@ -63,7 +63,8 @@ describe('draining and scaling host workers', () => {
       const { executionId } = await cluster.submit({ language: 'python', code: 'print("scaled")' });
       const result = await cluster.result(executionId);
       expect(result.status).toBe('succeeded');
-      expect(result.host).toBe(`scaled-${process.pid}-0`);
+      // One of the manager's workers served it (under load it may have started a second).
+      expect(result.host).toMatch(new RegExp(`^scaled-${process.pid}-[01]$`));
       // Quiet again: back to the minimum, through a drain.
       await eventually('the manager to scale in to zero', async () => driver.serving === 0, 120_000);
     } finally {

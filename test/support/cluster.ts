@@ -33,14 +33,21 @@ export class TestCluster {
     this.hostId = hostId;
   }
 
-  static async start(opts: { reaperIntervalMs?: number; policiesDir?: string } = {}): Promise<TestCluster> {
+  static async start(
+    opts: { reaperIntervalMs?: number; policiesDir?: string; hostEnv?: NodeJS.ProcessEnv } = {},
+  ): Promise<TestCluster> {
     const { server, namespace } = readTestEnv();
     const connection = await connectWithRetry(server.address);
     const client = createClient(connection, namespace);
     const hostId = `test-host-${process.pid}-${++hostCounter}`;
     const [orchestrator, host] = await Promise.all([
       WorkerProcess.start('orchestration', { address: server.address, policiesDir: opts.policiesDir }),
-      WorkerProcess.start('host', { address: server.address, hostId, reaperIntervalMs: opts.reaperIntervalMs }),
+      WorkerProcess.start('host', {
+        address: server.address,
+        hostId,
+        reaperIntervalMs: opts.reaperIntervalMs,
+        ...(opts.hostEnv ? { env: opts.hostEnv } : {}),
+      }),
     ]);
     return new TestCluster(connection, client, orchestrator, host, hostId);
   }
