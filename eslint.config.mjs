@@ -94,7 +94,7 @@ export default tseslint.config(
   },
   {
     files: ['jest.config.js'],
-    languageOptions: { sourceType: 'commonjs', globals: { module: 'writable' } },
+    languageOptions: { sourceType: 'commonjs', globals: { module: 'writable', process: 'readonly' } },
   },
   prettier,
 );

@@ -99,3 +99,105 @@ stop_pidfile() {
   kill -KILL "$pid" 2>/dev/null || true
   rm -f "$file"
 }
+
+# Further Docker engines beside the system one, one per extra host on this machine. Each has its own
+# data root, exec root (and so its own containerd), socket and pidfile, and no bridge or iptables
+# rules: sandboxes run with no network, and a second bridge would fight the first over docker0.
+ENGINES_DATA_ROOT="${AIRLOCK_ENGINES_DATA_ROOT:-/var/lib/airlock/engines}"
+ENGINES_RUN_ROOT="${AIRLOCK_ENGINES_RUN_ROOT:-/run/airlock/engines}"
+
+engine_dir() { printf '%s/%s' "$ENGINES_RUN_ROOT" "$1"; }
+engine_host() { printf 'unix://%s/docker.sock' "$(engine_dir "$1")"; }
+engine_pidfile() { printf '%s/dockerd.pid' "$(engine_dir "$1")"; }
+# A live process, not a zombie: kill -0 succeeds on both.
+process_running() {
+  local stat
+  stat="$(cat "/proc/$1/stat" 2>/dev/null)" || return 1
+  stat="${stat##*) }"
+  [ "${stat:0:1}" != Z ]
+}
+engine_answers() { docker -H "$(engine_host "$1")" version --format '{{.Server.Version}}' >/dev/null 2>&1; }
+
+# Starts engine NAME unless it answers. Its log: .airlock/logs/dockerd-NAME.log
+ensure_engine() {
+  local name="$1" dir pidfile pid
+  [[ "$name" =~ ^[a-z0-9][a-z0-9-]{0,30}$ ]] || die "engine name '$name' must be 1-31 of a-z 0-9 -"
+  engine_answers "$name" && return 0
+  need_root "starting a second dockerd"
+  dir="$(engine_dir "$name")"
+  pidfile="$(engine_pidfile "$name")"
+  mkdir -p "$dir" "$ENGINES_DATA_ROOT/$name"
+  # After a SIGKILL the pidfiles stay (dockerd's, and its containerd's). Each daemon refuses to start, or
+  # waits for the old one, while the pid names a process, even a zombie its parent has not reaped yet.
+  if [ -f "$pidfile" ]; then
+    pid="$(cat "$pidfile")"
+    if process_running "$pid" && [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = dockerd ]; then
+      die "dockerd $name (pid $pid) is running but does not answer; see $LOG_DIR/dockerd-$name.log"
+    fi
+    rm -f "$pidfile"
+  fi
+  pid="$(cat "$dir/exec/containerd/containerd.pid" 2>/dev/null || true)"
+  if [ -n "$pid" ] && ! process_running "$pid"; then rm -f "$dir/exec/containerd/containerd.pid"; fi
+  # An empty configuration: /etc/docker/daemon.json is the system engine's.
+  [ -f "$dir/daemon.json" ] || echo '{}' >"$dir/daemon.json"
+  say "starting dockerd $name ($(engine_host "$name"), log: $LOG_DIR/dockerd-$name.log)"
+  setsid nohup dockerd --config-file "$dir/daemon.json" \
+    --host "$(engine_host "$name")" --pidfile "$pidfile" \
+    --data-root "$ENGINES_DATA_ROOT/$name" --exec-root "$dir/exec" \
+    --bridge=none --iptables=false --ip6tables=false --ip-masq=false \
+    --cgroup-parent "/airlock-$name" \
+    >>"$LOG_DIR/dockerd-$name.log" 2>&1 </dev/null &
+  # A restart after a crash first stops the containers the dead engine left running.
+  for _ in $(seq 1 240); do
+    if engine_answers "$name"; then
+      reap_orphan_shims "$name"
+      return 0
+    fi
+    sleep 0.25
+  done
+  die "dockerd $name did not answer within 60 s; see $LOG_DIR/dockerd-$name.log"
+}
+
+# An engine killed while it made a container leaves that container's shim, and the `runc init` under
+# it, waiting for a start that never comes; the restarted engine knows nothing of either. Stops them.
+# Shims are listed before containers: a container's record exists before its shim does.
+reap_orphan_shims() {
+  local name="$1" address shims records known pid id child
+  address="$(engine_dir "$name")/exec/containerd/containerd.sock"
+  shims="$(pgrep -f -- "containerd-shim-runc-v2 .*-address $address" || true)"
+  records="$(ctr --address "$address" --namespace moby containers ls -q 2>/dev/null || true)"
+  known=" $(docker -H "$(engine_host "$name")" ps -aq --no-trunc | tr '\n' ' ') "
+  for pid in $shims; do
+    id="$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | sed -n 's/.* -id \([0-9a-f]\{64\}\) .*/\1/p')"
+    [ -n "$id" ] && [[ "$known" != *" $id "* ]] || continue
+    say "stopping the shim of container ${id:0:12}, which dockerd $name no longer knows"
+    for child in $(pgrep -P "$pid" || true); do kill -KILL "$child" 2>/dev/null || true; done
+    kill -KILL "$pid" 2>/dev/null || true
+  done
+  for id in $records; do
+    [[ "$known" == *" $id "* ]] || ctr --address "$address" --namespace moby containers delete "$id" >/dev/null 2>&1 || true
+  done
+}
+
+stop_engine() {
+  stop_pidfile "$(engine_pidfile "$1")" "dockerd $1"
+}
+
+# Copies IMAGEs from the system engine into engine NAME: those missing there or with another id.
+sync_engine_images() {
+  local name="$1" host image want have
+  shift
+  host="$(engine_host "$name")"
+  for image in "$@"; do
+    want="$(docker image inspect --format '{{.Id}}' "$image" 2>/dev/null)" || die "image $image is not in the system engine"
+    have="$(docker -H "$host" image inspect --format '{{.Id}}' "$image" 2>/dev/null || true)"
+    [ "$want" = "$have" ] && continue
+    say "copying $image into dockerd $name"
+    docker save "$image" | docker -H "$host" load --quiet >/dev/null || die "copying $image into dockerd $name failed"
+  done
+}
+
+# Every runtime and tool image the system engine holds (they carry the definition label).
+airlock_images() {
+  docker images --filter label=io.airlock.definition-sha256 --format '{{.Repository}}:{{.Tag}}' | grep -v '<none>'
+}

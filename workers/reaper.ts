@@ -82,6 +82,8 @@ export class Reaper {
         await docker.getContainer(info.Id).remove({ force: true, v: true });
       } catch (err) {
         if ((err as { statusCode?: number }).statusCode !== 404) throw err;
+        // Teardown removed it since the listing: nothing was reaped.
+        continue;
       }
       reaped.push({ name, executionId, reason });
       this.opts.metrics?.reaped.inc({ reason });
