@@ -4,7 +4,8 @@ import readline from 'node:readline';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { PROJECT_ROOT } from '../../lib/paths';
 import { TEST_DIR } from './test-env';
-import { freePort, waitForExit } from './temporal-server';
+import { ServiceProcess } from './service-process';
+import { freePort } from './temporal-server';
 
 export interface ApiProcessOptions {
   address: string;
@@ -17,13 +18,15 @@ export interface ApiProcessOptions {
 }
 
 /** The API as it runs in production: `node dist/api/server.js`, its own process on a loopback port. */
-export class ApiProcess {
+export class ApiProcess extends ServiceProcess {
   private constructor(
-    readonly child: ChildProcess,
+    child: ChildProcess,
     readonly port: number,
-    readonly logFile: string,
+    logFile: string,
     readonly options: ApiProcessOptions,
-  ) {}
+  ) {
+    super(child, logFile);
+  }
 
   static async start(opts: ApiProcessOptions, port?: number): Promise<ApiProcess> {
     const entry = path.join(PROJECT_ROOT, 'dist', 'api', 'server.js');
@@ -68,34 +71,9 @@ export class ApiProcess {
     return `http://127.0.0.1:${this.port}`;
   }
 
-  get alive(): boolean {
-    return this.child.exitCode === null && this.child.signalCode === null;
-  }
-
   /** The same API again (same port, keys and environment) in a new process, once this one has gone. */
   async restart(): Promise<ApiProcess> {
     await this.stop();
     return ApiProcess.start(this.options, this.port);
-  }
-
-  /** SIGKILL: the process gets no chance to clean up. */
-  async kill(): Promise<void> {
-    if (!this.alive) return;
-    this.child.kill('SIGKILL');
-    await waitForExit(this.child.pid!, 10_000);
-  }
-
-  /** SIGTERM: the API closes its server and exports what it still holds before it exits. */
-  async stop(): Promise<void> {
-    if (!this.alive) return;
-    const exited = new Promise((resolve) => this.child.once('exit', resolve));
-    this.child.kill('SIGTERM');
-    const timer = setTimeout(() => this.child.kill('SIGKILL'), 20_000);
-    await exited;
-    clearTimeout(timer);
-  }
-
-  logText(): string {
-    return fs.existsSync(this.logFile) ? fs.readFileSync(this.logFile, 'utf8') : '';
   }
 }

@@ -4,7 +4,7 @@ import readline from 'node:readline';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { PROJECT_ROOT } from '../../lib/paths';
 import { TEST_CLUSTER, TEST_DIR } from './test-env';
-import { waitForExit } from './temporal-server';
+import { ServiceProcess } from './service-process';
 
 export type WorkerRole = 'orchestration' | 'host';
 
@@ -25,13 +25,15 @@ export interface WorkerProcessOptions {
 }
 
 /** A worker as it runs in production: its own process, started from the build in dist/. */
-export class WorkerProcess {
+export class WorkerProcess extends ServiceProcess {
   private constructor(
     readonly role: WorkerRole,
-    readonly child: ChildProcess,
-    readonly logFile: string,
+    child: ChildProcess,
+    logFile: string,
     readonly options: WorkerProcessOptions,
-  ) {}
+  ) {
+    super(child, logFile);
+  }
 
   static async start(role: WorkerRole, opts: WorkerProcessOptions): Promise<WorkerProcess> {
     const entry = path.join(PROJECT_ROOT, 'dist', 'workers', 'main.js');
@@ -82,35 +84,10 @@ export class WorkerProcess {
     return WorkerProcess.start(this.role, this.options);
   }
 
-  get alive(): boolean {
-    return this.child.exitCode === null && this.child.signalCode === null;
-  }
-
-  /** SIGKILL: the process gets no chance to clean up, as when a machine dies. */
-  async kill(): Promise<void> {
-    if (!this.alive) return;
-    this.child.kill('SIGKILL');
-    await waitForExit(this.child.pid!, 10_000);
-  }
-
-  /** SIGTERM: a graceful shutdown. */
-  async stop(): Promise<void> {
-    if (!this.alive) return;
-    const exited = new Promise((resolve) => this.child.once('exit', resolve));
-    this.child.kill('SIGTERM');
-    const timer = setTimeout(() => this.child.kill('SIGKILL'), 20_000);
-    await exited;
-    clearTimeout(timer);
-  }
-
   /** Where this worker serves Prometheus metrics (it logs the port it took). */
   metricsUrl(): string {
     const url = /"url":"(http:\/\/[^"]+\/metrics)","msg":"metrics served"/.exec(this.logText())?.[1];
     if (!url) throw new Error(`the ${this.role} worker has not logged its metrics address`);
     return url;
-  }
-
-  logText(): string {
-    return fs.existsSync(this.logFile) ? fs.readFileSync(this.logFile, 'utf8') : '';
   }
 }
