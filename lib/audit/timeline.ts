@@ -6,6 +6,7 @@ import type { ExecutionInput } from '../schemas/execution-request';
 import type { ExecutionResult, ImageRef } from '../schemas/execution-result';
 import type { GateResult } from '../schemas/findings';
 import type { ExecutionPlan } from '../schemas/policy';
+import { STAGE_NAMES } from '../vocabulary';
 
 type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
 
@@ -160,7 +161,15 @@ export function auditReport(historyJson: unknown): AuditReport {
       }
     }
   }
+  // The pre-run gates run concurrently and finish in any order; the report lists them in pipeline order.
+  report.gates.sort((a, b) => pipelineOrder(a.gate) - pipelineOrder(b.gate));
   return report;
+}
+
+/** A gate's place in the pipeline; the output gate (no stage of its own) comes after the run. */
+function pipelineOrder(gate: string): number {
+  const index = (STAGE_NAMES as readonly string[]).indexOf(gate);
+  return index === -1 ? STAGE_NAMES.length : index;
 }
 
 function recordActivity(
