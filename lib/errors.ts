@@ -13,6 +13,10 @@ export const ErrorType = {
   RuntimeUnavailable: 'RuntimeUnavailable',
   /** The host stopped answering: heartbeat or schedule-to-start timeout on its queue. */
   HostLost: 'HostLost',
+  /** A retried stage whose first attempt may have run before its host worker restarted: not run twice. */
+  StageInterrupted: 'StageInterrupted',
+  /** The host's Docker engine did not answer (socket refused, reset or missing). */
+  EngineUnavailable: 'EngineUnavailable',
   /** No host worker picked up provisioning in time. */
   NoHost: 'NoHost',
   Internal: 'Internal',

@@ -1,6 +1,7 @@
+import path from 'node:path';
 import type Docker from 'dockerode';
 import type { Client } from '@temporalio/client';
-import { Worker, type NativeConnection } from '@temporalio/worker';
+import { Worker, type NativeConnection, type WorkerInterceptors } from '@temporalio/worker';
 import { createHostActivities } from '../activities/host';
 import { createProfileResolver } from '../activities/host/provision';
 import { WarmPool, type PoolProfile } from '../activities/host/warm-pool';
@@ -18,8 +19,13 @@ import { Reaper } from './reaper';
 import { loadSeccompProfiles } from '../lib/seccomp';
 import { warmImagePageCache } from './page-cache-warmer';
 import { outputChunkSignal } from '../workflows/messages';
+import { HostLedger } from '../activities/host/host-ledger';
+import { STATE_DIR } from '../lib/paths';
+import { engineErrorsInterceptor } from './engine-errors-interceptor';
 
 const DRAIN_POLL_MS = 500;
+/** A lost execution's ledger entries (its teardown never came) go when this host next starts and they are this old. */
+const LEDGER_KEPT_MS = 24 * 60 * 60_000;
 
 export interface HostWorkerOptions {
   connection: NativeConnection;
@@ -58,8 +64,11 @@ export async function createHostWorker(opts: HostWorkerOptions): Promise<HostWor
   const policies = loadPolicies();
   const defaultMemoryMb = policies.get(DEFAULT_POLICY)?.policy.limits.defaults.memoryMb ?? 256;
   const capacity = hostCapacity(opts.resources, defaultMemoryMb);
+  const hostLedger = new HostLedger(path.join(STATE_DIR, 'hosts', opts.hostId, 'executions'));
+  await hostLedger.prune(LEDGER_KEPT_MS);
   const deps = {
     docker: opts.docker,
+    hostLedger,
     hostId: opts.hostId,
     cluster: opts.cluster,
     seccompProfiles: loadSeccompProfiles(),
@@ -91,7 +100,7 @@ export async function createHostWorker(opts: HostWorkerOptions): Promise<HostWor
     defaultHeartbeatThrottleInterval: '1 second',
     // Let running stages finish (or be killed and reported) before the process exits.
     shutdownGraceTime: '10 seconds',
-    interceptors: tracingWorkerInterceptors(),
+    interceptors: withEngineErrors(tracingWorkerInterceptors()),
   } as const;
   // Provisioning and scanning may run on any host; everything else on the host that holds the sandbox.
   const { provisionContainer, runStaticAnalysis, ...onThisHost } = activities;
@@ -115,6 +124,7 @@ export async function createHostWorker(opts: HostWorkerOptions): Promise<HostWor
     cluster: opts.cluster,
     intervalMs: opts.reaperIntervalMs,
     metrics: opts.metrics,
+    ledger: hostLedger,
     ...(pool ? { pool } : {}),
     log: opts.log.child({ component: 'reaper' }),
   });
@@ -194,4 +204,9 @@ async function startPool(
   }
   await pool.start(resolved);
   opts.log.info({ profiles: resolved.map((p) => p.imageTag) }, 'warm pool started');
+}
+
+/** Engine errors are typed innermost, so tracing records the same failure the workflow sees. */
+function withEngineErrors(interceptors: WorkerInterceptors): WorkerInterceptors {
+  return { ...interceptors, activity: [...(interceptors.activity ?? []), engineErrorsInterceptor] };
 }

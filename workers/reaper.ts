@@ -15,6 +15,8 @@ export interface ReaperOptions {
   intervalMs: number;
   /** Slack past a container's deadline label before it counts as overdue. */
   graceMs?: number;
+  /** Deadlines of claimed pool containers (their labels are the pool's); forgotten once reaped. */
+  ledger?: { deadlineOf(executionId: string): Promise<number | undefined>; forget(executionId: string): Promise<void> };
   /** This host's warm pool: its unclaimed containers are not strays. */
   pool?: { holds(name: string): boolean };
   log: Logger;
@@ -70,11 +72,11 @@ export class Reaper {
     const reaped: ReapedContainer[] = [];
     for (const info of containers) {
       const name = info.Names[0]?.replace(/^\//, '') ?? info.Id;
-      // A claimed pool container keeps its pool labels: its name says whose it is, and it has no deadline.
+      // A claimed pool container keeps its pool labels: its name says whose it is, the ledger its deadline.
       const executionId = info.Labels[LABELS.execution] ?? executionIdFromName(name) ?? '';
       const reason = name.startsWith(POOL_NAME_PREFIX)
         ? await this.poolVerdict(info.Id, name)
-        : this.overdue(info, graceMs)
+        : (await this.overdue(info, executionId, graceMs))
           ? 'overdue'
           : await this.executionVerdict(executionId);
       if (!reason) continue;
@@ -85,6 +87,7 @@ export class Reaper {
         // Teardown removed it since the listing: nothing was reaped.
         continue;
       }
+      if (executionId) await this.opts.ledger?.forget(executionId);
       reaped.push({ name, executionId, reason });
       this.opts.metrics?.reaped.inc({ reason });
       this.opts.log.info({ container: name, executionId, reason }, 'reaped sandbox container');
@@ -92,9 +95,15 @@ export class Reaper {
     return reaped;
   }
 
-  private overdue(info: { Labels: Record<string, string> }, graceMs: number): boolean {
-    const deadline = info.Labels[LABELS.deadline];
-    return deadline !== undefined && Date.now() > Number(deadline) + graceMs;
+  private async overdue(
+    info: { Labels: Record<string, string> },
+    executionId: string,
+    graceMs: number,
+  ): Promise<boolean> {
+    const label = info.Labels[LABELS.deadline];
+    const deadline =
+      label !== undefined ? Number(label) : executionId ? await this.opts.ledger?.deadlineOf(executionId) : undefined;
+    return deadline !== undefined && Date.now() > deadline + graceMs;
   }
 
   /**

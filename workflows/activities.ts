@@ -54,14 +54,23 @@ export const { runStaticAnalysis } = proxyActivities<HostActivities>({
 /** A host that stops polling its own queue this long is treated as lost. */
 export const HOST_LOSS_TIMEOUT_MS = 15_000;
 
-/** Container activities after provisioning, pinned to the sandbox's host. User code runs at most once. */
+/**
+ * Container activities after provisioning, pinned to the sandbox's host. A heartbeat timeout is
+ * retried: under load the server can time out an attempt that is still running, or one whose task
+ * never reached the host. The host's stage ledger keeps user code to one run across the attempts;
+ * a host that is really gone fails the retry's schedule-to-start, which is not retried.
+ */
 export function onHost(taskQueue: string, stageTimeoutMs: number) {
   return proxyActivities<HostActivities>({
     taskQueue,
     scheduleToStartTimeout: HOST_LOSS_TIMEOUT_MS,
     startToCloseTimeout: stageTimeoutMs + 60_000,
     heartbeatTimeout: '10 seconds',
-    retry: { maximumAttempts: 1 },
+    retry: {
+      maximumAttempts: 3,
+      initialInterval: '1 second',
+      nonRetryableErrorTypes: [ErrorType.ContainerGone, ErrorType.StageInterrupted],
+    },
     cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
   });
 }

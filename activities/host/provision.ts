@@ -19,7 +19,12 @@ const WRITE_FILES_TIMEOUT_MS = 30_000;
  * What a container is made with, checked against this host: the image it has, the seccomp profile
  * byte for byte, the OCI runtime. Provisioning and the warm pool's prewarming share it.
  */
-export function createProfileResolver({ docker, hostId, seccompProfiles, runtimes }: HostActivityDeps) {
+export function createProfileResolver({
+  docker,
+  hostId,
+  seccompProfiles,
+  runtimes,
+}: Pick<HostActivityDeps, 'docker' | 'hostId' | 'seccompProfiles' | 'runtimes'>) {
   /** The profile the gate chose, byte for byte: a host with a different copy must not guess. */
   function seccompFor({ seccompProfile }: SandboxSettings): string {
     const profile = seccompProfiles.get(seccompProfile.name);
@@ -55,11 +60,13 @@ export function createProfileResolver({ docker, hostId, seccompProfiles, runtime
 
 /** `provisionContainer`, on the shared hosts queue: a hardened container, used once, with the request's files in it. */
 export function createProvisionActivity(deps: HostActivityDeps) {
-  const { docker, hostId, cluster, pool } = deps;
+  const { docker, hostId, cluster, pool, hostLedger } = deps;
   const resolveProfile = createProfileResolver(deps);
 
   /** A warm container from the pool when one is ready, else a fresh one; either way used once. */
   async function containerFor(input: ProvisionInput, name: string, profile: PoolProfile) {
+    // Before the claim: a claimed container's labels are the pool's, so the reaper reads its deadline here.
+    if (pool) await hostLedger.recordDeadline(input.executionId, input.deadlineAt);
     const claimed = await pool?.claim(profile, name);
     if (claimed) return { container: claimed, warm: true };
     const container = await docker.createContainer(

@@ -6,6 +6,7 @@ import { WORKSPACE, containerNameFor } from '../../lib/containers';
 import { ErrorType } from '../../lib/errors';
 import { execCapture, execProcess } from './exec-process';
 import { withHeartbeat } from './heartbeat';
+import { runOnce } from './host-ledger';
 import { packFiles } from './workspace-files';
 import type { HostActivityDeps } from './types';
 
@@ -37,8 +38,10 @@ const REMOVE = `[ -e "$1" ] || [ -L "$1" ] || exit ${EXIT.notFound}; if [ -d "$1
 const LIST = `[ -e "$1" ] || exit ${EXIT.notFound}; [ -d "$1" ] || exit ${EXIT.notADirectory}; exec find "$1" -mindepth 1 -maxdepth 1 -printf '%f\\0%y\\0%s\\0%T@\\0'`;
 
 /** Reading, writing, removing and listing files in a sandbox's workspace, one step each. */
-export function createSandboxFileActivities({ docker }: HostActivityDeps) {
+export function createSandboxFileActivities({ docker, hostLedger }: HostActivityDeps) {
   const containerOf = (executionId: string) => docker.getContainer(containerNameFor(executionId));
+  // A retried removal must not answer "not found" for what its own first attempt removed.
+  const once = <T>(run: (signal: AbortSignal) => Promise<T>) => runOnce(hostLedger, run);
 
   async function writeSandboxFiles(input: { executionId: string; files: SourceFile[] }): Promise<WrittenFile[]> {
     return withHeartbeat(async () => {
@@ -79,7 +82,7 @@ export function createSandboxFileActivities({ docker }: HostActivityDeps) {
   }
 
   async function removeSandboxPath(input: SandboxFileInput): Promise<void> {
-    await withHeartbeat(async () => {
+    await once(async () => {
       const result = await execProcess(containerOf(input.executionId), {
         argv: ['sh', '-c', REMOVE, 'sh', input.path],
         timeoutMs: FILE_OP_TIMEOUT_MS,

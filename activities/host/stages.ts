@@ -6,6 +6,7 @@ import { ErrorType } from '../../lib/errors';
 import { judgeRun } from '../../lib/judge';
 import { execProcess } from './exec-process';
 import { withHeartbeat } from './heartbeat';
+import { runOnce } from './host-ledger';
 import { ContainerCgroup } from './cgroup-metrics';
 import { killStrayProcesses } from './stray-processes';
 import { containerCpuSeconds, withCpuLimit } from './stage-limits';
@@ -43,7 +44,10 @@ interface Sandbox {
 type StageRun = ExecInput & { signal: AbortSignal };
 
 /** The container activities after provisioning, on the host's own queue. Each stage is one or more execs. */
-export function createStageActivities({ docker, liveOutput }: HostActivityDeps) {
+export function createStageActivities({ docker, liveOutput, hostLedger }: HostActivityDeps) {
+  // User code runs at most once per stage, whatever the retries.
+  const once = <T>(run: (signal: AbortSignal) => Promise<T>) => runOnce(hostLedger, run);
+
   async function openSandbox(executionId: string): Promise<Sandbox> {
     const container = docker.getContainer(containerNameFor(executionId));
     const state = await container.inspect().catch(() => undefined);
@@ -93,7 +97,7 @@ export function createStageActivities({ docker, liveOutput }: HostActivityDeps) 
   }
 
   async function execInContainer(input: ExecInput): Promise<ProcessResult> {
-    return withHeartbeat(async (signal) =>
+    return once(async (signal) =>
       gateOutput(
         await runInSandbox(await openSandbox(input.executionId), { ...input, signal }),
         'run',
@@ -104,7 +108,7 @@ export function createStageActivities({ docker, liveOutput }: HostActivityDeps) 
 
   /** The compile stage; afterwards the container drops to the run's memory limit. */
   async function compileInContainer(input: CompileInput): Promise<ProcessResult> {
-    return withHeartbeat(async (signal) => {
+    return once(async (signal) => {
       const sandbox = await openSandbox(input.executionId);
       const result = gateOutput(await runInSandbox(sandbox, { ...input, signal }), 'compile', input.outputRules);
       const memory = input.runMemoryMb * MiB;
@@ -118,7 +122,7 @@ export function createStageActivities({ docker, liveOutput }: HostActivityDeps) 
 
   /** Compile once, run many: every case in a fresh process, judged against its expected output. */
   async function runCasesInContainer(input: CasesInput): Promise<CaseResult[]> {
-    return withHeartbeat(async (signal) => {
+    return once(async (signal) => {
       const sandbox = await openSandbox(input.executionId);
       const keep = Math.max(4096, Math.floor(CASES_OUTPUT_BUDGET / input.cases.length));
       const results: CaseResult[] = [];
@@ -142,7 +146,7 @@ export function createStageActivities({ docker, liveOutput }: HostActivityDeps) 
 
   /** The test stage: the runner, then its report (a file it wrote, or its stdout) parsed into per-test results. */
   async function runTestsInContainer(input: TestsInput): Promise<TestsOutput> {
-    return withHeartbeat(async (signal) => {
+    return once(async (signal) => {
       const sandbox = await openSandbox(input.executionId);
       const process = await runInSandbox(sandbox, { ...input, signal });
       let text: string | null = process.stdout;

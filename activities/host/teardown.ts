@@ -3,14 +3,16 @@ import { containerNameFor } from '../../lib/containers';
 import { isNotFound } from './docker-errors';
 import type { HostActivityDeps, TeardownResult } from './types';
 
-export function createTeardownActivity({ docker }: HostActivityDeps) {
+export function createTeardownActivity({ docker, hostLedger }: HostActivityDeps) {
   async function teardownContainer({ executionId }: { executionId: string }): Promise<TeardownResult> {
     try {
       await docker.getContainer(containerNameFor(executionId)).remove({ force: true, v: true });
     } catch (err) {
-      if (isNotFound(err)) return { removed: false };
-      throw err;
+      if (!isNotFound(err)) throw err;
+      await hostLedger.forget(executionId);
+      return { removed: false };
     }
+    await hostLedger.forget(executionId);
     log.info('sandbox removed', { executionId });
     return { removed: true };
   }

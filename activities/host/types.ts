@@ -7,6 +7,7 @@ import type { OutputRules, SandboxSettings, TestPlan } from '../../lib/schemas/p
 import type { LoadedSeccompProfile } from '../../lib/seccomp';
 import type { LiveOutputSink } from './live-output';
 import type { WarmPool } from './warm-pool';
+import type { HostLedger } from './host-ledger';
 
 export interface HostActivityDeps {
   docker: Docker;
@@ -17,6 +18,8 @@ export interface HostActivityDeps {
   runtimes: Set<string>;
   /** Sends output to the workflow while a process runs; without it output arrives only with results. */
   liveOutput?: LiveOutputSink;
+  /** Keeps a retried stage from running user code twice. */
+  hostLedger: HostLedger;
   /** Containers made ahead of demand; without it every container is made on demand. */
   pool?: WarmPool;
 }

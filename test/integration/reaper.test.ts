@@ -1,4 +1,8 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import Docker from 'dockerode';
+import { HostLedger } from '../../activities/host/host-ledger';
 import { sandboxContainerSpec } from '../../activities/host/container-spec';
 import { containerNameFor, imageTagFor } from '../../lib/containers';
 import { createLogger } from '../../lib/logger';
@@ -22,8 +26,14 @@ afterAll(async () => {
   await cluster?.stop();
 });
 
-/** A labelled sandbox container as provision would make it, without an execution behind it. */
-async function sandbox(executionId: string, deadlineAt: number): Promise<void> {
+/**
+ * A labelled sandbox container as provision would make it, without an execution behind it; or, with
+ * `claimedFromPool`, one made for the warm pool and then claimed (renamed), so its labels are the pool's.
+ */
+async function sandbox(executionId: string, deadlineAt: number, claimedFromPool = false): Promise<void> {
+  const labels = claimedFromPool
+    ? { cluster: TEST_CLUSTER, hostId, poolKey: 'test-profile' }
+    : { cluster: TEST_CLUSTER, executionId, hostId, deadlineAt };
   const container = await docker.createContainer(
     sandboxContainerSpec({
       name: containerNameFor(executionId),
@@ -42,18 +52,19 @@ async function sandbox(executionId: string, deadlineAt: number): Promise<void> {
       container: { memoryMb: 64, cpuTimeMs: 1000 },
       runtime: 'runc',
       seccompJson: loadSeccompProfiles().get('strict')!.json,
-      labels: { cluster: TEST_CLUSTER, executionId, hostId, deadlineAt },
+      labels,
     }),
   );
   await container.start();
 }
 
-function reaper(host = hostId, cluster_ = TEST_CLUSTER): Reaper {
+function reaper(host = hostId, cluster_ = TEST_CLUSTER, ledger?: HostLedger): Reaper {
   return new Reaper({
     docker,
     client: cluster.client,
     hostId: host,
     cluster: cluster_,
+    ...(ledger ? { ledger } : {}),
     intervalMs: 60_000,
     log: createLogger('reaper-test', 'silent'),
   });
@@ -87,6 +98,18 @@ describe('reaper', () => {
     expect(await containersOf(docker, running)).toHaveLength(1);
     await cluster.executions.cancel(running, 'default');
     expect((await cluster.result(running)).status).toBe('cancelled');
+  });
+
+  test('a claimed pool container past the deadline its host recorded is overdue, and its record goes with it', async () => {
+    const ledger = new HostLedger(fs.mkdtempSync(path.join(os.tmpdir(), 'reaper-ledger-')));
+    const claimed = `ex_${'d'.repeat(32)}`;
+    await ledger.recordDeadline(claimed, Date.now() - 60_000);
+    await sandbox(claimed, 0, true);
+
+    const reaped = await reaper(hostId, TEST_CLUSTER, ledger).sweep();
+    expect(reaped.map((r) => [r.executionId, r.reason])).toEqual([[claimed, 'overdue']]);
+    expect(await containersOf(docker, claimed)).toEqual([]);
+    expect(await ledger.deadlineOf(claimed)).toBeUndefined();
   });
 
   test("never touches another host's or another cluster's containers", async () => {

@@ -41,7 +41,6 @@ beforeAll(async () => {
   const resolve = createProfileResolver({
     docker,
     hostId,
-    cluster: TEST_CLUSTER,
     seccompProfiles: loadSeccompProfiles(),
     runtimes: new Set(['runc']),
   });
