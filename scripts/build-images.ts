@@ -13,6 +13,7 @@ import Docker from 'dockerode';
 import { loadRuntimes, loadToolImages, type ImageDefinition } from '../lib/runtimes';
 import { IMAGE_LABELS, WORKSPACE, imageTagFor } from '../lib/containers';
 import { STATE_DIR } from '../lib/paths';
+import { BUILD_KEY_LABEL, imageBuildKey, needsBuild } from '../lib/image-build-key';
 
 /** Bump when the hardening below changes, so every image is rebuilt. */
 const RECIPE_VERSION = '1';
@@ -31,8 +32,12 @@ async function main(): Promise<void> {
   );
   const todo: ImageDefinition[] = [];
   for (const def of runtimes) {
-    if (!force && (await currentBuildKey(def)) === buildKey(def)) log(def.manifest.name, 'up to date');
-    else todo.push(def);
+    const existingLabels = await currentLabels(def);
+    if (needsBuild({ recipeVersion: RECIPE_VERSION, definitionSha256: def.definitionSha256, existingLabels, force })) {
+      todo.push(def);
+    } else {
+      log(def.manifest.name, 'up to date');
+    }
   }
   if (todo.length === 0) return;
   fs.mkdirSync(BUILD_DIR, { recursive: true });
@@ -43,14 +48,11 @@ async function main(): Promise<void> {
   await runPool(todo, 2, (def) => buildImage(def, bases.get(def.manifest.debian.suite)!));
 }
 
-function buildKey(def: ImageDefinition): string {
-  return crypto.createHash('sha256').update(`${RECIPE_VERSION}\0${def.definitionSha256}`).digest('hex');
-}
-
-async function currentBuildKey(def: ImageDefinition): Promise<string | undefined> {
+/** The labels of the image now under the runtime's tag (null when it has none); undefined when there is no image. */
+async function currentLabels(def: ImageDefinition): Promise<Record<string, string> | null | undefined> {
   try {
     const info = await docker.getImage(imageTagFor(def.manifest.name)).inspect();
-    return info.Config?.Labels?.['io.airlock.build-key'];
+    return info.Config?.Labels;
   } catch {
     return undefined;
   }
@@ -111,7 +113,7 @@ async function buildImage(def: ImageDefinition, baseTarball: string): Promise<vo
     [IMAGE_LABELS.runtime]: name,
     [IMAGE_LABELS.definitionSha256]: def.definitionSha256,
     [IMAGE_LABELS.runtimeVersion]: version,
-    'io.airlock.build-key': buildKey(def),
+    [BUILD_KEY_LABEL]: imageBuildKey(RECIPE_VERSION, def.definitionSha256),
     'org.opencontainers.image.licenses': 'Apache-2.0',
   };
   const previous = await docker

@@ -14,7 +14,7 @@ export const PolicyName = z.string().regex(/^[a-z][a-z0-9-]{0,63}$/, 'must be a 
 export const TestsRequest = z.strictObject({
   /** Defaults to the runtime's test runner (pytest, node --test, go test, JUnit, ...). */
   command: Command.optional(),
-  files: z.array(SourceFile).max(MAX_FILES).default([]),
+  files: z.array(SourceFile).max(MAX_FILES, `must have at most ${MAX_FILES} files`).default([]),
 });
 export type TestsRequest = z.infer<typeof TestsRequest>;
 
@@ -37,7 +37,11 @@ export const ExecutionRequest = z
   .strictObject({
     language: LanguageName,
     code: Text.optional(),
-    files: z.array(SourceFile).min(1, 'must not be empty').max(MAX_FILES).optional(),
+    files: z
+      .array(SourceFile)
+      .min(1, 'must not be empty')
+      .max(MAX_FILES, `must have at most ${MAX_FILES} files`)
+      .optional(),
     entrypoint: RelativePath.optional(),
     stdin: Stdin.optional(),
     args: Args.optional(),

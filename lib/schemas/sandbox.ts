@@ -35,7 +35,11 @@ export const SandboxCreateRequest = z
     policy: PolicyName.optional(),
     idleTimeoutSeconds: z.number().int().min(10).max(3600).default(300),
     maxLifetimeSeconds: z.number().int().min(60).max(86_400).default(3600),
-    files: z.array(SourceFile).min(1, 'must not be empty').max(MAX_FILES).optional(),
+    files: z
+      .array(SourceFile)
+      .min(1, 'must not be empty')
+      .max(MAX_FILES, `must have at most ${MAX_FILES} files`)
+      .optional(),
     env: Env.optional(),
   })
   .superRefine((req, ctx) => {

@@ -2,6 +2,7 @@
  * The conformance suite: every language through the real pipeline, for every behaviour a
  * developer relies on. One cluster for the file; each language is a describe block.
  */
+import crypto from 'node:crypto';
 import { TestCluster } from '../support/cluster';
 import type { ExecutionResult } from '../../lib/schemas/execution-result';
 import { PROGRAMS, type LanguagePrograms } from './programs';
@@ -95,5 +96,39 @@ describe.each(PROGRAMS)('$language', (p: LanguagePrograms) => {
     expect(byStatus.passed?.name).toMatch(/pass/i);
     expect(byStatus.failed?.name).toMatch(/fail/i);
     expect(byStatus.failed?.message).toEqual(expect.any(String));
+  });
+});
+
+describe('files sent as base64', () => {
+  test('non-UTF-8 bytes reach the program unchanged', async () => {
+    // Every byte value, then sequences no UTF-8 decoder accepts: a lone continuation byte, a
+    // truncated two-byte sequence, an overlong NUL and bytes that never occur in UTF-8.
+    const bytes = Buffer.concat([
+      Buffer.from(Array.from({ length: 256 }, (_, i) => i)),
+      Buffer.from([0x80, 0xc3, 0x28, 0xc0, 0x80, 0xfe, 0xff, 0xf5]),
+    ]);
+    expect(bytes.equals(Buffer.from(bytes.toString('utf8'), 'utf8'))).toBe(false);
+    const digest = crypto.createHash('sha256').update(bytes).digest('hex');
+
+    const result = await run({
+      language: 'python',
+      files: [
+        {
+          path: 'main.py',
+          content: [
+            'import hashlib',
+            'data = open("data/blob.bin", "rb").read()',
+            'print(len(data), hashlib.sha256(data).hexdigest())',
+          ].join('\n'),
+        },
+        { path: 'data/blob.bin', content: bytes.toString('base64'), encoding: 'base64' },
+      ],
+      entrypoint: 'main.py',
+    });
+    expect([result.status, result.run?.stdout]).toEqual(['succeeded', `${bytes.length} ${digest}\n`]);
+    // The scan recorded the decoded bytes' digest; the file in the workspace hashed the same
+    // afterwards, so it is not listed as something the program wrote.
+    expect(result.scan?.files).toContainEqual({ name: 'data/blob.bin', sha256: digest, bytes: bytes.length });
+    expect(result.scan?.artifacts.map((a) => a.name)).not.toContain('data/blob.bin');
   });
 });

@@ -1,4 +1,4 @@
-import { ExecutionRequest } from '../../lib/schemas/execution-request';
+import { ExecutionRequest, MAX_FILES } from '../../lib/schemas/execution-request';
 import { RelativePath } from '../../lib/schemas/common';
 import { normalizeRequest } from '../../lib/normalize-request';
 import { fieldIssues } from '../../lib/schemas/issues';
@@ -52,6 +52,20 @@ describe('ExecutionRequest', () => {
     expect(issuesOf({ language: 'python', code: 'x', cases: Array.from({ length: 101 }, () => ({})) })[0]?.field).toBe(
       'cases',
     );
+  });
+
+  test(`at most ${MAX_FILES} files, and as many test files`, () => {
+    const files = (count: number, prefix: string) =>
+      Array.from({ length: count }, (_, i) => ({ path: `${prefix}${i}.py`, content: '' }));
+    expect(MAX_FILES).toBe(100);
+    expect(
+      issuesOf({ language: 'python', files: files(100, 'f'), entrypoint: 'f0.py', tests: { files: files(100, 't') } }),
+    ).toEqual([]);
+
+    const tooMany = issuesOf({ language: 'python', files: files(101, 'f'), entrypoint: 'f0.py' });
+    expect(tooMany).toEqual([{ field: 'files', message: expect.stringMatching(/\b100\b/) }]);
+    const tooManyTests = issuesOf({ language: 'python', code: 'x', tests: { files: files(101, 't') } });
+    expect(tooManyTests).toEqual([{ field: 'tests.files', message: expect.stringMatching(/\b100\b/) }]);
   });
 
   test('.airlock/ is reserved for build output', () => {

@@ -9,18 +9,24 @@ import type { ReportFormat } from '../../lib/schemas/runtime';
 
 const fixture = (name: string) => fs.readFileSync(path.join(__dirname, '..', 'fixtures', 'reports', name), 'utf8');
 
-describe.each<[string, ReportFormat, string, RegExp, RegExp]>([
-  ['pytest', 'junit', 'pytest.xml', /test_passes$/, /assert 2 == 3/],
-  ['JUnit Platform console', 'junit', 'junit-platform.xml', /passes\(\)$/, /expected: <3> but was: <2>/],
-  ['GoogleTest', 'junit', 'gtest.xml', /Passes$/, /add\(1, 1\)/],
-  ['bats', 'junit', 'bats.xml', /passes$/, /-eq 3/],
-  ['node:test (JavaScript)', 'tap', 'node-test.tap', /^passes$/, /2 !== 3/],
-  ['node:test (TypeScript)', 'tap', 'node-test-ts.tap', /^passes$/, /2 !== 3/],
-  ['airlock_test.h', 'tap', 'airlock-test.tap', /^passes$/, /got 2, expected 3/],
-  ['go test -json', 'go-json', 'go-test.jsonl', /^TestPasses$/, /1 \+ 1 != 3/],
-  ['rustc --test', 'libtest', 'libtest.txt', /passes$/, /left: `2`/],
-  ['minitest', 'minitest', 'minitest.txt', /test_passes$/, /Expected: 3\n\s*Actual: 2/],
-])('%s', (_runner, format, file, passName, failMessage) => {
+/**
+ * Whether a runner's report carries per-test timings. rustc's libtest prints per-test times only
+ * with `-Z unstable-options --report-time`, which a stable toolchain refuses, so its results have none.
+ */
+type Timed = 'timed' | 'untimed';
+
+describe.each<[string, ReportFormat, string, RegExp, RegExp, Timed]>([
+  ['pytest', 'junit', 'pytest.xml', /test_passes$/, /assert 2 == 3/, 'timed'],
+  ['JUnit Platform console', 'junit', 'junit-platform.xml', /passes\(\)$/, /expected: <3> but was: <2>/, 'timed'],
+  ['GoogleTest', 'junit', 'gtest.xml', /Passes$/, /add\(1, 1\)/, 'timed'],
+  ['bats', 'junit', 'bats.xml', /passes$/, /-eq 3/, 'timed'],
+  ['node:test (JavaScript)', 'tap', 'node-test.tap', /^passes$/, /2 !== 3/, 'timed'],
+  ['node:test (TypeScript)', 'tap', 'node-test-ts.tap', /^passes$/, /2 !== 3/, 'timed'],
+  ['airlock_test.h', 'tap', 'airlock-test.tap', /^passes$/, /got 2, expected 3/, 'timed'],
+  ['go test -json', 'go-json', 'go-test.jsonl', /^TestPasses$/, /1 \+ 1 != 3/, 'timed'],
+  ['rustc --test', 'libtest', 'libtest.txt', /passes$/, /left: `2`/, 'untimed'],
+  ['minitest', 'minitest', 'minitest.txt', /test_passes$/, /Expected: 3\n\s*Actual: 2/, 'timed'],
+])('%s', (_runner, format, file, passName, failMessage, timed) => {
   const report = buildTestReport(format, fixture(file));
 
   test('finds one passing and one failing test', () => {
@@ -42,9 +48,30 @@ describe.each<[string, ReportFormat, string, RegExp, RegExp]>([
     expect(passed.message).toBeNull();
     expect(failed.message).toMatch(failMessage);
   });
+
+  if (timed === 'timed') {
+    test('gives every test a non-negative duration', () => {
+      for (const c of report.cases) {
+        expect(typeof c.durationMs).toBe('number');
+        expect(Number.isFinite(c.durationMs)).toBe(true);
+        expect(c.durationMs).toBeGreaterThanOrEqual(0);
+      }
+    });
+  } else {
+    test('gives no duration rather than a made-up one', () => {
+      for (const c of report.cases) expect(c.durationMs).toBeNull();
+    });
+  }
 });
 
 describe('buildTestReport', () => {
+  test('a duration the program could not have taken (negative, not a number) is no duration', () => {
+    const xml = '<testsuite><testcase name="a" time="-5"/><testcase name="b" time="soon"/></testsuite>';
+    expect(buildTestReport('junit', xml).cases.map((c) => c.durationMs)).toEqual([null, null]);
+    const tap = ['TAP version 13', 'ok 1 - a', '  ---', '  duration_ms: soon', '  ...', '1..1'].join('\n');
+    expect(buildTestReport('tap', tap).cases.map((c) => c.durationMs)).toEqual([null]);
+  });
+
   test('says why when there is nothing to read', () => {
     expect(buildTestReport('junit', null, 'the runner wrote no report at /x').problem).toBe(
       'the runner wrote no report at /x',

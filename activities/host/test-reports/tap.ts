@@ -21,7 +21,7 @@ export function parseTap(text: string): ParsedTests {
       indent,
       name: match[3]!.trim() || '(unnamed)',
       status,
-      durationMs: yaml.duration_ms !== undefined ? Number(yaml.duration_ms) : null,
+      durationMs: yaml.duration_ms !== undefined ? milliseconds(yaml.duration_ms) : null,
       message: status === 'failed' ? (yaml.error ?? yaml.message ?? null) : null,
     });
   }
@@ -59,4 +59,9 @@ function blockScalar(lines: string[], start: number): string {
     body.push(lines[i]!.slice(indent));
   }
   return body.join('\n').trim();
+}
+
+function milliseconds(value: string): number | null {
+  const n = Number(value);
+  return Number.isFinite(n) && n >= 0 ? n : null;
 }

@@ -6,5 +6,6 @@ export type ParsedTests = TestCaseResult[];
 export function seconds(value: string | number | undefined): number | null {
   if (value === undefined || value === '') return null;
   const n = Number(value);
-  return Number.isFinite(n) ? Math.round(n * 1000 * 1000) / 1000 : null;
+  // The report comes from the sandboxed program: a time it could not have taken is no time.
+  return Number.isFinite(n) && n >= 0 ? Math.round(n * 1000 * 1000) / 1000 : null;
 }
