@@ -5,8 +5,19 @@ import type { Airlock } from '../../sdk/src';
 import { idempotentExecutionId } from '../../lib/execution-ids';
 import type { ExecutionResult } from '../../lib/schemas/execution-result';
 import { HOST, STATUS, TENANT } from '../../lib/search-attributes';
-import type { MultiHostCluster } from '../support/multi-host-cluster';
+import { MultiHostCluster } from '../support/multi-host-cluster';
+import { FAST_SQLITE_PRAGMAS } from '../support/temporal-server';
 import { containersWithLabels } from '../support/docker';
+
+/** Two hosts, the second on the faults suite's own engine, with the Python image on both. */
+export function startFaultsCluster(name: string): Promise<MultiHostCluster> {
+  return MultiHostCluster.start({
+    name,
+    engine: 'faults',
+    images: ['airlock/python:latest'],
+    sqlitePragmas: FAST_SQLITE_PRAGMAS,
+  });
+}
 
 /** What became of one execution, read from Temporal rather than from the API under test. */
 export interface Outcome {

@@ -8,10 +8,9 @@ import os from 'node:os';
 import { temporal } from '@temporalio/proto';
 import { ErrorType } from '../../lib/errors';
 import { HOST, TENANT as TENANT_ATTRIBUTE } from '../../lib/search-attributes';
-import { MultiHostCluster } from '../support/multi-host-cluster';
+import type { MultiHostCluster } from '../support/multi-host-cluster';
 import { eventually } from '../support/docker';
-import { FAST_SQLITE_PRAGMAS } from '../support/temporal-server';
-import { leftBehind, settle, tally, type Outcome } from './burst';
+import { leftBehind, settle, startFaultsCluster, tally, type Outcome } from './burst';
 
 const EXECUTIONS = 80;
 const TENANT = 'host-loss';
@@ -21,12 +20,7 @@ const PROGRAM_SECONDS = 2;
 let cluster: MultiHostCluster;
 
 beforeAll(async () => {
-  cluster = await MultiHostCluster.start({
-    name: 'faults-host-loss',
-    engine: 'faults',
-    images: ['airlock/python:latest'],
-    sqlitePragmas: FAST_SQLITE_PRAGMAS,
-  });
+  cluster = await startFaultsCluster('faults-host-loss');
 });
 
 afterAll(async () => {
