@@ -1,11 +1,12 @@
 /**
  * The workflow's own logic with mocked activities, on the run's real dev server: the paths that are
- * hard to reach with real containers (deadline, lost results, failing teardown).
+ * hard to reach with real containers (deadline, lost provision results, cancellation while
+ * provisioning, failing teardown).
  */
 import crypto from 'node:crypto';
 import { AirlockMetrics } from '../../lib/metrics';
 import { metricsSinks } from '../../lib/metrics-sinks';
-import { ApplicationFailure, Context } from '@temporalio/activity';
+import { ApplicationFailure, CancelledFailure, Context } from '@temporalio/activity';
 import {
   bundleWorkflowCode,
   DefaultLogger,
@@ -14,12 +15,13 @@ import {
   Worker,
   type WorkflowBundleWithSourceMap,
 } from '@temporalio/worker';
-import type { Client, Connection } from '@temporalio/client';
+import type { Client, Connection, WorkflowHandle } from '@temporalio/client';
 import type { ExecutionInput } from '../../lib/schemas/execution-request';
 import type { ExecutionPlan } from '../../lib/schemas/policy';
 import type { GateResult } from '../../lib/schemas/findings';
 import type { ExecutionResult, ProcessResult } from '../../lib/schemas/execution-result';
 import type { ProvisionedSandbox, ProvisionInput } from '../../activities/host';
+import { containerNameFor } from '../../lib/containers';
 import { HOSTS_QUEUE } from '../../lib/task-queues';
 import { connectWithRetry, createClient } from '../../lib/temporal';
 import { readTestEnv } from '../support/test-env';
@@ -102,9 +104,12 @@ const okRun: ProcessResult = {
 
 interface Mocks {
   evaluatePolicyGate?: () => Promise<ExecutionPlan>;
-  provisionContainer?: (input: ProvisionInput) => Promise<ProvisionedSandbox>;
+  /** Given the sandbox the default mock answers with, on the test's host queue. */
+  provisionContainer?: (input: ProvisionInput, sandbox: ProvisionedSandbox) => Promise<ProvisionedSandbox>;
   execInContainer?: () => Promise<ProcessResult>;
   teardownContainer?: (input: { executionId: string }) => Promise<{ removed: boolean }>;
+  /** Runs once the workflow has started, while it runs: to cancel it, say. */
+  whileRunning?: (handle: WorkflowHandle) => Promise<void>;
 }
 
 /** Runs one execution against workers whose activities are the given mocks; returns the result and the teardown calls. */
@@ -113,6 +118,13 @@ async function runWithMocks(mocks: Mocks): Promise<{ result: ExecutionResult; te
   const orchestrationQueue = `wf-test-${suffix}`;
   const hostQueue = `wf-test-host-${suffix}`;
   const teardowns: string[] = [];
+  const sandbox: ProvisionedSandbox = {
+    hostId: 'mock-host',
+    taskQueue: hostQueue,
+    containerId: 'c1',
+    image: { tag: 't', id: 'i', definitionSha256: 'd', runtimeVersion: 'v' },
+  };
+  const provision = mocks.provisionContainer;
   const common = { connection: nativeConnection, maxHeartbeatThrottleInterval: '100 milliseconds' } as const;
   const workers = await Promise.all([
     Worker.create({
@@ -131,14 +143,9 @@ async function runWithMocks(mocks: Mocks): Promise<{ result: ExecutionResult; te
       ...common,
       taskQueue: HOSTS_QUEUE,
       activities: {
-        provisionContainer:
-          mocks.provisionContainer ??
-          (async (): Promise<ProvisionedSandbox> => ({
-            hostId: 'mock-host',
-            taskQueue: hostQueue,
-            containerId: 'c1',
-            image: { tag: 't', id: 'i', definitionSha256: 'd', runtimeVersion: 'v' },
-          })),
+        provisionContainer: provision
+          ? (input: ProvisionInput) => provision(input, sandbox)
+          : async (): Promise<ProvisionedSandbox> => sandbox,
       },
     }),
     Worker.create({
@@ -171,11 +178,13 @@ async function runWithMocks(mocks: Mocks): Promise<{ result: ExecutionResult; te
   };
   const runs = workers.map((w) => w.run());
   try {
-    const result = (await client.workflow.execute('executionWorkflow', {
+    const handle = await client.workflow.start('executionWorkflow', {
       taskQueue: orchestrationQueue,
       workflowId: executionId,
       args: [input],
-    })) as ExecutionResult;
+    });
+    await mocks.whileRunning?.(handle);
+    const result = (await handle.result()) as ExecutionResult;
     return { result, teardowns };
   } finally {
     for (const worker of workers) worker.shutdown();
@@ -193,6 +202,39 @@ async function runsUntilCancelled(): Promise<ProcessResult> {
   } finally {
     clearInterval(beat);
   }
+}
+
+/** Containers by name, as the engine keeps them: a second one under a name in use is refused. */
+class FakeEngine {
+  readonly names = new Set<string>();
+  /** Every container made, by name, in order. */
+  readonly made: string[] = [];
+
+  create(name: string): void {
+    if (this.names.has(name)) throw new Error(`Conflict. The container name "/${name}" is already in use`);
+    this.names.add(name);
+    this.made.push(name);
+  }
+
+  remove(name: string): boolean {
+    return this.names.delete(name);
+  }
+
+  /**
+   * What provisioning does with names: the execution's container under its deterministic name, and
+   * on a retry, whatever an earlier attempt left under it removed first.
+   */
+  provision(input: ProvisionInput): string {
+    const name = containerNameFor(input.executionId);
+    if (Context.current().info.attempt > 1) this.remove(name);
+    this.create(name);
+    return name;
+  }
+
+  /** Teardown knows the execution id alone, and finds the container by its name. */
+  readonly teardown = async ({ executionId }: { executionId: string }) => ({
+    removed: this.remove(containerNameFor(executionId)),
+  });
 }
 
 const stageOutcomes = (result: ExecutionResult) => Object.fromEntries(result.stages.map((s) => [s.name, s.outcome]));
@@ -229,6 +271,95 @@ describe('execution workflow (mocked activities)', () => {
     expect(stageOutcomes(result)).toMatchObject({ provision: 'failed', run: 'skipped', teardown: 'skipped' });
     expect(result.stages.find((s) => s.name === 'teardown')?.detail).toMatch(/reapers/);
     expect(teardowns).toEqual([]);
+  });
+
+  test('a provision whose first result is lost to an error after it made the container: one teardown, by name', async () => {
+    const engine = new FakeEngine();
+    const attempts: number[] = [];
+    const { result, teardowns } = await runWithMocks({
+      provisionContainer: async (input, sandbox) => {
+        attempts.push(Context.current().info.attempt);
+        engine.provision(input);
+        // The container exists, but the answer never reaches the workflow.
+        if (attempts.length === 1) throw new Error('socket hang up');
+        return sandbox;
+      },
+      teardownContainer: engine.teardown,
+    });
+    expect(result.status).toBe('succeeded');
+    expect(attempts).toEqual([1, 2]);
+    expect(engine.made).toEqual([containerNameFor(result.id), containerNameFor(result.id)]);
+    expect(teardowns).toEqual([result.id]);
+    expect(result.stages.find((s) => s.name === 'teardown')).toMatchObject({
+      outcome: 'succeeded',
+      detail: 'container removed',
+    });
+    expect([...engine.names]).toEqual([]);
+  });
+
+  test('a provision whose first result arrives after its heartbeat timed out: the retry is used, one teardown', async () => {
+    const engine = new FakeEngine();
+    const attempts: number[] = [];
+    let retrying!: () => void;
+    const retried = new Promise<void>((resolve) => (retrying = resolve));
+    const { result, teardowns } = await runWithMocks({
+      provisionContainer: async (input, sandbox) => {
+        const { attempt } = Context.current().info;
+        attempts.push(attempt);
+        engine.provision(input);
+        if (attempt === 1) {
+          // Silent past the heartbeat timeout, so the server gives this attempt up; what it
+          // returns once the retry has begun reaches nobody.
+          await retried;
+          return { ...sandbox, hostId: 'lost-attempt', containerId: 'lost' };
+        }
+        retrying();
+        return sandbox;
+      },
+      teardownContainer: engine.teardown,
+    });
+    expect(result).toMatchObject({ status: 'succeeded', host: 'mock-host' });
+    expect(attempts).toEqual([1, 2]);
+    expect(teardowns).toEqual([result.id]);
+    expect([...engine.names]).toEqual([]);
+  });
+
+  test('cancelled while provisioning: the provision sees it and removes its container; no teardown', async () => {
+    const engine = new FakeEngine();
+    let provisioning!: () => void;
+    const started = new Promise<void>((resolve) => (provisioning = resolve));
+    let seen: unknown;
+    const { result, teardowns } = await runWithMocks({
+      provisionContainer: async (input) => {
+        const ctx = Context.current();
+        const name = engine.provision(input);
+        const beat = setInterval(() => ctx.heartbeat(), 50);
+        provisioning();
+        try {
+          return await ctx.cancelled.catch((err: unknown) => {
+            seen = err;
+            // As the real activity does: the workflow will never learn of this container.
+            engine.remove(name);
+            throw err;
+          });
+        } finally {
+          clearInterval(beat);
+        }
+      },
+      whileRunning: async (handle) => {
+        await started;
+        await handle.cancel();
+      },
+    });
+    expect(seen).toBeInstanceOf(CancelledFailure);
+    expect(result).toMatchObject({ status: 'cancelled', host: null, error: null });
+    expect(stageOutcomes(result)).toMatchObject({ provision: 'cancelled', run: 'skipped', teardown: 'skipped' });
+    expect(result.stages.find((s) => s.name === 'teardown')?.detail).toBe(
+      'no host confirmed a container; host reapers remove any',
+    );
+    expect(teardowns).toEqual([]);
+    expect(engine.made).toEqual([containerNameFor(result.id)]);
+    expect([...engine.names]).toEqual([]);
   });
 
   test('a run stage whose container vanished is an internal error, and teardown still runs', async () => {
