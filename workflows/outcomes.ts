@@ -18,6 +18,7 @@ export function processOutcome(result: ProcessResult, timeoutMs: number): [Stage
   if (result.limitExceeded === 'wall') return ['failed', `killed at the ${timeoutMs} ms wall-clock limit`];
   if (result.limitExceeded === 'output') return ['failed', 'killed at the output limit'];
   if (result.limitExceeded === 'memory') return ['failed', 'killed at the memory limit'];
+  if (result.limitExceeded === 'cpu') return ['failed', 'killed at the CPU-time limit'];
   if (result.signal) return ['failed', `killed by ${result.signal}`];
   return result.exitCode === 0 ? ['succeeded', 'exit code 0'] : ['failed', `exit code ${result.exitCode}`];
 }

@@ -1,17 +1,24 @@
 import type Docker from 'dockerode';
 import type { Duplex } from 'node:stream';
 import type { ProcessResult } from '../../lib/schemas/execution-result';
-import { signalFromExitCode } from '../../lib/signals';
+import { signalFromExit } from '../../lib/signals';
 import { SANDBOX_USER, WORKSPACE } from '../../lib/containers';
 import { OutputCapture } from './output-capture';
 import type { CgroupSample, ContainerCgroup } from './cgroup-metrics';
 import { LiveOutput, type LiveOutputTarget } from './live-output';
+import { cpuLimitReached } from './stage-limits';
 
 export interface ExecProcessOptions {
   argv: string[];
   stdin?: string | Uint8Array;
   env?: Record<string, string>;
   timeoutMs: number;
+  /**
+   * The stage's CPU-time limit (RLIMIT_CPU, set by the argv). With the cgroup's CPU time it tells a
+   * process the limit ended from one that merely exited 152 or 137; without it those codes are
+   * taken at their word.
+   */
+  cpuTimeMs?: number;
   outputBytes: number;
   /** Aborting kills the whole container: an exec'd process cannot be signalled on its own. */
   signal?: AbortSignal;
@@ -103,9 +110,15 @@ export async function execCapture(container: Docker.Container, opts: ExecProcess
   const oomKilled = delta(before?.oomKills, after?.oomKills) > 0;
   if (oomKilled && exitCode !== 0) limitExceeded ??= 'memory';
   const cpuNs = delta(before?.cpuNs, after?.cpuNs, null);
+  const cpuMs = cpuNs === null ? null : Math.round(cpuNs / 1e6);
+  const killedByHost = killing !== undefined;
+  const reached = cpuLimitReached(cpuMs, opts.cpuTimeMs);
+  const signal = signalFromExit(exitCode, { killedByHost, oomKilled, cpuLimitReached: reached });
+  // RLIMIT_CPU ends a process with SIGXCPU, or SIGKILL when SIGXCPU is ignored or handled.
+  if (reached && !killedByHost && (signal === 'SIGXCPU' || signal === 'SIGKILL')) limitExceeded ??= 'cpu';
   const result: ProcessResult = {
     exitCode,
-    signal: signalFromExitCode(exitCode),
+    signal,
     stdout: capture.stdout.text(),
     stderr: capture.stderr.text(),
     stdoutBytes: capture.stdout.bytes,
@@ -114,7 +127,7 @@ export async function execCapture(container: Docker.Container, opts: ExecProcess
     stderrTruncated: capture.stderr.truncated,
     wallMs,
     durationMs: wallMs,
-    cpuMs: cpuNs === null ? null : Math.round(cpuNs / 1e6),
+    cpuMs,
     peakMemoryBytes: after?.peakBytes ?? null,
     oomKilled,
     limitExceeded,

@@ -1,6 +1,11 @@
+import { PassThrough } from 'node:stream';
+import type Docker from 'dockerode';
 import { classifyRun } from '../../lib/classify';
-import { signalFromExitCode, signalName } from '../../lib/signals';
-import type { ProcessResult } from '../../lib/schemas/execution-result';
+import { signalFromExit, signalFromExitCode, signalName, type ExitEvidence } from '../../lib/signals';
+import { ProcessResult } from '../../lib/schemas/execution-result';
+import { ContainerCgroup, type CgroupSample } from '../../activities/host/cgroup-metrics';
+import { execProcess } from '../../activities/host/exec-process';
+import { cpuLimitReached, cpuRlimitSeconds, withCpuLimit } from '../../activities/host/stage-limits';
 
 function run(overrides: Partial<ProcessResult>): ProcessResult {
   return {
@@ -30,6 +35,15 @@ describe('classifyRun', () => {
     [{ exitCode: 0 }, 'succeeded', null],
     [{ exitCode: 2 }, 'runtime_error', null],
     [{ exitCode: 139, signal: 'SIGSEGV' }, 'signaled', null],
+    [{ exitCode: 152, signal: 'SIGXCPU', limitExceeded: 'cpu' as const }, 'time_limit_exceeded', 'cpu'],
+    // SIGXCPU ignored: the kernel's SIGKILL at the hard limit is still the CPU limit.
+    [{ exitCode: 137, signal: 'SIGKILL', limitExceeded: 'cpu' as const }, 'time_limit_exceeded', 'cpu'],
+    // A plain exit(152) or exit(137): the host found no signal behind the code.
+    [{ exitCode: 152, signal: null }, 'runtime_error', null],
+    [{ exitCode: 137, signal: null }, 'runtime_error', null],
+    // A SIGKILL no limit explains (the program killed itself) is just a signal.
+    [{ exitCode: 137, signal: 'SIGKILL' }, 'signaled', null],
+    // Results recorded before `cpu` was reported carry only the signal, and must classify as they did.
     [{ exitCode: 152, signal: 'SIGXCPU' }, 'time_limit_exceeded', 'cpu'],
     [{ exitCode: 137, signal: 'SIGKILL', limitExceeded: 'wall' as const }, 'time_limit_exceeded', 'wall'],
     [{ exitCode: 137, signal: 'SIGKILL', limitExceeded: 'output' as const }, 'output_limit_exceeded', null],
@@ -41,10 +55,16 @@ describe('classifyRun', () => {
   ])('%j is %s', (overrides, status, timeLimit) => {
     expect(classifyRun(run(overrides))).toEqual({ status, timeLimit });
   });
+
+  test('results from before the cpu limit was reported still parse', () => {
+    const recorded = { ...run({ exitCode: 152, signal: 'SIGXCPU' }) } as Record<string, unknown>;
+    expect(ProcessResult.parse(recorded)).toEqual(recorded);
+    expect(ProcessResult.parse({ ...recorded, limitExceeded: 'cpu' }).limitExceeded).toBe('cpu');
+  });
 });
 
 describe('signals', () => {
-  test('exit codes above 128 name the signal', () => {
+  test('exit codes above 128 name the signal by shell convention', () => {
     expect(signalFromExitCode(137)).toBe('SIGKILL');
     expect(signalFromExitCode(139)).toBe('SIGSEGV');
     expect(signalFromExitCode(134)).toBe('SIGABRT');
@@ -53,5 +73,149 @@ describe('signals', () => {
     expect(signalFromExitCode(null)).toBeNull();
     expect(signalFromExitCode(255)).toBeNull();
     expect(signalName(40)).toBe('SIG40');
+  });
+
+  const none: ExitEvidence = { killedByHost: false, oomKilled: false, cpuLimitReached: false };
+
+  test('SIGXCPU is read only where the CPU limit may have been reached', () => {
+    expect(signalFromExit(152, none)).toBeNull();
+    expect(signalFromExit(152, { ...none, killedByHost: true, oomKilled: true })).toBeNull();
+    expect(signalFromExit(152, { ...none, cpuLimitReached: true })).toBe('SIGXCPU');
+    expect(signalFromExit(152, { ...none, cpuLimitReached: null })).toBe('SIGXCPU');
+  });
+
+  test('SIGKILL is read only with a known sender: the host, the OOM killer, or the CPU hard limit', () => {
+    expect(signalFromExit(137, none)).toBeNull();
+    expect(signalFromExit(137, { ...none, killedByHost: true })).toBe('SIGKILL');
+    expect(signalFromExit(137, { ...none, oomKilled: true })).toBe('SIGKILL');
+    expect(signalFromExit(137, { ...none, cpuLimitReached: true })).toBe('SIGKILL');
+    expect(signalFromExit(137, { ...none, cpuLimitReached: null })).toBe('SIGKILL');
+  });
+
+  test('other codes keep the shell reading', () => {
+    expect(signalFromExit(139, none)).toBe('SIGSEGV');
+    expect(signalFromExit(134, none)).toBe('SIGABRT');
+    expect(signalFromExit(3, none)).toBeNull();
+    expect(signalFromExit(null, none)).toBeNull();
+  });
+});
+
+describe('CPU-time limit', () => {
+  test('the soft limit is the stage limit rounded up to seconds, the hard one a second later', () => {
+    expect(cpuRlimitSeconds(1_000)).toEqual({ soft: 1, hard: 2 });
+    expect(cpuRlimitSeconds(1_500)).toEqual({ soft: 2, hard: 3 });
+    expect(withCpuLimit(['python3', 'main.py'], 1_500, 10)).toEqual([
+      '/bin/sh',
+      '-c',
+      'ulimit -S -t "$1" && ulimit -H -t "$2" && shift 2 && exec "$@"',
+      'sh',
+      '2',
+      '3',
+      'python3',
+      'main.py',
+    ]);
+    expect(withCpuLimit(['python3'], 2_000, 2)).toEqual(['python3']);
+  });
+
+  test('is reached when the measured CPU time gets to half the limit: the kernel counts on a coarser clock', () => {
+    expect(cpuLimitReached(1_000, 1_000)).toBe(true);
+    // SIGXCPU at a 1 s limit was measured at 839 ms of cgroup CPU time on a loaded host.
+    expect(cpuLimitReached(839, 1_000)).toBe(true);
+    expect(cpuLimitReached(500, 1_000)).toBe(true);
+    expect(cpuLimitReached(499, 1_000)).toBe(false);
+    expect(cpuLimitReached(16, 1_000)).toBe(false);
+    expect(cpuLimitReached(2_400, 5_000)).toBe(false);
+    expect(cpuLimitReached(null, 1_000)).toBeNull();
+    expect(cpuLimitReached(1_200, undefined)).toBeNull();
+  });
+});
+
+/** A cgroup whose CPU counter advances by `cpuMs` across one process; OOM kills likewise. */
+class FakeCgroup extends ContainerCgroup {
+  private samples = 0;
+  constructor(
+    private readonly cpuMs: number | null,
+    private readonly oomKills = 0,
+  ) {
+    super();
+  }
+  sample(): CgroupSample {
+    const after = this.samples++ > 0;
+    return {
+      cpuNs: this.cpuMs === null ? null : after ? 5e9 + this.cpuMs * 1e6 : 5e9,
+      peakBytes: 1 << 20,
+      oomKills: after ? this.oomKills : 0,
+    };
+  }
+  processes(): number[] {
+    return [];
+  }
+  resetPeak(): void {}
+}
+
+/** A container whose one exec ends at once with `exitCode` (as the engine reports it: 128 + n for signal n). */
+function exitingContainer(exitCode: number): Docker.Container {
+  const exec = {
+    start: async () => {
+      const stream = new PassThrough();
+      setImmediate(() => stream.end());
+      return stream;
+    },
+    inspect: async () => ({ Running: false, ExitCode: exitCode }),
+  };
+  return {
+    exec: async () => exec,
+    modem: { demuxStream: (stream: PassThrough) => stream.resume() },
+    kill: async () => undefined,
+  } as unknown as Docker.Container;
+}
+
+describe('an exec read against its CPU time', () => {
+  const limits = { argv: ['main'], timeoutMs: 10_000, outputBytes: 1024, cpuTimeMs: 1_000 };
+
+  test.each([
+    // CPU times as measured for the real thing on a loaded host (the kernel's own clock said 1 s and 2 s).
+    ['a real SIGXCPU at the soft limit', 152, 839, 'SIGXCPU', 'cpu', 'time_limit_exceeded'],
+    ['SIGXCPU ignored, SIGKILL at the hard limit', 137, 1_861, 'SIGKILL', 'cpu', 'time_limit_exceeded'],
+    ['exit(152) after 16 ms of CPU', 152, 16, null, null, 'runtime_error'],
+    ['exit(137) after 16 ms of CPU', 137, 16, null, null, 'runtime_error'],
+    ['a segfault', 139, 16, 'SIGSEGV', null, 'signaled'],
+    ['a CPU-heavy program that exits 3', 3, 1_500, null, null, 'runtime_error'],
+  ])('%s', async (_name, exitCode, cpuMs, signal, limitExceeded, status) => {
+    const result = await execProcess(exitingContainer(exitCode), { ...limits, cgroup: new FakeCgroup(cpuMs) });
+    expect(result).toMatchObject({ exitCode, cpuMs, signal, limitExceeded });
+    expect(classifyRun(result).status).toBe(status);
+  });
+
+  test('an OOM kill explains a SIGKILL whatever the CPU time', async () => {
+    const result = await execProcess(exitingContainer(137), { ...limits, cgroup: new FakeCgroup(1_500, 1) });
+    expect(result).toMatchObject({ signal: 'SIGKILL', oomKilled: true, limitExceeded: 'memory' });
+  });
+
+  test('a SIGKILL the host sent at the wall limit stays a wall-limit kill, whatever the CPU time', async () => {
+    const stream = new PassThrough();
+    let exited = false;
+    const container = {
+      exec: async () => ({
+        start: async () => stream,
+        inspect: async () => ({ Running: !exited, ExitCode: exited ? 137 : null }),
+      }),
+      modem: { demuxStream: (s: PassThrough) => s.resume() },
+      kill: async () => {
+        exited = true;
+        stream.end();
+      },
+    } as unknown as Docker.Container;
+    const result = await execProcess(container, { ...limits, timeoutMs: 20, cgroup: new FakeCgroup(12) });
+    expect(result).toMatchObject({ exitCode: 137, signal: 'SIGKILL', limitExceeded: 'wall' });
+  });
+
+  test('without a CPU measurement, or a limit, the exit code is taken at its word', async () => {
+    const unmeasured = await execProcess(exitingContainer(152), { ...limits, cgroup: new FakeCgroup(null) });
+    expect(unmeasured).toMatchObject({ signal: 'SIGXCPU', cpuMs: null, limitExceeded: null });
+    expect(classifyRun(unmeasured)).toEqual({ status: 'time_limit_exceeded', timeLimit: 'cpu' });
+    const { cpuTimeMs: _unused, ...noLimit } = limits;
+    const unlimited = await execProcess(exitingContainer(137), { ...noLimit, cgroup: new FakeCgroup(16) });
+    expect(unlimited).toMatchObject({ signal: 'SIGKILL', limitExceeded: null });
   });
 });
