@@ -1,16 +1,18 @@
-import { isUtf8 } from 'node:buffer';
 import express from 'express';
 import type { ApiKeyStore } from '../lib/api-keys';
 import { withLogFields, type Logger } from '../lib/logger';
 import { httpRequestSpans, tracingEnabled } from '../lib/tracing';
-import type { AirlockMetrics } from '../lib/metrics';
 import type { RuntimeDefinition } from '../lib/runtimes';
 import { summarize } from '../lib/runtimes';
 import type { LoadedPolicy } from '../lib/policies';
 import type { ExecutionService } from './execution-service';
 import type { HealthReport } from './health';
-import { HttpError, errorHandler, notFoundRoute } from './errors';
+import { errorHandler, notFoundRoute } from './errors';
+import { jsonBody } from './body';
 import { executionRoutes } from './routes/executions';
+import { outputRoutes } from './routes/outputs';
+import { FileOutputStore, type OutputStore } from '../lib/output-store';
+import { loadConfig } from '../lib/config';
 import { sandboxRoutes } from './routes/sandboxes';
 import type { SandboxService } from './sandbox-service';
 import { requireApiKey } from './auth';
@@ -29,29 +31,16 @@ export interface ApiDeps {
   keys: ApiKeyStore;
   waitLimitMs: number;
   log: Logger;
-  /** Served at `GET /metrics`, without a key, like `/healthz`: no tenant data in it. */
-  metrics?: AirlockMetrics;
+  /** Where the hosts store long stage outputs; default the directory AIRLOCK_OUTPUT_DIR names. */
+  outputs?: OutputStore;
 }
 
 export function createApp(deps: ApiDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
-  // API calls, not probes and scrapes.
+  // API calls, not probes.
   if (tracingEnabled()) app.use('/v1', httpRequestSpans);
-  app.use(
-    express.json({
-      limit: BODY_LIMIT_BYTES,
-      // Decoding would quietly turn invalid bytes into U+FFFD, and run code nobody sent.
-      verify: (_req, _res, buf) => {
-        if (!isUtf8(buf))
-          throw new HttpError(400, 'invalid_request', '(body): is not valid UTF-8', [
-            { field: '(body)', message: 'is not valid UTF-8' },
-          ]);
-      },
-    }),
-  );
-
   app.use(executionLogFields);
 
   app.get('/healthz', async (_req, res) => {
@@ -59,14 +48,8 @@ export function createApp(deps: ApiDeps): express.Express {
     res.status(report.ok ? 200 : 503).json(report);
   });
 
-  const { metrics } = deps;
-  if (metrics) {
-    app.get('/metrics', async (_req, res) => {
-      res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
-    });
-  }
-
-  app.use('/v1', requireApiKey(deps.keys));
+  // The key first: a caller without one learns nothing about its body, and costs no parsing.
+  app.use('/v1', requireApiKey(deps.keys), jsonBody(BODY_LIMIT_BYTES));
 
   app.get('/v1/runtimes', (_req, res) => {
     res.json({ runtimes: [...deps.runtimes.values()].map(summarize) });
@@ -80,6 +63,11 @@ export function createApp(deps: ApiDeps): express.Express {
       policies: deps.policies,
       waitLimitMs: deps.waitLimitMs,
     }),
+  );
+
+  app.use(
+    '/v1/executions',
+    outputRoutes({ executions: deps.executions, store: deps.outputs ?? new FileOutputStore(loadConfig().outputs.dir) }),
   );
 
   app.use(

@@ -1,7 +1,9 @@
-import type { ErrorRequestHandler, RequestHandler } from 'express';
+import { STATUS_CODES } from 'node:http';
+import type { ErrorRequestHandler, Request, RequestHandler } from 'express';
 import type { ZodError } from 'zod';
 import { fieldIssues, type FieldIssue } from '../lib/schemas/issues';
 import type { Logger } from '../lib/logger';
+import { undecodableParameterField } from './path-parameters';
 
 /** An error with an HTTP status and a stable code; its body names the field at fault where there is one. */
 export class HttpError extends Error {
@@ -33,11 +35,15 @@ export const notFoundRoute: RequestHandler = (req, _res, next) => {
   next(new HttpError(404, 'not_found', `no route for ${req.method} ${req.path}`));
 };
 
+/** The code of a request whose body the client stopped sending: its own doing, not a server fault. */
+export const REQUEST_ABORTED = 'request_aborted';
+
 /** Client mistakes become 4xx with a reason; only our own faults are 5xx. */
 export function errorHandler(log: Logger): ErrorRequestHandler {
   return (err: unknown, req, res, _next) => {
-    const httpError = toHttpError(err);
-    if (httpError.status >= 500) log.error({ err, path: req.path }, 'request failed');
+    const httpError = toHttpError(err, req);
+    if (httpError.code === REQUEST_ABORTED) log.debug({ path: req.path }, 'the client stopped sending its request');
+    else if (httpError.status >= 500) log.error({ err, path: req.path }, 'request failed');
     const body: Record<string, unknown> = { code: httpError.code, message: httpError.message };
     if (httpError.issues.length > 0) {
       body.field = httpError.issues[0]!.field;
@@ -47,32 +53,30 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
   };
 }
 
-function toHttpError(err: unknown): HttpError {
+function toHttpError(err: unknown, req: Request): HttpError {
   if (err instanceof HttpError) return err;
-  // body-parser wraps what its `verify` hook throws.
-  const wrapped = (err as { cause?: unknown }).cause ?? (err as { originalError?: unknown }).originalError;
-  if (wrapped instanceof HttpError) return wrapped;
-  const bodyParserType = (err as { type?: string }).type;
-  if (bodyParserType === 'entity.too.large') {
-    const limit = (err as { limit?: number }).limit;
-    return new HttpError(
-      413,
-      'payload_too_large',
-      `request body is over the ${limit ?? ''} byte limit`.replace('  ', ' '),
-    );
+  // The router could not percent-decode a path parameter.
+  if (err instanceof URIError && clientErrorStatus(err) === 400) {
+    return HttpError.invalid(undecodableParameterField(req), 'is not valid percent-encoded UTF-8');
   }
-  if (bodyParserType === 'entity.parse.failed') {
-    return new HttpError(400, 'invalid_json', `request body is not valid JSON: ${(err as Error).message}`, [
-      { field: '(body)', message: 'is not valid JSON' },
-    ]);
-  }
-  if (bodyParserType === 'encoding.unsupported' || bodyParserType === 'charset.unsupported') {
-    return new HttpError(415, 'unsupported_encoding', (err as Error).message);
+  // Anything else express or its parsers refuse with a 4xx (http-errors marks those `expose`) is the
+  // client's mistake, with its reason.
+  const status = clientErrorStatus(err);
+  if (status !== undefined && (err as { expose?: unknown }).expose === true) {
+    const code = (STATUS_CODES[status] ?? 'client error').toLowerCase().replace(/\W+/g, '_');
+    return new HttpError(status, code, (err as Error).message);
   }
   if (isTemporalUnavailable(err)) {
     return new HttpError(503, 'unavailable', 'the orchestration service is unavailable; retry shortly');
   }
   return new HttpError(500, 'internal', 'internal error');
+}
+
+/** The 4xx status an error from express or its middleware carries (http-errors style), if any. */
+function clientErrorStatus(err: unknown): number | undefined {
+  const { status, statusCode } = err as { status?: unknown; statusCode?: unknown };
+  const value = typeof status === 'number' ? status : statusCode;
+  return typeof value === 'number' && value >= 400 && value < 500 ? value : undefined;
 }
 
 function isTemporalUnavailable(err: unknown): boolean {

@@ -1,4 +1,5 @@
 /** The HTTP API: `node dist/api/server.js`. */
+import type { AddressInfo } from 'node:net';
 import Docker from 'dockerode';
 import { loadConfig } from '../lib/config';
 import { createLogger } from '../lib/logger';
@@ -22,11 +23,14 @@ async function main(): Promise<void> {
   const client = createClient(connection, config.namespace);
   // The API checks the local engine only where one is meant to be (the embedded setup).
   const docker = process.env.AIRLOCK_API_CHECK_DOCKER === 'false' ? undefined : new Docker();
+  // On a listener of its own, as the workers do: the API's port answers only calls with a key, and /healthz.
+  const metricsServer = await createApiMetrics(client).serve(config.apiMetricsPort, config.metricsHost);
+  const { port: metricsPort } = metricsServer.address() as AddressInfo;
+  log.info({ url: `http://${config.metricsHost}:${metricsPort}/metrics` }, 'metrics served');
   const app = createApp({
     executions: new ExecutionService(client),
     sandboxes: new SandboxService(client),
     sandboxStepsPerRun: config.sandboxStepsPerRun,
-    metrics: createApiMetrics(client),
     runtimes: loadRuntimes(),
     policies: loadPolicies(),
     health: createHealthProbe({ client, namespace: config.namespace, docker }),
@@ -43,6 +47,7 @@ async function main(): Promise<void> {
   });
   const shutdown = (): void => {
     log.info('shutting down');
+    metricsServer.close();
     server.close(() => void Promise.allSettled([connection.close(), stopTracing()]).finally(() => process.exit(0)));
   };
   process.on('SIGTERM', shutdown);

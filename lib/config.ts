@@ -1,3 +1,6 @@
+import path from 'node:path';
+import { STATE_DIR } from './paths';
+
 /** Process configuration, from the environment. Every setting has a default for the embedded single-machine setup. */
 export interface AirlockConfig {
   temporalAddress: string;
@@ -18,9 +21,10 @@ export interface AirlockConfig {
   /** Host workers read the images' files at start, so sandboxes do not pay for them (see workers/page-cache-warmer.ts). */
   warmPageCache: boolean;
   logLevel: string;
-  /** Where workers serve `GET /metrics` (port 0: any free port); the API serves it on its own port. */
+  /** Where workers and the API serve `GET /metrics` (port 0: any free port), apart from the API's own port. */
   metricsHost: string;
   workerMetricsPort: number;
+  apiMetricsPort: number;
   /** Warm pools on a host worker: bounds, and the runtimes kept warm (default policy) from the start. */
   pool: {
     minIdle: number;
@@ -33,6 +37,12 @@ export interface AirlockConfig {
   };
   /** Steps one sandbox workflow run takes before it continues as new (Temporal may suggest it sooner). */
   sandboxStepsPerRun: number;
+  /**
+   * Stage outputs longer than the preview, stored by reference (lib/output-store.ts): the directory
+   * the hosts write and the API reads (one volume shared by all of them when they are apart), and
+   * the preview a result keeps inline (0: every output stays whole in the result, nothing is stored).
+   */
+  outputs: { dir: string; previewBytes: number };
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AirlockConfig {
@@ -66,6 +76,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AirlockConfig 
     },
     metricsHost: env.AIRLOCK_METRICS_HOST ?? '127.0.0.1',
     workerMetricsPort: intFrom(env, 'AIRLOCK_WORKER_METRICS_PORT', 9464),
+    apiMetricsPort: intFrom(env, 'AIRLOCK_API_METRICS_PORT', 9465),
+    outputs: {
+      dir: env.AIRLOCK_OUTPUT_DIR || path.join(STATE_DIR, 'outputs'),
+      previewBytes: intFrom(env, 'AIRLOCK_OUTPUT_PREVIEW_BYTES', 16 * 1024),
+    },
   };
 }
 

@@ -51,12 +51,13 @@ start_node() {
   echo $! >"$RUN_DIR/$name.pid"
 }
 # Host worker I on its own engine. Engines on one machine share its name, so the id is set here.
+# Its metrics port is the first worker's plus I, which steps over the API's (9465 by default).
 start_host_worker() {
   local i="$1" name="host-$1"
   pid_alive "$RUN_DIR/$name.pid" && return 0
   say "starting host worker $i on dockerd $name (log: $LOG_DIR/$name.log)"
   DOCKER_HOST="$(engine_host "$name")" AIRLOCK_HOST_ID="$(hostname)-$i" \
-    AIRLOCK_WORKER_METRICS_PORT="$((${AIRLOCK_WORKER_METRICS_PORT:-9464} + i - 1))" \
+    AIRLOCK_WORKER_METRICS_PORT="$((${AIRLOCK_WORKER_METRICS_PORT:-9464} + i))" \
     setsid nohup node dist/workers/main.js host >>"$LOG_DIR/$name.log" 2>&1 </dev/null &
   echo $! >"$RUN_DIR/$name.pid"
 }

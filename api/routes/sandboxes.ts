@@ -16,6 +16,7 @@ import type { RuntimeDefinition } from '../../lib/runtimes';
 import type { LoadedPolicy } from '../../lib/policies';
 import { ErrorType } from '../../lib/errors';
 import { HttpError } from '../errors';
+import { withBodyErrors } from '../body';
 import { principalOf } from '../auth';
 import { idempotencyKeyOf } from '../idempotency';
 import { newSandboxId, type SandboxService } from '../sandbox-service';
@@ -29,6 +30,9 @@ export interface SandboxRoutesDeps {
   /** Steps per workflow run before it continues as new. */
   stepsPerRun: number;
 }
+
+/** A file's bytes as they are, whatever their content type. */
+const fileBody = withBodyErrors(express.raw({ type: () => true, limit: MAX_SANDBOX_FILE_BYTES }));
 
 const PathQuery = z.strictObject({ path: SandboxPath });
 const ListFilesQuery = z.strictObject({ path: SandboxDirectory.default('.') });
@@ -161,7 +165,7 @@ export function sandboxRoutes({ sandboxes, runtimes, policies, stepsPerRun }: Sa
     await streamEvents(req, res, pages);
   });
 
-  router.put('/:id/files', express.raw({ type: () => true, limit: MAX_SANDBOX_FILE_BYTES }), async (req, res) => {
+  router.put('/:id/files', fileBody, async (req, res) => {
     const { path } = parseQuery(PathQuery, req.query);
     const bytes = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     const result = await runStep(req, { kind: 'write_file', path, contentBase64: bytes.toString('base64') });

@@ -4,6 +4,7 @@
 import fs from 'node:fs';
 import request from 'supertest';
 import type { Express } from 'express';
+import { BODY_LIMIT_BYTES } from '../../api/app';
 import { TENANT } from '../../lib/search-attributes';
 import { TestCluster } from '../support/cluster';
 import { createTestApi, type TestApi } from '../support/api';
@@ -48,6 +49,41 @@ describe('API keys and tenants', () => {
         expect(invalid.status).toBe(401);
         expect(invalid.body.error.message).toBe('invalid or revoked API key');
       }
+    }
+  });
+
+  test('the key is checked before the body is read: a bad body without a valid key is 401', async () => {
+    const bodies: Array<[string, string | Buffer, Record<string, string>]> = [
+      ['malformed JSON', '{"language":', {}],
+      ['invalid UTF-8', Buffer.from([0x7b, 0xff, 0xfe, 0x7d]), {}],
+      ['a body over the limit', `{"code":"${'x'.repeat(BODY_LIMIT_BYTES)}"}`, {}],
+      ['a body not gzip', '{}', { 'content-encoding': 'gzip' }],
+      ['an unknown encoding', '{}', { 'content-encoding': 'compress' }],
+    ];
+    for (const [what, body, headers] of bodies) {
+      for (const authorization of [undefined, 'Bearer nonsense']) {
+        const call = request(app)
+          .post('/v1/executions')
+          .set({ 'content-type': 'application/json', ...headers });
+        if (authorization) call.set('authorization', authorization);
+        const res = await call.serialize((b: string | Buffer) => b as string).send(body as string);
+        expect([what, authorization, res.status, res.body.error?.code]).toEqual([
+          what,
+          authorization,
+          401,
+          'unauthenticated',
+        ]);
+      }
+    }
+  });
+
+  test("the API's port serves no metrics: they are on a listener of their own", async () => {
+    for (const key of [undefined, api.key]) {
+      const call = request(app).get('/metrics');
+      if (key) call.set('authorization', `Bearer ${key}`);
+      const res = await call;
+      expect(res.status).toBe(404);
+      expect(res.text).not.toContain('airlock_task_queue_backlog');
     }
   });
 

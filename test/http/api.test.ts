@@ -1,9 +1,12 @@
+import net from 'node:net';
+import zlib from 'node:zlib';
 import request from 'supertest';
 import type { Express } from 'express';
 import { BODY_LIMIT_BYTES } from '../../api/app';
 import { TestCluster } from '../support/cluster';
 import { eventually } from '../support/docker';
 import { createTestApi, type TestApi } from '../support/api';
+import { ApiProcess } from '../support/api-process';
 
 let cluster: TestCluster;
 let api: TestApi;
@@ -27,6 +30,16 @@ const post = (body: unknown, query = '') =>
     .set(auth())
     .send(body as object);
 const cancel = (id: string, key?: string) => request(app).post(`/v1/executions/${id}/cancel`).set(auth(key));
+
+/** A POST of these exact bytes, under the headers given. */
+const postBytes = (bytes: Buffer, headers: Record<string, string>) =>
+  request(app)
+    .post('/v1/executions')
+    .set(auth())
+    .set({ 'content-type': 'application/json', ...headers })
+    // As bytes: superagent would otherwise serialise the Buffer object as JSON.
+    .serialize((b: Buffer) => b as unknown as string)
+    .send(bytes);
 
 async function expectBadRequest(body: unknown, field: string, message: RegExp): Promise<void> {
   const res = await post(body);
@@ -266,6 +279,7 @@ describe('HTTP API', () => {
     test('body that is not a JSON object', async () => {
       const invalid = await request(app)
         .post('/v1/executions')
+        .set(auth())
         .set('content-type', 'application/json')
         .send('{"language":');
       expect(invalid.status).toBe(400);
@@ -349,11 +363,92 @@ describe('HTTP API', () => {
       await expectBadRequest({ language: 'python', code: 'x', stdin: '\udc00' }, 'stdin', /valid Unicode/);
     });
 
+    test('a file path with a NUL byte', async () => {
+      await expectBadRequest(
+        { language: 'python', files: [{ path: 'main\0.py', content: 'print(1)' }], entrypoint: 'main\0.py' },
+        'files.0.path',
+        /^files\.0\.path: must not contain NUL$/,
+      );
+    });
+
+    test('a body not encoded as its Content-Encoding says', async () => {
+      const json = Buffer.from(JSON.stringify({ language: 'python', code: 'print(1)' }));
+      for (const encoding of ['gzip', 'br', 'deflate']) {
+        const res = await postBytes(json, { 'content-encoding': encoding });
+        expect(res.status).toBe(400);
+        expect(res.body.error).toMatchObject({ code: 'invalid_request', field: '(body)' });
+        expect(res.body.error.message).toMatch(new RegExp(`^\\(body\\): is not valid ${encoding} data \\(.+\\)$`));
+      }
+      const truncated = await postBytes(zlib.gzipSync(json).subarray(0, 12), { 'content-encoding': 'gzip' });
+      expect(truncated.status).toBe(400);
+      expect(truncated.body.error).toMatchObject({ field: '(body)', message: expect.stringContaining('gzip') });
+      const unknown = await postBytes(json, { 'content-encoding': 'compress' });
+      expect(unknown.status).toBe(415);
+      expect(unknown.body.error.code).toBe('unsupported_encoding');
+      // The same body really compressed is read as usual.
+      const gzipped = await postBytes(zlib.gzipSync(json), { 'content-encoding': 'gzip' });
+      expect(gzipped.status).toBe(202);
+      expect((await cluster.result(gzipped.body.id)).run?.stdout).toBe('1\n');
+    });
+
+    test('a path parameter that is not valid percent-encoding', async () => {
+      const expectBadPath = async (res: request.Response, field: string) => {
+        expect(res.status).toBe(400);
+        expect(res.body.error).toEqual({
+          code: 'invalid_request',
+          field,
+          message: `${field}: is not valid percent-encoded UTF-8`,
+          issues: [{ field, message: 'is not valid percent-encoded UTF-8' }],
+        });
+      };
+      await expectBadPath(await get('/v1/executions/%E0%A4%A'), 'path.id');
+      await expectBadPath(await get('/v1/executions/%FF/events'), 'path.id');
+      await expectBadPath(await cancel('%E0%A4%A'), 'path.id');
+      await expectBadPath(await get('/v1/sandboxes/%C3%28'), 'path.id');
+      await expectBadPath(await get(`/v1/sandboxes/sbx_${'0'.repeat(32)}/steps/%E0%A4%A/events`), 'path.stepId');
+    });
+
     test('a bad query parameter', async () => {
       const res = await post({ language: 'python', code: 'x' }, '?wait=maybe');
       expect(res.status).toBe(400);
       expect(res.body.error.field).toBe('query.wait');
     });
+  });
+
+  test('a client that stops sending its body is logged as its doing, not as a server error', async () => {
+    const server = await ApiProcess.start({
+      address: cluster.address,
+      keysFile: api.keys.file,
+      env: { AIRLOCK_LOG_LEVEL: 'debug' },
+    });
+    try {
+      // Headers promising 100 bytes, 13 of them, then the connection closes.
+      await new Promise<void>((resolve, reject) => {
+        const socket = net.connect(server.port, '127.0.0.1', () => {
+          socket.end(
+            'POST /v1/executions HTTP/1.1\r\nHost: 127.0.0.1\r\n' +
+              `Authorization: Bearer ${api.key}\r\nContent-Type: application/json\r\n` +
+              'Content-Length: 100\r\n\r\n{"language":1',
+          );
+        });
+        socket.on('error', reject).on('close', () => resolve());
+        socket.resume();
+      });
+      const lines = () =>
+        server
+          .logText()
+          .split('\n')
+          .filter((line) => line.startsWith('{'))
+          .map((line) => JSON.parse(line) as { level: number; msg: string; path?: string });
+      const aborted = await eventually('the aborted request in the log', async () =>
+        lines().find((l) => l.msg === 'the client stopped sending its request'),
+      );
+      expect(aborted).toMatchObject({ level: 20, path: '/v1/executions' });
+      expect(lines().filter((l) => l.level >= 40)).toEqual([]);
+      expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
+    } finally {
+      await server.stop();
+    }
   });
 
   test('unknown ids and routes are 404', async () => {

@@ -2,6 +2,7 @@
  * Generated bad (and sometimes good) requests: none may produce a 5xx, and every one the API
  * accepts must reach a terminal status. Fixed seeds keep runs reproducible.
  */
+import zlib from 'node:zlib';
 import fc from 'fast-check';
 import request from 'supertest';
 import { TestCluster } from '../support/cluster';
@@ -23,12 +24,19 @@ afterAll(async () => {
   await cluster?.stop();
 });
 
-async function postRaw(body: string | object, contentType = 'application/json'): Promise<number> {
-  const res = await request(api.app)
+async function postRaw(
+  body: string | object | Buffer,
+  contentType = 'application/json',
+  headers: Record<string, string> = {},
+): Promise<number> {
+  const call = request(api.app)
     .post('/v1/executions')
     .set('authorization', `Bearer ${api.key}`)
     .set('content-type', contentType)
-    .send(body);
+    .set(headers);
+  // Bytes go as they are; superagent would otherwise serialise the Buffer object as JSON.
+  if (Buffer.isBuffer(body)) call.serialize((b: Buffer) => b as unknown as string);
+  const res = await call.send(body);
   if (!EXPECTED_STATUSES.has(res.status)) {
     throw new Error(`unexpected ${res.status} for ${JSON.stringify(body).slice(0, 300)}: ${JSON.stringify(res.body)}`);
   }
@@ -113,6 +121,40 @@ describe('request fuzzing', () => {
       ),
       { numRuns: 150, seed: 1128 },
     );
+  });
+
+  test('bodies under any Content-Encoding, really compressed or not: never a 5xx', async () => {
+    const compress: Record<string, (bytes: Buffer) => Buffer> = {
+      gzip: (b) => zlib.gzipSync(b),
+      deflate: (b) => zlib.deflateSync(b),
+      br: (b) => zlib.brotliCompressSync(b),
+    };
+    const statuses = new Set<number>();
+    await fc.assert(
+      fc.asyncProperty(
+        fc.oneof(
+          executionRequest.map((r) => Buffer.from(JSON.stringify(r))),
+          nearlyValidRequest.map((r) => Buffer.from(JSON.stringify(r))),
+          fc.jsonValue().map((v) => Buffer.from(JSON.stringify(v))),
+          fc.uint8Array({ maxLength: 300 }).map((a) => Buffer.from(a)),
+        ),
+        fc.constantFrom('gzip', 'deflate', 'br', 'GZIP', 'identity', 'x-gzip', 'compress', 'gzip, br', 'zstd'),
+        fc.constantFrom('as named', 'truncated', 'not compressed', 'compressed otherwise'),
+        async (bytes, encoding, how) => {
+          const own = compress[encoding.toLowerCase()];
+          const other = compress[encoding.toLowerCase() === 'gzip' ? 'br' : 'gzip']!;
+          const compressed = own?.(bytes);
+          let body: Buffer = bytes;
+          if (how === 'compressed otherwise') body = other(bytes);
+          else if (compressed && how === 'as named') body = compressed;
+          else if (compressed && how === 'truncated') body = compressed.subarray(0, compressed.length >> 1);
+          statuses.add(await postRaw(body, 'application/json', { 'content-encoding': encoding }));
+        },
+      ),
+      { numRuns: 300, seed: 20260 },
+    );
+    // Each kind of answer came up: refusals of the encoding and of the content, and accepted runs.
+    expect([...statuses]).toEqual(expect.arrayContaining([202, 400, 415]));
   });
 
   test('execution requests with generated fields: never a 5xx, and every accepted one finishes', async () => {

@@ -5,17 +5,22 @@
 import request from 'supertest';
 import { TestCluster } from '../support/cluster';
 import { createTestApi, type TestApi } from '../support/api';
+import { ApiProcess } from '../support/api-process';
 import { eventually } from '../support/docker';
 
 let cluster: TestCluster;
 let api: TestApi;
+/** The API as it runs in production, for its metrics listener. */
+let apiProcess: ApiProcess | undefined;
 
 beforeAll(async () => {
   cluster = await TestCluster.start();
   api = createTestApi(cluster);
+  apiProcess = await ApiProcess.start({ address: cluster.address, keysFile: api.keys.file });
 });
 
 afterAll(async () => {
+  await apiProcess?.stop();
   await cluster?.stop();
 });
 
@@ -53,14 +58,25 @@ test('an execution is counted once by status and language, with its stages timed
   expect(sample(await scrape(orchestrator), 'airlock_executions_total', { language: 'ruby' })).toBe(before + 1);
 });
 
-test('the host worker serves its metrics, and the API serves queue backlog without a key', async () => {
+test('the host worker serves its metrics, and the API serves queue backlog on its own metrics listener', async () => {
   const host = await scrape(cluster.host.metricsUrl());
   expect(host).toContain('# TYPE airlock_containers_reaped_total counter');
   expect(host).toContain('role="worker-host"');
-  const res = await request(api.app).get('/metrics');
+
+  const metricsUrl = apiProcess!.metricsUrl();
+  expect(new URL(metricsUrl).port).not.toBe(String(apiProcess!.port));
+  const res = await fetch(metricsUrl);
   expect(res.status).toBe(200);
-  expect(res.headers['content-type']).toMatch(/^text\/plain/);
+  expect(res.headers.get('content-type')).toMatch(/^text\/plain/);
+  const text = await res.text();
+  expect(text).toContain('role="api"');
   for (const queue of ['orchestration-workflows', 'orchestration-activities', 'hosts']) {
-    expect(sample(res.text, 'airlock_task_queue_backlog', { queue })).toBeGreaterThanOrEqual(0);
+    expect(sample(text, 'airlock_task_queue_backlog', { queue })).toBeGreaterThanOrEqual(0);
+  }
+  // The API's own port, which answers only calls with a key (and /healthz), serves none, with a key or without.
+  for (const headers of [{}, { authorization: `Bearer ${api.key}` }] as Array<Record<string, string>>) {
+    const onApiPort = await fetch(`${apiProcess!.url}/metrics`, { headers });
+    expect(onApiPort.status).toBe(404);
+    expect(await onApiPort.text()).not.toContain('airlock_task_queue_backlog');
   }
 });

@@ -40,6 +40,8 @@ export class ApiProcess extends ServiceProcess {
         TEMPORAL_ADDRESS: opts.address,
         AIRLOCK_API_HOST: '127.0.0.1',
         AIRLOCK_API_PORT: String(apiPort),
+        // Any free port, so that test APIs and a running service do not compete for the default.
+        AIRLOCK_API_METRICS_PORT: '0',
         AIRLOCK_KEYS_FILE: opts.keysFile,
         AIRLOCK_API_CHECK_DOCKER: 'false',
         AIRLOCK_LOG_LEVEL: 'info',
@@ -69,6 +71,13 @@ export class ApiProcess extends ServiceProcess {
 
   get url(): string {
     return `http://127.0.0.1:${this.port}`;
+  }
+
+  /** Where this API serves Prometheus metrics (it logs the port it took). */
+  metricsUrl(): string {
+    const url = /"url":"(http:\/\/[^"]+\/metrics)","msg":"metrics served"/.exec(this.logText())?.[1];
+    if (!url) throw new Error('the API has not logged its metrics address');
+    return url;
   }
 
   /** The same API again (same port, keys and environment) in a new process, once this one has gone. */

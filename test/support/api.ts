@@ -7,7 +7,6 @@ import type { Express } from 'express';
 import { createApp } from '../../api/app';
 import { createHealthProbe } from '../../api/health';
 import { SandboxService } from '../../api/sandbox-service';
-import { createApiMetrics } from '../../api/metrics';
 import { ApiKeyStore } from '../../lib/api-keys';
 import { loadPolicies } from '../../lib/policies';
 import { createLogger } from '../../lib/logger';
@@ -24,7 +23,12 @@ export interface TestApi {
 /** The real API app over the test cluster, with its own key file holding two tenants' keys. */
 export function createTestApi(
   cluster: TestCluster,
-  opts: { waitLimitMs?: number; sandboxStepsPerRun?: number } = {},
+  opts: {
+    waitLimitMs?: number;
+    sandboxStepsPerRun?: number;
+    /** A policies folder other than policies/, as given to the cluster's orchestration worker. */
+    policiesDir?: string;
+  } = {},
 ): TestApi {
   const keys = new ApiKeyStore(path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'airlock-keys-')), 'keys.json'));
   const key = keys.create('default', 'tests').key;
@@ -33,9 +37,8 @@ export function createTestApi(
     executions: cluster.executions,
     sandboxes: new SandboxService(cluster.client),
     sandboxStepsPerRun: opts.sandboxStepsPerRun ?? 500,
-    metrics: createApiMetrics(cluster.client),
     runtimes: cluster.runtimes,
-    policies: loadPolicies(),
+    policies: loadPolicies(opts.policiesDir),
     health: createHealthProbe({ client: cluster.client, namespace: 'default', docker: cluster.docker }),
     keys,
     waitLimitMs: opts.waitLimitMs ?? 60_000,

@@ -30,6 +30,7 @@ loadConfig(recordingEnvironment);
 export const OTHER_VARIABLES: Record<string, string> = {
   AIRLOCK_API_CHECK_DOCKER: 'api/server.ts',
   AIRLOCK_KEYS_FILE: 'lib/api-keys.ts',
+  AIRLOCK_STATE_DIR: 'lib/paths.ts',
   DOCKER_HOST: 'node_modules/docker-modem/lib/modem.js',
 };
 export const knownVariables = new Set([...configVariables, ...Object.keys(OTHER_VARIABLES)]);

@@ -246,11 +246,13 @@ describe('deploy/kubernetes', () => {
       const scrapePort = Number(d.spec.template.metadata.annotations?.['prometheus.io/port']);
       const main = pod.containers[0]!;
       const config = loadConfig(environmentOf(main));
-      // The port the process listens on is the one the pod declares and Prometheus scrapes.
-      const listens = roleOf(d) === 'dist/api/server.js' ? config.apiPort : config.workerMetricsPort;
-      expect(main.ports?.map((p) => p.containerPort)).toEqual([listens]);
-      expect(scrapePort).toBe(listens);
-      expect(roleOf(d) === 'dist/api/server.js' ? config.apiHost : config.metricsHost).not.toMatch(/^127\./);
+      // The ports the process listens on are the ones the pod declares; Prometheus scrapes the metrics one.
+      const isApi = roleOf(d) === 'dist/api/server.js';
+      const metricsPort = isApi ? config.apiMetricsPort : config.workerMetricsPort;
+      expect(main.ports?.map((p) => p.containerPort)).toEqual(isApi ? [config.apiPort, metricsPort] : [metricsPort]);
+      expect(scrapePort).toBe(metricsPort);
+      expect(config.metricsHost).not.toMatch(/^127\./);
+      if (isApi) expect(config.apiHost).not.toMatch(/^127\./);
       expect(d.spec.template.metadata.labels).toMatchObject(d.spec.selector.matchLabels);
     }
     for (const service of ofKind('Service')) {
@@ -261,7 +263,13 @@ describe('deploy/kubernetes', () => {
           Object.entries(selector).every(([k, v]) => d.spec.template.metadata.labels[k] === v),
       );
       expect(others).toEqual([]);
-      for (const { targetPort } of ports) expect(portNumber(podOf(target!).containers[0]!, targetPort)).toBeDefined();
+      const container = podOf(target!).containers[0]!;
+      const metricsPort = loadConfig(environmentOf(container)).apiMetricsPort;
+      for (const { targetPort } of ports) {
+        expect(portNumber(container, targetPort)).toBeDefined();
+        // Metrics are for Prometheus inside the cluster, not for the API's clients.
+        expect(portNumber(container, targetPort)).not.toBe(metricsPort);
+      }
     }
   });
 
