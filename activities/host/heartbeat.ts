@@ -1,4 +1,4 @@
-import { Context } from '@temporalio/activity';
+import { CancelledFailure, Context } from '@temporalio/activity';
 
 const HEARTBEAT_INTERVAL_MS = 1000;
 
@@ -18,4 +18,13 @@ export async function withHeartbeat<T>(fn: (signal: AbortSignal) => Promise<T>):
   } finally {
     clearInterval(timer);
   }
+}
+
+/**
+ * The server gave up on this attempt (heartbeat timeout under load, or its task never reached this
+ * host) rather than anyone cancelling it: a retry may come and use what it started.
+ */
+export function abandonedByServer(signal: AbortSignal): boolean {
+  const reason: unknown = signal.reason;
+  return signal.aborted && reason instanceof CancelledFailure && ['NOT_FOUND', 'TIMED_OUT'].includes(reason.message);
 }

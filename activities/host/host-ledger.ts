@@ -1,8 +1,8 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { ApplicationFailure, CancelledFailure, Context } from '@temporalio/activity';
+import { ApplicationFailure, Context } from '@temporalio/activity';
 import { ErrorType } from '../../lib/errors';
-import { withHeartbeat } from './heartbeat';
+import { abandonedByServer, withHeartbeat } from './heartbeat';
 
 /** Which attempt of which activity is asking: the key is stable across its retries. */
 export interface StageAttempt {
@@ -29,12 +29,6 @@ interface Entry {
   result: Promise<unknown>;
   controller: AbortController;
 }
-
-/**
- * The server gave up on that attempt (heartbeat timeout under load, or its task never reached this
- * host); a retry may come and take over the same process, so these do not stop it.
- */
-const ABANDONED = new Set(['NOT_FOUND', 'TIMED_OUT']);
 
 /** Beside the stage marks, which are named `<runId>.<activityId>`. */
 const DEADLINE_FILE = 'deadline';
@@ -132,12 +126,10 @@ export class HostLedger {
   }
 }
 
-/** Cancellation (or the worker stopping) stops the stage; an abandoned attempt does not. */
+/** Cancellation (or the worker stopping) stops the stage; an attempt the server abandoned does not. */
 function follow(signal: AbortSignal, controller: AbortController): void {
   const onAbort = () => {
-    const reason: unknown = signal.reason;
-    const abandoned = reason instanceof CancelledFailure && ABANDONED.has(reason.message);
-    if (!abandoned) controller.abort(reason);
+    if (!abandonedByServer(signal)) controller.abort(signal.reason);
   };
   if (signal.aborted) onAbort();
   else signal.addEventListener('abort', onAbort, { once: true });

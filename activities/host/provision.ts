@@ -8,7 +8,7 @@ import { hostQueue } from '../../lib/task-queues';
 import { sandboxContainerSpec } from './container-spec';
 import { execProcess } from './exec-process';
 import { packFiles } from './workspace-files';
-import { withHeartbeat } from './heartbeat';
+import { abandonedByServer, withHeartbeat } from './heartbeat';
 import { isNotFound, removeQuietly } from './docker-errors';
 import type { HostActivityDeps, ProfileInput, ProvisionInput, ProvisionedSandbox } from './types';
 import type { PoolProfile } from './warm-pool';
@@ -80,12 +80,13 @@ export function createProvisionActivity(deps: HostActivityDeps) {
     return { container, warm: false };
   }
 
-  async function provision(input: ProvisionInput, name: string): Promise<ProvisionedSandbox> {
+  async function provision(input: ProvisionInput, name: string, made: { id?: string }): Promise<ProvisionedSandbox> {
     return withHeartbeat(async () => {
       const { image, profile } = await resolveProfile(input);
       // A retry after a lost result finds its own container; anything else with the name is stale.
       if (Context.current().info.attempt > 1) await removeQuietly(docker, name);
       const { container, warm } = await containerFor(input, name, profile);
+      made.id = container.id;
       const written = await execProcess(container, {
         argv: ['tar', '-x', '-f', '-', '-C', WORKSPACE],
         stdin: await packFiles(input.files),
@@ -110,11 +111,15 @@ export function createProvisionActivity(deps: HostActivityDeps) {
 
   async function provisionContainer(input: ProvisionInput): Promise<ProvisionedSandbox> {
     const name = containerNameFor(input.executionId);
+    const made: { id?: string } = {};
     try {
-      return await provision(input, name);
+      return await provision(input, name, made);
     } catch (err) {
-      // Cancelled mid-way: the workflow will never learn of this container, so remove it here.
-      if (Context.current().cancellationSignal.aborted) await removeQuietly(docker, name);
+      // Cancelled mid-way: the workflow will never learn of this container, so remove it here. Only
+      // what this attempt made: one the server timed out may have a retry on this host using the name.
+      const { cancellationSignal } = Context.current();
+      if (made.id && cancellationSignal.aborted) await removeQuietly(docker, made.id);
+      else if (cancellationSignal.aborted && !abandonedByServer(cancellationSignal)) await removeQuietly(docker, name);
       throw err;
     }
   }
