@@ -23,7 +23,10 @@ export function judgeRun(
 ): Classification & { matched: boolean | null } {
   const classification = classifyRun(run);
   if (expectedStdout === undefined) return { ...classification, matched: null };
-  const matched = !run.stdoutTruncated && outputMatches(run.stdout, expectedStdout, normalizeTrailingWhitespace);
+  // The host compares the whole stdout when the result holds only its preview (see ExecInput.expected).
+  const matched =
+    run.expectedStdoutMatched ??
+    (!run.stdoutTruncated && outputMatches(run.stdout, expectedStdout, normalizeTrailingWhitespace));
   if (classification.status === 'succeeded' && !matched) return { status: 'wrong_answer', timeLimit: null, matched };
   return { ...classification, matched };
 }

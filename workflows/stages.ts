@@ -1,4 +1,5 @@
 import type { ArtifactScan, ProvisionedSandbox } from '../activities/host';
+import type { ScanInput } from '../activities/orchestration';
 import type { GateResult } from '../lib/schemas/findings';
 import type { ExecutionInput } from '../lib/schemas/execution-request';
 import type { CaseResult, ProcessResult } from '../lib/schemas/execution-result';
@@ -55,7 +56,7 @@ export async function runSandboxStages(
 
   let outcome = SUCCEEDED;
   let artifactFindings: ArtifactScan | undefined;
-  const outputs: Array<{ name: string; text: string }> = [];
+  const outputs: ScanInput['outputs'] = [];
   const runCommand = plan.runCommand;
   if (input.cases && runCommand) {
     const cases = input.cases;
@@ -77,7 +78,7 @@ export async function runSandboxStages(
     );
     state.result.cases = results;
     outcome = casesOutcome(results);
-    results.forEach((c) => outputs.push({ name: `case.${c.index}.stdout`, text: c.stdout }));
+    results.forEach((c) => outputs.push({ name: `case.${c.index}.stdout`, text: c.stdout, ref: c.stdoutRef }));
   } else if (runCommand) {
     const run = await state.track(
       'run',
@@ -90,13 +91,25 @@ export async function runSandboxStages(
             timeoutMs: limits.timeoutMs,
             cpuTimeMs: limits.cpuTimeMs,
             live: { scope: 'run', stage: 'run' },
+            // Judged on the host, on the whole stdout, before a long one is cut to its preview.
+            ...(input.expectedStdout === undefined
+              ? {}
+              : {
+                  expected: {
+                    stdout: input.expectedStdout,
+                    normalizeTrailingWhitespace: input.normalizeTrailingWhitespace,
+                  },
+                }),
           })
           .then((r) => state.completeOutput('run', r)),
       (r) => judgedStageOutcome(r, input, limits.timeoutMs),
     );
     state.result.run = run;
     outcome = judgeRun(run, input.expectedStdout, input.normalizeTrailingWhitespace);
-    outputs.push({ name: 'run.stdout', text: run.stdout }, { name: 'run.stderr', text: run.stderr });
+    outputs.push(
+      { name: 'run.stdout', text: run.stdout, ref: run.stdoutRef },
+      { name: 'run.stderr', text: run.stderr, ref: run.stderrRef },
+    );
   }
 
   const files = [...input.files, ...(input.tests?.files ?? [])];
@@ -195,6 +208,7 @@ function casesStageOutcome(cases: CaseResult[]): [StageOutcome, string] {
 function compileMessage(compiled: ProcessResult): string {
   if (compiled.limitExceeded === 'wall') return 'the compiler ran past its time limit';
   if (compiled.limitExceeded === 'memory') return 'the compiler ran out of memory';
+  if (compiled.limitExceeded === 'cpu') return 'the compiler ran past its CPU-time limit';
   const output = `${compiled.stderr}${compiled.stdout}`.trim();
   return output.length > 2_000
     ? `${output.slice(0, 2_000)}…`

@@ -1,9 +1,11 @@
 import type Docker from 'dockerode';
-import { ApplicationFailure } from '@temporalio/activity';
+import { ApplicationFailure, log } from '@temporalio/activity';
 import type { CaseResult, ProcessResult } from '../../lib/schemas/execution-result';
 import { containerNameFor } from '../../lib/containers';
 import { ErrorType } from '../../lib/errors';
 import { judgeRun } from '../../lib/judge';
+import { EXECUTION_ID_PATTERN } from '../../lib/execution-ids';
+import { storeLongOutputs } from '../../lib/output-store';
 import { execProcess } from './exec-process';
 import { withHeartbeat } from './heartbeat';
 import { runOnce } from './host-ledger';
@@ -44,9 +46,33 @@ interface Sandbox {
 type StageRun = ExecInput & { signal: AbortSignal };
 
 /** The container activities after provisioning, on the host's own queue. Each stage is one or more execs. */
-export function createStageActivities({ docker, liveOutput, hostLedger }: HostActivityDeps) {
+export function createStageActivities({ docker, liveOutput, hostLedger, outputs }: HostActivityDeps) {
   // User code runs at most once per stage, whatever the retries.
   const once = <T>(run: (signal: AbortSignal) => Promise<T>) => runOnce(hostLedger, run);
+
+  /** Sandbox steps have no route that serves a stored output, so theirs stay whole in their results. */
+  const storesOutputs = (executionId: string): boolean =>
+    outputs !== undefined && outputs.previewBytes > 0 && EXECUTION_ID_PATTERN.test(executionId);
+
+  /** Long streams into the store, the result keeping their previews (see storeLongOutputs). */
+  const withStoredOutputs = (result: ProcessResult, inlineBytes?: number): Promise<ProcessResult> =>
+    storeLongOutputs(result, outputs!.store, outputs!.previewBytes, {
+      ...(inlineBytes === undefined ? {} : { inlineBytes }),
+      onStoreFailed: (stream, err) =>
+        log.warn('storing an output failed; the result keeps what it can', { stream, error: String(err) }),
+    });
+
+  /** The result of a stage's main process: judged if the workflow asked, then its long outputs stored. */
+  async function finishProcess(input: ExecInput, gated: ProcessResult): Promise<ProcessResult> {
+    const judged = input.expected
+      ? {
+          ...gated,
+          expectedStdoutMatched: judgeRun(gated, input.expected.stdout, input.expected.normalizeTrailingWhitespace)
+            .matched,
+        }
+      : gated;
+    return storesOutputs(input.executionId) ? withStoredOutputs(judged) : judged;
+  }
 
   async function openSandbox(executionId: string): Promise<Sandbox> {
     const container = docker.getContainer(containerNameFor(executionId));
@@ -90,7 +116,8 @@ export function createStageActivities({ docker, liveOutput, hostLedger }: HostAc
         Object.assign(result, { oomKilled: true, limitExceeded: result.limitExceeded ?? 'memory' });
       return result;
     }
-    if (cgroup && result.limitExceeded === null) {
+    // A wall or output kill already swept the stage's processes; anything else may have left some.
+    if (cgroup && result.limitExceeded !== 'wall' && result.limitExceeded !== 'output') {
       result.leftoverProcessesKilled = await killStrayProcesses(container, initPid, cgroup);
     }
     return result;
@@ -98,10 +125,13 @@ export function createStageActivities({ docker, liveOutput, hostLedger }: HostAc
 
   async function execInContainer(input: ExecInput): Promise<ProcessResult> {
     return once(async (signal) =>
-      gateOutput(
-        await runInSandbox(await openSandbox(input.executionId), { ...input, signal }),
-        'run',
-        input.outputRules,
+      finishProcess(
+        input,
+        gateOutput(
+          await runInSandbox(await openSandbox(input.executionId), { ...input, signal }),
+          'run',
+          input.outputRules,
+        ),
       ),
     );
   }
@@ -110,7 +140,10 @@ export function createStageActivities({ docker, liveOutput, hostLedger }: HostAc
   async function compileInContainer(input: CompileInput): Promise<ProcessResult> {
     return once(async (signal) => {
       const sandbox = await openSandbox(input.executionId);
-      const result = gateOutput(await runInSandbox(sandbox, { ...input, signal }), 'compile', input.outputRules);
+      const result = await finishProcess(
+        input,
+        gateOutput(await runInSandbox(sandbox, { ...input, signal }), 'compile', input.outputRules),
+      );
       const memory = input.runMemoryMb * MiB;
       const current = (await sandbox.container.inspect()).HostConfig.Memory;
       if (current !== memory && !signal.aborted) {
@@ -134,8 +167,12 @@ export function createStageActivities({ docker, liveOutput, hostLedger }: HostAc
           signal,
         });
         if (signal.aborted) break;
+        // Judged on the whole output, before any of it is cut.
         const judged = judgeRun(run, testCase.expectedStdout, input.normalizeTrailingWhitespace);
-        const gated = gateOutput(preview(run, keep), `case.${index}`, input.outputRules);
+        const name = `case.${index}`;
+        const gated = storesOutputs(input.executionId)
+          ? await withStoredOutputs(gateOutput(run, name, input.outputRules), keep)
+          : gateOutput(preview(run, keep), name, input.outputRules);
         results.push({ ...gated, index, status: judged.status, expectedStdoutMatched: judged.matched });
         // A case that took the container with it leaves nothing to run the rest in.
         if (!(await sandbox.container.inspect()).State.Running) break;
@@ -170,7 +207,7 @@ export function createStageActivities({ docker, liveOutput, hostLedger }: HostAc
           c.message ? { ...c, message: scanOutput(`tests.${c.name}`, c.message, rules).text } : c,
         );
       }
-      return { process: gateOutput(process, 'tests', input.outputRules), report };
+      return { process: await finishProcess(input, gateOutput(process, 'tests', input.outputRules)), report };
     });
   }
 

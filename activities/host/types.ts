@@ -8,6 +8,7 @@ import type { LoadedSeccompProfile } from '../../lib/seccomp';
 import type { LiveOutputSink } from './live-output';
 import type { WarmPool } from './warm-pool';
 import type { HostLedger } from './host-ledger';
+import type { OutputStore } from '../../lib/output-store';
 
 export interface HostActivityDeps {
   docker: Docker;
@@ -22,6 +23,11 @@ export interface HostActivityDeps {
   hostLedger: HostLedger;
   /** Containers made ahead of demand; without it every container is made on demand. */
   pool?: WarmPool;
+  /**
+   * Where an execution's stage outputs longer than `previewBytes` go, so its result (and history)
+   * carries only their first bytes and a reference; without it every output stays whole in the result.
+   */
+  outputs?: { store: OutputStore; previewBytes: number };
 }
 
 /** What decides how a container is made (and so which warm pool serves it). */
@@ -63,6 +69,11 @@ export interface ExecInput {
   outputRules?: OutputRules;
   /** Send output to the workflow (whose id is `executionId`) while the process runs. */
   live?: { scope: string; stage: string };
+  /**
+   * The run stage's expected output: the host compares the whole stdout with it before a long one is
+   * cut to its preview, and records the answer as `expectedStdoutMatched`.
+   */
+  expected?: { stdout: string; normalizeTrailingWhitespace: boolean };
 }
 
 export interface CompileInput extends ExecInput {

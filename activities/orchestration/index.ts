@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/activity';
 import type { ExecutionInput } from '../../lib/schemas/execution-request';
 import type { ExecutionPlan } from '../../lib/schemas/policy';
-import type { Digest, ScanManifest } from '../../lib/schemas/execution-result';
+import type { Digest, OutputRef, ScanManifest } from '../../lib/schemas/execution-result';
 import type { SourceFile } from '../../lib/schemas/common';
 import type { LoadedPolicy } from '../../lib/policies';
 import type { RuntimeDefinition } from '../../lib/runtimes';
@@ -17,7 +17,8 @@ export interface OrchestrationActivityDeps {
 
 export interface ScanInput {
   files: SourceFile[];
-  outputs: Array<{ name: string; text: string }>;
+  /** With a ref, the text is a preview: the digest is the stored whole's. */
+  outputs: Array<{ name: string; text: string; ref?: OutputRef | null }>;
 }
 
 /** Activities that need no Docker engine; they run beside the workflows. */
@@ -34,7 +35,7 @@ export function createOrchestrationActivities({ policies, runtimes }: Orchestrat
   async function scanArtifacts({ files, outputs }: ScanInput): Promise<Pick<ScanManifest, 'files' | 'outputs'>> {
     return {
       files: files.map((f) => digest(f.path, Buffer.from(f.content, f.encoding))),
-      outputs: outputs.map((o) => digest(o.name, Buffer.from(o.text, 'utf8'))),
+      outputs: outputs.map((o) => (o.ref ? { name: o.name, ...o.ref } : digest(o.name, Buffer.from(o.text, 'utf8')))),
     };
   }
 

@@ -21,8 +21,23 @@ export const Stage = z.object({
 });
 export type Stage = z.infer<typeof Stage>;
 
-/** Which limit ended a process early, if any: the host's wall timer, the output cap, or the memory cgroup's OOM killer. */
-export const LimitExceeded = z.enum(['wall', 'output', 'memory']);
+/**
+ * Which limit ended a process early, if any: the host's wall timer, the output cap, the memory
+ * cgroup's OOM killer, or RLIMIT_CPU (`cpu`: a SIGXCPU or SIGKILL exit after the stage's CPU time
+ * reached its limit; results recorded before it was reported say only SIGXCPU).
+ */
+export const LimitExceeded = z.enum(['wall', 'output', 'memory', 'cpu']);
+
+/**
+ * A stream kept outside the result: its full text (after the output gate), stored by the host and
+ * served by `GET /v1/executions/:id/outputs/:stage/:stream`. `sha256` and `bytes` are of that text
+ * as UTF-8.
+ */
+export const OutputRef = z.object({
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  bytes: z.number().int().nonnegative(),
+});
+export type OutputRef = z.infer<typeof OutputRef>;
 
 /** One process run inside the sandbox (the program, or its tests). */
 export const ProcessResult = z.object({
@@ -51,6 +66,18 @@ export const ProcessResult = z.object({
   outputFindings: z.array(Finding),
   /** A match whose policy rule says block. */
   outputBlocked: z.boolean(),
+  /**
+   * Set when the stream was longer than the preview: `stdout` (or `stderr`) then holds only its
+   * first bytes, and the whole is fetched by reference. Null when the text above is all of it;
+   * absent in results recorded before outputs were stored.
+   */
+  stdoutRef: OutputRef.nullable().optional(),
+  stderrRef: OutputRef.nullable().optional(),
+  /**
+   * The host's comparison of the whole stdout with the expected output, when it was given one;
+   * absent otherwise (the workflow then compares what the result holds).
+   */
+  expectedStdoutMatched: z.boolean().nullable().optional(),
 });
 export type ProcessResult = z.infer<typeof ProcessResult>;
 

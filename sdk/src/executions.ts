@@ -39,6 +39,10 @@ export interface ExecutionListFilters {
   pageToken?: string;
 }
 
+/** A stage with a process, as output URLs name it: `case.0` is the first case of a compile-once, run-many submission. */
+export type OutputStage = 'compile' | 'run' | 'tests' | `case.${number}`;
+export type OutputStream = 'stdout' | 'stderr';
+
 /** While the live stream is unavailable, the result is polled at this interval, growing to the maximum. */
 const POLL_START_MS = 250;
 const POLL_MAX_MS = 2000;
@@ -85,6 +89,27 @@ export class Execution {
       if (event.type === 'end') this.ended = true;
       yield event;
     }
+  }
+
+  /**
+   * The whole of a stage's output whose result holds only a preview (`stdoutRef` / `stderrRef` is
+   * set): `GET /v1/executions/:id/outputs/:stage/:stream`. Its sha256 is the ref's.
+   * `AirlockNotFoundError` when that output has no ref; an `AirlockError` with status 410 once
+   * retention has removed it.
+   */
+  async output(stage: OutputStage, stream: OutputStream, options: RequestOptions = {}): Promise<Uint8Array> {
+    const res = await this.http.request<Uint8Array>({
+      method: 'GET',
+      path: `${path(this.id)}/outputs/${encodeURIComponent(stage)}/${encodeURIComponent(stream)}`,
+      responseType: 'bytes',
+      ...options,
+    });
+    return res.data;
+  }
+
+  /** `output()` as text: outputs are stored as the UTF-8 of the text the output gate passed. */
+  async outputText(stage: OutputStage, stream: OutputStream, options: RequestOptions = {}): Promise<string> {
+    return new TextDecoder().decode(await this.output(stage, stream, options));
   }
 
   /**
@@ -137,6 +162,25 @@ export class Executions {
 
   async get(id: string, options: RequestOptions = {}): Promise<ExecutionResult> {
     return this.handle(id).get(options);
+  }
+
+  /** The whole stored output of one stage's stream; see `Execution.output`. */
+  async output(
+    id: string,
+    stage: OutputStage,
+    stream: OutputStream,
+    options: RequestOptions = {},
+  ): Promise<Uint8Array> {
+    return this.handle(id).output(stage, stream, options);
+  }
+
+  async outputText(
+    id: string,
+    stage: OutputStage,
+    stream: OutputStream,
+    options: RequestOptions = {},
+  ): Promise<string> {
+    return this.handle(id).outputText(stage, stream, options);
   }
 
   /** A handle on an existing execution, e.g. one created by another process. */

@@ -5,6 +5,8 @@ export {
   type ExecutionListFilters,
   type ExecutionPage,
   type ExecutionSummary,
+  type OutputStage,
+  type OutputStream,
 } from './executions';
 export {
   Sandbox,
@@ -40,6 +42,7 @@ export type { ExecutionRequest, TestCase, TestsRequest } from '../../lib/schemas
 export type {
   ExecutionResult,
   ExecutionStatus,
+  OutputRef,
   ProcessResult,
   Stage,
   TerminalStatus,

@@ -123,7 +123,9 @@ describe('execution pipeline on Temporal and Docker', () => {
     });
     expect(result.status).toBe('output_limit_exceeded');
     expect(result.run?.stdoutTruncated).toBe(true);
-    expect(result.run?.stdout.length).toBe(262_144);
+    // The whole capture (the cap) is stored; the result keeps its 16 KiB preview.
+    expect(result.run?.stdoutRef?.bytes).toBe(262_144);
+    expect(result.run?.stdout).toBe('A'.repeat(16_384));
     await expectNoContainer(result.id);
   });
 

@@ -83,12 +83,15 @@ os._exit(0)`,
 
   hostileCase(h, 'R6 CPU spin past the CPU-time limit gets SIGXCPU', async (h, marker) => {
     const result = await h.run(
-      { language: 'python', code: 'while True:\n    pass', limits: { cpuTimeMs: 1_000 } },
+      // A generous wall clock, so the CPU limit ends it even on a busy host.
+      { language: 'python', code: 'while True:\n    pass', limits: { cpuTimeMs: 1_000, timeoutMs: 60_000 } },
       marker,
     );
     expect(result).toMatchObject({ status: 'time_limit_exceeded', timeLimit: 'cpu' });
-    expect(result.run).toMatchObject({ signal: 'SIGXCPU', limitExceeded: null });
-    expect(result.run!.cpuMs).toBeGreaterThanOrEqual(950);
+    expect(result.run).toMatchObject({ exitCode: 152, signal: 'SIGXCPU', limitExceeded: 'cpu' });
+    // The cgroup's exact CPU time trails the tick-sampled clock RLIMIT_CPU runs on (by up to a fifth
+    // on a busy host): the verdict needs at least half the limit, and the 2 s hard limit caps it.
+    expect(result.run!.cpuMs).toBeGreaterThanOrEqual(500);
     expect(result.run!.cpuMs).toBeLessThan(2_500);
     return result;
   });
@@ -116,7 +119,9 @@ os._exit(0)`,
     );
     expect(result.status).toBe('output_limit_exceeded');
     expect(result.run).toMatchObject({ stdoutTruncated: true, stderrTruncated: false, limitExceeded: 'output' });
-    expect(result.run!.stdout.length).toBe(262_144);
+    // The whole capture (the cap) is stored; the result keeps its 16 KiB preview.
+    expect(result.run!.stdoutRef?.bytes).toBe(262_144);
+    expect(result.run!.stdout.length).toBe(16_384);
     expect(result.run!.stdoutBytes).toBeGreaterThan(262_144);
     return result;
   });
@@ -132,7 +137,8 @@ os._exit(0)`,
     );
     expect(result.status).toBe('output_limit_exceeded');
     expect(result.run).toMatchObject({ stderrTruncated: true, stdout: '' });
-    expect(result.run!.stderr.length).toBe(262_144);
+    expect(result.run!.stderrRef?.bytes).toBe(262_144);
+    expect(result.run!.stderr.length).toBe(16_384);
     return result;
   });
 
@@ -208,6 +214,52 @@ report(outcome=outcome, opened=len(fds))`,
     expect(out.outcome).toBe('EMFILE');
     expect(out.opened).toBeGreaterThan(1_000);
     expect(out.opened).toBeLessThan(1_024);
+    return result;
+  });
+
+  hostileCase(
+    h,
+    'R13 CPU spin ignoring SIGXCPU is killed at the hard CPU limit, a CPU-time verdict',
+    async (h, marker) => {
+      const result = await h.run(
+        {
+          language: 'python',
+          code: 'import signal\nsignal.signal(signal.SIGXCPU, signal.SIG_IGN)\nwhile True:\n    pass',
+          limits: { cpuTimeMs: 1_000, timeoutMs: 60_000 },
+        },
+        marker,
+      );
+      expect(result).toMatchObject({ status: 'time_limit_exceeded', timeLimit: 'cpu' });
+      // The soft limit is 1 s and the hard one, where the kernel sends SIGKILL, a second later.
+      expect(result.run).toMatchObject({ exitCode: 137, signal: 'SIGKILL', limitExceeded: 'cpu', oomKilled: false });
+      // Past the soft limit to the hard one, on the cgroup's clock, which trails the kernel's.
+      expect(result.run!.cpuMs).toBeGreaterThanOrEqual(1_000);
+      expect(result.run!.cpuMs).toBeLessThan(3_500);
+      return result;
+    },
+  );
+
+  hostileCase(h, 'R14 exit(152) without spending CPU is a runtime error, not a CPU-time verdict', async (h, marker) => {
+    const result = await h.run(
+      { language: 'python', code: 'import sys\nsys.exit(152)', limits: { cpuTimeMs: 1_000 } },
+      marker,
+    );
+    expect(result).toMatchObject({ status: 'runtime_error', timeLimit: null });
+    expect(result.run).toMatchObject({ exitCode: 152, signal: null, limitExceeded: null });
+    // Below the share of the limit a CPU-time verdict needs.
+    expect(result.run!.cpuMs).toBeLessThan(500);
+    return result;
+  });
+
+  hostileCase(h, 'R15 exit(137) with no limit behind it is a runtime error, not a kill', async (h, marker) => {
+    const result = await h.run(
+      { language: 'python', code: 'import sys\nsys.exit(137)', limits: { cpuTimeMs: 1_000 } },
+      marker,
+    );
+    expect(result).toMatchObject({ status: 'runtime_error', timeLimit: null });
+    expect(result.run).toMatchObject({ exitCode: 137, signal: null, limitExceeded: null, oomKilled: false });
+    // Below the share of the limit a CPU-time verdict needs.
+    expect(result.run!.cpuMs).toBeLessThan(500);
     return result;
   });
 });

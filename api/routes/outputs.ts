@@ -1,0 +1,76 @@
+import { pipeline } from 'node:stream/promises';
+import { Router } from 'express';
+import type { ExecutionResult, OutputRef, ProcessResult } from '../../lib/schemas/execution-result';
+import type { OutputStore } from '../../lib/output-store';
+import type { ExecutionService } from '../execution-service';
+import { HttpError } from '../errors';
+import { principalOf } from '../auth';
+
+export interface OutputRoutesDeps {
+  executions: ExecutionService;
+  store: OutputStore;
+}
+
+const STREAMS = ['stdout', 'stderr'] as const;
+type Stream = (typeof STREAMS)[number];
+
+/**
+ * `GET /v1/executions/:id/outputs/:stage/:stream`: the whole of a stage's output that the result
+ * holds only a preview of (`stdoutRef` / `stderrRef`). The reference is looked up in the result the
+ * tenant may read, so the store is never reached for an execution, or a digest, of another tenant.
+ */
+export function outputRoutes({ executions, store }: OutputRoutesDeps): Router {
+  const router = Router();
+
+  router.get('/:id/outputs/:stage/:stream', async (req, res) => {
+    const { id, stage, stream } = req.params;
+    const name = `${stage}.${stream}`;
+    const result = await executions.get(id, principalOf(req).tenant);
+    if (!result) throw HttpError.notFound(`execution ${id}`);
+    const ref = isStream(stream) ? refOf(processOf(result, stage), stream) : undefined;
+    if (!ref) throw HttpError.notFound(`stored output ${name} of execution ${id}`);
+    const stored = await store.open(ref.sha256);
+    if (!stored) {
+      throw new HttpError(410, 'output_expired', `output ${name} of execution ${id} is no longer stored (retention)`);
+    }
+    res.status(200).set({
+      'content-type': 'text/plain; charset=utf-8',
+      'content-length': String(stored.bytes),
+      // Content-addressed: the same URL always answers the same bytes.
+      etag: `"${ref.sha256}"`,
+      'cache-control': 'private, max-age=31536000, immutable',
+      'x-content-type-options': 'nosniff',
+    });
+    if (req.fresh) {
+      stored.stream.destroy();
+      res.status(304).end();
+      return;
+    }
+    // Headers are out: a read that fails half-way can only cut the response short (pipeline ends both).
+    await pipeline(stored.stream, res).catch(() => undefined);
+  });
+
+  return router;
+}
+
+/** The process a stage name stands for: `compile`, `run`, `tests`, or `case.<index>`. */
+function processOf(result: ExecutionResult, stage: string): ProcessResult | null | undefined {
+  switch (stage) {
+    case 'compile':
+      return result.compile;
+    case 'run':
+      return result.run;
+    case 'tests':
+      return result.tests;
+  }
+  const index = /^case\.(0|[1-9]\d{0,5})$/.exec(stage)?.[1];
+  return index === undefined ? undefined : result.cases?.find((c) => c.index === Number(index));
+}
+
+function refOf(process: ProcessResult | null | undefined, stream: Stream): OutputRef | null | undefined {
+  return stream === 'stdout' ? process?.stdoutRef : process?.stderrRef;
+}
+
+function isStream(value: string): value is Stream {
+  return (STREAMS as readonly string[]).includes(value);
+}
