@@ -1,5 +1,6 @@
 import { hostileCase, useHostileHarness } from './harness';
-import { containersOf } from '../support/docker';
+import { spawnSync } from 'node:child_process';
+import { containersOf, eventually } from '../support/docker';
 
 const h = useHostileHarness();
 
@@ -85,10 +86,15 @@ report(written=True)`,
         limits: { timeoutMs: 120_000, cpuTimeMs: 120_000 },
       });
       await cluster.waitForStage(executionId, 'run', 'running');
+      // The program itself must be running: a worker killed before its task arrived lost nothing,
+      // and the retry would rightly run the program then.
+      await eventually('the program to run', async () => spawnSync('pgrep', ['-f', marker]).status === 0, 30_000);
       await cluster.restartHost({ reaperIntervalMs: 2_000 });
       const result = await cluster.result(executionId);
+      // The stage's retry reaches the restarted worker, whose ledger shows the program may have run:
+      // it is not run a second time.
       expect(result.status).toBe('internal_error');
-      expect(result.error?.type).toBe('HostLost');
+      expect(result.error?.type).toBe('StageInterrupted');
       // The host is back, so teardown ran there; the reaper is the backstop if it had not.
       expect(await containersOf(cluster.docker, executionId)).toEqual([]);
       return result;
