@@ -69,10 +69,25 @@ export class ApiClient {
     return this.call<T>('POST', path, body);
   }
 
+  /** A resource's body as it arrives, for one too large to hold (a stored output): an error answer throws. */
+  async stream(path: string): Promise<AsyncIterable<Uint8Array>> {
+    const res = await this.send('GET', path);
+    if (!res.ok) throw await errorOf(res);
+    // A 200 always has a body; undici's web stream is async-iterable in Node 20.
+    return res.body as unknown as AsyncIterable<Uint8Array>;
+  }
+
   private async call<T>(method: string, path: string, body?: unknown, raw = false): Promise<T> {
-    let res: Response;
+    const res = await this.send(method, path, body);
+    if (!res.ok) throw await errorOf(res);
+    const text = await res.text();
+    if (raw) return text as T;
+    return (text ? JSON.parse(text) : {}) as T;
+  }
+
+  private async send(method: string, path: string, body?: unknown): Promise<Response> {
     try {
-      res = await fetch(`${this.baseUrl}${path}`, {
+      return await fetch(`${this.baseUrl}${path}`, {
         method,
         headers: {
           ...(body === undefined ? {} : { 'content-type': 'application/json' }),
@@ -83,13 +98,16 @@ export class ApiClient {
     } catch (err) {
       throw new ApiError(0, 'unreachable', `cannot reach Airlock at ${this.baseUrl}: ${(err as Error).message}`);
     }
-    const text = await res.text();
-    if (raw && res.ok) return text as T;
-    const json = text ? (JSON.parse(text) as unknown) : {};
-    if (!res.ok) {
-      const error = (json as { error?: { code?: string; message?: string } }).error;
-      throw new ApiError(res.status, error?.code ?? 'http_error', error?.message ?? `HTTP ${res.status}`);
-    }
-    return json as T;
   }
+}
+
+async function errorOf(res: Response): Promise<ApiError> {
+  const text = await res.text();
+  let error: { code?: string; message?: string } | undefined;
+  try {
+    error = (JSON.parse(text) as { error?: typeof error }).error;
+  } catch {
+    // Not an Airlock error body (a proxy's page, say): the status says enough.
+  }
+  return new ApiError(res.status, error?.code ?? 'http_error', error?.message ?? `HTTP ${res.status}`);
 }

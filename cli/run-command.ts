@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { ExecutionResult } from '../lib/schemas/execution-result';
 import { ApiClient, ApiError, resolveApiKey } from './api-client';
+import { printOutput } from './print-output';
 
 export interface RunOptions {
   lang?: string;
@@ -18,7 +19,10 @@ export const EXIT_TIME_LIMIT = 124;
 
 export class UsageError extends Error {}
 
-/** `airlock run FILE`: prints the program's output and returns the program's exit code. */
+/**
+ * `airlock run FILE`: prints the program's output and returns the program's exit code (125 when its
+ * whole output could not be printed).
+ */
 export async function runCommand(file: string, opts: RunOptions): Promise<number> {
   const client = new ApiClient(opts.url, resolveApiKey(opts.key));
   const code = readFile(file, 'FILE');
@@ -34,9 +38,13 @@ export async function runCommand(file: string, opts: RunOptions): Promise<number
     ...(opts.stdin !== undefined ? { stdin: readFile(opts.stdin, '--stdin').toString('utf8') } : {}),
     ...(timeoutMs !== undefined ? { limits: { timeoutMs } } : {}),
   });
-  process.stdout.write(result.run?.stdout ?? '');
-  process.stderr.write(result.run?.stderr ?? '');
-  return exitCodeFor(result);
+  // A long stream is only a preview in the result: the whole is fetched from the API's store.
+  const printed = [
+    await printOutput(client, result, 'stdout', process.stdout),
+    await printOutput(client, result, 'stderr', process.stderr),
+  ];
+  const exitCode = exitCodeFor(result);
+  return printed.every(Boolean) ? exitCode : EXIT_AIRLOCK_ERROR;
 }
 
 export function exitCodeFor(result: ExecutionResult): number {

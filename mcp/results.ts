@@ -4,7 +4,7 @@
  * (a non-zero exit, a time limit) is an ordinary result, because it is what the agent asked to see.
  */
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import type { ExecutionResult, ProcessResult } from '../lib/schemas/execution-result';
+import type { ExecutionResult, OutputRef, ProcessResult } from '../lib/schemas/execution-result';
 import type { GateResult } from '../lib/schemas/findings';
 import type { FileEntry, SandboxInfo, StepResult } from '../lib/schemas/sandbox';
 import { isApiError } from './airlock-like';
@@ -103,24 +103,47 @@ export function statusLine(status: string): string {
 }
 
 /** Keeps the start and the end of a long text: a traceback or a summary is usually at the end. */
-export function clip(text: string, maxChars: number): string {
+export function clip(text: string, maxChars: number, whole = 'the full text is in structuredContent'): string {
   if (text.length <= maxChars) return text;
   const head = Math.ceil(maxChars / 2);
   const tail = maxChars - head;
   const omitted = text.length - maxChars;
-  const note = `… [${omitted} characters omitted here; the full text is in structuredContent] …`;
+  const note = `… [${omitted} characters omitted here; ${whole}] …`;
   return `${text.slice(0, head)}\n${note}\n${text.slice(text.length - tail)}`;
 }
 
-function stream(name: string, text: string, bytes: number, truncated: boolean, maxChars: number): string {
-  const note = truncated ? `, truncated: the program wrote ${bytes} bytes and the output cap kept the first part` : '';
-  if (text === '') return `--- ${name}: (empty${note}) ---`;
-  const body = `${clip(text, maxChars)}${text.endsWith('\n') ? '' : '\n'}`;
-  return `--- ${name} (${bytes} bytes${note}) ---\n${body}--- end of ${name} ---`;
+interface StreamOutput {
+  name: string;
+  text: string;
+  bytes: number;
+  truncated: boolean;
+  /** Set when `text` is only a preview and the whole is stored. */
+  ref: OutputRef | null | undefined;
+  /** Where the API serves the whole (an execution's stage); unknown for a sandbox step. */
+  wholeAt: string | undefined;
 }
 
-/** One process: how it ended, then its output. */
-export function describeProcess(p: ProcessResult, maxChars: number, label?: string): string {
+function stream(out: StreamOutput, maxChars: number): string {
+  const notes: string[] = [];
+  if (out.truncated)
+    notes.push(`truncated: the program wrote ${out.bytes} bytes and the output cap kept the first part`);
+  if (out.ref) {
+    const whole = `the whole (${out.ref.bytes} bytes, sha256 ${out.ref.sha256})`;
+    const where = out.wholeAt ? `is at GET ${out.wholeAt}` : 'is stored';
+    notes.push(`cut to a preview of its first ${Buffer.byteLength(out.text)} bytes; ${whole} ${where}`);
+  }
+  const more = notes.map((n) => `, ${n}`).join('');
+  if (out.text === '') return `--- ${out.name}: (empty${more}) ---`;
+  const whole = out.ref ? 'the preview is whole in structuredContent' : undefined;
+  const body = `${clip(out.text, maxChars, whole)}${out.text.endsWith('\n') ? '' : '\n'}`;
+  return `--- ${out.name} (${out.bytes} bytes${more}) ---\n${body}--- end of ${out.name}${out.ref ? ' preview' : ''} ---`;
+}
+
+/**
+ * One process: how it ended, then its output. `outputs` is where the API serves the process's
+ * stored streams (`/v1/executions/:id/outputs/:stage`), for an execution's stage.
+ */
+export function describeProcess(p: ProcessResult, maxChars: number, label?: string, outputs?: string): string {
   const prefix = label ? `${label} ` : '';
   const facts = [`${prefix}exit code: ${p.exitCode ?? 'unknown'}`];
   if (p.signal) facts.push(`${prefix}signal: ${p.signal}`);
@@ -131,11 +154,19 @@ export function describeProcess(p: ProcessResult, maxChars: number, label?: stri
   if (p.cpuMs !== null) time.push(`${p.cpuMs} ms CPU`);
   if (p.peakMemoryBytes !== null) time.push(`peak memory ${(p.peakMemoryBytes / 1_048_576).toFixed(1)} MiB`);
   facts.push(`${prefix}time: ${time.join(', ')}`);
-  return [
-    ...facts,
-    stream(`${prefix}stdout`, p.stdout, p.stdoutBytes, p.stdoutTruncated, maxChars),
-    stream(`${prefix}stderr`, p.stderr, p.stderrBytes, p.stderrTruncated, maxChars),
-  ].join('\n');
+  const output = (name: 'stdout' | 'stderr'): string =>
+    stream(
+      {
+        name: `${prefix}${name}`,
+        text: p[name],
+        bytes: p[`${name}Bytes`],
+        truncated: p[`${name}Truncated`],
+        ref: p[`${name}Ref`],
+        wholeAt: outputs && `${outputs}/${name}`,
+      },
+      maxChars,
+    );
+  return [...facts, output('stdout'), output('stderr')].join('\n');
 }
 
 /** Gates that did not simply pass, with what they found: why code was blocked, or what to fix. */
@@ -157,10 +188,11 @@ export function summarizeExecution(r: ExecutionResult, maxChars: number): string
   if (r.timeLimit) lines.push(`time limit: ${r.timeLimit}`);
   if (r.error) lines.push(`error: ${r.error.message}`);
   lines.push(...describeGates(r.gates));
+  const outputs = (stage: string) => `/v1/executions/${encodeURIComponent(r.id)}/outputs/${stage}`;
   if (r.compile && (r.status === 'compile_error' || r.compile.exitCode !== 0)) {
-    lines.push(describeProcess(r.compile, maxChars, 'compile'));
+    lines.push(describeProcess(r.compile, maxChars, 'compile', outputs('compile')));
   }
-  if (r.run) lines.push(describeProcess(r.run, maxChars));
+  if (r.run) lines.push(describeProcess(r.run, maxChars, undefined, outputs('run')));
   else if (!r.compile) lines.push('the program did not run');
   return lines.join('\n');
 }

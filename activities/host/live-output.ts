@@ -22,7 +22,7 @@ const MAX_HELD_CHARS = 16 * 1024;
 /**
  * One stream of one process, sent while it runs. Only whole lines go out, each through the output
  * gate, and a private-key block is held until it ends, so what the gate redacts in the result is
- * redacted here too. Whatever is still held when the process ends arrives with the activity's result.
+ * redacted here too. What is still held when the process ends goes out as one last chunk.
  */
 class StreamRelay {
   private readonly decoder = new StringDecoder('utf8');
@@ -41,9 +41,23 @@ class StreamRelay {
   /** The next chunk to send, or null when nothing complete is ready. */
   take(target: LiveOutputTarget): OutputChunk | null {
     const ready = this.readyLength();
-    if (ready === 0) return null;
-    const raw = this.held.slice(0, ready);
-    this.held = this.held.slice(ready);
+    return ready === 0 ? null : this.chunkOf(ready, target);
+  }
+
+  /**
+   * Everything still held once the process has ended, unfinished line or key block included, so
+   * the stream ends exactly as the output does. Null for a stream that sent nothing while the
+   * process ran: the workflow takes that one from the result, which costs no signal.
+   */
+  rest(target: LiveOutputTarget): OutputChunk | null {
+    this.held += this.decoder.end();
+    if (this.sentChars === 0 || this.held.length === 0) return null;
+    return this.chunkOf(this.held.length, target);
+  }
+
+  private chunkOf(length: number, target: LiveOutputTarget): OutputChunk {
+    const raw = this.held.slice(0, length);
+    this.held = this.held.slice(length);
     const text = this.rules ? scanOutput(`${target.stage}.${this.stream}`, raw, this.rules).text : raw;
     const chunk = { scope: target.scope, stage: target.stage, stream: this.stream, offset: this.sentChars, text };
     this.sentChars += text.length;
@@ -75,7 +89,8 @@ function lastLineEnd(text: string): number {
 /**
  * The live output of one process: collects both streams and sends them every flush interval,
  * one send at a time so chunks arrive in order. A failed send is dropped: the result carries
- * the whole output anyway, and the workflow fills in what it did not receive.
+ * the output anyway (or its preview, when it is stored), and the workflow fills in what it did
+ * not receive.
  */
 export class LiveOutput {
   private readonly relays: Record<OutputStream, StreamRelay>;
@@ -93,27 +108,38 @@ export class LiveOutput {
     this.relays[stream].write(bytes);
   }
 
-  /** Stops sending and waits for a send in flight, so no chunk lands after the result. */
+  /**
+   * Ends the live output once the process has ended: waits for a send in flight, then sends the
+   * rest of each stream that already went out, so that stream carries the whole output (its end
+   * may be past the preview a stored result keeps). Returns when that is sent, so no chunk lands
+   * after the result.
+   */
   async stop(): Promise<void> {
     clearInterval(this.timer);
     await this.sending;
+    if (this.broken) return;
+    await this.send(this.chunks((relay) => relay.rest(this.target)));
   }
 
   private flush(): void {
     if (this.sending || this.broken) return;
-    const chunks = (['stdout', 'stderr'] as const)
-      .map((s) => this.relays[s].take(this.target))
-      .filter((c) => c !== null);
+    const chunks = this.chunks((relay) => relay.take(this.target));
     if (chunks.length === 0) return;
-    this.sending = (async () => {
-      try {
-        for (const chunk of chunks) await this.target.sink(this.target.workflowId, chunk);
-      } catch {
-        // Later chunks would leave a gap the workflow cannot see; the result fills it instead.
-        this.broken = true;
-      } finally {
-        this.sending = null;
-      }
-    })();
+    this.sending = this.send(chunks).finally(() => {
+      this.sending = null;
+    });
+  }
+
+  private chunks(next: (relay: StreamRelay) => OutputChunk | null): OutputChunk[] {
+    return (['stdout', 'stderr'] as const).map((s) => next(this.relays[s])).filter((c) => c !== null);
+  }
+
+  private async send(chunks: OutputChunk[]): Promise<void> {
+    try {
+      for (const chunk of chunks) await this.target.sink(this.target.workflowId, chunk);
+    } catch {
+      // Later chunks would leave a gap the workflow cannot see; the result fills it instead.
+      this.broken = true;
+    }
   }
 }

@@ -1,9 +1,12 @@
+import crypto from 'node:crypto';
 import fs from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { spawn } from 'node:child_process';
+import { loadConfig } from '../../lib/config';
 import { PROJECT_ROOT } from '../../lib/paths';
 import { createTestApi } from '../support/api';
 import { TestCluster } from '../support/cluster';
@@ -40,13 +43,18 @@ function airlock(...args: string[]): Promise<{ code: number | null; stdout: stri
     const child = spawn(process.execPath, [path.join(PROJECT_ROOT, 'bin', 'airlock'), ...args], {
       env: { ...process.env, AIRLOCK_URL: url, AIRLOCK_API_KEY: apiKey },
     });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    // Decoded once at the end: a character split across two reads stays whole.
+    const stdout: Buffer[] = [];
+    const stderr: Buffer[] = [];
+    child.stdout.on('data', (d: Buffer) => stdout.push(d));
+    child.stderr.on('data', (d: Buffer) => stderr.push(d));
+    child.on('close', (code) =>
+      resolve({ code, stdout: Buffer.concat(stdout).toString('utf8'), stderr: Buffer.concat(stderr).toString('utf8') }),
+    );
   });
 }
+
+const sha256 = (text: string) => crypto.createHash('sha256').update(text, 'utf8').digest('hex');
 
 describe('airlock keys', () => {
   test('create, list and revoke keys in a key file; keys are printed once and stored as hashes', async () => {
@@ -117,5 +125,63 @@ describe('airlock run', () => {
     expect(down).toMatchObject({ code: 125, stderr: expect.stringContaining('cannot reach Airlock') });
     const badKey = await airlock('--key', 'ak_0000000000000000_' + 'y'.repeat(43), 'run', file('k.py', 'print(1)'));
     expect(badKey).toMatchObject({ code: 125, stderr: 'airlock: invalid or revoked API key\n' });
+  });
+
+  test('a long output is printed whole, byte for byte, though the result keeps only a preview', async () => {
+    // About 100 KiB with multi-byte characters, so that any cut or re-encoding would show.
+    const program = file(
+      'long.py',
+      'import sys\nfor i in range(1000):\n    sys.stdout.write(f"line {i:04d} é€ {\'z\' * 86}\\n")\nsys.stderr.write("done\\n")\nsys.exit(3)',
+    );
+    const expected = Array.from(
+      { length: 1000 },
+      (_, i) => `line ${String(i).padStart(4, '0')} é€ ${'z'.repeat(86)}\n`,
+    ).join('');
+    expect(Buffer.byteLength(expected)).toBeGreaterThan(100 * 1024);
+    const out = await airlock('run', program);
+    expect({ code: out.code, stderr: out.stderr }).toEqual({ code: 3, stderr: 'done\n' });
+    expect(Buffer.byteLength(out.stdout)).toBe(Buffer.byteLength(expected));
+    expect(sha256(out.stdout)).toBe(sha256(expected));
+    // The host stored it, so the result held only a preview and the CLI fetched the rest.
+    const digest = sha256(expected);
+    expect(fs.existsSync(path.join(loadConfig().outputs.dir, digest.slice(0, 2), digest))).toBe(true);
+  });
+
+  test('a stored output it cannot fetch whole: the preview or what came, a reason, and exit 125', async () => {
+    const whole = 'head of it\nand the rest\n';
+    const ref = { sha256: sha256(whole), bytes: Buffer.byteLength(whole) };
+    let served: (res: http.ServerResponse) => void = () => undefined;
+    const fake = http.createServer((req, res) => {
+      if (req.method === 'POST') {
+        const run = { exitCode: 3, signal: null, stdout: 'head of it\n', stderr: '', stdoutRef: ref, stderrRef: null };
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ id: 'ex_fake', status: 'succeeded', run }));
+      } else if (req.url === '/v1/executions/ex_fake/outputs/run/stdout') served(res);
+      else res.writeHead(404).end();
+    });
+    await new Promise<void>((resolve) => fake.listen(0, '127.0.0.1', resolve));
+    const fakeUrl = `http://127.0.0.1:${(fake.address() as AddressInfo).port}`;
+    const run = () => airlock('--url', fakeUrl, 'run', file('f.py', 'print(1)'), '--lang', 'python');
+    try {
+      served = (res) => res.writeHead(200).end(whole);
+      expect(await run()).toEqual({ code: 3, stdout: whole, stderr: '' });
+
+      served = (res) =>
+        res
+          .writeHead(410, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ error: { code: 'output_expired', message: 'no longer stored' } }));
+      expect(await run()).toEqual({
+        code: 125,
+        stdout: 'head of it\n',
+        stderr: `airlock: run.stdout: printed only the first 11 of ${ref.bytes} bytes: no longer stored\n`,
+      });
+
+      served = (res) => res.writeHead(200).end('head of it\nbut not the rest\n');
+      const altered = await run();
+      expect(altered).toMatchObject({ code: 125, stdout: 'head of it\nbut not the rest\n' });
+      expect(altered.stderr).toContain(`are not the stored output (${ref.bytes} bytes, sha256 ${ref.sha256})`);
+    } finally {
+      await new Promise((resolve) => fake.close(resolve));
+    }
   });
 });

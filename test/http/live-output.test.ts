@@ -71,19 +71,21 @@ describe('GET /v1/executions/:id/events', () => {
   });
 
   test('output is bounded by the cap and redacted by the output gate, as in the result', async () => {
+    // The first line goes out while the program sleeps; the rest comes after the last flush, at the end.
     const { body } = await submit({
       language: 'python',
-      code: "import sys\nprint('key AKIAIOSFODNN7EXAMPLE here', flush=True)\nsys.stdout.write('x' * 300000)",
+      code: "import sys, time\nprint('key AKIAIOSFODNN7EXAMPLE here', flush=True)\ntime.sleep(0.6)\nsys.stdout.write('x' * 300000)",
     });
     const { events } = await readEvents(`${baseUrl}/v1/executions/${body.id}/events`, auth());
     const end = events.at(-1)!.event;
     const result = (end.type === 'end' ? end.data.result : null) as ExecutionResult;
     expect(result.status).toBe('output_limit_exceeded');
     const streamed = streamedText(events, 'stdout', 'run');
-    // Longer than the preview, so stored: the stream is a prefix of the whole, and at least the preview.
+    // Longer than the preview, so stored: a stream that went out live carries all of it, the end included.
     const stored = await request(api.app).get(`/v1/executions/${body.id}/outputs/run/stdout`).set(auth());
     expect(stored.status).toBe(200);
-    expect(stored.text.startsWith(streamed)).toBe(true);
+    expect(result.run!.stdoutRef?.bytes).toBe(Buffer.byteLength(stored.text));
+    expect(streamed).toBe(stored.text);
     expect(streamed.startsWith(result.run!.stdout)).toBe(true);
     expect(streamed).not.toContain('AKIAIOSFODNN7EXAMPLE');
     expect(streamed).toContain('[REDACTED:');

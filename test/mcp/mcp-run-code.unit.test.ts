@@ -160,6 +160,46 @@ describe('run_code', () => {
     expect(structured<{ run: { stdout: string } }>(result).run.stdout).toBe(stdout);
   });
 
+  test('a stored output says its text is a preview, and where the whole is, with its size and digest', async () => {
+    const preview = 'é'.repeat(8000);
+    const stdoutRef = { sha256: 'a1'.repeat(32), bytes: 204_830 };
+    const compileRef = { sha256: 'c0'.repeat(32), bytes: 40_000 };
+    airlock.executions.run.mockResolvedValueOnce(
+      executionResult({
+        id: 'ex_stored',
+        status: 'runtime_error',
+        run: processResult({ exitCode: 1, stdout: preview, stdoutBytes: 204_800, stdoutRef, stderr: 'oops\n' }),
+      }),
+    );
+    const out = text(await call('run_code', { language: 'python', code: 'print(...)' }));
+    expect(out).toContain(
+      `--- stdout (204800 bytes, cut to a preview of its first 16000 bytes; the whole (204830 bytes, sha256 ${stdoutRef.sha256}) ` +
+        'is at GET /v1/executions/ex_stored/outputs/run/stdout) ---\n',
+    );
+    expect(out).toContain(`${preview}\n--- end of stdout preview ---`);
+    // A stream that fits says nothing more than before.
+    expect(out).toContain('--- stderr (5 bytes) ---\noops\n--- end of stderr ---');
+
+    // Clipped further in the text: structuredContent holds the preview, not the whole.
+    await client.close();
+    await connect({ maxTextChars: 1000 });
+    airlock.executions.run.mockResolvedValueOnce(
+      executionResult({
+        id: 'ex_stored',
+        status: 'compile_error',
+        compile: processResult({ exitCode: 1, stderr: 'w'.repeat(16_000), stderrBytes: 40_000, stderrRef: compileRef }),
+        run: null,
+      }),
+    );
+    const compiled = text(await call('run_code', { language: 'c', code: 'int main() {' }));
+    expect(compiled).toContain(
+      `--- compile stderr (40000 bytes, cut to a preview of its first 16000 bytes; the whole (40000 bytes, sha256 ${compileRef.sha256}) ` +
+        'is at GET /v1/executions/ex_stored/outputs/compile/stderr) ---',
+    );
+    expect(compiled).toContain('[15000 characters omitted here; the preview is whole in structuredContent]');
+    expect(compiled).toContain('--- end of compile stderr preview ---');
+  });
+
   test("an API error is an isError result naming the field, in the tool's terms", async () => {
     airlock.executions.run.mockRejectedValueOnce(
       new FakeApiError(400, 'policy_violation', 'limits.timeoutMs: must be at most 60000', 'limits.timeoutMs', [
