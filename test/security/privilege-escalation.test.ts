@@ -184,4 +184,65 @@ report(chown=attempt(lambda: os.chown("mine", 0, 0)), passwd=attempt(lambda: ope
     expect(out).toEqual({ perf: 'EPERM', userfaultfd: 'EPERM', pivot_root: 'EPERM' });
     return result;
   });
+
+  hostileCase(
+    h,
+    'P16 no-new-privileges cannot be turned off, and holds in every program started after it',
+    async (h, marker) => {
+      const { result, out } = await h.probe(
+        `import subprocess
+PR_SET_NO_NEW_PRIVS, PR_GET_NO_NEW_PRIVS = 38, 39
+get = libc.prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0)
+ctypes.set_errno(0)
+clear = "ok" if libc.prctl(PR_SET_NO_NEW_PRIVS, 0, 0, 0, 0) == 0 else errno.errorcode[ctypes.get_errno()]
+# Through two execs (sh, then cat): under no-new-privileges an exec ignores setuid bits and file
+# capabilities, so a program started here, setuid or not, gets no more than this.
+status = subprocess.run(["/bin/sh", "-c", "exec cat /proc/self/status"], capture_output=True, text=True).stdout
+fields = dict(l.split(":\\t", 1) for l in status.splitlines() if ":\\t" in l)
+report(get=get, clear=clear, setuid=attempt(lambda: os.setuid(0)),
+       child={k: fields[k].strip() for k in ("NoNewPrivs", "Seccomp", "CapPrm", "CapEff", "Uid")})`,
+        marker,
+      );
+      const none = '0000000000000000';
+      expect(out).toEqual({
+        get: 1,
+        // The kernel takes only 1 here: once set, the flag stays for the process and all it starts.
+        clear: 'EINVAL',
+        setuid: 'EPERM',
+        child: { NoNewPrivs: '1', Seccomp: '2', CapPrm: none, CapEff: none, Uid: '10001\t10001\t10001\t10001' },
+      });
+      return result;
+    },
+  );
+
+  hostileCase(
+    h,
+    'P17 no file the program writes can carry privilege: writable mounts are nosuid, file capabilities are refused',
+    async (h, marker) => {
+      const { result, out } = await h.probe(
+        `import struct
+writable = []
+for line in open("/proc/self/mountinfo"):
+    fields = line.split(" - ")[0].split()
+    opts = fields[5].split(",")
+    if "rw" in opts:
+        writable.append({"point": fields[4], "nosuid": "nosuid" in opts})
+for path in ("escalate", "/tmp/escalate"):
+    open(path, "wb").close()
+# security.capability, revision 2, effective: CAP_SETUID (7) granted on exec.
+caps = struct.pack("<5I", 0x02000001, 1 << 7, 0, 0, 0)
+report(cwd=os.getcwd(), writable=writable,
+       setcap=attempt(lambda: os.setxattr("escalate", "security.capability", caps)),
+       setcap_tmp=attempt(lambda: os.setxattr("/tmp/escalate", "security.capability", caps)))`,
+        marker,
+      );
+      const writable = out.writable as Array<{ point: string; nosuid: boolean }>;
+      // The program's own scratch space is among them, so the check below is not over an empty list.
+      expect(writable.map((m) => m.point)).toEqual(expect.arrayContaining([out.cwd, '/tmp', '/dev/shm']));
+      expect(writable.filter((m) => !m.nosuid)).toEqual([]);
+      // Setting file capabilities needs CAP_SETFCAP; the sandbox has none.
+      expect(out).toMatchObject({ setcap: 'EPERM', setcap_tmp: 'EPERM' });
+      return result;
+    },
+  );
 });
