@@ -6,6 +6,7 @@ import {
   listWorkflows,
   quote,
   withTimeout,
+  QUERY_TIMEOUT_MS,
   type OwnedWorkflow,
 } from './workflow-lookup';
 import type { ExecutionInput } from '../lib/schemas/execution-request';
@@ -22,8 +23,6 @@ import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import type { Approval } from '../lib/schemas/execution-result';
 import { GATE } from '../lib/search-attributes';
-
-const QUERY_TIMEOUT_MS = 5_000;
 
 /**
  * Executions as Temporal workflows: the workflow id is the execution id, and every answer comes

@@ -1,4 +1,3 @@
-import crypto from 'node:crypto';
 import type { Client, WorkflowExecutionDescription } from '@temporalio/client';
 import { WorkflowUpdateFailedError, WorkflowUpdateStage } from '@temporalio/client';
 import { ApplicationFailure, WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
@@ -6,6 +5,7 @@ import type { SandboxInfo, SandboxListItem, StepResult } from '../lib/schemas/sa
 import type { LiveEvent } from '../lib/schemas/events';
 import type { SandboxInput, StepEnvelope } from '../lib/sandbox-steps';
 import { ErrorType } from '../lib/errors';
+import { idPattern, prefixedId } from '../lib/execution-ids';
 import { LANGUAGE, POLICY, STATUS, TENANT } from '../lib/search-attributes';
 import { ORCHESTRATION_QUEUE } from '../lib/task-queues';
 import type { sandboxWorkflow } from '../workflows/sandbox';
@@ -24,20 +24,19 @@ import {
   listWorkflows,
   quote,
   withTimeout,
+  QUERY_TIMEOUT_MS,
   type OwnedWorkflow,
 } from './workflow-lookup';
 
-export const SANDBOX_ID_PATTERN = /^sbx_[0-9a-f]{32}$/;
-const QUERY_TIMEOUT_MS = 5_000;
+const SANDBOX_PREFIX = 'sbx';
+export const SANDBOX_ID_PATTERN = idPattern(SANDBOX_PREFIX);
 /** Provisioning waits for a host; past this the client gets the sandbox as it stands (`starting`). */
 const READY_WAIT_MS = 120_000;
 
+/** A fresh sandbox id, or the one an `Idempotency-Key` always maps to for the tenant. */
 export function newSandboxId(tenant: string, idempotencyKey?: string): string {
-  const hex =
-    idempotencyKey === undefined
-      ? crypto.randomUUID().replaceAll('-', '')
-      : crypto.createHash('sha256').update(`sandbox\u0000${tenant}\u0000${idempotencyKey}`).digest('hex').slice(0, 32);
-  return `sbx_${hex}`;
+  // 'sandbox' first keeps a key's sandbox id apart from the execution id the same key maps to.
+  return prefixedId(SANDBOX_PREFIX, idempotencyKey === undefined ? undefined : ['sandbox', tenant, idempotencyKey]);
 }
 
 type Owned = OwnedWorkflow<typeof sandboxWorkflow>;

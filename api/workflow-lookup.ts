@@ -31,6 +31,9 @@ export async function describeOwned<T extends Workflow>(
   }
 }
 
+/** How long the API waits on a workflow query before giving up on a stuck worker. */
+export const QUERY_TIMEOUT_MS = 5_000;
+
 /** Bounds a call to a workflow (a query, an update) so a stuck worker cannot hold a request forever. */
 export async function withTimeout<T>(client: Client, ms: number, fn: () => Promise<T>): Promise<T> {
   const controller = new AbortController();
