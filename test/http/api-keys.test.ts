@@ -3,41 +3,25 @@
  */
 import fs from 'node:fs';
 import request from 'supertest';
-import type { Express } from 'express';
 import { BODY_LIMIT_BYTES } from '../../api/app';
 import { TENANT } from '../../lib/search-attributes';
-import { TestCluster } from '../support/cluster';
-import { createTestApi, type TestApi } from '../support/api';
+import { useTestApi } from '../support/api';
 
-let cluster: TestCluster;
-let api: TestApi;
-let app: Express;
-
-beforeAll(async () => {
-  cluster = await TestCluster.start();
-  api = createTestApi(cluster);
-  app = api.app;
-});
-
-afterAll(async () => {
-  await cluster?.stop();
-});
-
-const auth = (key = api.key) => ({ authorization: `Bearer ${key}` });
-const get = (path: string, key?: string) => request(app).get(path).set(auth(key));
-const post = (body: object) => request(app).post('/v1/executions').set(auth()).send(body);
-const cancel = (id: string, key?: string) => request(app).post(`/v1/executions/${id}/cancel`).set(auth(key));
+const api = useTestApi();
+const { get } = api;
+const post = (body: object) => api.post('/v1/executions', body);
+const cancel = (id: string, key?: string) => api.post(`/v1/executions/${id}/cancel`, undefined, key);
 
 describe('API keys and tenants', () => {
   test('every route but /healthz needs a key: missing or invalid credentials are 401', async () => {
-    expect((await request(app).get('/healthz')).status).toBe(200);
+    expect((await request(api.app).get('/healthz')).status).toBe(200);
     for (const [method, path] of [
       ['get', '/v1/runtimes'],
       ['get', `/v1/executions/ex_${'0'.repeat(32)}`],
       ['post', '/v1/executions'],
       ['post', `/v1/executions/ex_${'0'.repeat(32)}/cancel`],
     ] as const) {
-      const missing = await request(app)[method](path);
+      const missing = await request(api.app)[method](path);
       expect(missing.status).toBe(401);
       expect(missing.headers['www-authenticate']).toBe('Bearer realm="airlock"');
       expect(missing.body.error).toEqual({
@@ -45,7 +29,7 @@ describe('API keys and tenants', () => {
         message: 'missing Authorization: Bearer <API key>',
       });
       for (const header of ['Bearer ak_0000000000000000_' + 'x'.repeat(43), 'Bearer nonsense', `Basic ${api.key}`]) {
-        const invalid = await request(app)[method](path).set('authorization', header);
+        const invalid = await request(api.app)[method](path).set('authorization', header);
         expect(invalid.status).toBe(401);
         expect(invalid.body.error.message).toBe('invalid or revoked API key');
       }
@@ -62,7 +46,7 @@ describe('API keys and tenants', () => {
     ];
     for (const [what, body, headers] of bodies) {
       for (const authorization of [undefined, 'Bearer nonsense']) {
-        const call = request(app)
+        const call = request(api.app)
           .post('/v1/executions')
           .set({ 'content-type': 'application/json', ...headers });
         if (authorization) call.set('authorization', authorization);
@@ -79,7 +63,7 @@ describe('API keys and tenants', () => {
 
   test("the API's port serves no metrics: they are on a listener of their own", async () => {
     for (const key of [undefined, api.key]) {
-      const call = request(app).get('/metrics');
+      const call = request(api.app).get('/metrics');
       if (key) call.set('authorization', `Bearer ${key}`);
       const res = await call;
       expect(res.status).toBe(404);
@@ -114,7 +98,7 @@ describe('API keys and tenants', () => {
     expect((await get(`/v1/executions/${res.body.id}`, api.otherTenantKey)).status).toBe(404);
     expect((await cancel(res.body.id, api.otherTenantKey)).status).toBe(404);
     expect((await get(`/v1/executions/${res.body.id}`)).body.tenant).toBe('default');
-    const handle = cluster.client.workflow.getHandle(res.body.id);
+    const handle = api.cluster.client.workflow.getHandle(res.body.id);
     const description = await handle.describe();
     expect(description.typedSearchAttributes.get(TENANT)).toBe('default');
     expect((await cancel(res.body.id)).status).toBe(202);

@@ -1,34 +1,17 @@
 /**
  * The HTTP side of gates, approvals, reports, audit history and listing, on a real cluster.
  */
-import request from 'supertest';
-import type { Express } from 'express';
 import { auditReport } from '../../lib/audit/timeline';
 import type { ExecutionResult } from '../../lib/schemas/execution-result';
-import { TestCluster } from '../support/cluster';
 import { eventually } from '../support/docker';
-import { createTestApi, type TestApi } from '../support/api';
+import { useTestApi } from '../support/api';
 import { junitErrors, sarifErrors } from '../support/schemas';
 
-let cluster: TestCluster;
-let api: TestApi;
-let app: Express;
-
-beforeAll(async () => {
-  cluster = await TestCluster.start();
-  api = createTestApi(cluster);
-  app = api.app;
-});
-
-afterAll(async () => {
-  await cluster?.stop();
-});
-
-const auth = (key = api.key) => ({ authorization: `Bearer ${key}` });
-const get = (path: string, key?: string) => request(app).get(path).set(auth(key));
-const submit = (body: object, key?: string) => request(app).post('/v1/executions').set(auth(key)).send(body);
+const api = useTestApi();
+const { get } = api;
+const submit = (body: object, key?: string) => api.post('/v1/executions', body, key);
 const decide = (id: string, action: 'approve' | 'reject', body: object, key?: string) =>
-  request(app).post(`/v1/executions/${id}/${action}`).set(auth(key)).send(body);
+  api.post(`/v1/executions/${id}/${action}`, body, key);
 
 async function finished(id: string, key?: string): Promise<ExecutionResult> {
   return eventually(
@@ -104,23 +87,20 @@ describe('reports', () => {
   let result: ExecutionResult;
 
   beforeAll(async () => {
-    const res = await request(app)
-      .post('/v1/executions?wait=true')
-      .set(auth())
-      .send({
-        language: 'python',
-        policy: 'ci-gate',
-        files: [{ path: 'calc.py', content: 'import pickle\n\ndef add(a, b):\n    return a + b\n' }],
-        tests: {
-          files: [
-            {
-              path: 'test_calc.py',
-              content:
-                'from calc import add\n\ndef test_ok():\n    assert add(1, 2) == 3\n\ndef test_bad():\n    assert add(1, 1) == 3\n',
-            },
-          ],
-        },
-      });
+    const res = await api.post('/v1/executions?wait=true', {
+      language: 'python',
+      policy: 'ci-gate',
+      files: [{ path: 'calc.py', content: 'import pickle\n\ndef add(a, b):\n    return a + b\n' }],
+      tests: {
+        files: [
+          {
+            path: 'test_calc.py',
+            content:
+              'from calc import add\n\ndef test_ok():\n    assert add(1, 2) == 3\n\ndef test_bad():\n    assert add(1, 1) == 3\n',
+          },
+        ],
+      },
+    });
     expect(res.status).toBe(200);
     result = res.body as ExecutionResult;
   });

@@ -4,13 +4,14 @@ import path from 'node:path';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Express } from 'express';
+import request from 'supertest';
 import { createApp } from '../../api/app';
 import { createHealthProbe } from '../../api/health';
 import { SandboxService } from '../../api/sandbox-service';
 import { ApiKeyStore } from '../../lib/api-keys';
 import { loadPolicies } from '../../lib/policies';
 import { createLogger } from '../../lib/logger';
-import type { TestCluster } from './cluster';
+import { TestCluster } from './cluster';
 
 export interface TestApi {
   app: Express;
@@ -20,16 +21,15 @@ export interface TestApi {
   otherTenantKey: string;
 }
 
+export interface TestApiOptions {
+  waitLimitMs?: number;
+  sandboxStepsPerRun?: number;
+  /** A policies folder other than policies/, as given to the cluster's orchestration worker. */
+  policiesDir?: string;
+}
+
 /** The real API app over the test cluster, with its own key file holding two tenants' keys. */
-export function createTestApi(
-  cluster: TestCluster,
-  opts: {
-    waitLimitMs?: number;
-    sandboxStepsPerRun?: number;
-    /** A policies folder other than policies/, as given to the cluster's orchestration worker. */
-    policiesDir?: string;
-  } = {},
-): TestApi {
+export function createTestApi(cluster: TestCluster, opts: TestApiOptions = {}): TestApi {
   const keys = new ApiKeyStore(path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'airlock-keys-')), 'keys.json'));
   const key = keys.create('default', 'tests').key;
   const otherTenantKey = keys.create('other-tenant', 'tests').key;
@@ -57,4 +57,60 @@ export async function listen(app: Express): Promise<{ url: string; server: Serve
     server,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
+}
+
+/** A test file's cluster and API, with requests made under the `default` tenant's key unless told otherwise. */
+export interface TestApiContext extends TestApi {
+  readonly cluster: TestCluster;
+  /** The Authorization header for `key`, the `default` tenant's key when omitted. */
+  auth(key?: string): { authorization: string };
+  get(path: string, key?: string): request.Test;
+  /** A POST with `body` sent as JSON (a string as it is); no body at all when it is undefined. */
+  post(path: string, body?: string | object, key?: string): request.Test;
+}
+
+/**
+ * Starts a test cluster and the API over it before the file's tests, and stops the cluster after
+ * them. The context's fields are there once `beforeAll` has run, that is, inside tests and hooks.
+ */
+export function useTestApi(
+  opts: TestApiOptions & { cluster?: Parameters<typeof TestCluster.start>[0] } = {},
+): TestApiContext {
+  let cluster: TestCluster | undefined;
+  let api: TestApi | undefined;
+  beforeAll(async () => {
+    cluster = await TestCluster.start(opts.cluster);
+    api = createTestApi(cluster, opts);
+  });
+  afterAll(async () => {
+    await cluster?.stop();
+  });
+  const started = (): { cluster: TestCluster; api: TestApi } => {
+    if (!cluster || !api) throw new Error('the test API is used before its beforeAll has run');
+    return { cluster, api };
+  };
+  const context: TestApiContext = {
+    get cluster() {
+      return started().cluster;
+    },
+    get app() {
+      return started().api.app;
+    },
+    get keys() {
+      return started().api.keys;
+    },
+    get key() {
+      return started().api.key;
+    },
+    get otherTenantKey() {
+      return started().api.otherTenantKey;
+    },
+    auth: (key) => ({ authorization: `Bearer ${key ?? context.key}` }),
+    get: (path, key) => request(context.app).get(path).set(context.auth(key)),
+    post: (path, body, key) => {
+      const call = request(context.app).post(path).set(context.auth(key));
+      return body === undefined ? call : call.send(body);
+    },
+  };
+  return context;
 }
