@@ -34,7 +34,11 @@ function newestResults(): string {
   const files = fs.existsSync(RESULTS_DIR)
     ? fs.readdirSync(RESULTS_DIR).filter((f) => /^compare-.*\.json$/.test(f))
     : [];
-  const newest = files.sort().at(-1);
+  // By when each run started, as recorded in it: names of runs on one day do not sort by time, and a
+  // fresh checkout gives every file the same modification time.
+  const measuredAt = (f: string) =>
+    Date.parse((JSON.parse(fs.readFileSync(path.join(RESULTS_DIR, f), 'utf8')) as { startedAt: string }).startedAt);
+  const newest = files.sort((a, b) => measuredAt(a) - measuredAt(b)).at(-1);
   if (!newest) throw new Error(`no compare-*.json in ${RESULTS_DIR}: run npm run bench:compare first`);
   return path.join(RESULTS_DIR, newest);
 }
