@@ -162,6 +162,8 @@ export async function createHostWorker(opts: HostWorkerOptions): Promise<HostWor
       if (own.getState() === 'RUNNING') own.shutdown();
     },
     async run() {
+      // Before any task: a teardown of a frozen container would block in the engine.
+      await reaper.thawPaused().catch((err: unknown) => opts.log.warn({ err }, 'thawing paused containers failed'));
       reaper.start();
       // Stored outputs are kept as long as the longest artifact retention of any policy.
       const sweeper = startOutputSweeper({

@@ -49,6 +49,26 @@ export class Reaper {
     await this.running;
   }
 
+  /**
+   * Thaws this host's containers left paused: a sweep freezes a container while it kills a stage's
+   * leftovers, and a worker killed in that moment leaves it frozen, which blocks its removal (and
+   * every later call on it) in the engine. Run before the host takes work.
+   */
+  async thawPaused(): Promise<number> {
+    const paused = await this.opts.docker.listContainers({
+      all: true,
+      filters: { status: ['paused'], label: this.ownLabels() },
+    });
+    for (const info of paused) {
+      await this.opts.docker
+        .getContainer(info.Id)
+        .unpause()
+        .catch((err: unknown) => this.opts.log.warn({ err, container: info.Id }, 'cannot thaw a paused container'));
+    }
+    if (paused.length > 0) this.opts.log.info({ thawed: paused.length }, 'thawed containers a dead worker left paused');
+    return paused.length;
+  }
+
   /** One pass; concurrent calls share it. */
   sweep(): Promise<ReapedContainer[]> {
     this.running ??= this.sweepOnce().finally(() => (this.running = undefined));
@@ -64,11 +84,8 @@ export class Reaper {
   }
 
   private async sweepOnce(): Promise<ReapedContainer[]> {
-    const { docker, hostId, cluster, graceMs = 30_000 } = this.opts;
-    const containers = await docker.listContainers({
-      all: true,
-      filters: { label: [`${LABELS.managed}=true`, `${LABELS.cluster}=${cluster}`, `${LABELS.host}=${hostId}`] },
-    });
+    const { docker, graceMs = 30_000 } = this.opts;
+    const containers = await docker.listContainers({ all: true, filters: { label: this.ownLabels() } });
     const reaped: ReapedContainer[] = [];
     for (const info of containers) {
       const name = info.Names[0]?.replace(/^\//, '') ?? info.Id;
@@ -81,6 +98,8 @@ export class Reaper {
           : await this.executionVerdict(executionId);
       if (!reason) continue;
       try {
+        // The engine will not remove a frozen container until it is thawed.
+        if (info.State === 'paused') await docker.getContainer(info.Id).unpause();
         await docker.getContainer(info.Id).remove({ force: true, v: true });
       } catch (err) {
         if ((err as { statusCode?: number }).statusCode !== 404) throw err;
@@ -93,6 +112,11 @@ export class Reaper {
       this.opts.log.info({ container: name, executionId, reason }, 'reaped sandbox container');
     }
     return reaped;
+  }
+
+  private ownLabels(): string[] {
+    const { hostId, cluster } = this.opts;
+    return [`${LABELS.managed}=true`, `${LABELS.cluster}=${cluster}`, `${LABELS.host}=${hostId}`];
   }
 
   private async overdue(

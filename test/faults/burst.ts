@@ -9,6 +9,12 @@ import { MultiHostCluster } from '../support/multi-host-cluster';
 import { FAST_SQLITE_PRAGMAS } from '../support/temporal-server';
 import { containersWithLabels } from '../support/docker';
 
+/**
+ * Makes this run's idempotency keys, and so its execution ids and container names, its own: the
+ * engines outlive a run, and a container another checkout's run left behind would hold the name.
+ */
+export const RUN = `${process.pid.toString(36)}${Date.now().toString(36)}`;
+
 /** Two hosts, the second on the faults suite's own engine, with the Python image on both. */
 export function startFaultsCluster(name: string): Promise<MultiHostCluster> {
   return MultiHostCluster.start({
@@ -46,7 +52,7 @@ export async function submitBurst(
   let accepted = 0;
   return Promise.all(
     Array.from({ length: count }, async (_, i) => {
-      const key = `${keyPrefix}-${i}`;
+      const key = `${keyPrefix}-${RUN}-${i}`;
       const execution = await airlock.executions.create(
         { language: 'python', code: `print(${i})` },
         { idempotencyKey: key },

@@ -10,7 +10,7 @@ import { ErrorType } from '../../lib/errors';
 import { HOST, TENANT as TENANT_ATTRIBUTE } from '../../lib/search-attributes';
 import type { MultiHostCluster } from '../support/multi-host-cluster';
 import { eventually } from '../support/docker';
-import { leftBehind, settle, startFaultsCluster, tally, type Outcome } from './burst';
+import { RUN, leftBehind, settle, startFaultsCluster, tally, type Outcome } from './burst';
 
 const EXECUTIONS = 80;
 const TENANT = 'host-loss';
@@ -40,7 +40,7 @@ test(
       Array.from({ length: EXECUTIONS }, (_, i) =>
         airlock.executions.create(
           { language: 'python', code: `import time\ntime.sleep(${PROGRAM_SECONDS})\nprint(${i})` },
-          { idempotencyKey: `${TENANT}-${i}` },
+          { idempotencyKey: `${TENANT}-${RUN}-${i}` },
         ),
       ),
     );

@@ -112,6 +112,20 @@ describe('reaper', () => {
     expect(await ledger.deadlineOf(claimed)).toBeUndefined();
   });
 
+  test('a container a dead worker left paused is thawed before the host takes work', async () => {
+    const frozen = `ex_${'e'.repeat(32)}`;
+    await sandbox(frozen, Date.now() + 600_000);
+    const container = docker.getContainer(containerNameFor(frozen));
+    await container.pause();
+    try {
+      expect(await reaper().thawPaused()).toBe(1);
+      expect((await container.inspect()).State.Paused).toBe(false);
+      expect(await reaper().thawPaused()).toBe(0);
+    } finally {
+      await container.remove({ force: true });
+    }
+  });
+
   test("never touches another host's or another cluster's containers", async () => {
     const foreign = `ex_${'c'.repeat(32)}`;
     await sandbox(foreign, Date.now() - 60_000);
