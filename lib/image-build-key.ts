@@ -5,6 +5,12 @@
  */
 import crypto from 'node:crypto';
 
+/**
+ * The build recipe's version (scripts/images/): bump it when the recipe changes what it makes of a
+ * definition, so every image is rebuilt. 2: per-image package lists, the scanner's private npm prefix.
+ */
+export const RECIPE_VERSION = '2';
+
 /** The label an image's build key is stored under. */
 export const BUILD_KEY_LABEL = 'io.airlock.build-key';
 

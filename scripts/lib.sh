@@ -60,7 +60,16 @@ ensure_dockerd() {
 
 ensure_images() {
   say "building runtime images (only those whose definition changed)"
-  (cd "$ROOT" && node dist/scripts/build-images.js) || die "image build failed"
+  (cd "$ROOT" && node dist/scripts/build-images.js) || die "image build failed (the FAILED lines above name the image and the step)"
+}
+
+# Every runtime image and the scanner from nothing, as a new machine builds them: a fresh
+# debootstrap, fresh package lists and downloads, a fresh npm cache, in a build folder of its own.
+# The tests then run on these images, never on ones the machine kept.
+build_images_from_scratch() {
+  say "building every runtime image and the scanner from scratch"
+  (cd "$ROOT" && node dist/scripts/build-images.js --from-scratch) ||
+    die "image build failed (the FAILED lines above name the image and the step)"
 }
 
 # Sets TEMPORAL_CLI to an absolute path: $TEMPORAL_CLI, then the Python prefix (the real binary, not a

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The full test suite, as CI runs it on a fresh clone: installs what is missing (npm packages,
-# docker.io, debootstrap, the Temporal CLI), starts dockerd, builds the images, then runs static
-# checks, unit tests and integration tests against a real Temporal dev server and Docker engine.
+# docker.io, debootstrap, the Temporal CLI), starts dockerd, builds every image from scratch (never
+# the machine's kept ones: a recipe that no longer builds must fail here), then runs static checks,
+# unit tests and integration tests against a real Temporal dev server and Docker engine.
 # Extra arguments go to jest, e.g. `npm test -- --selectProjects unit`.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -11,7 +12,7 @@ ensure_node_modules
 ensure_dockerd
 ensure_temporal_cli
 build_project
-ensure_images
+build_images_from_scratch
 
 cd "$ROOT"
 say "type-checking, linting and checking formatting"

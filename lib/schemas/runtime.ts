@@ -35,8 +35,17 @@ export const ImageBuild = z.strictObject({
   files: z.record(z.string().regex(/^\/[A-Za-z0-9_./-]+$/), z.string().regex(/^[A-Za-z0-9_.-]+$/)).default({}),
   /** Octal modes for those files (default 0644). */
   modes: z.record(z.string(), z.string().regex(/^0[0-7]{3}$/)).default({}),
-  /** Commands run in the image's root after the packages (pinned package installs, for example). */
-  setup: z.array(Argv).default([]),
+  /**
+   * npm packages installed from a lockfile in the definition folder (`npm/package.json` and
+   * `npm/package-lock.json`) into this private prefix, by the build machine's npm. Nothing lands in
+   * the paths Debian's packages own, so no package's links can collide with them.
+   */
+  npm: z.strictObject({ prefix: z.string().regex(/^\/opt\/[A-Za-z0-9_./-]+$/) }).optional(),
+  /**
+   * Commands run in the built root that must succeed: the paths and tools the image's own commands
+   * rely on. A renamed or dropped Debian file fails the build here, naming the check.
+   */
+  checks: z.array(Argv).default([]),
   /** Prints the runtime's version; run inside the built root. */
   versionCommand: Argv,
   /** Picks the version out of the command's output (first capture group); the whole output otherwise. */

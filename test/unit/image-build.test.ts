@@ -5,11 +5,11 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { BUILD_KEY_LABEL, imageBuildKey, needsBuild } from '../../lib/image-build-key';
+import { BUILD_KEY_LABEL, RECIPE_VERSION, imageBuildKey, needsBuild } from '../../lib/image-build-key';
 import { IMAGES_DIR } from '../../lib/paths';
 import { loadRuntimes } from '../../lib/runtimes';
 
-const RECIPE = '1';
+const RECIPE = RECIPE_VERSION;
 
 /** A copy of the shipped python definition in its own images folder, so the test can edit it. */
 function pythonDefinitionCopy(): string {
@@ -59,7 +59,9 @@ describe('needsBuild', () => {
   test('a new recipe version rebuilds an unchanged definition', () => {
     const sha = definitionSha256(imagesDir);
     const existingLabels = labelsOfImageBuiltFrom(sha, '1');
-    expect(needsBuild({ recipeVersion: '2', definitionSha256: sha, existingLabels, force: false })).toBe(true);
+    expect(needsBuild({ recipeVersion: RECIPE_VERSION, definitionSha256: sha, existingLabels, force: false })).toBe(
+      true,
+    );
   });
 
   test('a missing image, or one without the build key, is built; --force rebuilds a current one', () => {
