@@ -8,7 +8,6 @@ import type { LoadedPolicy } from '../lib/policies';
 import type { ExecutionService } from './execution-service';
 import type { HealthReport } from './health';
 import { errorHandler, notFoundRoute } from './errors';
-import { jsonBody } from './body';
 import { executionRoutes } from './routes/executions';
 import { outputRoutes } from './routes/outputs';
 import { FileOutputStore, type OutputStore } from '../lib/output-store';
@@ -16,9 +15,6 @@ import { loadConfig } from '../lib/config';
 import { sandboxRoutes } from './routes/sandboxes';
 import type { SandboxService } from './sandbox-service';
 import { requireApiKey } from './auth';
-
-/** Largest request body; workflow inputs must stay under Temporal's 2 MB payload limit. */
-export const BODY_LIMIT_BYTES = 1_572_864;
 
 export interface ApiDeps {
   executions: ExecutionService;
@@ -48,8 +44,9 @@ export function createApp(deps: ApiDeps): express.Express {
     res.status(report.ok ? 200 : 503).json(report);
   });
 
-  // The key first: a caller without one learns nothing about its body, and costs no parsing.
-  app.use('/v1', requireApiKey(deps.keys), jsonBody(BODY_LIMIT_BYTES));
+  // The key first: a caller without one learns nothing about its body, and costs no parsing. Each
+  // router parses its own bodies, so a route that takes raw bytes gets them whatever their type.
+  app.use('/v1', requireApiKey(deps.keys));
 
   app.get('/v1/runtimes', (_req, res) => {
     res.json({ runtimes: [...deps.runtimes.values()].map(summarize) });

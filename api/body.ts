@@ -2,8 +2,14 @@ import { isUtf8 } from 'node:buffer';
 import express, { type RequestHandler } from 'express';
 import { HttpError, REQUEST_ABORTED } from './errors';
 
-/** JSON bodies up to `limit` bytes, refused unless they are valid UTF-8. */
-export function jsonBody(limit: number): RequestHandler {
+/** Largest JSON request body; workflow inputs must stay under Temporal's 2 MB payload limit. */
+export const BODY_LIMIT_BYTES = 1_572_864;
+
+/**
+ * JSON bodies up to `limit` bytes, refused unless they are valid UTF-8. Each router takes it after
+ * any route whose body is not JSON (a file upload's is the file), so it never eats such a body.
+ */
+export function jsonBody(limit = BODY_LIMIT_BYTES): RequestHandler {
   return withBodyErrors(
     express.json({
       limit,

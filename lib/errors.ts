@@ -26,6 +26,12 @@ export const ErrorType = {
   NotADirectory: 'NotADirectory',
   FileTooLarge: 'FileTooLarge',
   DirectoryNotEmpty: 'DirectoryNotEmpty',
+  /** Sandbox file writes: what stopped them. */
+  WorkspaceFull: 'WorkspaceFull',
+  ReadOnlyPath: 'ReadOnlyPath',
+  PermissionDenied: 'PermissionDenied',
+  IsADirectory: 'IsADirectory',
+  SymlinkLoop: 'SymlinkLoop',
   /** A step sent to a sandbox that has ended (or is ending). */
   SandboxEnded: 'SandboxEnded',
   /** A step the workflow's validator refused. */

@@ -68,6 +68,8 @@ const HINTS: Record<string, string> = {
   sandbox_failed: 'The sandbox could not start; fix the cause above and create another.',
   not_found: 'No such sandbox or file (or it belongs to another tenant).',
   file_not_found: 'No such file; list the directory with sandbox_list_files.',
+  workspace_full: "The sandbox's workspace is full: delete files you no longer need, then retry the write.",
+  read_only_path: 'Only the workspace (and /tmp) can be written; write under the workspace instead.',
   unauthenticated:
     'The Airlock API key is missing, invalid or revoked: a person must fix the key this MCP server uses.',
   unavailable: 'Airlock is temporarily unavailable; retry shortly.',

@@ -9,6 +9,7 @@ import { withHeartbeat } from './heartbeat';
 import { runOnce } from './host-ledger';
 import { packFiles } from './workspace-files';
 import type { HostActivityDeps } from './types';
+import { WRITE_EXIT, writeFailure } from './write-failure';
 
 const FILE_OP_TIMEOUT_MS = 30_000;
 const LIST_LIMIT_BYTES = 1024 * 1024;
@@ -35,6 +36,22 @@ const EXIT = { notFound: 3, notAFile: 4, tooLarge: 5, notEmpty: 6, notADirectory
 // (symlinks included) is all it can reach, and the host never interprets the path.
 const READ = `[ -e "$1" ] || exit ${EXIT.notFound}; [ -f "$1" ] || exit ${EXIT.notAFile}; [ "$(stat -c %s -- "$1")" -le "$2" ] || exit ${EXIT.tooLarge}; exec cat -- "$1"`;
 const REMOVE = `[ -e "$1" ] || [ -L "$1" ] || exit ${EXIT.notFound}; if [ -d "$1" ] && [ ! -L "$1" ]; then rmdir -- "$1" 2>/dev/null || exit ${EXIT.notEmpty}; else rm -f -- "$1"; fi`;
+/**
+ * Writes each file whole or not at all: the archive is unpacked into a staging folder in the
+ * workspace (the same file system), then each file is renamed onto its path. A write that fails
+ * (a full workspace, the file size limit) leaves the old file as it was and no partial one.
+ */
+const WRITE = `set -u
+cd ${WORKSPACE} || exit 1
+mkdir -p .airlock/tmp && stage=$(mktemp -d .airlock/tmp/write.XXXXXX) || exit 1
+trap 'rm -rf -- "$stage"' EXIT
+tar -x -m -f - -C "$stage" || exit $?
+for p in "$@"; do
+  d=$(dirname -- "$p")
+  if [ -e "$d" ] && [ ! -d "$d" ]; then exit ${WRITE_EXIT.parentNotADirectory}; fi
+  if [ -d "$p" ] && [ ! -L "$p" ] && [ -n "$(ls -A -- "$p")" ]; then exit ${WRITE_EXIT.targetIsADirectory}; fi
+  mkdir -p -- "$d" && mv -f -T -- "$stage/$p" "$p" || exit 1
+done`;
 const LIST = `[ -e "$1" ] || exit ${EXIT.notFound}; [ -d "$1" ] || exit ${EXIT.notADirectory}; exec find "$1" -mindepth 1 -maxdepth 1 -printf '%f\\0%y\\0%s\\0%T@\\0'`;
 
 /** Reading, writing, removing and listing files in a sandbox's workspace, one step each. */
@@ -45,17 +62,16 @@ export function createSandboxFileActivities({ docker, hostLedger }: HostActivity
 
   async function writeSandboxFiles(input: { executionId: string; files: SourceFile[] }): Promise<WrittenFile[]> {
     return withHeartbeat(async () => {
+      const paths = input.files.map((f) => f.path);
       const written = await execProcess(containerOf(input.executionId), {
-        argv: ['tar', '-x', '-m', '-f', '-', '-C', WORKSPACE],
+        argv: ['sh', '-c', WRITE, 'sh', ...paths],
         stdin: await packFiles(input.files, new Date()),
         timeoutMs: FILE_OP_TIMEOUT_MS,
         outputBytes: 64 * 1024,
       });
       if (written.exitCode !== 0) {
-        throw ApplicationFailure.nonRetryable(
-          `writing ${input.files.map((f) => f.path).join(', ')} failed: ${written.stderr.slice(0, 1000)}`,
-          ErrorType.NotADirectory,
-        );
+        const { type, message } = writeFailure(written, paths.join(', '));
+        throw ApplicationFailure.nonRetryable(message, type);
       }
       return input.files.map((f) => {
         const bytes = Buffer.from(f.content, f.encoding);

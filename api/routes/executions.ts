@@ -18,6 +18,7 @@ import { policyViolations } from '../../lib/gate';
 import type { Principal } from '../../lib/api-keys';
 import type { ExecutionService } from '../execution-service';
 import { HttpError } from '../errors';
+import { jsonBody } from '../body';
 import { principalOf } from '../auth';
 import { PageToken, parseBody, parseQuery, requireJson, resolveRuntimeAndPolicy } from './parse';
 import { lastEventId, streamEvents } from '../sse';
@@ -59,6 +60,7 @@ const BatchRequest = z.strictObject({
 
 export function executionRoutes({ executions, runtimes, policies, waitLimitMs }: ExecutionRoutesDeps): Router {
   const router = Router();
+  router.use(jsonBody());
   const tenantOf = (req: Request): string => principalOf(req).tenant;
 
   /** Validation, runtime and policy checks, normalisation: everything before the workflow starts. */

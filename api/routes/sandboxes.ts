@@ -16,7 +16,7 @@ import type { RuntimeDefinition } from '../../lib/runtimes';
 import type { LoadedPolicy } from '../../lib/policies';
 import { ErrorType } from '../../lib/errors';
 import { HttpError } from '../errors';
-import { withBodyErrors } from '../body';
+import { jsonBody, withBodyErrors } from '../body';
 import { principalOf } from '../auth';
 import { idempotencyKeyOf } from '../idempotency';
 import { newSandboxId, type SandboxService } from '../sandbox-service';
@@ -50,6 +50,12 @@ const FILE_ERRORS: Record<string, [number, string]> = {
   [ErrorType.NotADirectory]: [400, 'not_a_directory'],
   [ErrorType.FileTooLarge]: [413, 'file_too_large'],
   [ErrorType.DirectoryNotEmpty]: [409, 'directory_not_empty'],
+  [ErrorType.IsADirectory]: [409, 'is_a_directory'],
+  [ErrorType.SymlinkLoop]: [400, 'symlink_loop'],
+  [ErrorType.ReadOnlyPath]: [403, 'read_only_path'],
+  [ErrorType.PermissionDenied]: [403, 'permission_denied'],
+  // The sandbox's own storage, not a malformed request: freeing space in it makes the write work.
+  [ErrorType.WorkspaceFull]: [507, 'workspace_full'],
 };
 
 export function sandboxRoutes({ sandboxes, runtimes, policies, stepsPerRun }: SandboxRoutesDeps): Router {
@@ -84,6 +90,15 @@ export function sandboxRoutes({ sandboxes, runtimes, policies, stepsPerRun }: Sa
       ]);
     }
   }
+
+  // Before the JSON parser: an upload's body is the file, whatever its content type says.
+  router.put('/:id/files', fileBody, async (req, res) => {
+    const { path } = parseQuery(PathQuery, req.query);
+    const bytes = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+    const result = await runStep(req, { kind: 'write_file', path, contentBase64: bytes.toString('base64') });
+    res.json(result.file ? { path: result.file.path, bytes: result.file.bytes, sha256: result.file.sha256 } : result);
+  });
+  router.use(jsonBody());
 
   router.post('/', async (req, res) => {
     requireJson(req);
@@ -163,13 +178,6 @@ export function sandboxRoutes({ sandboxes, runtimes, policies, stepsPerRun }: Sa
     const pages = await sandboxes.stepEventPages(req.params.id, tenantOf(req), req.params.stepId);
     if (!pages) throw HttpError.notFound(`sandbox ${req.params.id}`);
     await streamEvents(req, res, pages);
-  });
-
-  router.put('/:id/files', fileBody, async (req, res) => {
-    const { path } = parseQuery(PathQuery, req.query);
-    const bytes = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-    const result = await runStep(req, { kind: 'write_file', path, contentBase64: bytes.toString('base64') });
-    res.json(result.file ? { path: result.file.path, bytes: result.file.bytes, sha256: result.file.sha256 } : result);
   });
 
   router.get('/:id/files/list', async (req, res) => {

@@ -6,7 +6,7 @@
 import net from 'node:net';
 import zlib from 'node:zlib';
 import request from 'supertest';
-import { BODY_LIMIT_BYTES } from '../../api/app';
+import { BODY_LIMIT_BYTES } from '../../api/body';
 import { eventually } from '../support/docker';
 import { useTestApi } from '../support/api';
 import { ApiProcess } from '../support/api-process';

@@ -3,7 +3,7 @@
  */
 import fs from 'node:fs';
 import request from 'supertest';
-import { BODY_LIMIT_BYTES } from '../../api/app';
+import { BODY_LIMIT_BYTES } from '../../api/body';
 import { TENANT } from '../../lib/search-attributes';
 import { useTestApi } from '../support/api';
 
