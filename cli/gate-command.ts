@@ -33,7 +33,7 @@ export async function gateCommand(paths: string[], opts: GateOptions): Promise<n
     const client = new ApiClient(opts.url, resolveApiKey(opts.key));
     // Its own reports from an earlier run are not part of the change.
     const outputs = new Set([path.resolve(opts.sarif), path.resolve(opts.junit)]);
-    const files = collectFiles(paths.length > 0 ? paths : ['.']).filter((f) => !outputs.has(path.resolve(f.path)));
+    const files = collectFiles(paths.length > 0 ? paths : ['.']).filter((f) => !outputs.has(f.source));
     const language =
       opts.lang ??
       (await inferLanguage(
@@ -64,28 +64,60 @@ export async function gateCommand(paths: string[], opts: GateOptions): Promise<n
   }
 }
 
-/** Files under the given paths, named relative to the current directory, build and VCS folders left out. */
-export function collectFiles(paths: string[]): Array<{ path: string; content: Buffer }> {
-  const out: Array<{ path: string; content: Buffer }> = [];
-  const visit = (p: string): void => {
+export interface CollectedFile {
+  /** The name it gets in the workspace. */
+  path: string;
+  /** Where it was read from. */
+  source: string;
+  content: Buffer;
+}
+
+/**
+ * Files under the given paths, build and VCS folders left out. A path inside the current directory
+ * keeps its name from there (`src tests` give `src/…` and `tests/…`, spelled relative or absolute);
+ * one outside it is named from itself: a directory's files relative to it, a file by its own name.
+ */
+export function collectFiles(paths: string[], cwd = process.cwd()): CollectedFile[] {
+  const out: CollectedFile[] = [];
+  const sources = new Map<string, string>();
+  const visit = (file: string, base: string, given: string): void => {
     let stat: fs.Stats;
     try {
-      stat = fs.statSync(p);
+      stat = fs.statSync(file);
     } catch {
-      throw new UsageError(`cannot read "${p}"`);
+      throw new UsageError(`cannot read "${given}"`);
     }
     if (stat.isDirectory()) {
-      for (const entry of fs.readdirSync(p).sort()) if (!SKIP_DIRS.has(entry)) visit(path.join(p, entry));
+      for (const entry of fs.readdirSync(file).sort()) {
+        if (!SKIP_DIRS.has(entry)) visit(path.join(file, entry), base, given);
+      }
     } else if (stat.isFile()) {
-      const rel = path.relative(process.cwd(), p);
-      if (rel.startsWith('..') || path.isAbsolute(rel)) throw new UsageError(`"${p}" is outside the current directory`);
-      out.push({ path: rel.split(path.sep).join('/'), content: fs.readFileSync(p) });
+      const name = path.relative(base, file).split(path.sep).join('/');
+      const earlier = sources.get(name);
+      if (earlier !== undefined && earlier !== file) {
+        throw new UsageError(`"${earlier}" and "${file}" would both be named "${name}"; pass their common folder`);
+      }
+      if (earlier === undefined) out.push({ path: name, source: file, content: fs.readFileSync(file) });
+      sources.set(name, file);
     }
     if (out.length > MAX_FILES) throw new UsageError(`more than ${MAX_FILES} files under ${paths.join(' ')}`);
   };
-  paths.forEach(visit);
+  for (const given of paths) {
+    const file = path.resolve(cwd, given);
+    const inside = file === cwd || file.startsWith(`${cwd}${path.sep}`) || cwd === path.sep;
+    const base = inside ? cwd : isDirectory(file) ? file : path.dirname(file);
+    visit(file, base, given);
+  }
   if (out.length === 0) throw new UsageError(`no files under ${paths.join(' ')}`);
   return out;
+}
+
+function isDirectory(file: string): boolean {
+  try {
+    return fs.statSync(file).isDirectory();
+  } catch {
+    return false;
+  }
 }
 
 async function inferLanguage(client: ApiClient, files: string[]): Promise<string> {

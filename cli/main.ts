@@ -1,5 +1,5 @@
 /** The `airlock` command line. */
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
 import { EXIT_AIRLOCK_ERROR, UsageError, describeError, runCommand } from './run-command';
 import { keysBootstrap, keysCreate, keysList, keysRevoke } from './keys-command';
 import { DEFAULT_KEY_FILE, ApiClient, resolveApiKey } from './api-client';
@@ -13,15 +13,34 @@ const program = new Command()
   .option('--key <key>', `API key (default: $AIRLOCK_API_KEY, else ${DEFAULT_KEY_FILE})`)
   .exitOverride();
 
+/** `-l/--lang` and `--language`: the API's own field name is accepted beside the short one. */
+interface LanguageOpts {
+  lang?: string;
+  language?: string;
+}
+
+/** An option under the API field's name, beside the CLI's shorter `--short` one; either, not both. */
+function apiName(flags: string, short: string): Option {
+  return new Option(flags, `the same as --${short}, under the API field's name`).conflicts(short);
+}
+
 program
   .command('run')
   .description("run FILE in a fresh sandbox; print its output and exit with the program's exit code")
   .argument('<file>', 'source file to run')
   .option('-l, --lang <language>', 'runtime (default: inferred from the file extension)')
+  .addOption(apiName('--language <language>', 'lang'))
   .option('--stdin <file>', 'file to feed to the program on stdin')
   .option('--timeout <ms>', 'wall-clock limit in milliseconds')
-  .action(async (file: string, opts: { lang?: string; stdin?: string; timeout?: string }) => {
-    process.exitCode = await runCommand(file, { ...opts, ...program.opts<{ url: string; key?: string }>() });
+  .addOption(apiName('--timeout-ms <ms>', 'timeout'))
+  .action(async (file: string, opts: LanguageOpts & { stdin?: string; timeout?: string; timeoutMs?: string }) => {
+    const { language, lang, timeoutMs, timeout, ...rest } = opts;
+    process.exitCode = await runCommand(file, {
+      ...rest,
+      lang: language ?? lang,
+      timeout: timeoutMs ?? timeout,
+      ...program.opts<{ url: string; key?: string }>(),
+    });
   });
 
 program
@@ -29,6 +48,7 @@ program
   .description('run files through Airlock as a CI/CD deployment gate: exit 0 pass, 1 gate failed, 2 error')
   .argument('[paths...]', 'files or directories (default: .)')
   .option('-l, --lang <language>', 'runtime (default: inferred from the files)')
+  .addOption(apiName('--language <language>', 'lang'))
   .option('--policy <policy>', 'policy to gate under', 'ci-gate')
   .option('--test <command>', "test command (default: the runtime's test runner)")
   .option('--entrypoint <file>', 'also run this file before the tests')
@@ -37,9 +57,14 @@ program
   .action(
     async (
       paths: string[],
-      opts: { lang?: string; policy: string; test?: string; entrypoint?: string; sarif: string; junit: string },
+      opts: LanguageOpts & { policy: string; test?: string; entrypoint?: string; sarif: string; junit: string },
     ) => {
-      process.exitCode = await gateCommand(paths, { ...opts, ...program.opts<{ url: string; key?: string }>() });
+      const { language, lang, ...rest } = opts;
+      process.exitCode = await gateCommand(paths, {
+        ...rest,
+        lang: language ?? lang,
+        ...program.opts<{ url: string; key?: string }>(),
+      });
     },
   );
 

@@ -111,6 +111,16 @@ describe('airlock run', () => {
     expect(out.stderr).toContain('time limit exceeded (wall)');
   });
 
+  test('the API field names work as options too: --language and --timeout-ms', async () => {
+    const program = file('shout.txt', 'process.stdout.write("hi\\n")');
+    expect(await airlock('run', program, '--language', 'javascript')).toEqual({ code: 0, stdout: 'hi\n', stderr: '' });
+    const slow = await airlock('run', file('slow2.py', 'import time\ntime.sleep(30)'), '--timeout-ms', '1000');
+    expect(slow.code).toBe(124);
+    const both = await airlock('run', program, '--timeout', '1000', '--timeout-ms', '2000', '--lang', 'javascript');
+    expect(both.code).toBe(125);
+    expect(both.stderr).toContain("option '--timeout-ms <ms>' cannot be used with option '--timeout <ms>'");
+  });
+
   test('usage errors and an unreachable service exit 125 with a reason', async () => {
     const unknown = await airlock('run', file('notes.xyz', 'x'));
     expect(unknown.code).toBe(125);

@@ -172,6 +172,34 @@ describe('airlock gate', () => {
     expect(junit).toMatch(/<testcase [^>]*name="tests\.test_calc\.test_add"[^>]*>\s*<failure message="assert -1 == 3"/);
   });
 
+  test('an absolute path from another directory, and --language: files named from the path given', async () => {
+    const dir = checkout('absolute', {
+      'app/__init__.py': '',
+      'app/calc.py': CALC,
+      'tests/test_calc.py': PASSING_TESTS,
+    });
+    const elsewhere = checkout('elsewhere', {});
+    // As a CI job passes $GITHUB_WORKSPACE/src, from a directory that does not hold it.
+    const out = await airlock(elsewhere, ['gate', dir, '--language', 'python']);
+    expect(out.stderr).toBe('');
+    expect(out.code).toBe(0);
+    const result = (await cluster.executions.get(executionIdOf(out), 'default')) as ExecutionResult;
+    expect(result.language).toBe('python');
+    expect(result.scan?.files.map((f) => f.name).sort()).toEqual([
+      'app/__init__.py',
+      'app/calc.py',
+      'tests/test_calc.py',
+    ]);
+    await reports(elsewhere);
+    // The same checkout by absolute paths from inside it: the names its relative paths give.
+    const inside = await airlock(dir, ['gate', path.join(dir, 'app'), path.join(dir, 'tests')]);
+    expect(inside.code).toBe(0);
+    const again = (await cluster.executions.get(executionIdOf(inside), 'default')) as ExecutionResult;
+    expect(again.scan?.files.map((f) => f.name).sort()).toEqual(result.scan?.files.map((f) => f.name).sort());
+    const both = await airlock(dir, ['gate', '-l', 'python', '--language', 'python']);
+    expect(both).toMatchObject({ code: 2, stderr: expect.stringContaining("cannot be used with option '-l, --lang") });
+  });
+
   test('an error of its own exits 2 with the reason', async () => {
     const dir = checkout('errors', { 'main.py': 'print(1)\n', 'notes.xyz': 'x' });
     const unknownLang = await airlock(dir, ['gate', '--lang', 'cobol']);
