@@ -96,7 +96,7 @@ async function main(): Promise<void> {
       throw new Error(`${failures.length} of ${todo.length} images failed to build`);
     }
     process.stdout.write(
-      `[images] built ${todo.length} images${opts.fromScratch ? ' from scratch' : ''} in ${elapsed(started)}\n`,
+      `[images] built ${todo.length} image${todo.length === 1 ? '' : 's'}${opts.fromScratch ? ' from scratch' : ''} in ${elapsed(started)}\n`,
     );
   } finally {
     fs.rmSync(runDir, { recursive: true, force: true });

@@ -31,8 +31,20 @@ export const ImageBuild = z.strictObject({
     suite: z.string().default('bookworm'),
     packages: z.array(z.string().regex(/^[a-z0-9][a-z0-9+.-]*$/)).min(1),
   }),
-  /** Files from the definition folder to put in the image: image path to file name. */
-  files: z.record(z.string().regex(/^\/[A-Za-z0-9_./-]+$/), z.string().regex(/^[A-Za-z0-9_.-]+$/)).default({}),
+  /**
+   * Files from the definition folder to put in the image: image path to file name. Only under
+   * /usr/local and /opt, which no Debian package ships files in, so none can collide with them.
+   */
+  files: z
+    .record(z.string(), z.string().regex(/^[A-Za-z0-9_.-]+$/))
+    .superRefine((files, ctx) => {
+      for (const target of Object.keys(files)) {
+        if (!/^\/(?:usr\/local|opt)\/[A-Za-z0-9_./-]+$/.test(target) || target.split('/').includes('..')) {
+          ctx.addIssue({ code: 'custom', path: [target], message: 'must be under /usr/local/ or /opt/' });
+        }
+      }
+    })
+    .default({}),
   /** Octal modes for those files (default 0644). */
   modes: z.record(z.string(), z.string().regex(/^0[0-7]{3}$/)).default({}),
   /**

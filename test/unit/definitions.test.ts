@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { loadPolicies } from '../../lib/policies';
-import { loadRuntimes, runtimeForFile } from '../../lib/runtimes';
+import { loadRuntimes, loadToolImages, runtimeForFile } from '../../lib/runtimes';
 import { DefinitionError } from '../../lib/yaml-file';
 
 function tempDir(files: Record<string, string>): string {
@@ -91,5 +91,28 @@ describe('runtimes', () => {
     const before = loadRuntimes(dir).get('python')!.definitionSha256;
     fs.writeFileSync(path.join(dir, 'python', 'extra.txt'), 'x');
     expect(loadRuntimes(dir).get('python')!.definitionSha256).not.toBe(before);
+  });
+
+  test("a definition's own files go only under /usr/local or /opt, never onto a Debian package's paths", () => {
+    const manifest = fs.readFileSync(path.join(__dirname, '../../images/python/runtime.yaml'), 'utf8');
+    for (const target of ['/usr/bin/python3', '/etc/passwd', '/usr/lib/node_modules/eslint/x.js']) {
+      const dir = tempDir({
+        'python/runtime.yaml': `${manifest}\nfiles:\n  ${target}: helper.py\n`,
+        'python/helper.py': '',
+      });
+      expect(() => loadRuntimes(dir)).toThrow(`files.${target}: must be under /usr/local/ or /opt/`);
+    }
+    const dir = tempDir({
+      'python/runtime.yaml': `${manifest}\nfiles:\n  /usr/local/lib/x.py: helper.py\n`,
+      'python/helper.py': '',
+    });
+    expect(loadRuntimes(dir).get('python')!.manifest.files).toEqual({ '/usr/local/lib/x.py': 'helper.py' });
+  });
+
+  test('every shipped image declares the files it adds under /usr/local or /opt, and the scanner its npm prefix', () => {
+    const scanner = loadToolImages().get('scanner')!.manifest;
+    expect(scanner.npm).toEqual({ prefix: '/opt/airlock/scanner' });
+    expect(scanner.checks).toContainEqual(['airlock-scan', 'versions']);
+    expect(scanner.debian.packages).not.toContain('npm');
   });
 });
