@@ -53,6 +53,7 @@ export async function runPreRunGates(
           executionId: input.executionId,
           language: input.language,
           files,
+          entrypoint: input.entrypoint,
           gate: gates.staticAnalysis,
           sandbox: plan.sandbox,
           deadlineAt,

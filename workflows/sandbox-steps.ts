@@ -195,6 +195,7 @@ export async function checkFiles(input: SandboxInput, plan: ExecutionPlan, files
         executionId: input.sandboxId,
         language: input.language,
         files,
+        entrypoint: input.sourceFile,
         gate: gates.staticAnalysis,
         sandbox: plan.sandbox,
         deadlineAt: Date.now() + 10 * 60_000,

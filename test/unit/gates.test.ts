@@ -192,7 +192,8 @@ describe('analyzer output, as the scanner image prints it', () => {
         ['SC2086', 'low'],
       ]),
     );
-    expect(parseShellcheck('')).toEqual([]);
+    // No output at all means shellcheck did not run: no pass.
+    expect(() => parseShellcheck('')).toThrow();
   });
 
   test('flawfinder (SARIF)', () => {

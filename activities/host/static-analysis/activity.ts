@@ -3,6 +3,7 @@ import type { SourceFile } from '../../../lib/schemas/common';
 import type { GateResult } from '../../../lib/schemas/findings';
 import type { GatePlan, SandboxSettings } from '../../../lib/schemas/policy';
 import type { Limits } from '../../../lib/schemas/limits';
+import type { ProcessResult } from '../../../lib/schemas/execution-result';
 import { WORKSPACE, containerNameFor, imageTagFor } from '../../../lib/containers';
 import { ErrorType } from '../../../lib/errors';
 import { verdictFor } from '../../../lib/gates/verdict';
@@ -12,12 +13,15 @@ import { packFiles } from '../workspace-files';
 import { withHeartbeat } from '../heartbeat';
 import { removeQuietly } from '../docker-errors';
 import type { HostActivityDeps } from '../types';
-import { ANALYZERS } from './parsers';
+import { ANALYZERS, ANALYZER_RAN, type Analyzer } from './parsers';
+import { filesToAnalyze } from './files';
 
 export interface StaticAnalysisInput {
   executionId: string;
   language: string;
   files: SourceFile[];
+  /** Analyzed whatever its name; absent in histories from before it was passed. */
+  entrypoint?: string | null;
   gate: GatePlan['staticAnalysis'];
   /** The execution's sandbox settings: the scanner is hardened exactly like the sandbox. */
   sandbox: SandboxSettings;
@@ -39,8 +43,10 @@ const SCANNER_LIMITS: Limits = {
 
 /**
  * The static-analysis gate: the language's analyzer runs in a scanner container built like a
- * sandbox (no network, no capabilities, read-only root), because what it parses is untrusted.
- * An analyzer that fails, or prints something unreadable, fails the gate closed.
+ * sandbox (no network, no capabilities, read-only root), because what it parses is untrusted. It
+ * reads every file of the language (files.ts) with every suppression off (images/scanner). The gate
+ * fails closed, `block` with the reason, when the files did not all reach the scanner, or the
+ * analyzer failed, ran out of time, skipped a file, or printed something unreadable.
  */
 export function createStaticAnalysisActivity({ docker, hostId, cluster, seccompProfiles }: HostActivityDeps) {
   const versions = new Map<string, string>();
@@ -50,6 +56,10 @@ export function createStaticAnalysisActivity({ docker, hostId, cluster, seccompP
     const base = { gate: 'static-analysis' as const, error: null, note: null };
     if (!analyzer) {
       return { ...base, verdict: 'pass', findings: [], tools: [], note: `no static analyzer for ${input.language}` };
+    }
+    const targets = filesToAnalyze(input.language, input.files, input.entrypoint);
+    if (targets.length === 0) {
+      return { ...base, verdict: 'pass', findings: [], tools: [], note: `no ${input.language} files to analyze` };
     }
     const profile = seccompProfiles.get(input.sandbox.seccompProfile.name);
     if (!profile || profile.sha256 !== input.sandbox.seccompProfile.sha256) {
@@ -76,7 +86,7 @@ export function createStaticAnalysisActivity({ docker, hostId, cluster, seccompP
         );
         await container.start();
         const opts = { timeoutMs: SCANNER_LIMITS.timeoutMs, outputBytes: SCANNER_LIMITS.outputBytes, signal };
-        await execProcess(container, {
+        const extracted = await execProcess(container, {
           ...opts,
           argv: ['tar', '-x', '-f', '-', '-C', WORKSPACE],
           stdin: await packFiles(input.files),
@@ -85,31 +95,16 @@ export function createStaticAnalysisActivity({ docker, hostId, cluster, seccompP
           const out = await execProcess(container, { ...opts, argv: ['airlock-scan', 'versions'] });
           versions.set(image.Id, out.stdout);
         }
-        const scan = await execProcess(container, { ...opts, argv: ['airlock-scan', input.language] });
         const version = new RegExp(`^${analyzer.tool} (\\S+)$`, 'm').exec(versions.get(image.Id) ?? '')?.[1] ?? null;
         const tools = [{ name: analyzer.tool, version }];
-        if (scan.limitExceeded !== null || scan.stdoutTruncated) {
-          return {
-            ...base,
-            verdict: 'block',
-            findings: [],
-            tools,
-            error: `${analyzer.tool} did not finish (${scan.limitExceeded ?? 'output truncated'})`,
-          };
+        const closed = (error: string): GateResult => ({ ...base, verdict: 'block', findings: [], tools, error });
+        if (extracted.exitCode !== 0) {
+          return closed(
+            `the files did not all reach the scanner (tar exit ${extracted.exitCode}): ${extracted.stderr.slice(0, 500)}`,
+          );
         }
-        try {
-          const findings = analyzer.parse(scan.stdout);
-          return { ...base, verdict: verdictFor(findings, input.gate), findings, tools };
-        } catch (err) {
-          log.warn('analyzer output unreadable', { tool: analyzer.tool, stderr: scan.stderr.slice(0, 2000) });
-          return {
-            ...base,
-            verdict: 'block',
-            findings: [],
-            tools,
-            error: `${analyzer.tool} output could not be read (exit ${scan.exitCode}): ${(err as Error).message}; ${scan.stderr.slice(0, 500)}`,
-          };
-        }
+        const scan = await execProcess(container, { ...opts, argv: ['airlock-scan', input.language, ...targets] });
+        return judge({ scan, analyzer, targets, gate: input.gate, base: { ...base, tools }, closed });
       } finally {
         await removeQuietly(docker, name);
       }
@@ -117,4 +112,35 @@ export function createStaticAnalysisActivity({ docker, hostId, cluster, seccompP
   }
 
   return { runStaticAnalysis };
+}
+
+interface JudgeInput {
+  scan: ProcessResult;
+  analyzer: Analyzer;
+  targets: string[];
+  gate: GatePlan['staticAnalysis'];
+  base: Omit<GateResult, 'verdict' | 'findings'>;
+  closed: (error: string) => GateResult;
+}
+
+/** The analyzer's run as a verdict, closed unless it ran to the end over every file and said so readably. */
+function judge({ scan, analyzer, targets, gate, base, closed }: JudgeInput): GateResult {
+  const { tool } = analyzer;
+  if (scan.limitExceeded !== null || scan.stdoutTruncated) {
+    return closed(`${tool} did not finish (${scan.limitExceeded ?? 'output truncated'})`);
+  }
+  if (scan.exitCode === null || !ANALYZER_RAN.has(scan.exitCode)) {
+    return closed(`${tool} failed (exit ${scan.exitCode ?? scan.signal}): ${scan.stderr.slice(0, 500)}`);
+  }
+  try {
+    const findings = analyzer.parse(scan.stdout);
+    const problems = analyzer.problems(scan.stdout, targets);
+    if (problems.length > 0) return { ...closed(problems.slice(0, 5).join('; ')), findings };
+    return { ...base, verdict: verdictFor(findings, gate), findings };
+  } catch (err) {
+    log.warn('analyzer output unreadable', { tool, stderr: scan.stderr.slice(0, 2000) });
+    return closed(
+      `${tool} output could not be read (exit ${scan.exitCode}): ${(err as Error).message}; ${scan.stderr.slice(0, 500)}`,
+    );
+  }
 }

@@ -26,6 +26,9 @@ function finding(
 }
 
 interface BanditReport {
+  errors?: Array<{ filename: string; reason: string }>;
+  /** Per file analyzed (by the name it was given), plus `_totals`. */
+  metrics?: Record<string, unknown>;
   results: Array<{
     filename: string;
     line_number: number;
@@ -64,8 +67,8 @@ interface ShellcheckReport {
 const SHELLCHECK_SEVERITY: Record<string, Severity> = { error: 'high', warning: 'medium', info: 'low', style: 'low' };
 
 export function parseShellcheck(text: string): Finding[] {
-  // No shell files: shellcheck is not run and prints nothing.
-  if (text.trim() === '') return [];
+  // The scanner runs shellcheck only with files to check, and json1 always prints an object: no
+  // output at all means it did not run, which is no pass.
   const report = JSON.parse(text) as ShellcheckReport;
   return report.comments.map((c) =>
     finding('shellcheck', `SC${c.code}`, SHELLCHECK_SEVERITY[c.level] ?? 'low', c.message, c.file, c.line, c.column),
@@ -87,21 +90,25 @@ type EslintReport = Array<{
 export function parseEslint(text: string): Finding[] {
   const report = JSON.parse(text) as EslintReport;
   return report.flatMap((file) =>
-    file.messages.map((m) =>
-      m.fatal
-        ? finding('eslint', 'parse-error', 'low', m.message, file.filePath, m.line, m.column)
-        : finding(
-            'eslint',
-            m.ruleId ?? 'eslint',
-            m.severity >= 2 ? 'high' : 'medium',
-            m.message,
-            file.filePath,
-            m.line,
-            m.column,
-          ),
-    ),
+    file.messages
+      .filter((m) => !m.fatal && !isIgnoredNotice(m))
+      .map((m) =>
+        finding(
+          'eslint',
+          m.ruleId ?? 'eslint',
+          m.severity >= 2 ? 'high' : 'medium',
+          m.message,
+          file.filePath,
+          m.line,
+          m.column,
+        ),
+      ),
   );
 }
+
+/** ESLint's note that it skipped a file it was given (an ignore pattern, or no config for it). */
+const isIgnoredNotice = (m: { ruleId: string | null; fatal?: boolean; message: string }) =>
+  m.ruleId === null && !m.fatal && /^File ignored\b/.test(m.message);
 
 interface SarifLog {
   runs: Array<{
@@ -140,11 +147,51 @@ export function parseFlawfinderSarif(text: string): Finding[] {
   );
 }
 
-export const ANALYZERS: Record<string, { tool: string; parse: (text: string) => Finding[] }> = {
-  python: { tool: 'bandit', parse: parseBandit },
-  bash: { tool: 'shellcheck', parse: parseShellcheck },
-  javascript: { tool: 'eslint', parse: parseEslint },
-  typescript: { tool: 'eslint', parse: parseEslint },
-  c: { tool: 'flawfinder', parse: parseFlawfinderSarif },
-  cpp: { tool: 'flawfinder', parse: parseFlawfinderSarif },
+/**
+ * What kept the analyzer from analyzing each file it was given: a file it could not parse, skipped,
+ * or left out of its report. Any of these fails the gate closed, since the analyzer vouches for
+ * nothing it did not read.
+ */
+export function banditProblems(text: string, files: string[]): string[] {
+  const report = JSON.parse(text) as BanditReport;
+  const problems = (report.errors ?? []).map((e) => `bandit could not analyze ${relative(e.filename)}: ${e.reason}`);
+  const analyzed = new Set(Object.keys(report.metrics ?? {}).map(relative));
+  for (const file of files) if (!analyzed.has(file)) problems.push(`bandit did not analyze ${file}`);
+  return problems;
+}
+
+export function eslintProblems(text: string, files: string[]): string[] {
+  const report = JSON.parse(text) as EslintReport;
+  const problems: string[] = [];
+  for (const file of report) {
+    for (const m of file.messages) {
+      const where = `${relative(file.filePath)}${m.line ? `:${m.line}` : ''}`;
+      if (m.fatal) problems.push(`eslint could not parse ${where}: ${m.message}`);
+      else if (isIgnoredNotice(m)) problems.push(`eslint did not analyze ${where}: ${m.message}`);
+    }
+  }
+  const analyzed = new Set(report.map((f) => relative(f.filePath)));
+  for (const file of files) if (!analyzed.has(file)) problems.push(`eslint did not analyze ${file}`);
+  return problems;
+}
+
+export interface Analyzer {
+  tool: string;
+  parse: (text: string) => Finding[];
+  /** Why some of `files` went unanalyzed; an analyzer without a per-file report relies on its exit code. */
+  problems: (text: string, files: string[]) => string[];
+}
+
+const none = (): string[] => [];
+
+export const ANALYZERS: Record<string, Analyzer> = {
+  python: { tool: 'bandit', parse: parseBandit, problems: banditProblems },
+  bash: { tool: 'shellcheck', parse: parseShellcheck, problems: none },
+  javascript: { tool: 'eslint', parse: parseEslint, problems: eslintProblems },
+  typescript: { tool: 'eslint', parse: parseEslint, problems: eslintProblems },
+  c: { tool: 'flawfinder', parse: parseFlawfinderSarif, problems: none },
+  cpp: { tool: 'flawfinder', parse: parseFlawfinderSarif, problems: none },
 };
+
+/** Exit codes that mean the analyzer ran to the end (1: it found something); any other fails closed. */
+export const ANALYZER_RAN = new Set([0, 1]);
