@@ -15,6 +15,7 @@ import { loadConfig } from '../lib/config';
 import { sandboxRoutes } from './routes/sandboxes';
 import type { SandboxService } from './sandbox-service';
 import { requireApiKey } from './auth';
+import { keyRoutes } from './routes/keys';
 
 export interface ApiDeps {
   executions: ExecutionService;
@@ -76,6 +77,8 @@ export function createApp(deps: ApiDeps): express.Express {
       stepsPerRun: deps.sandboxStepsPerRun,
     }),
   );
+
+  app.use('/v1/keys', keyRoutes(deps.keys));
 
   app.use(notFoundRoute);
   app.use(errorHandler(deps.log));

@@ -1,5 +1,5 @@
 import type { Request, RequestHandler } from 'express';
-import type { ApiKeyStore, Principal } from '../lib/api-keys';
+import type { ApiKeyStore, Principal, Scope } from '../lib/api-keys';
 import { HttpError } from './errors';
 
 /** Every route behind it needs `Authorization: Bearer <key>`; the key's tenant is the caller. */
@@ -25,4 +25,19 @@ export function principalOf(req: Request): Principal {
   const principal = (req.res?.locals as { principal?: Principal } | undefined)?.principal;
   if (!principal) throw new HttpError(401, 'unauthenticated', 'not authenticated');
   return principal;
+}
+
+/** The route needs one of `scopes` (docs/api.md lists each route's). */
+export function requireScope(...scopes: Scope[]): RequestHandler {
+  return (req, _res, next) => {
+    const principal = principalOf(req);
+    if (!scopes.some((s) => principal.scopes.includes(s))) {
+      throw new HttpError(
+        403,
+        'forbidden',
+        `this key (${principal.keyId}) has scope ${principal.scopes.join(', ')}; this call needs ${scopes.join(' or ')}`,
+      );
+    }
+    next();
+  };
 }

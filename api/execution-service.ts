@@ -20,6 +20,7 @@ import type { executionWorkflow } from '../workflows/execution';
 import { decideApprovalUpdate, eventsQuery, executionStateQuery, type ApprovalDecision } from '../workflows/messages';
 import type { LiveEvent } from '../lib/schemas/events';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import type { Approval } from '../lib/schemas/execution-result';
 import { GATE } from '../lib/search-attributes';
@@ -120,15 +121,23 @@ export class ExecutionService {
   }
 
   /** Records a reviewer's decision; 'not_awaiting' when the execution is not waiting for one. */
-  async decide(id: string, tenant: string, decision: ApprovalDecision): Promise<Approval | 'not_awaiting' | null> {
+  /** A decision for the workflow: its approval as it stands, why the workflow refused it, or null for no such execution. */
+  async decide(
+    id: string,
+    tenant: string,
+    decision: ApprovalDecision,
+  ): Promise<{ approval: Approval } | { refused: string; message: string } | null> {
     const found = await this.describe(id, tenant);
     if (!found) return null;
-    if (found.description.status.name !== 'RUNNING') return 'not_awaiting';
+    if (found.description.status.name !== 'RUNNING') {
+      return { refused: 'NotAwaitingApproval', message: 'the execution has ended' };
+    }
     try {
-      return await found.handle.executeUpdate(decideApprovalUpdate, { args: [decision] });
+      return { approval: await found.handle.executeUpdate(decideApprovalUpdate, { args: [decision] }) };
     } catch (err) {
-      if (err instanceof WorkflowUpdateFailedError) return 'not_awaiting';
-      throw err;
+      if (!(err instanceof WorkflowUpdateFailedError)) throw err;
+      const cause = err.cause instanceof ApplicationFailure ? err.cause : undefined;
+      return { refused: cause?.type ?? 'NotAwaitingApproval', message: cause?.message ?? err.message };
     }
   }
 

@@ -5,6 +5,7 @@ import type { ExecutionResult } from '../lib/schemas/execution-result';
 import type { Finding } from '../lib/schemas/findings';
 import { ApiClient, resolveApiKey } from './api-client';
 import { UsageError, describeError } from './run-command';
+import { collectFiles } from './gate-files';
 
 export const GATE_PASSED = 0;
 export const GATE_FAILED = 1;
@@ -16,13 +17,12 @@ export interface GateOptions {
   lang?: string;
   policy: string;
   test?: string;
+  /** Tests from a directory apart from the change (a base branch's checkout), which the change cannot edit. */
+  testsFrom?: string;
   entrypoint?: string;
   sarif: string;
   junit: string;
 }
-
-const SKIP_DIRS = new Set(['.git', 'node_modules', '.airlock', 'dist', 'target', '__pycache__', '.venv']);
-const MAX_FILES = 100;
 
 /**
  * `airlock gate PATH...`: runs a change through Airlock under a policy and decides for CI.
@@ -33,19 +33,28 @@ export async function gateCommand(paths: string[], opts: GateOptions): Promise<n
     const client = new ApiClient(opts.url, resolveApiKey(opts.key));
     // Its own reports from an earlier run are not part of the change.
     const outputs = new Set([path.resolve(opts.sarif), path.resolve(opts.junit)]);
-    const files = collectFiles(paths.length > 0 ? paths : ['.']).filter((f) => !outputs.has(f.source));
+    const change = collectFiles(paths.length > 0 ? paths : ['.']).filter((f) => !outputs.has(f.source));
+    // Trusted tests are named from their own directory; the change's file of the same name gives way.
+    const trusted = opts.testsFrom ? collectFiles([opts.testsFrom], path.resolve(opts.testsFrom)) : [];
+    const trustedNames = new Set(trusted.map((f) => f.path));
+    const files = change.filter((f) => !trustedNames.has(f.path));
     const language =
       opts.lang ??
       (await inferLanguage(
         client,
-        files.map((f) => f.path),
+        [...files, ...trusted].map((f) => f.path),
       ));
+    const encoded = (list: typeof files) =>
+      list.map((f) => ({ path: f.path, content: f.content.toString('base64'), encoding: 'base64' as const }));
     const request: ExecutionRequest = {
       language,
       policy: opts.policy,
-      files: files.map((f) => ({ path: f.path, content: f.content.toString('base64'), encoding: 'base64' })),
+      files: encoded(files),
       ...(opts.entrypoint ? { entrypoint: opts.entrypoint } : {}),
-      tests: opts.test ? { command: opts.test } : {},
+      tests: {
+        ...(opts.test ? { command: opts.test } : {}),
+        ...(trusted.length > 0 ? { files: encoded(trusted) } : {}),
+      },
     };
     const result = await client.run(request);
     const [sarif, junit] = await Promise.all([
@@ -55,68 +64,18 @@ export async function gateCommand(paths: string[], opts: GateOptions): Promise<n
     fs.writeFileSync(opts.sarif, sarif);
     fs.writeFileSync(opts.junit, junit);
     process.stdout.write(summary(result, opts));
+    if (opts.testsFrom) {
+      const replaced = change.length - files.length;
+      process.stdout.write(
+        `  tests from ${opts.testsFrom}: ${trusted.length} file(s)${replaced ? `; the change's own copies of ${replaced} were set aside` : ''}\n`,
+      );
+    }
     if (process.env.GITHUB_ACTIONS === 'true') githubOutput(result);
     if (result.status === 'succeeded') return GATE_PASSED;
     return result.status === 'internal_error' || result.status === 'cancelled' ? GATE_ERROR : GATE_FAILED;
   } catch (err) {
     process.stderr.write(`airlock gate: ${describeError(err)}\n`);
     return GATE_ERROR;
-  }
-}
-
-export interface CollectedFile {
-  /** The name it gets in the workspace. */
-  path: string;
-  /** Where it was read from. */
-  source: string;
-  content: Buffer;
-}
-
-/**
- * Files under the given paths, build and VCS folders left out. A path inside the current directory
- * keeps its name from there (`src tests` give `src/…` and `tests/…`, spelled relative or absolute);
- * one outside it is named from itself: a directory's files relative to it, a file by its own name.
- */
-export function collectFiles(paths: string[], cwd = process.cwd()): CollectedFile[] {
-  const out: CollectedFile[] = [];
-  const sources = new Map<string, string>();
-  const visit = (file: string, base: string, given: string): void => {
-    let stat: fs.Stats;
-    try {
-      stat = fs.statSync(file);
-    } catch {
-      throw new UsageError(`cannot read "${given}"`);
-    }
-    if (stat.isDirectory()) {
-      for (const entry of fs.readdirSync(file).sort()) {
-        if (!SKIP_DIRS.has(entry)) visit(path.join(file, entry), base, given);
-      }
-    } else if (stat.isFile()) {
-      const name = path.relative(base, file).split(path.sep).join('/');
-      const earlier = sources.get(name);
-      if (earlier !== undefined && earlier !== file) {
-        throw new UsageError(`"${earlier}" and "${file}" would both be named "${name}"; pass their common folder`);
-      }
-      if (earlier === undefined) out.push({ path: name, source: file, content: fs.readFileSync(file) });
-      sources.set(name, file);
-    }
-    if (out.length > MAX_FILES) throw new UsageError(`more than ${MAX_FILES} files under ${paths.join(' ')}`);
-  };
-  for (const given of paths) {
-    const file = path.resolve(cwd, given);
-    const inside = file === cwd || file.startsWith(`${cwd}${path.sep}`) || cwd === path.sep;
-    const base = inside ? cwd : isDirectory(file) ? file : path.dirname(file);
-    visit(file, base, given);
-  }
-  if (out.length === 0) throw new UsageError(`no files under ${paths.join(' ')}`);
-  return out;
-}
-
-function isDirectory(file: string): boolean {
-  try {
-    return fs.statSync(file).isDirectory();
-  } catch {
-    return false;
   }
 }
 

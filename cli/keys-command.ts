@@ -1,24 +1,79 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { ApiKeyStore, TenantName } from '../lib/api-keys';
+import { ApiKeyStore, SCOPES, Scope, TenantName, type KeyGrant } from '../lib/api-keys';
+import { loadPolicies } from '../lib/policies';
 import { UsageError } from './run-command';
 
+/** `--scopes`, `--policies` and `--default-policy` as given on the command line. */
+export interface GrantOptions {
+  scopes?: string;
+  policies?: string;
+  defaultPolicy?: string;
+}
+
+const list = (text: string | undefined) =>
+  text === undefined
+    ? undefined
+    : text
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
+
+/** The grant the options ask for, each name checked: scopes against the known ones, policies against policies/. */
+export function parseGrant(opts: GrantOptions, policiesDir?: string): KeyGrant {
+  const scopes = list(opts.scopes);
+  for (const scope of scopes ?? []) {
+    if (!Scope.safeParse(scope).success)
+      throw new UsageError(`--scopes: unknown scope "${scope}"; known: ${SCOPES.join(', ')}`);
+  }
+  if (scopes?.length === 0) throw new UsageError('--scopes: name at least one scope');
+  const policies = list(opts.policies);
+  const known = [...loadPolicies(policiesDir).keys()];
+  for (const name of [...(policies ?? []), ...(opts.defaultPolicy ? [opts.defaultPolicy] : [])]) {
+    if (!known.includes(name)) throw new UsageError(`no policy named "${name}"; known: ${known.join(', ')}`);
+  }
+  if (opts.defaultPolicy && !policies) throw new UsageError('--default-policy needs --policies, the list it is one of');
+  if (opts.defaultPolicy && !policies!.includes(opts.defaultPolicy)) {
+    throw new UsageError(
+      `--default-policy "${opts.defaultPolicy}" must be one of --policies (${policies!.join(', ')})`,
+    );
+  }
+  return {
+    ...(scopes ? { scopes: scopes as Scope[] } : {}),
+    ...(policies ? { policies } : {}),
+    ...(opts.defaultPolicy ? { defaultPolicy: opts.defaultPolicy } : {}),
+  };
+}
+
+function tenantName(tenant: string): string {
+  const parsed = TenantName.safeParse(tenant);
+  if (!parsed.success) throw new UsageError(`--tenant: must be lowercase letters, digits and dashes, got "${tenant}"`);
+  return parsed.data;
+}
+
 /** `airlock keys …`: operator commands on the API's key file (run where the API runs). */
-export function keysCreate(opts: { tenant: string; label?: string; file?: string }): void {
-  const tenant = TenantName.safeParse(opts.tenant);
-  if (!tenant.success)
-    throw new UsageError(`--tenant: must be lowercase letters, digits and dashes, got "${opts.tenant}"`);
-  const { key, record } = new ApiKeyStore(opts.file).create(tenant.data, opts.label);
-  process.stderr.write(`created key ${record.id} for tenant ${record.tenant}; it is shown once:\n`);
+export function keysCreate(opts: { tenant: string; label?: string; file?: string } & GrantOptions): void {
+  const tenant = tenantName(opts.tenant);
+  const grant = parseGrant(opts);
+  const { key, record } = new ApiKeyStore(opts.file).create(tenant, opts.label, grant);
+  process.stderr.write(
+    `created key ${record.id} for tenant ${record.tenant} (scopes ${record.scopes!.join(', ')}); it is shown once:\n`,
+  );
   process.stdout.write(`${key}\n`);
 }
 
 export function keysList(opts: { file?: string }): void {
-  const rows = new ApiKeyStore(opts.file).list();
-  process.stdout.write('ID                TENANT              CREATED                   STATUS   LABEL\n');
-  for (const r of rows) {
+  const store = new ApiKeyStore(opts.file);
+  const principals = new Map(store.principals().map((p) => [p.keyId, p]));
+  process.stdout.write(
+    'ID                TENANT              CREATED                   STATUS   SCOPES                POLICIES              LABEL\n',
+  );
+  for (const r of store.list()) {
+    const p = principals.get(r.id)!;
+    const scopes = `${p.scopes.join(',')}${r.scopes ? '' : ' (legacy)'}`;
+    const policies = p.policies.allowed ? `${p.policies.allowed.join(',')} [${p.policies.default}]` : 'any [default]';
     process.stdout.write(
-      `${r.id}  ${r.tenant.padEnd(18)}  ${r.createdAt.padEnd(24)}  ${(r.revokedAt ? 'revoked' : 'active').padEnd(7)}  ${r.label}\n`,
+      `${r.id}  ${r.tenant.padEnd(18)}  ${r.createdAt.padEnd(24)}  ${(r.revokedAt ? 'revoked' : 'active').padEnd(7)}  ${scopes.padEnd(20)}  ${policies.padEnd(20)}  ${r.label}\n`,
     );
   }
 }
@@ -28,9 +83,25 @@ export function keysRevoke(id: string, opts: { file?: string }): void {
   process.stderr.write(`revoked key ${id}; running APIs refuse it within a second\n`);
 }
 
+/** `airlock keys tenant T --policies … --default-policy …`: the policies a tenant's keys may name. */
+export function keysTenant(tenant: string, opts: { file?: string; clear?: boolean } & GrantOptions): void {
+  const name = tenantName(tenant);
+  if (opts.scopes !== undefined) throw new UsageError('--scopes belong to keys, not tenants');
+  const grant = opts.clear ? {} : parseGrant(opts);
+  if (!opts.clear && !grant.policies)
+    throw new UsageError('give --policies (and optionally --default-policy), or --clear');
+  new ApiKeyStore(opts.file).bindTenant(name, grant);
+  process.stderr.write(
+    grant.policies
+      ? `tenant ${name}: policies ${grant.policies.join(', ')}, default ${grant.defaultPolicy ?? grant.policies[0]}; keys with policies of their own keep them\n`
+      : `tenant ${name}: no binding; its keys without policies of their own may name any policy\n`,
+  );
+}
+
 /**
  * First start of the embedded service: if no key exists yet, make one for the `default` tenant and
- * save it, owner-only, where the CLI and the README's examples look for it.
+ * save it, owner-only, where the CLI and the README's examples look for it. It is the operator's
+ * own key, with every scope (it still cannot approve what it submitted).
  */
 export function keysBootstrap(opts: { out: string; file?: string }): void {
   const store = new ApiKeyStore(opts.file);
@@ -38,7 +109,7 @@ export function keysBootstrap(opts: { out: string; file?: string }): void {
     process.stderr.write(`API key: ${opts.out}\n`);
     return;
   }
-  const { key, record } = store.create('default', 'embedded default');
+  const { key, record } = store.create('default', 'embedded default', { scopes: [...SCOPES] });
   fs.mkdirSync(path.dirname(opts.out), { recursive: true });
   fs.writeFileSync(opts.out, `${key}\n`, { mode: 0o600 });
   fs.chmodSync(opts.out, 0o600);

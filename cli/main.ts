@@ -1,7 +1,7 @@
 /** The `airlock` command line. */
 import { Command, CommanderError, Option } from 'commander';
 import { EXIT_AIRLOCK_ERROR, UsageError, describeError, runCommand } from './run-command';
-import { keysBootstrap, keysCreate, keysList, keysRevoke } from './keys-command';
+import { keysBootstrap, keysCreate, keysList, keysRevoke, keysTenant, type GrantOptions } from './keys-command';
 import { DEFAULT_KEY_FILE, ApiClient, resolveApiKey } from './api-client';
 import { GATE_ERROR, gateCommand } from './gate-command';
 import { auditCommand, auditVerifyCommand } from './audit-command';
@@ -51,13 +51,21 @@ program
   .addOption(apiName('--language <language>', 'lang'))
   .option('--policy <policy>', 'policy to gate under', 'ci-gate')
   .option('--test <command>', "test command (default: the runtime's test runner)")
+  .option('--tests-from <dir>', "take the tests from DIR (say, the base branch's checkout), not from the change")
   .option('--entrypoint <file>', 'also run this file before the tests')
   .option('--sarif <file>', 'where to write the SARIF findings', 'airlock.sarif')
   .option('--junit <file>', 'where to write the JUnit test results', 'airlock-junit.xml')
   .action(
     async (
       paths: string[],
-      opts: LanguageOpts & { policy: string; test?: string; entrypoint?: string; sarif: string; junit: string },
+      opts: LanguageOpts & {
+        policy: string;
+        test?: string;
+        testsFrom?: string;
+        entrypoint?: string;
+        sarif: string;
+        junit: string;
+      },
     ) => {
       const { language, lang, ...rest } = opts;
       process.exitCode = await gateCommand(paths, {
@@ -108,9 +116,9 @@ for (const decision of ['approve', 'reject'] as const) {
     .command(decision)
     .description(`${decision} an execution waiting for approval`)
     .argument('<id>', 'execution id')
-    .requiredOption('--reviewer <name>', 'who decides (recorded with the decision)')
-    .option('--comment <text>', 'why')
-    .action(async (id: string, opts: { reviewer: string; comment?: string }) => {
+    .option('--comment <text>', 'why (the decision is recorded with the key that made it)')
+    .option('--reviewer <name>', 'free text kept in the comment; the reviewer is the key')
+    .action(async (id: string, opts: { reviewer?: string; comment?: string }) => {
       const { url, key } = program.opts<{ url: string; key?: string }>();
       const body = await new ApiClient(url, resolveApiKey(key)).post(
         `/v1/executions/${encodeURIComponent(id)}/${decision}`,
@@ -156,8 +164,23 @@ keys
   .command('create')
   .description('make a key for a tenant; it is printed once, only its hash is stored')
   .requiredOption('--tenant <tenant>', 'tenant the key acts for')
-  .option('--label <label>', 'a note on who or what uses it')
-  .action((opts: { tenant: string; label?: string }) => keysCreate({ ...opts, ...keys.opts<{ file?: string }>() }));
+  .option('--label <label>', 'a note on who or what uses it (shown as the approver when it approves)')
+  .option('--scopes <list>', 'what it may do: submit, approve, admin (comma-separated)', 'submit')
+  .option('--policies <list>', "the only policies its requests may name (default: the tenant's, else any)")
+  .option('--default-policy <name>', 'the policy of requests that name none (one of --policies; default its first)')
+  .action((opts: { tenant: string; label?: string } & GrantOptions) =>
+    keysCreate({ ...opts, ...keys.opts<{ file?: string }>() }),
+  );
+keys
+  .command('tenant')
+  .description("set the policies a tenant's keys may name (keys with policies of their own keep them)")
+  .argument('<tenant>', 'tenant')
+  .option('--policies <list>', 'the only policies its requests may name')
+  .option('--default-policy <name>', 'the policy of requests that name none (one of --policies)')
+  .option('--clear', 'remove the binding: its keys may name any policy again')
+  .action((tenant: string, opts: GrantOptions & { clear?: boolean }) =>
+    keysTenant(tenant, { ...opts, ...keys.opts<{ file?: string }>() }),
+  );
 keys
   .command('list')
   .description('list keys (ids, tenants, status; never the keys)')

@@ -3,38 +3,112 @@ import path from 'node:path';
 import crypto from 'node:crypto';
 import { z } from 'zod';
 import { STATE_DIR } from './paths';
+import { DEFAULT_POLICY } from './policies';
 
 export const DEFAULT_KEYS_FILE = process.env.AIRLOCK_KEYS_FILE ?? path.join(STATE_DIR, 'keys.json');
 
 const KEY_PATTERN = /^ak_([0-9a-f]{16})_([A-Za-z0-9_-]{43})$/;
 
-const KeyRecord = z.strictObject({
-  id: z.string().regex(/^[0-9a-f]{16}$/),
-  tenant: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/),
-  label: z.string().default(''),
-  /** sha256 of the whole key; the key itself is never stored. */
-  sha256: z.string().regex(/^[0-9a-f]{64}$/),
-  createdAt: z.string(),
-  revokedAt: z.string().nullable().default(null),
-});
+/**
+ * What a key may do. `submit`: run code (executions, batches, sandboxes and their steps) and read
+ * and cancel its tenant's executions. `approve`: decide on executions waiting for approval, never
+ * on one it submitted. `admin`: list and revoke its tenant's keys.
+ */
+export const SCOPES = ['submit', 'approve', 'admin'] as const;
+export const Scope = z.enum(SCOPES);
+export type Scope = z.infer<typeof Scope>;
+/** A key file from before scopes: its keys keep the powers they had (docs/security.md). */
+export const LEGACY_SCOPES: readonly Scope[] = ['submit', 'approve'];
+
+const PolicyName = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/);
+export const TenantName = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/);
+
+const BindingFields = {
+  policies: z.array(PolicyName).min(1).optional(),
+  defaultPolicy: PolicyName.optional(),
+};
+/** A default without an allowed list would leave every policy open: the default must be one of the list. */
+const bindingProblem = (b: { policies?: string[] | undefined; defaultPolicy?: string | undefined }) =>
+  b.defaultPolicy !== undefined && !(b.policies ?? []).includes(b.defaultPolicy);
+/** Which policies requests may name, and the one they get when they name none (the list's first if not said). */
+const Binding = z
+  .strictObject(BindingFields)
+  .refine((b) => !bindingProblem(b), { path: ['defaultPolicy'], message: 'must be one of policies' });
+export type Binding = z.infer<typeof Binding>;
+
+const KeyRecord = z
+  .strictObject({
+    id: z.string().regex(/^[0-9a-f]{16}$/),
+    tenant: TenantName,
+    label: z.string().default(''),
+    /** sha256 of the whole key; the key itself is never stored. */
+    sha256: z.string().regex(/^[0-9a-f]{64}$/),
+    createdAt: z.string(),
+    revokedAt: z.string().nullable().default(null),
+    /** Absent in key files from before scopes. */
+    scopes: z.array(Scope).min(1).optional(),
+    ...BindingFields,
+  })
+  .refine((b) => !bindingProblem(b), { path: ['defaultPolicy'], message: 'must be one of policies' });
 export type KeyRecord = z.infer<typeof KeyRecord>;
 
-const KeysFile = z.strictObject({ version: z.literal(1), keys: z.array(KeyRecord) });
+const KeysFile = z.strictObject({
+  version: z.literal(1),
+  keys: z.array(KeyRecord),
+  /** Per tenant: the policies its keys may name, unless a key has its own. */
+  tenants: z.record(TenantName, Binding).default({}),
+});
+type KeysFile = z.infer<typeof KeysFile>;
+
+/** The policies a principal may name, and its default. `allowed: null` is every policy. */
+export interface PolicyBinding {
+  allowed: string[] | null;
+  default: string;
+  /** Where the binding comes from, for error messages and the audit record. */
+  from: 'key' | 'tenant' | 'none';
+}
 
 export interface Principal {
   tenant: string;
   keyId: string;
+  label: string;
+  scopes: Scope[];
+  policies: PolicyBinding;
 }
 
-export const TenantName = KeyRecord.shape.tenant;
+/** A key's powers as written in the file: its own binding first, then its tenant's. */
+export function principalFor(record: KeyRecord, tenants: KeysFile['tenants']): Principal {
+  const tenant = tenants[record.tenant] ?? {};
+  const source = record.policies || record.defaultPolicy ? record : tenant;
+  const allowed = source.policies ?? null;
+  return {
+    tenant: record.tenant,
+    keyId: record.id,
+    label: record.label,
+    scopes: record.scopes ?? [...LEGACY_SCOPES],
+    policies: {
+      allowed,
+      default: source.defaultPolicy ?? allowed?.[0] ?? DEFAULT_POLICY,
+      from: source === record ? 'key' : source.policies || source.defaultPolicy ? 'tenant' : 'none',
+    },
+  };
+}
+
+export interface KeyGrant extends Binding {
+  scopes?: Scope[];
+}
+
+const LOCK_WAIT_MS = 10_000;
+const LOCK_STALE_MS = 30_000;
 
 /**
- * API keys, stored as hashes in one JSON file (mode 0600). Each key belongs to a tenant. The file
- * is re-read when it changes, so keys added or revoked by `airlock keys` take effect on running
- * API processes within a second.
+ * API keys, stored as hashes in one JSON file (mode 0600). Each key belongs to a tenant and carries
+ * scopes and, optionally, the policies it may run under. The file is re-read when it changes, so
+ * keys added or revoked by `airlock keys` take effect on running API processes within a second.
+ * Changes are made under a lock file, so two at once never lose one.
  */
 export class ApiKeyStore {
-  private records: KeyRecord[] = [];
+  private data: KeysFile = { version: 1, keys: [], tenants: {} };
   private stamp = '';
   private checkedAt = 0;
 
@@ -42,49 +116,75 @@ export class ApiKeyStore {
     this.reload();
   }
 
-  /** The tenant and key id behind a presented key, or null for an unknown, malformed or revoked key. */
+  /** The principal behind a presented key, or null for an unknown, malformed or revoked key. */
   verify(presented: string): Principal | null {
     this.refresh();
     const match = KEY_PATTERN.exec(presented);
     if (!match) return null;
-    const record = this.records.find((r) => r.id === match[1]);
+    const record = this.data.keys.find((r) => r.id === match[1]);
     if (!record || record.revokedAt) return null;
     const expected = Buffer.from(record.sha256, 'hex');
     const actual = crypto.createHash('sha256').update(presented).digest();
-    return crypto.timingSafeEqual(expected, actual) ? { tenant: record.tenant, keyId: record.id } : null;
+    return crypto.timingSafeEqual(expected, actual) ? principalFor(record, this.data.tenants) : null;
   }
 
   list(): KeyRecord[] {
     this.reload();
-    return [...this.records];
+    return [...this.data.keys];
   }
 
-  /** Makes a key for `tenant`; the key is returned once and only its hash is kept. */
-  create(tenant: string, label = ''): { key: string; record: KeyRecord } {
+  /** The powers of every key as they stand, by id. */
+  principals(): Principal[] {
     this.reload();
+    return this.data.keys.map((r) => principalFor(r, this.data.tenants));
+  }
+
+  tenantBinding(tenant: string): Binding | undefined {
+    this.reload();
+    return this.data.tenants[tenant];
+  }
+
+  /** Makes a key for `tenant` (scope `submit` unless told); the key is returned once and only its hash is kept. */
+  create(tenant: string, label = '', grant: KeyGrant = {}): { key: string; record: KeyRecord } {
     const id = crypto.randomBytes(8).toString('hex');
     const key = `ak_${id}_${crypto.randomBytes(32).toString('base64url')}`;
-    const record: KeyRecord = {
+    const record = KeyRecord.parse({
       id,
       tenant: TenantName.parse(tenant),
       label,
       sha256: crypto.createHash('sha256').update(key).digest('hex'),
       createdAt: new Date().toISOString(),
       revokedAt: null,
-    };
-    this.write([...this.records, record]);
+      scopes: grant.scopes ?? ['submit'],
+      ...(grant.policies ? { policies: grant.policies } : {}),
+      ...(grant.defaultPolicy ? { defaultPolicy: grant.defaultPolicy } : {}),
+    });
+    this.change((data) => ({ ...data, keys: [...data.keys, record] }));
     return { key, record };
   }
 
-  /** Revokes by key id; false if there is no such key. */
-  revoke(id: string): boolean {
-    this.reload();
-    const record = this.records.find((r) => r.id === id);
-    if (!record) return false;
-    if (!record.revokedAt) {
-      this.write(this.records.map((r) => (r.id === id ? { ...r, revokedAt: new Date().toISOString() } : r)));
-    }
-    return true;
+  /** Revokes by key id; false if there is no such key (in `tenant`, when given). */
+  revoke(id: string, tenant?: string): boolean {
+    let found = false;
+    this.change((data) => {
+      const record = data.keys.find((r) => r.id === id && (tenant === undefined || r.tenant === tenant));
+      found = record !== undefined;
+      if (!record || record.revokedAt) return null;
+      const revokedAt = new Date().toISOString();
+      return { ...data, keys: data.keys.map((r) => (r === record ? { ...r, revokedAt } : r)) };
+    });
+    return found;
+  }
+
+  /** Sets (or, with an empty binding, clears) the policies a tenant's keys may name. */
+  bindTenant(tenant: string, binding: Binding): void {
+    const name = TenantName.parse(tenant);
+    this.change((data) => {
+      const tenants = { ...data.tenants };
+      if (binding.policies || binding.defaultPolicy) tenants[name] = Binding.parse(binding);
+      else delete tenants[name];
+      return { ...data, tenants };
+    });
   }
 
   private refresh(): void {
@@ -98,28 +198,69 @@ export class ApiKeyStore {
     try {
       stat = fs.statSync(this.file);
     } catch {
-      this.records = [];
+      this.data = { version: 1, keys: [], tenants: {} };
       this.stamp = '';
       return;
     }
     const stamp = `${stat.mtimeMs}:${stat.size}:${stat.ino}`;
     if (stamp === this.stamp) return;
-    const parsed = KeysFile.safeParse(JSON.parse(fs.readFileSync(this.file, 'utf8')));
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0]!;
-      throw new Error(`${this.file}: ${issue.path.join('.')}: ${issue.message}`);
-    }
-    this.records = parsed.data.keys;
+    this.data = readKeysFile(this.file);
     this.stamp = stamp;
   }
 
-  /** Atomic replace, owner-only. */
-  private write(records: KeyRecord[]): void {
-    fs.mkdirSync(path.dirname(this.file), { recursive: true });
-    const tmp = `${this.file}.${process.pid}.tmp`;
-    fs.writeFileSync(tmp, `${JSON.stringify({ version: 1, keys: records }, null, 2)}\n`, { mode: 0o600 });
-    fs.renameSync(tmp, this.file);
+  /** Read, change and replace the file under its lock; `edit` answers null for no change. */
+  private change(edit: (data: KeysFile) => KeysFile | null): void {
+    withLock(`${this.file}.lock`, () => {
+      const current = fs.existsSync(this.file)
+        ? readKeysFile(this.file)
+        : { version: 1 as const, keys: [], tenants: {} };
+      const next = edit(current);
+      if (next) {
+        fs.mkdirSync(path.dirname(this.file), { recursive: true });
+        const tmp = `${this.file}.${process.pid}.tmp`;
+        fs.writeFileSync(tmp, `${JSON.stringify(next, null, 2)}\n`, { mode: 0o600 });
+        fs.renameSync(tmp, this.file);
+      }
+    });
     this.stamp = '';
     this.reload();
+  }
+}
+
+function readKeysFile(file: string): KeysFile {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new Error(`${file}: not valid JSON (${(err as Error).message})`);
+  }
+  const parsed = KeysFile.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new Error(`${file}: ${issue.path.join('.')}: ${issue.message}`);
+  }
+  return parsed.data;
+}
+
+/** Runs `fn` holding an O_EXCL lock file; a lock older than LOCK_STALE_MS is a dead holder's and is broken. */
+function withLock(lockFile: string, fn: () => void): void {
+  fs.mkdirSync(path.dirname(lockFile), { recursive: true });
+  const deadline = Date.now() + LOCK_WAIT_MS;
+  for (;;) {
+    try {
+      fs.closeSync(fs.openSync(lockFile, 'wx', 0o600));
+      break;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const age = Date.now() - (fs.statSync(lockFile, { throwIfNoEntry: false })?.mtimeMs ?? Date.now());
+      if (age > LOCK_STALE_MS) fs.rmSync(lockFile, { force: true });
+      else if (Date.now() > deadline) throw new Error(`${lockFile}: held for over ${LOCK_WAIT_MS} ms`);
+      else Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
+    }
+  }
+  try {
+    fn();
+  } finally {
+    fs.rmSync(lockFile, { force: true });
   }
 }

@@ -10,7 +10,8 @@ import { ExecutionState, errorMessage } from './execution-state';
 import { orchestration, provisionContainer, teardownOn } from './activities';
 import { failureOutcome, type Outcome } from './outcomes';
 import { runSandboxStages } from './stages';
-import { approvalGate, blockedOutcome, installApprovalHandler, runPreRunGates } from './gates';
+import { blockedOutcome, runPreRunGates } from './gates';
+import { approvalGate, installApprovalHandler, type PendingApproval } from './approval';
 
 /**
  * One execution of untrusted code: the policy gate, the pre-run gates (secrets, imports, static
@@ -23,7 +24,7 @@ export async function executionWorkflow(input: ExecutionInput): Promise<Executio
   setHandler(eventsQuery, ({ after }) => state.events(after));
   setHandler(outputChunkSignal, (chunk) => state.live.chunk(chunk));
   const root = CancellationScope.current();
-  const approvals = installApprovalHandler(state);
+  const approvals = installApprovalHandler(state, input);
   let sandbox: ProvisionedSandbox | undefined;
   let provisioning = false;
   let outcome: Outcome;
@@ -76,7 +77,7 @@ async function preRun(
   state: ExecutionState,
   input: ExecutionInput,
   plan: ExecutionPlan,
-  approvals: ReturnType<typeof installApprovalHandler>,
+  approvals: PendingApproval,
 ): Promise<Outcome | null> {
   // The scanner's reaper deadline: well past the gates' own timeouts.
   const gates = await runPreRunGates(state, input, plan, Date.now() + 10 * 60_000);

@@ -3,22 +3,26 @@ import type { LiveEvent } from '../lib/schemas/events';
 import type { SandboxInfo, StepResult } from '../lib/schemas/sandbox';
 import type { StepEnvelope } from '../lib/sandbox-steps';
 import { EVENTS_QUERY, OUTPUT_CHUNK_SIGNAL, type EventsQueryInput, type OutputChunk } from '../lib/live-output';
-import type { Approval, ExecutionResult } from '../lib/schemas/execution-result';
+import type { Approval, ApprovalDecision, ExecutionResult } from '../lib/schemas/execution-result';
+
+export type { ApprovalDecision };
 
 /** The execution as it stands: status, every stage's outcome, and the results so far. */
 export const executionStateQuery = defineQuery<ExecutionResult>('executionState');
 
-/** A reviewer's decision on an execution waiting in `awaiting_approval`. */
-export interface ApprovalDecision {
-  decision: 'approve' | 'reject';
-  /** Who decided: recorded in history with the decision. */
-  reviewer: string;
-  comment?: string;
-  /** The API key the decision came with. */
-  keyId?: string;
-}
+/** Why a decision is refused before it reaches history: the `type` of the update's failure. */
+export const APPROVAL_REFUSALS = {
+  notAwaiting: 'NotAwaitingApproval',
+  selfApproval: 'SelfApproval',
+  alreadyDecided: 'AlreadyDecided',
+  otherTenant: 'ApproverOfAnotherTenant',
+  invalid: 'InvalidDecision',
+} as const;
 
-/** Approve or reject; refused (before it reaches history) unless the execution is waiting for approval. */
+/**
+ * Approve or reject; refused (before it reaches history) unless the execution is waiting for
+ * approval, and always for the submitting key, another tenant's key or a key that has decided.
+ */
 export const decideApprovalUpdate = defineUpdate<Approval, [ApprovalDecision]>('decideApproval');
 
 /** Output a host sends while a process runs; see lib/live-output.ts. */

@@ -19,11 +19,12 @@ import type { Principal } from '../../lib/api-keys';
 import type { ExecutionService } from '../execution-service';
 import { HttpError } from '../errors';
 import { jsonBody } from '../body';
-import { principalOf } from '../auth';
-import { PageToken, parseBody, parseQuery, requireJson, resolveRuntimeAndPolicy } from './parse';
+import { principalOf, requireScope } from '../auth';
+import { PageToken, choosePolicy, parseBody, parseQuery, requireJson, resolveRuntimeAndPolicy } from './parse';
 import { lastEventId, streamEvents } from '../sse';
 import { idempotencyKeyOf, sha256 } from '../idempotency';
 import { idempotentExecutionId } from '../../lib/execution-ids';
+import { APPROVAL_REFUSALS } from '../../workflows/messages';
 
 export interface ExecutionRoutesDeps {
   executions: ExecutionService;
@@ -48,8 +49,9 @@ const ListQuery = z.strictObject({
   pageToken: PageToken.optional(),
 });
 const DecisionBody = z.strictObject({
-  reviewer: z.string().trim().min(1, 'must name the reviewer').max(200),
   comment: z.string().max(2000).optional(),
+  /** Before approvers were keys: free text, now kept only as part of the comment. */
+  reviewer: z.string().trim().min(1).max(200).optional(),
 });
 const BatchRequest = z.strictObject({
   executions: z
@@ -71,9 +73,11 @@ export function executionRoutes({ executions, runtimes, policies, waitLimitMs }:
     idempotencyKey?: string,
   ): ExecutionInput {
     const at = (field: string) => [prefix, field].filter(Boolean).join('.');
-    const { runtime, policy } = resolveRuntimeAndPolicy(runtimes, policies, body, at);
-    const input = normalizeRequest(body, {
-      ...principal,
+    const bound = { ...body, policy: choosePolicy(principal, body.policy, at) };
+    const { runtime, policy } = resolveRuntimeAndPolicy(runtimes, policies, bound, at);
+    const input = normalizeRequest(bound, {
+      tenant: principal.tenant,
+      keyId: principal.keyId,
       runtime: runtime.manifest,
       ...(idempotencyKey === undefined ? {} : { executionId: idempotentExecutionId(principal.tenant, idempotencyKey) }),
     });
@@ -92,7 +96,7 @@ export function executionRoutes({ executions, runtimes, policies, waitLimitMs }:
     return input;
   }
 
-  router.post('/', async (req, res) => {
+  router.post('/', requireScope('submit'), async (req, res) => {
     const { wait } = parseQuery(WaitQuery, req.query);
     requireJson(req);
     const principal = principalOf(req);
@@ -118,7 +122,7 @@ export function executionRoutes({ executions, runtimes, policies, waitLimitMs }:
   });
 
   /** Up to 100 executions at once: all are validated before any starts; ids (or results) come back in order. */
-  router.post('/batch', async (req, res) => {
+  router.post('/batch', requireScope('submit'), async (req, res) => {
     const { wait } = parseQuery(WaitQuery, req.query);
     requireJson(req);
     const principal = principalOf(req);
@@ -163,20 +167,20 @@ export function executionRoutes({ executions, runtimes, policies, waitLimitMs }:
     ['approve', 'approve'],
     ['reject', 'reject'],
   ] as const) {
-    router.post(`/:id/${action}`, async (req, res) => {
+    router.post(`/:id/${action}`, requireScope('approve'), async (req, res) => {
       requireJson(req);
-      const body = parseBody(DecisionBody, req.body);
+      const { comment, reviewer } = parseBody(DecisionBody, req.body);
       const principal = principalOf(req);
-      const approval = await executions.decide(req.params.id, principal.tenant, {
+      const id = String(req.params.id);
+      const text = [reviewer && `reviewer: ${reviewer}`, comment].filter(Boolean).join('; ');
+      const outcome = await executions.decide(id, principal.tenant, {
         decision,
-        ...body,
-        keyId: principal.keyId,
+        ...(text ? { comment: text } : {}),
+        approver: { keyId: principal.keyId, tenant: principal.tenant, label: principal.label },
       });
-      if (approval === null) throw HttpError.notFound(`execution ${req.params.id}`);
-      if (approval === 'not_awaiting') {
-        throw new HttpError(409, 'not_awaiting_approval', `execution ${req.params.id} is not waiting for approval`);
-      }
-      res.json({ id: req.params.id, approval });
+      if (outcome === null) throw HttpError.notFound(`execution ${id}`);
+      if ('refused' in outcome) throw decisionRefusal(id, outcome);
+      res.json({ id, approval: outcome.approval });
     });
   }
 
@@ -200,13 +204,13 @@ export function executionRoutes({ executions, runtimes, policies, waitLimitMs }:
   });
 
   router.get('/:id/history', async (req, res) => {
-    const history = await executions.history(req.params.id, tenantOf(req));
+    const history = await executions.history(String(req.params.id), tenantOf(req));
     if (!history) throw HttpError.notFound(`execution ${req.params.id}`);
     res.type('application/json').send(history);
   });
 
-  router.post('/:id/cancel', async (req, res) => {
-    const status = await executions.cancel(req.params.id, tenantOf(req));
+  router.post('/:id/cancel', requireScope('submit', 'admin'), async (req, res) => {
+    const status = await executions.cancel(String(req.params.id), tenantOf(req));
     if (!status) throw HttpError.notFound(`execution ${req.params.id}`);
     if (status !== 'cancelling') {
       throw new HttpError(409, 'already_finished', `execution ${req.params.id} has already finished (${status})`);
@@ -219,4 +223,18 @@ export function executionRoutes({ executions, runtimes, policies, waitLimitMs }:
 
 async function inBatches<T>(items: T[], width: number, fn: (item: T) => Promise<void>): Promise<void> {
   for (let i = 0; i < items.length; i += width) await Promise.all(items.slice(i, i + width).map(fn));
+}
+
+/** A decision the workflow refused, as an answer: 403 for one the key may not make, 409 for the wrong moment. */
+function decisionRefusal(id: string, { refused, message }: { refused: string; message: string }): HttpError {
+  switch (refused) {
+    case APPROVAL_REFUSALS.selfApproval:
+      return new HttpError(403, 'self_approval', `execution ${id}: ${message}`);
+    case APPROVAL_REFUSALS.otherTenant:
+      return HttpError.notFound(`execution ${id}`);
+    case APPROVAL_REFUSALS.alreadyDecided:
+      return new HttpError(409, 'already_decided', `execution ${id}: ${message}`);
+    default:
+      return new HttpError(409, 'not_awaiting_approval', `execution ${id} is not waiting for approval`);
+  }
 }

@@ -1,7 +1,8 @@
 import type { Request } from 'express';
 import { z } from 'zod';
 import type { RuntimeDefinition } from '../../lib/runtimes';
-import { DEFAULT_POLICY, type LoadedPolicy } from '../../lib/policies';
+import type { LoadedPolicy } from '../../lib/policies';
+import type { Principal } from '../../lib/api-keys';
 import { HttpError } from '../errors';
 
 export function requireJson(req: Request): void {
@@ -32,11 +33,26 @@ export const PageToken = z
   .regex(/^[A-Za-z0-9_-]+$/)
   .max(4096);
 
+/**
+ * The policy a request runs under: the one it names, if its key may name it, else the key's default.
+ * A policy outside the key's (or its tenant's) allowed set is a 403 naming `policy`, whether or not
+ * it exists: the caller learns what it may use, not what others may.
+ */
+export function choosePolicy(principal: Principal, requested: string | undefined, at = (f: string) => f): string {
+  const { allowed, default: fallback } = principal.policies;
+  if (requested === undefined) return fallback;
+  if (allowed !== null && !allowed.includes(requested)) {
+    const message = `"${requested}" is not allowed for this key; allowed: ${allowed.join(', ')} (default ${fallback})`;
+    throw new HttpError(403, 'policy_not_allowed', `${at('policy')}: ${message}`, [{ field: at('policy'), message }]);
+  }
+  return requested;
+}
+
 /** The runtime and policy a request names, or a 400 naming the field and what is available. */
 export function resolveRuntimeAndPolicy(
   runtimes: Map<string, RuntimeDefinition>,
   policies: Map<string, LoadedPolicy>,
-  body: { language: string; policy?: string | undefined },
+  body: { language: string; policy: string },
   at: (field: string) => string = (f) => f,
 ): { runtime: RuntimeDefinition; policy: LoadedPolicy; policyName: string } {
   const runtime = runtimes.get(body.language);
@@ -46,13 +62,12 @@ export function resolveRuntimeAndPolicy(
       `unknown runtime "${body.language}"; available: ${[...runtimes.keys()].join(', ')}`,
     );
   }
-  const policyName = body.policy ?? DEFAULT_POLICY;
-  const policy = policies.get(policyName);
+  const policy = policies.get(body.policy);
   if (!policy) {
     throw HttpError.invalid(
       at('policy'),
       `unknown policy "${body.policy}"; available: ${[...policies.keys()].join(', ')}`,
     );
   }
-  return { runtime, policy, policyName };
+  return { runtime, policy, policyName: body.policy };
 }

@@ -17,11 +17,11 @@ import type { LoadedPolicy } from '../../lib/policies';
 import { ErrorType } from '../../lib/errors';
 import { HttpError } from '../errors';
 import { jsonBody, withBodyErrors } from '../body';
-import { principalOf } from '../auth';
+import { principalOf, requireScope } from '../auth';
 import { idempotencyKeyOf } from '../idempotency';
 import { newSandboxId, type SandboxService } from '../sandbox-service';
 import { lastEventId, streamEvents } from '../sse';
-import { PageToken, parseBody, parseQuery, requireJson, resolveRuntimeAndPolicy } from './parse';
+import { PageToken, choosePolicy, parseBody, parseQuery, requireJson, resolveRuntimeAndPolicy } from './parse';
 
 export interface SandboxRoutesDeps {
   sandboxes: SandboxService;
@@ -60,6 +60,8 @@ const FILE_ERRORS: Record<string, [number, string]> = {
 
 export function sandboxRoutes({ sandboxes, runtimes, policies, stepsPerRun }: SandboxRoutesDeps): Router {
   const router = Router();
+  // Everything a sandbox does runs code or reads what code wrote.
+  router.use(requireScope('submit'));
   const tenantOf = (req: Request): string => principalOf(req).tenant;
   const stepIdOf = (req: Request): string => idempotencyKeyOf(req) ?? `stp_${crypto.randomUUID().replaceAll('-', '')}`;
 
@@ -103,7 +105,8 @@ export function sandboxRoutes({ sandboxes, runtimes, policies, stepsPerRun }: Sa
   router.post('/', async (req, res) => {
     requireJson(req);
     const principal = principalOf(req);
-    const body = parseBody(SandboxCreateRequest, req.body);
+    const parsed = parseBody(SandboxCreateRequest, req.body);
+    const body = { ...parsed, policy: choosePolicy(principal, parsed.policy) };
     const { runtime, policy, policyName } = resolveRuntimeAndPolicy(runtimes, policies, body);
     if (policy.policy.approval.required !== 'never') {
       throw new HttpError(

@@ -3,7 +3,7 @@ import { defaultPayloadConverter, type Payload } from '@temporalio/common';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import type { temporal } from '@temporalio/proto';
 import type { ExecutionInput } from '../schemas/execution-request';
-import type { ExecutionResult, ImageRef } from '../schemas/execution-result';
+import type { ApprovalDecision, ExecutionResult, ImageRef } from '../schemas/execution-result';
 import type { GateResult } from '../schemas/findings';
 import type { ExecutionPlan } from '../schemas/policy';
 import { STAGE_NAMES } from '../vocabulary';
@@ -28,9 +28,12 @@ export interface AuditReport {
   gates: Array<Pick<GateResult, 'gate' | 'verdict' | 'findings' | 'error'>>;
   approvals: Array<{
     decision: 'approved' | 'rejected';
+    /** The approving key's label (or id); in histories from before approvers, the text the caller gave. */
     reviewer: string;
     comment: string | null;
     keyId: string | null;
+    /** The approving key's tenant; null in histories from before approvers. */
+    tenant: string | null;
     at: string;
   }>;
   result: { status: string; exitCode: number | null; error: string | null } | null;
@@ -119,23 +122,24 @@ export function auditReport(historyJson: unknown): AuditReport {
     }
     const accepted = event.workflowExecutionUpdateAcceptedEventAttributes;
     if (accepted?.acceptedRequest?.input?.name === 'decideApproval') {
-      const d = decode<{ decision: string; reviewer: string; comment?: string; keyId?: string }>(
-        accepted.acceptedRequest.input.args,
-      );
+      const d = decode<ApprovalDecision>(accepted.acceptedRequest.input.args);
       if (d) {
         // The result's vocabulary (`approved`, `rejected`), not the request's verb.
         const decision = d.decision === 'approve' ? 'approved' : 'rejected';
+        const keyId = d.approver?.keyId ?? d.keyId ?? null;
+        const reviewer = d.approver ? d.approver.label || d.approver.keyId : (d.reviewer ?? '');
         report.approvals.push({
           decision,
-          reviewer: d.reviewer,
+          reviewer,
           comment: d.comment ?? null,
-          keyId: d.keyId ?? null,
+          keyId,
+          tenant: d.approver?.tenant ?? null,
           at: timeOf(event),
         });
         note(
           event,
           'approval',
-          `${decision} by ${d.reviewer}${d.keyId ? ` (key ${d.keyId})` : ''}${d.comment ? `: ${d.comment}` : ''}`,
+          `${decision} by ${reviewer}${keyId ? ` (key ${keyId})` : ''}${d.comment ? `: ${d.comment}` : ''}`,
         );
       }
     }

@@ -134,13 +134,41 @@ export const ImageRef = z.object({
 });
 export type ImageRef = z.infer<typeof ImageRef>;
 
+/** The key that approved or rejected, as the API verified it. */
+export const Approver = z.object({ keyId: z.string(), tenant: z.string(), label: z.string() });
+export type Approver = z.infer<typeof Approver>;
+
+/** A reviewer's decision on an execution waiting in `awaiting_approval`: the decideApproval update's argument. */
+export interface ApprovalDecision {
+  decision: 'approve' | 'reject';
+  comment?: string;
+  /** The key that decided, as the API verified it: recorded in history with the decision. */
+  approver?: Approver;
+  /** Histories from before approvers: free text naming the reviewer, and the key id. */
+  reviewer?: string;
+  keyId?: string;
+}
+
+export const ApprovalDecisionRecord = z.object({
+  decision: z.enum(['approve', 'reject']),
+  approver: Approver,
+  comment: z.string().nullable(),
+  decidedAt: z.string(),
+});
+export type ApprovalDecisionRecord = z.infer<typeof ApprovalDecisionRecord>;
+
 export const Approval = z.object({
   /** Why approval was asked for. */
   reason: z.string(),
   requestedAt: z.string(),
+  /** Distinct approving keys the policy asks for (none of them the submitting key); absent before approvers: 1. */
+  required: z.number().int().optional(),
+  /** Every decision so far, in order: one rejection rejects, `required` approvals approve. Absent before approvers. */
+  decisions: z.array(ApprovalDecisionRecord).optional(),
   decision: z.enum(['approved', 'rejected', 'timed_out']).nullable(),
+  /** The deciding key's label (or id), from the key store: never text the caller chose. */
   reviewer: z.string().nullable(),
-  /** The API key the decision was made with. */
+  /** The API key of the deciding decision. */
   reviewerKeyId: z.string().nullable(),
   comment: z.string().nullable(),
   decidedAt: z.string().nullable(),

@@ -107,8 +107,10 @@ export const Policy = z.strictObject({
       required: z.enum(['never', 'always', 'on-warn']).default('never'),
       /** How long the execution waits for a reviewer before it is rejected. */
       timeoutMs: z.number().int().positive().default(3_600_000),
+      /** Distinct keys that must approve, none of them the submitting key; one rejection rejects. */
+      approvers: z.number().int().min(1).max(10).default(1),
     })
-    .default({ required: 'never', timeoutMs: 3_600_000 }),
+    .default({ required: 'never', timeoutMs: 3_600_000, approvers: 1 }),
   retention: z
     .strictObject({
       /** Results and history (the Temporal namespace's retention must be at least this). */
@@ -123,6 +125,8 @@ export type Policy = z.infer<typeof Policy>;
 export interface ApprovalPlan {
   required: 'never' | 'always' | 'on-warn';
   timeoutMs: number;
+  /** Absent in plans recorded before separation of duties: one approver. */
+  approvers?: number;
 }
 
 /** The gates the plan runs, resolved for the execution's language. */

@@ -66,13 +66,39 @@ describe('airlock keys', () => {
     expect(fs.readFileSync(keyFile, 'utf8')).not.toContain(key);
     const id = key.split('_')[1]!;
     const listed = await airlock('keys', '--file', keyFile, 'list');
-    expect(listed.stdout).toMatch(new RegExp(`${id}\\s+team-a\\s+\\S+\\s+active\\s+ci`));
+    expect(listed.stdout).toMatch(new RegExp(`${id}\\s+team-a\\s+\\S+\\s+active\\s+submit\\s+any \\[default\\]\\s+ci`));
     expect((await airlock('keys', '--file', keyFile, 'revoke', id)).code).toBe(0);
     expect((await airlock('keys', '--file', keyFile, 'list')).stdout).toMatch(new RegExp(`${id}.*revoked`));
     const unknown = await airlock('keys', '--file', keyFile, 'revoke', 'ffffffffffffffff');
     expect(unknown).toMatchObject({ code: 125, stderr: 'airlock: no key with id ffffffffffffffff\n' });
     const badTenant = await airlock('keys', '--file', keyFile, 'create', '--tenant', 'Team A');
     expect(badTenant.code).toBe(125);
+  });
+
+  test('scopes and policy bindings: for a key, for a tenant; unknown names are refused', async () => {
+    const keyFile = path.join(dir, 'scoped-keys.json');
+    const keys = (...args: string[]) => airlock('keys', '--file', keyFile, ...args);
+    const reviewer = await keys('create', '--tenant', 'team-b', '--label', 'alice', '--scopes', 'approve');
+    expect(reviewer.stderr).toMatch(/\(scopes approve\)/);
+    const ci = await keys('create', '--tenant', 'team-b', '--policies', 'ci-gate,strict', '--default-policy', 'strict');
+    expect(ci.code).toBe(0);
+    expect((await keys('tenant', 'team-b', '--policies', 'strict')).code).toBe(0);
+    const agent = await keys('create', '--tenant', 'team-b', '--label', 'agent');
+    const listed = (await keys('list')).stdout;
+    const line = (key: string) => listed.split('\n').find((l) => l.startsWith(key.trim().split('_')[1]!))!;
+    expect(line(reviewer.stdout)).toMatch(/\sapprove\s+strict \[strict\]\s+alice$/);
+    expect(line(ci.stdout)).toMatch(/\ssubmit\s+ci-gate,strict \[strict\]/);
+    expect(line(agent.stdout)).toMatch(/\ssubmit\s+strict \[strict\]\s+agent$/);
+    expect(await keys('create', '--tenant', 'team-b', '--scopes', 'root')).toMatchObject({
+      code: 125,
+      stderr: 'airlock: --scopes: unknown scope "root"; known: submit, approve, admin\n',
+    });
+    expect((await keys('create', '--tenant', 'team-b', '--policies', 'lax')).stderr).toMatch(/no policy named "lax"/);
+    expect((await keys('tenant', 'team-b', '--policies', 'strict', '--default-policy', 'default')).stderr).toMatch(
+      /must be one of --policies/,
+    );
+    expect((await keys('tenant', 'team-b', '--clear')).code).toBe(0);
+    expect((await keys('list')).stdout).toMatch(/\ssubmit\s+any \[default\]\s+agent\n/);
   });
 
   test('bootstrap makes the first key once, saved owner-only', async () => {

@@ -200,6 +200,51 @@ describe('airlock gate', () => {
     expect(both).toMatchObject({ code: 2, stderr: expect.stringContaining("cannot be used with option '-l, --lang") });
   });
 
+  test('a committed link to /proc/self/environ is refused, and nothing of the CLI environment reaches the sandbox', async () => {
+    const dir = checkout('leak', {
+      'app/__init__.py': '',
+      'app/calc.py': CALC,
+      // A test that fails on purpose and prints what it can see, as a change that wants the secret would.
+      'tests/test_env.py': 'import os\n\n\ndef test_env():\n    assert False, repr(dict(os.environ))\n',
+    });
+    fs.symlinkSync('/proc/self/environ', path.join(dir, 'app', 'leak.txt'));
+    const secretEnv = { AIRLOCK_GATE_TEST_SECRET: 'do-not-leak-4f9c' };
+    const refused = await airlock(dir, ['gate'], secretEnv);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('"app/leak.txt" is a link to "/proc/self/environ", outside .: refused');
+    expect(fs.existsSync(path.join(dir, 'airlock.sarif'))).toBe(false);
+
+    fs.rmSync(path.join(dir, 'app', 'leak.txt'));
+    const out = await airlock(dir, ['gate'], { ...secretEnv, GITHUB_ACTIONS: 'true' });
+    expect(out.code).toBe(1);
+    expect(out.stdout).toMatch(/^airlock gate: TESTS_FAILED/m);
+    const { junit } = await reports(dir);
+    // The test did print the sandbox's environment: the CLI's is not in it.
+    expect(junit).toContain('HOME');
+    for (const text of [out.stdout, junit, fs.readFileSync(path.join(dir, 'airlock.sarif'), 'utf8')]) {
+      expect(text).not.toContain('do-not-leak-4f9c');
+      expect(text).not.toContain(apiKey);
+    }
+  });
+
+  test('--tests-from: a change that weakens its own tests is judged by the base branch’s', async () => {
+    const base = checkout('base-branch', { 'tests/test_calc.py': PASSING_TESTS });
+    const dir = checkout('weakened', {
+      'app/__init__.py': '',
+      'app/calc.py': 'def add(a, b):\n    return a - b\n',
+      // The change "fixes" the failing test by making it assert nothing.
+      'tests/test_calc.py': 'def test_add():\n    assert True\n',
+    });
+    const own = await airlock(dir, ['gate']);
+    expect(own.code).toBe(0);
+    const judged = await airlock(dir, ['gate', '--tests-from', base]);
+    expect(judged.code).toBe(1);
+    expect(judged.stdout).toMatch(/^airlock gate: TESTS_FAILED/m);
+    expect(judged.stdout).toContain(`tests from ${base}: 1 file(s); the change's own copies of 1 were set aside`);
+    const { junit } = await reports(dir);
+    expect(junit).toMatch(/<testcase [^>]*name="tests\.test_calc\.test_add"[^>]*>\s*<failure message="assert -1 == 3"/);
+  });
+
   test('an error of its own exits 2 with the reason', async () => {
     const dir = checkout('errors', { 'main.py': 'print(1)\n', 'notes.xyz': 'x' });
     const unknownLang = await airlock(dir, ['gate', '--lang', 'cobol']);

@@ -36,22 +36,34 @@ async function awaitingApproval(): Promise<string> {
 }
 
 describe('approve and reject', () => {
-  test('a reviewer approves a waiting execution; the decision is in the result and its history', async () => {
-    const id = await awaitingApproval();
-    const noReviewer = await decide(id, 'approve', { comment: 'fine' });
-    expect(noReviewer.status).toBe(400);
-    expect(noReviewer.body.error).toMatchObject({ code: 'invalid_request', field: 'reviewer' });
-    expect((await decide(id, 'approve', { reviewer: 'mallory' }, api.otherTenantKey)).status).toBe(404);
+  const keyIdOf = (key: string) => key.split('_')[1]!;
 
-    const approved = await decide(id, 'approve', { reviewer: 'alice', comment: 'eval of a literal' });
+  test('a reviewer key approves a waiting execution; the approver is the key, in the result and its history', async () => {
+    const id = await awaitingApproval();
+    // Another tenant's reviewer cannot see it, so cannot decide on it.
+    const elsewhere = api.keys.create('other-tenant', 'mallory', { scopes: ['approve'] }).key;
+    expect((await decide(id, 'approve', {}, elsewhere)).status).toBe(404);
+
+    const approved = await decide(id, 'approve', { comment: 'eval of a literal' }, api.reviewerKey);
     expect(approved.status).toBe(200);
     expect(approved.body).toMatchObject({
       id,
-      approval: { decision: 'approved', reviewer: 'alice', comment: 'eval of a literal' },
+      approval: {
+        decision: 'approved',
+        required: 1,
+        reviewer: 'alice',
+        reviewerKeyId: keyIdOf(api.reviewerKey),
+        comment: 'eval of a literal',
+        decisions: [
+          {
+            decision: 'approve',
+            approver: { keyId: keyIdOf(api.reviewerKey), tenant: 'default', label: 'alice' },
+            comment: 'eval of a literal',
+          },
+        ],
+      },
     });
-    // The key that decided is recorded, so an auditor can tell who acted, not just the name they gave.
-    expect(approved.body.approval.reviewerKeyId).toBe(api.key.split('_')[1]);
-    const again = await decide(id, 'reject', { reviewer: 'bob' });
+    const again = await decide(id, 'reject', {}, api.secondReviewerKey);
     expect(again.status).toBe(409);
     expect(again.body.error.code).toBe('not_awaiting_approval');
 
@@ -61,23 +73,70 @@ describe('approve and reject', () => {
     const history = await get(`/v1/executions/${id}/history`);
     expect(history.status).toBe(200);
     expect(auditReport(history.body).approvals).toEqual([
-      expect.objectContaining({ decision: 'approved', reviewer: 'alice', comment: 'eval of a literal' }),
+      expect.objectContaining({
+        decision: 'approved',
+        reviewer: 'alice',
+        keyId: keyIdOf(api.reviewerKey),
+        tenant: 'default',
+        comment: 'eval of a literal',
+      }),
     ]);
+  });
+
+  test('the submitting key cannot approve its own execution, even with the approve scope', async () => {
+    // A key that may both submit and approve, as an agent given too much would hold.
+    const both = api.keys.create('default', 'agent with both', { scopes: ['submit', 'approve'] }).key;
+    const res = await submit({ language: 'python', policy: 'strict', code: 'print(eval("6*7"))' }, both);
+    const id = res.body.id as string;
+    await eventually(
+      `${id} to await approval`,
+      async () => (await get(`/v1/executions/${id}`)).body.status === 'awaiting_approval',
+    );
+    const self = await decide(id, 'approve', { reviewer: 'a trusted human, honestly' }, both);
+    expect(self.status).toBe(403);
+    expect(self.body.error).toMatchObject({ code: 'self_approval' });
+    expect(self.body.error.message).toContain(`key ${keyIdOf(both)} submitted this execution`);
+    const selfReject = await decide(id, 'reject', {}, both);
+    expect(selfReject.status).toBe(403);
+    // A key without the approve scope is refused before the workflow is asked.
+    const agent = await decide(id, 'approve', {}, api.key);
+    expect(agent.status).toBe(403);
+    expect(agent.body.error.code).toBe('forbidden');
+    // Still waiting: none of those reached the history.
+    expect((await get(`/v1/executions/${id}`)).body.status).toBe('awaiting_approval');
+    expect((await decide(id, 'reject', { comment: 'not by its author' }, api.reviewerKey)).status).toBe(200);
+    expect((await finished(id)).status).toBe('rejected');
+  });
+
+  test('free text cannot pose as the approver: `reviewer` is kept only in the comment', async () => {
+    const id = await awaitingApproval();
+    const res = await decide(id, 'approve', { reviewer: 'the CISO', comment: 'ok' }, api.reviewerKey);
+    expect(res.body.approval).toMatchObject({ reviewer: 'alice', comment: 'reviewer: the CISO; ok' });
+  });
+
+  test('a reviewer key cannot submit code, and an approval-only key cannot create sandboxes', async () => {
+    const res = await submit({ language: 'python', code: 'print(1)' }, api.reviewerKey);
+    expect(res.status).toBe(403);
+    expect(res.body.error).toMatchObject({ code: 'forbidden' });
+    expect(res.body.error.message).toMatch(/has scope approve; this call needs submit/);
+    const sandbox = await api.post('/v1/sandboxes', { language: 'python' }, api.reviewerKey);
+    expect(sandbox.status).toBe(403);
   });
 
   test('a rejection ends the execution as rejected without provisioning', async () => {
     const id = await awaitingApproval();
-    expect((await decide(id, 'reject', { reviewer: 'bob', comment: 'no eval' })).status).toBe(200);
+    expect((await decide(id, 'reject', { comment: 'no eval' }, api.reviewerKey)).status).toBe(200);
     const result = await finished(id);
     expect(result).toMatchObject({ status: 'rejected', error: { type: 'ApprovalRejected' } });
+    expect(result.error?.message).toBe(`rejected by alice (key ${keyIdOf(api.reviewerKey)}): no eval`);
     expect(result.stages.find((s) => s.name === 'provision')?.outcome).toBe('skipped');
   });
 
   test('deciding an unknown or finished execution', async () => {
-    expect((await decide(`ex_${'2'.repeat(32)}`, 'approve', { reviewer: 'alice' })).status).toBe(404);
+    expect((await decide(`ex_${'2'.repeat(32)}`, 'approve', {}, api.reviewerKey)).status).toBe(404);
     const done = await submit({ language: 'python', code: 'print(1)' });
     await finished(done.body.id);
-    const late = await decide(done.body.id, 'approve', { reviewer: 'alice' });
+    const late = await decide(done.body.id, 'approve', {}, api.reviewerKey);
     expect(late.status).toBe(409);
     expect(late.body.error.message).toBe(`execution ${done.body.id} is not waiting for approval`);
   });

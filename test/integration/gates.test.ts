@@ -8,7 +8,7 @@ import path from 'node:path';
 import { TestCluster } from '../support/cluster';
 import { containersOf } from '../support/docker';
 import { POLICIES_DIR } from '../../lib/paths';
-import type { ExecutionResult } from '../../lib/schemas/execution-result';
+import type { ApprovalDecision, ExecutionResult } from '../../lib/schemas/execution-result';
 import { decideApprovalUpdate } from '../../workflows/messages';
 
 let cluster: TestCluster;
@@ -26,6 +26,13 @@ beforeAll(async () => {
         /approval:\n {2}required: on-warn\n {2}timeoutMs: \d+/,
         'approval:\n  required: always\n  timeoutMs: 2000',
       ),
+  );
+  // Two distinct approvers, as a four-eyes rule asks.
+  fs.writeFileSync(
+    path.join(policiesDir, 'four-eyes.yaml'),
+    strict
+      .replace('name: strict', 'name: four-eyes')
+      .replace(/approval:\n {2}required: on-warn\n/, 'approval:\n  required: always\n  approvers: 2\n'),
   );
   fs.writeFileSync(
     path.join(policiesDir, 'no-accounts.yaml'),
@@ -113,30 +120,84 @@ describe('approval', () => {
     return executionId;
   }
 
+  const alice = { keyId: 'k-alice', tenant: 'default', label: 'alice' };
+  const bob = { keyId: 'k-bob', tenant: 'default', label: 'bob' };
+  const decide = (id: string, decision: ApprovalDecision) =>
+    cluster.client.workflow.getHandle(id).executeUpdate(decideApprovalUpdate, { args: [decision] });
+  /** The update's refusal type, from its validator: a refused decision never reaches history. */
+  const refusal = (id: string, decision: ApprovalDecision) =>
+    decide(id, decision).then(
+      () => 'accepted',
+      (err: { cause?: { type?: string } }) => err.cause?.type,
+    );
+
   test('a warning waits for a reviewer; approval lets it run and is recorded', async () => {
     const id = await awaitingApproval('print(eval("6*7"))');
-    const approval = await cluster.client.workflow.getHandle(id).executeUpdate(decideApprovalUpdate, {
-      args: [{ decision: 'approve', reviewer: 'alice', comment: 'literal', keyId: 'k1' }],
-    });
+    const approval = await decide(id, { decision: 'approve', comment: 'literal', approver: alice });
     expect(approval).toMatchObject({
       decision: 'approved',
       reviewer: 'alice',
       comment: 'literal',
-      reviewerKeyId: 'k1',
+      reviewerKeyId: 'k-alice',
+      decisions: [{ decision: 'approve', approver: alice, comment: 'literal' }],
     });
     const result = await cluster.result(id);
     expect(result.status).toBe('succeeded');
     expect(result.run?.stdout).toBe('42\n');
-    expect(stage(result, 'approval')).toMatchObject({ outcome: 'succeeded', detail: 'approved by alice: literal' });
+    expect(stage(result, 'approval')).toMatchObject({
+      outcome: 'succeeded',
+      detail: 'approved by alice (key k-alice): literal',
+    });
+  });
+
+  test('the workflow itself refuses the submitting key, another tenant, a decision without a key', async () => {
+    const id = await awaitingApproval('print(eval("6*7"))');
+    // cluster.submit submits with key "test-key".
+    expect(await refusal(id, { decision: 'approve', approver: { ...alice, keyId: 'test-key' } })).toBe('SelfApproval');
+    expect(await refusal(id, { decision: 'approve', approver: { ...alice, tenant: 'other' } })).toBe(
+      'ApproverOfAnotherTenant',
+    );
+    expect(await refusal(id, { decision: 'approve', reviewer: 'alice', keyId: 'k1' })).toBe('InvalidDecision');
+    const state = await cluster.executions.get(id, 'default');
+    expect(state).toMatchObject({ status: 'awaiting_approval', approval: { decisions: [] } });
+    await decide(id, { decision: 'reject', approver: bob });
+    expect((await cluster.result(id)).status).toBe('rejected');
+  });
+
+  test('a four-eyes policy waits for two distinct approvers; the same key twice is refused', async () => {
+    const id = await awaitingApproval('print(6*7)', 'four-eyes');
+    const first = await decide(id, { decision: 'approve', approver: alice });
+    expect(first).toMatchObject({ required: 2, decision: null, decisions: [{ approver: alice }] });
+    expect(await refusal(id, { decision: 'approve', approver: alice })).toBe('AlreadyDecided');
+    expect((await cluster.executions.get(id, 'default'))?.status).toBe('awaiting_approval');
+    const second = await decide(id, { decision: 'approve', approver: bob, comment: 'second pair of eyes' });
+    expect(second).toMatchObject({ decision: 'approved', decisions: [{ approver: alice }, { approver: bob }] });
+    const result = await cluster.result(id);
+    expect(result.status).toBe('succeeded');
+    expect(stage(result, 'approval')?.detail).toBe(
+      'approved by alice (key k-alice); bob (key k-bob): second pair of eyes',
+    );
+  });
+
+  test('under four eyes, one rejection rejects', async () => {
+    const id = await awaitingApproval('print(6*7)', 'four-eyes');
+    await decide(id, { decision: 'approve', approver: alice });
+    await decide(id, { decision: 'reject', approver: bob, comment: 'no' });
+    expect(await cluster.result(id)).toMatchObject({ status: 'rejected', error: { type: 'ApprovalRejected' } });
   });
 
   test('a rejection ends the execution as rejected, with the reviewer', async () => {
     const id = await awaitingApproval('print(eval("6*7"))');
-    await cluster.executions.decide(id, 'default', { decision: 'reject', reviewer: 'bob', comment: 'no eval' });
+    const outcome = await cluster.executions.decide(id, 'default', {
+      decision: 'reject',
+      comment: 'no eval',
+      approver: bob,
+    });
+    expect(outcome).toMatchObject({ approval: { decision: 'rejected' } });
     const result = await cluster.result(id);
     expect(result).toMatchObject({
       status: 'rejected',
-      error: { type: 'ApprovalRejected', message: 'rejected by bob: no eval' },
+      error: { type: 'ApprovalRejected', message: 'rejected by bob (key k-bob): no eval' },
     });
     expect(result.approval).toMatchObject({ decision: 'rejected', reviewer: 'bob' });
     expect(stage(result, 'provision')?.outcome).toBe('skipped');
@@ -151,9 +212,10 @@ describe('approval', () => {
 
   test('a decision nobody is waiting for is refused and never reaches history', async () => {
     const done = await cluster.run({ language: 'python', code: 'print(1)' });
-    expect(await cluster.executions.decide(done.id, 'default', { decision: 'approve', reviewer: 'eve' })).toBe(
-      'not_awaiting',
-    );
+    expect(await cluster.executions.decide(done.id, 'default', { decision: 'approve', approver: alice })).toEqual({
+      refused: 'NotAwaitingApproval',
+      message: 'the execution has ended',
+    });
   });
 });
 

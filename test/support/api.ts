@@ -16,9 +16,13 @@ import { TestCluster } from './cluster';
 export interface TestApi {
   app: Express;
   keys: ApiKeyStore;
-  /** A key of the `default` tenant, and one of a second tenant. */
+  /** A `submit` key of the `default` tenant, and one of a second tenant. */
   key: string;
   otherTenantKey: string;
+  /** Two `approve` keys of the `default` tenant (labels "alice" and "bob"), and an `admin` one. */
+  reviewerKey: string;
+  secondReviewerKey: string;
+  adminKey: string;
 }
 
 export interface TestApiOptions {
@@ -33,6 +37,9 @@ export function createTestApi(cluster: TestCluster, opts: TestApiOptions = {}): 
   const keys = new ApiKeyStore(path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'airlock-keys-')), 'keys.json'));
   const key = keys.create('default', 'tests').key;
   const otherTenantKey = keys.create('other-tenant', 'tests').key;
+  const reviewerKey = keys.create('default', 'alice', { scopes: ['approve'] }).key;
+  const secondReviewerKey = keys.create('default', 'bob', { scopes: ['approve'] }).key;
+  const adminKey = keys.create('default', 'operator', { scopes: ['admin'] }).key;
   const app = createApp({
     executions: cluster.executions,
     sandboxes: new SandboxService(cluster.client),
@@ -44,7 +51,7 @@ export function createTestApi(cluster: TestCluster, opts: TestApiOptions = {}): 
     waitLimitMs: opts.waitLimitMs ?? 60_000,
     log: createLogger('api-test', 'silent'),
   });
-  return { app, keys, key, otherTenantKey };
+  return { app, keys, key, otherTenantKey, reviewerKey, secondReviewerKey, adminKey };
 }
 
 /** The app on a real socket (port 0 on loopback): for streams, the SDK and MCP, which need a URL. */
@@ -104,6 +111,15 @@ export function useTestApi(
     },
     get otherTenantKey() {
       return started().api.otherTenantKey;
+    },
+    get reviewerKey() {
+      return started().api.reviewerKey;
+    },
+    get secondReviewerKey() {
+      return started().api.secondReviewerKey;
+    },
+    get adminKey() {
+      return started().api.adminKey;
     },
     auth: (key) => ({ authorization: `Bearer ${key ?? context.key}` }),
     get: (path, key) => request(context.app).get(path).set(context.auth(key)),

@@ -54,7 +54,7 @@ describe('audit report from a recorded history', () => {
     expect(report.teardown.confirmed).toBe(false);
   });
 
-  test('an approval: who decided, with what comment', () => {
+  test('an approval recorded before approvers were keys: the reviewer text and key id it had', () => {
     const report = auditReport(history('approved-after-warning'));
     expect(report.approvals).toEqual([
       {
@@ -62,6 +62,7 @@ describe('audit report from a recorded history', () => {
         reviewer: 'fixture-reviewer',
         comment: 'literal eval',
         keyId: expect.any(String),
+        tenant: null,
         at: expect.any(String),
       },
     ]);

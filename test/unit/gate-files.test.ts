@@ -5,7 +5,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { collectFiles } from '../../cli/gate-command';
+import { execFileSync } from 'node:child_process';
+import { collectFiles } from '../../cli/gate-files';
 
 let root: string;
 let repo: string;
@@ -62,4 +63,64 @@ test('two files that would get the same name are refused; the same file twice is
     /would both be named "app\.py"; pass their common folder/,
   );
   expect(names(['src', 'src/app.py', path.join(repo, 'src')], repo)).toEqual(['src/app.py', 'src/pkg/util.py']);
+});
+
+describe('links and special files, as a change that wants to leak would commit them', () => {
+  const refused = (paths: string[], cwd: string) => {
+    try {
+      collectFiles(paths, cwd);
+    } catch (err) {
+      return (err as Error).message;
+    }
+    throw new Error('the files were collected');
+  };
+
+  test('a link to /proc/self/environ is refused, naming the link', () => {
+    fs.symlinkSync('/proc/self/environ', path.join(repo, 'src', 'leak.txt'));
+    expect(refused(['.'], repo)).toBe(
+      '"src/leak.txt" is a link to "/proc/self/environ", outside .: refused, so nothing outside the tree is sent',
+    );
+  });
+
+  test('a link to a key under the home directory is refused', () => {
+    const home = path.join(root, 'home');
+    fs.mkdirSync(path.join(home, '.ssh'), { recursive: true });
+    fs.writeFileSync(path.join(home, '.ssh', 'id_ed25519'), 'PRIVATE KEY');
+    fs.symlinkSync(path.join(home, '.ssh'), path.join(repo, 'ssh'));
+    fs.symlinkSync(path.join(home, '.ssh', 'id_ed25519'), path.join(repo, 'tests', 'fixture.key'));
+    expect(refused(['.'], repo)).toMatch(/^"ssh" is a link to ".*\/home\/\.ssh", outside \.: refused/);
+    fs.rmSync(path.join(repo, 'ssh'));
+    expect(refused(['tests'], repo)).toMatch(/^"tests\/fixture\.key" is a link to .*, outside tests: refused/);
+  });
+
+  test('a link to a directory outside the tree is refused, also when the tree is a subfolder', () => {
+    fs.symlinkSync('../src', path.join(repo, 'tests', 'src-link'));
+    // Inside the repository, but outside the `tests` tree it was given.
+    expect(refused(['tests'], repo)).toMatch(/^"tests\/src-link" is a link to "\.\.\/src", outside tests: refused/);
+    // Given the whole repository, the same link stays in the tree: its files are sent under its name.
+    expect(names(['.'], repo)).toEqual([
+      'src/app.py',
+      'src/pkg/util.py',
+      'tests/src-link/app.py',
+      'tests/src-link/pkg/util.py',
+      'tests/test_app.py',
+    ]);
+  });
+
+  test('a link inside the tree is sent as a copy under its own name; a loop of links ends', () => {
+    fs.symlinkSync('app.py', path.join(repo, 'src', 'main.py'));
+    fs.symlinkSync('..', path.join(repo, 'src', 'pkg', 'up'));
+    const files = collectFiles(['src'], repo);
+    expect(files.map((f) => f.path)).toEqual(['src/app.py', 'src/main.py', 'src/pkg/util.py']);
+    expect(files.find((f) => f.path === 'src/main.py')!.content.toString()).toBe('print(1)\n');
+  });
+
+  test('a dangling link is refused; sockets and FIFOs are left out, never opened', () => {
+    fs.symlinkSync('nowhere.py', path.join(repo, 'src', 'gone.py'));
+    expect(refused(['src'], repo)).toMatch(/"src\/gone\.py" \(under src\) is a link to nothing/);
+    fs.rmSync(path.join(repo, 'src', 'gone.py'));
+    execFileSync('mkfifo', [path.join(repo, 'src', 'pipe')]);
+    // Opening a FIFO for reading would wait for a writer for ever.
+    expect(names(['src'], repo)).toEqual(['src/app.py', 'src/pkg/util.py']);
+  });
 });

@@ -77,7 +77,7 @@ describe('pre-run policy gate', () => {
         imports: { enabled: true, deny: [], severity: 'high', blockAt: 'high', warnAt: 'low' },
         output: { secrets: 'redact', patterns: [] },
       },
-      approval: { required: 'never', timeoutMs: 3_600_000 },
+      approval: { required: 'never', timeoutMs: 3_600_000, approvers: 1 },
       retention: { resultsDays: 30, artifactsDays: 7 },
       compile: null,
       runCommand: ['python3', '-u', 'src/app.py', '--flag', 'x y'],
