@@ -3,7 +3,7 @@ import tar from 'tar-stream';
 import type { Digest } from '../../lib/schemas/execution-result';
 import type { Finding } from '../../lib/schemas/findings';
 import type { OutputRules } from '../../lib/schemas/policy';
-import { scanOutput } from '../../lib/gates/output-scan';
+import { ScanBudgetExceeded, type Scanner } from '../scanner';
 
 /** Files up to this size are also scanned for secrets and the policy's patterns. */
 const SCAN_FILE_LIMIT = 256 * 1024;
@@ -24,6 +24,7 @@ export async function scanArtifactArchive(
   archiveComplete: boolean,
   submitted: Map<string, string>,
   rules: OutputRules,
+  scanner: Scanner,
 ): Promise<ArtifactScan> {
   const result: ArtifactScan = { artifacts: [], truncated: !archiveComplete, findings: [], blocked: false };
   const extract = tar.extract();
@@ -39,9 +40,22 @@ export async function scanArtifactArchive(
       if (submitted.get(name) === sha256) continue;
       result.artifacts.push({ name, sha256, bytes: bytes.length });
       if (bytes.length <= SCAN_FILE_LIMIT) {
-        const scanned = scanOutput(name, bytes.toString('utf8'), rules);
-        result.findings.push(...scanned.findings);
-        result.blocked ||= scanned.blocked;
+        try {
+          const scanned = await scanner.output(name, bytes.toString('utf8'), rules);
+          result.findings.push(...scanned.findings);
+          result.blocked ||= scanned.blocked;
+        } catch (err) {
+          if (!(err instanceof ScanBudgetExceeded)) throw err;
+          result.findings.push({
+            gate: 'output',
+            ruleId: 'scan-budget',
+            severity: 'high',
+            message: `${name}: ${err.message}`,
+            location: { path: name, line: null, column: null },
+            tool: 'airlock-output',
+          });
+          result.blocked = true;
+        }
       }
     }
   } catch {

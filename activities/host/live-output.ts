@@ -1,6 +1,6 @@
 import { StringDecoder } from 'node:string_decoder';
 import type { OutputRules } from '../../lib/schemas/policy';
-import { scanOutput } from '../../lib/gates/output-scan';
+import { sharedScanner, type Scanner } from '../scanner';
 import { LIVE_FLUSH_INTERVAL_MS, type OutputChunk, type OutputStream } from '../../lib/live-output';
 
 /** Where live output goes: the workflow that owns the process (a Temporal signal in production). */
@@ -38,10 +38,10 @@ class StreamRelay {
     this.held += this.decoder.write(bytes);
   }
 
-  /** The next chunk to send, or null when nothing complete is ready. */
-  take(target: LiveOutputTarget): OutputChunk | null {
+  /** The next raw text to send, or null when nothing complete is ready. */
+  take(): string | null {
     const ready = this.readyLength();
-    return ready === 0 ? null : this.chunkOf(ready, target);
+    return ready === 0 ? null : this.cut(ready);
   }
 
   /**
@@ -49,19 +49,24 @@ class StreamRelay {
    * the stream ends exactly as the output does. Null for a stream that sent nothing while the
    * process ran: the workflow takes that one from the result, which costs no signal.
    */
-  rest(target: LiveOutputTarget): OutputChunk | null {
+  rest(): string | null {
     this.held += this.decoder.end();
     if (this.sentChars === 0 || this.held.length === 0) return null;
-    return this.chunkOf(this.held.length, target);
+    return this.cut(this.held.length);
   }
 
-  private chunkOf(length: number, target: LiveOutputTarget): OutputChunk {
-    const raw = this.held.slice(0, length);
-    this.held = this.held.slice(length);
-    const text = this.rules ? scanOutput(`${target.stage}.${this.stream}`, raw, this.rules).text : raw;
+  /** The chunk for `raw`, through the output gate (on the scan threads); chunks are made one at a time, in order. */
+  async chunkOf(raw: string, target: LiveOutputTarget, scanner: Scanner): Promise<OutputChunk> {
+    const text = this.rules ? (await scanner.output(`${target.stage}.${this.stream}`, raw, this.rules)).text : raw;
     const chunk = { scope: target.scope, stage: target.stage, stream: this.stream, offset: this.sentChars, text };
     this.sentChars += text.length;
     return chunk;
+  }
+
+  private cut(length: number): string {
+    const raw = this.held.slice(0, length);
+    this.held = this.held.slice(length);
+    return raw;
   }
 
   private readyLength(): number {
@@ -98,7 +103,10 @@ export class LiveOutput {
   private sending: Promise<void> | null = null;
   private broken = false;
 
-  constructor(private readonly target: LiveOutputTarget) {
+  constructor(
+    private readonly target: LiveOutputTarget,
+    private readonly scanner: Scanner = sharedScanner(),
+  ) {
     this.relays = { stdout: new StreamRelay('stdout', target.rules), stderr: new StreamRelay('stderr', target.rules) };
     this.timer = setInterval(() => this.flush(), LIVE_FLUSH_INTERVAL_MS);
     this.timer.unref();
@@ -118,27 +126,32 @@ export class LiveOutput {
     clearInterval(this.timer);
     await this.sending;
     if (this.broken) return;
-    await this.send(this.chunks((relay) => relay.rest(this.target)));
+    await this.send(this.pieces((relay) => relay.rest()));
   }
 
   private flush(): void {
     if (this.sending || this.broken) return;
-    const chunks = this.chunks((relay) => relay.take(this.target));
-    if (chunks.length === 0) return;
-    this.sending = this.send(chunks).finally(() => {
+    const pieces = this.pieces((relay) => relay.take());
+    if (pieces.length === 0) return;
+    this.sending = this.send(pieces).finally(() => {
       this.sending = null;
     });
   }
 
-  private chunks(next: (relay: StreamRelay) => OutputChunk | null): OutputChunk[] {
-    return (['stdout', 'stderr'] as const).map((s) => next(this.relays[s])).filter((c) => c !== null);
+  private pieces(next: (relay: StreamRelay) => string | null): Array<[StreamRelay, string]> {
+    return (['stdout', 'stderr'] as const)
+      .map((s): [StreamRelay, string | null] => [this.relays[s], next(this.relays[s])])
+      .filter((p): p is [StreamRelay, string] => p[1] !== null);
   }
 
-  private async send(chunks: OutputChunk[]): Promise<void> {
+  private async send(pieces: Array<[StreamRelay, string]>): Promise<void> {
     try {
-      for (const chunk of chunks) await this.target.sink(this.target.workflowId, chunk);
+      for (const [relay, raw] of pieces) {
+        await this.target.sink(this.target.workflowId, await relay.chunkOf(raw, this.target, this.scanner));
+      }
     } catch {
-      // Later chunks would leave a gap the workflow cannot see; the result fills it instead.
+      // A failed send, or a scan past its budget: later chunks would leave a gap the workflow
+      // cannot see, so live output stops and the result (gated whole) fills it in.
       this.broken = true;
     }
   }

@@ -25,7 +25,8 @@ import type {
 import type { OutputRules } from '../../lib/schemas/policy';
 import type { ArtifactScan } from './artifacts';
 import { scanArtifactArchive } from './artifacts';
-import { scanOutput } from '../../lib/gates/output-scan';
+import { ScanBudgetExceeded, sharedScanner, type Scanner } from '../scanner';
+import type { Finding } from '../../lib/schemas/findings';
 import { execCapture } from './exec-process';
 
 const MiB = 1024 * 1024;
@@ -46,7 +47,10 @@ interface Sandbox {
 type StageRun = ExecInput & { signal: AbortSignal };
 
 /** The container activities after provisioning, on the host's own queue. Each stage is one or more execs. */
-export function createStageActivities({ docker, liveOutput, hostLedger, outputs }: HostActivityDeps) {
+export function createStageActivities({ docker, liveOutput, hostLedger, outputs, scanner: given }: HostActivityDeps) {
+  const scanner = given ?? sharedScanner();
+  const gate = (result: ProcessResult, name: string, rules: OutputRules | undefined) =>
+    gateOutput(scanner, result, name, rules);
   // User code runs at most once per stage, whatever the retries.
   const once = <T>(run: (signal: AbortSignal) => Promise<T>) => runOnce(hostLedger, run);
 
@@ -127,7 +131,7 @@ export function createStageActivities({ docker, liveOutput, hostLedger, outputs 
     return once(async (signal) =>
       finishProcess(
         input,
-        gateOutput(
+        await gate(
           await runInSandbox(await openSandbox(input.executionId), { ...input, signal }),
           'run',
           input.outputRules,
@@ -142,7 +146,7 @@ export function createStageActivities({ docker, liveOutput, hostLedger, outputs 
       const sandbox = await openSandbox(input.executionId);
       const result = await finishProcess(
         input,
-        gateOutput(await runInSandbox(sandbox, { ...input, signal }), 'compile', input.outputRules),
+        await gate(await runInSandbox(sandbox, { ...input, signal }), 'compile', input.outputRules),
       );
       const memory = input.runMemoryMb * MiB;
       const current = (await sandbox.container.inspect()).HostConfig.Memory;
@@ -171,8 +175,8 @@ export function createStageActivities({ docker, liveOutput, hostLedger, outputs 
         const judged = judgeRun(run, testCase.expectedStdout, input.normalizeTrailingWhitespace);
         const name = `case.${index}`;
         const gated = storesOutputs(input.executionId)
-          ? await withStoredOutputs(gateOutput(run, name, input.outputRules), keep)
-          : gateOutput(preview(run, keep), name, input.outputRules);
+          ? await withStoredOutputs(await gate(run, name, input.outputRules), keep)
+          : await gate(preview(run, keep), name, input.outputRules);
         results.push({ ...gated, index, status: judged.status, expectedStdoutMatched: judged.matched });
         // A case that took the container with it leaves nothing to run the rest in.
         if (!(await sandbox.container.inspect()).State.Running) break;
@@ -203,11 +207,13 @@ export function createStageActivities({ docker, liveOutput, hostLedger, outputs 
       const report = buildTestReport(input.report.format, text, missing);
       if (input.outputRules) {
         const rules = input.outputRules;
-        report.cases = report.cases.map((c) =>
-          c.message ? { ...c, message: scanOutput(`tests.${c.name}`, c.message, rules).text } : c,
+        report.cases = await Promise.all(
+          report.cases.map(async (c) =>
+            c.message ? { ...c, message: await gatedText(scanner, `tests.${c.name}`, c.message, rules) } : c,
+          ),
         );
       }
-      return { process: await finishProcess(input, gateOutput(process, 'tests', input.outputRules)), report };
+      return { process: await finishProcess(input, await gate(process, 'tests', input.outputRules)), report };
     });
   }
 
@@ -232,6 +238,7 @@ export function createStageActivities({ docker, liveOutput, hostLedger, outputs 
         result.limitExceeded === null && result.exitCode === 0,
         submitted,
         input.outputRules,
+        scanner,
       );
     });
   }
@@ -239,18 +246,58 @@ export function createStageActivities({ docker, liveOutput, hostLedger, outputs 
   return { execInContainer, compileInContainer, runCasesInContainer, runTestsInContainer, collectArtifacts };
 }
 
-/** The output gate on one process: matches redacted in place, findings and the block flag recorded. */
-function gateOutput(result: ProcessResult, name: string, rules: OutputRules | undefined): ProcessResult {
+/**
+ * The output gate on one process: matches redacted in place, findings and the block flag recorded.
+ * A scan past its budget fails closed: nothing of the output is kept, and the process is blocked.
+ */
+async function gateOutput(
+  scanner: Scanner,
+  result: ProcessResult,
+  name: string,
+  rules: OutputRules | undefined,
+): Promise<ProcessResult> {
   if (!rules) return result;
-  const stdout = scanOutput(`${name}.stdout`, result.stdout, rules);
-  const stderr = scanOutput(`${name}.stderr`, result.stderr, rules);
-  return {
-    ...result,
-    stdout: stdout.text,
-    stderr: stderr.text,
-    outputFindings: [...result.outputFindings, ...stdout.findings, ...stderr.findings],
-    outputBlocked: result.outputBlocked || stdout.blocked || stderr.blocked,
-  };
+  try {
+    const [stdout, stderr] = await Promise.all([
+      scanner.output(`${name}.stdout`, result.stdout, rules),
+      scanner.output(`${name}.stderr`, result.stderr, rules),
+    ]);
+    return {
+      ...result,
+      stdout: stdout.text,
+      stderr: stderr.text,
+      outputFindings: [...result.outputFindings, ...stdout.findings, ...stderr.findings],
+      outputBlocked: result.outputBlocked || stdout.blocked || stderr.blocked,
+    };
+  } catch (err) {
+    if (!(err instanceof ScanBudgetExceeded)) throw err;
+    const withheld = `[REDACTED: ${err.message}]`;
+    const finding: Finding = {
+      gate: 'output',
+      ruleId: 'scan-budget',
+      severity: 'high',
+      message: err.message,
+      location: null,
+      tool: 'airlock-output',
+    };
+    return {
+      ...result,
+      stdout: withheld,
+      stderr: withheld,
+      outputFindings: [...result.outputFindings, finding],
+      outputBlocked: true,
+    };
+  }
+}
+
+/** One text through the output gate; withheld whole when its scan overruns the budget. */
+async function gatedText(scanner: Scanner, name: string, text: string, rules: OutputRules): Promise<string> {
+  try {
+    return (await scanner.output(name, text, rules)).text;
+  } catch (err) {
+    if (err instanceof ScanBudgetExceeded) return `[REDACTED: ${err.message}]`;
+    throw err;
+  }
 }
 
 function preview(run: ProcessResult, keep: number): ProcessResult {

@@ -9,6 +9,7 @@ import type { LiveOutputSink } from './live-output';
 import type { WarmPool } from './warm-pool';
 import type { HostLedger } from './host-ledger';
 import type { OutputStore } from '../../lib/output-store';
+import type { Scanner } from '../scanner';
 
 export interface HostActivityDeps {
   docker: Docker;
@@ -28,6 +29,8 @@ export interface HostActivityDeps {
    * carries only their first bytes and a reference; without it every output stays whole in the result.
    */
   outputs?: { store: OutputStore; previewBytes: number };
+  /** Where the output gate's scans run; default the process's pool of scan threads. */
+  scanner?: Scanner;
 }
 
 /** What decides how a container is made (and so which warm pool serves it). */

@@ -1,13 +1,27 @@
 import type { SourceFile } from '../../lib/schemas/common';
 import type { GateResult } from '../../lib/schemas/findings';
 import type { GatePlan } from '../../lib/schemas/policy';
-import { findSecrets } from '../../lib/gates/secrets';
-import { deniedImports } from '../../lib/gates/imports';
 import { verdictFor } from '../../lib/gates/verdict';
 import { sourceTexts } from '../../lib/gates/sources';
+import { ScanBudgetExceeded, type Scanner } from '../scanner';
 
-/** Pre-run gates that read the submitted text only: they run beside the workflows, in the orchestration worker. */
-export function createGateActivities() {
+/**
+ * Pre-run gates that read the submitted text only: they run beside the workflows, in the
+ * orchestration worker, their scans on its scan threads. A scan past its budget fails closed.
+ */
+export function createGateActivities({ scanner }: { scanner: Scanner }) {
+  const closed = (gate: 'secrets' | 'imports', tool: string, err: unknown): GateResult => {
+    if (!(err instanceof ScanBudgetExceeded)) throw err;
+    return {
+      gate,
+      verdict: 'block',
+      findings: [],
+      tools: [{ name: tool, version: null }],
+      error: err.message,
+      note: null,
+    };
+  };
+
   async function checkSecrets({
     files,
     gate,
@@ -15,7 +29,12 @@ export function createGateActivities() {
     files: SourceFile[];
     gate: GatePlan['secrets'];
   }): Promise<GateResult> {
-    const findings = sourceTexts(files).flatMap((source) => findSecrets(source).map((m) => m.finding));
+    let findings;
+    try {
+      findings = await scanner.secrets(sourceTexts(files));
+    } catch (err) {
+      return closed('secrets', 'airlock-secrets', err);
+    }
     return {
       gate: 'secrets',
       verdict: verdictFor(findings, gate),
@@ -32,12 +51,17 @@ export function createGateActivities() {
     gate: GatePlan['imports'];
   }): Promise<GateResult> {
     const { gate } = input;
-    const findings = deniedImports({
-      language: input.language,
-      files: sourceTexts(input.files),
-      deny: gate.deny,
-      severity: gate.severity,
-    });
+    let findings;
+    try {
+      findings = await scanner.imports({
+        language: input.language,
+        files: sourceTexts(input.files),
+        deny: gate.deny,
+        severity: gate.severity,
+      });
+    } catch (err) {
+      return closed('imports', 'airlock-imports', err);
+    }
     return {
       gate: 'imports',
       verdict: verdictFor(findings, gate),

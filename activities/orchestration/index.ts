@@ -9,10 +9,13 @@ import type { RuntimeDefinition } from '../../lib/runtimes';
 import { evaluateGateUnder } from '../../lib/gate';
 import { ErrorType } from '../../lib/errors';
 import { createGateActivities } from './gates';
+import { sharedScanner, type Scanner } from '../scanner';
 
 export interface OrchestrationActivityDeps {
   policies: Map<string, LoadedPolicy>;
   runtimes: Map<string, RuntimeDefinition>;
+  /** Where the gates' scans run; default the process's pool of scan threads. */
+  scanner?: Scanner;
 }
 
 export interface ScanInput {
@@ -22,7 +25,7 @@ export interface ScanInput {
 }
 
 /** Activities that need no Docker engine; they run beside the workflows. */
-export function createOrchestrationActivities({ policies, runtimes }: OrchestrationActivityDeps) {
+export function createOrchestrationActivities({ policies, runtimes, scanner }: OrchestrationActivityDeps) {
   async function evaluatePolicyGate({ input }: { input: ExecutionInput }): Promise<ExecutionPlan> {
     const loaded = policies.get(input.policy);
     if (!loaded) {
@@ -39,7 +42,7 @@ export function createOrchestrationActivities({ policies, runtimes }: Orchestrat
     };
   }
 
-  return { evaluatePolicyGate, scanArtifacts, ...createGateActivities() };
+  return { evaluatePolicyGate, scanArtifacts, ...createGateActivities({ scanner: scanner ?? sharedScanner() }) };
 }
 
 export type OrchestrationActivities = ReturnType<typeof createOrchestrationActivities>;

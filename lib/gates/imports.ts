@@ -1,4 +1,6 @@
+import { RE2JS } from 're2js';
 import type { Finding, Severity } from '../schemas/findings';
+import { LineIndex } from './line-index';
 
 interface ImportSite {
   module: string;
@@ -7,12 +9,16 @@ interface ImportSite {
 
 type Extractor = (text: string) => ImportSite[];
 
-function sites(text: string, patterns: RegExp[]): ImportSite[] {
+/** RE2 patterns (linear-time whatever the text), each with one capture group naming the module(s). */
+const re2 = (pattern: string) => RE2JS.compile(pattern);
+
+function sites(text: string, patterns: RE2JS[]): ImportSite[] {
   const out: ImportSite[] = [];
   text.split('\n').forEach((line, i) => {
     for (const pattern of patterns) {
-      for (const m of line.matchAll(pattern)) {
-        for (const name of m[1]!.split(',')) {
+      const m = pattern.matcher(line);
+      while (m.find()) {
+        for (const name of (m.group(1) ?? '').split(',')) {
           const module = name
             .trim()
             .split(/\s+as\s+/)[0]!
@@ -25,40 +31,49 @@ function sites(text: string, patterns: RegExp[]): ImportSite[] {
   return out;
 }
 
-const JS: RegExp[] = [
-  /\brequire\s*\(\s*["'`]([^"'`]+)["'`]\s*\)/g,
-  /\bimport\s*\(\s*["'`]([^"'`]+)["'`]\s*\)/g,
-  /\bfrom\s+["']([^"']+)["']/g,
-  /^\s*import\s+["']([^"']+)["']/g,
+const JS = [
+  re2(String.raw`\brequire\s*\(\s*["'\x60]([^"'\x60]+)["'\x60]\s*\)`),
+  re2(String.raw`\bimport\s*\(\s*["'\x60]([^"'\x60]+)["'\x60]`),
+  re2(String.raw`\bfrom\s+["']([^"']+)["']`),
+  re2(String.raw`^\s*import\s+["']([^"']+)["']`),
 ];
+
+const GO_BLOCK = re2(String.raw`import\s*\(([^)]*)\)`);
+const GO_PATH = /"([^"]+)"/;
+
+/** Go's `import ( … )` blocks, each path on its own line. */
+function goBlocks(text: string): ImportSite[] {
+  const out: ImportSite[] = [];
+  const lines = new LineIndex(text);
+  const m = GO_BLOCK.matcher(text);
+  while (m.find()) {
+    const { line: startLine } = lines.position(m.start(1));
+    (m.group(1) ?? '').split('\n').forEach((line, i) => {
+      // One short line at a time: GO_PATH cannot run long.
+      const path = GO_PATH.exec(line.slice(0, 4096));
+      if (path) out.push({ module: path[1]!, line: startLine + i });
+    });
+  }
+  return out;
+}
 
 /** How each language names what it loads. Matching is textual: obfuscation beats it, the sandbox does not rely on it. */
 const EXTRACTORS: Record<string, Extractor> = {
   python: (t) =>
     sites(t, [
-      /^\s*import\s+([\w.]+(?:\s+as\s+\w+)?(?:\s*,\s*[\w.]+(?:\s+as\s+\w+)?)*)/g,
-      /^\s*from\s+([\w.]+)\s+import\b/g,
-      /__import__\s*\(\s*["']([\w.]+)["']/g,
-      /import_module\s*\(\s*["']([\w.]+)["']/g,
+      re2(String.raw`^\s*import\s+([\w.]+(?:\s+as\s+\w+)?(?:\s*,\s*[\w.]+(?:\s+as\s+\w+)?)*)`),
+      re2(String.raw`^\s*from\s+([\w.]+)\s+import\b`),
+      re2(String.raw`__import__\s*\(\s*["']([\w.]+)["']`),
+      re2(String.raw`import_module\s*\(\s*["']([\w.]+)["']`),
     ]),
   javascript: (t) => sites(t, JS),
   typescript: (t) => sites(t, JS),
-  go: (t) => {
-    const out = sites(t, [/^\s*import\s+(?:\w+\s+)?"([^"]+)"/g]);
-    for (const block of t.matchAll(/import\s*\(([^)]*)\)/g)) {
-      const startLine = t.slice(0, block.index).split('\n').length;
-      block[1]!.split('\n').forEach((line, i) => {
-        const m = /"([^"]+)"/.exec(line);
-        if (m) out.push({ module: m[1]!, line: startLine + i });
-      });
-    }
-    return out;
-  },
-  java: (t) => sites(t, [/^\s*import\s+(?:static\s+)?([\w.]+?)(?:\.\*)?\s*;/g]),
-  ruby: (t) => sites(t, [/\brequire\s*\(?\s*["']([^"']+)["']/g]),
-  rust: (t) => sites(t, [/^\s*(?:pub\s+)?use\s+([\w:]+)/g, /^\s*extern\s+crate\s+(\w+)/g]),
-  c: (t) => sites(t, [/^\s*#\s*include\s*[<"]([^>"]+)[>"]/g]),
-  cpp: (t) => sites(t, [/^\s*#\s*include\s*[<"]([^>"]+)[>"]/g]),
+  go: (t) => [...sites(t, [re2(String.raw`^\s*import\s+(?:\w+\s+)?"([^"]+)"`)]), ...goBlocks(t)],
+  java: (t) => sites(t, [re2(String.raw`^\s*import\s+(?:static\s+)?([\w.]+?)(?:\.\*)?\s*;`)]),
+  ruby: (t) => sites(t, [re2(String.raw`\brequire\s*\(?\s*["']([^"']+)["']`)]),
+  rust: (t) => sites(t, [re2(String.raw`^\s*(?:pub\s+)?use\s+([\w:]+)`), re2(String.raw`^\s*extern\s+crate\s+(\w+)`)]),
+  c: (t) => sites(t, [re2(String.raw`^\s*#\s*include\s*[<"]([^>"]+)[>"]`)]),
+  cpp: (t) => sites(t, [re2(String.raw`^\s*#\s*include\s*[<"]([^>"]+)[>"]`)]),
 };
 
 /** `node:fs` is `fs`; a deny entry covers its submodules (`subprocess` covers `subprocess.run`, `java.net` covers `java.net.Socket`). */

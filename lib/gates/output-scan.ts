@@ -1,6 +1,24 @@
 import type { Finding } from '../schemas/findings';
 import type { OutputRules } from '../schemas/policy';
+import { RE2JS } from 're2js';
 import { findSecrets } from './secrets';
+import { LineIndex } from './line-index';
+
+const compiled = new Map<string, RE2JS>();
+
+/**
+ * A policy's output pattern, compiled once, on RE2: the output it runs over is the program's, and
+ * RE2's time is linear in it whatever the pattern. A pattern RE2 cannot compile is refused when the
+ * policy loads (lib/schemas/policy.ts).
+ */
+export function policyPattern(regex: string): RE2JS {
+  let pattern = compiled.get(regex);
+  if (!pattern) {
+    pattern = RE2JS.compile(regex);
+    compiled.set(regex, pattern);
+  }
+  return pattern;
+}
 
 export interface ScannedOutput {
   /** The text with every redact-or-block match replaced by `[REDACTED:<rule>]`. */
@@ -32,19 +50,20 @@ export function scanOutput(path: string, text: string, rules: OutputRules): Scan
       if (rules.secrets === 'block') blocked = true;
     }
   }
+  const lines = new LineIndex(text);
   for (const rule of rules.patterns) {
-    for (const m of text.matchAll(new RegExp(rule.regex, 'g'))) {
-      if (m[0].length === 0) continue;
-      const before = text.slice(0, m.index);
+    const m = policyPattern(rule.regex).matcher(text);
+    while (m.find()) {
+      if (m.end() === m.start()) continue;
       findings.push({
         gate: 'output',
         ruleId: `pattern/${rule.name}`,
         severity: rule.action === 'block' ? 'high' : 'medium',
         message: `output matches the policy's "${rule.name}" pattern`,
-        location: { path, line: before.split('\n').length, column: m.index - before.lastIndexOf('\n') },
+        location: { path, ...lines.position(m.start()) },
         tool: 'airlock-output',
       });
-      spans.push({ start: m.index, end: m.index + m[0].length, ruleId: `pattern/${rule.name}` });
+      spans.push({ start: m.start(), end: m.end(), ruleId: `pattern/${rule.name}` });
       if (rule.action === 'block') blocked = true;
     }
   }

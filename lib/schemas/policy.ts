@@ -1,3 +1,4 @@
+import { RE2JS } from 're2js';
 import { z } from 'zod';
 import { LimitCeilings, Limits } from './limits';
 import type { ReportFormat } from './runtime';
@@ -19,14 +20,15 @@ const SeverityGate = (blockAt: Severity | 'never', warnAt: Severity | 'never') =
 const ModuleName = z.string().regex(/^[A-Za-z0-9_.:/@-]+$/, 'must be a module or package name');
 
 /** A regular expression, checked when the policy loads. */
+/** An output pattern, in RE2 syntax: the output gate matches it in linear time (lib/gates/output-scan.ts). */
 const Pattern = z.string().refine((source) => {
   try {
-    new RegExp(source, 'g');
+    RE2JS.compile(source);
     return true;
   } catch {
     return false;
   }
-}, 'must be a valid regular expression');
+}, 'must be a valid RE2 regular expression (no lookaround or backreferences)');
 
 export const Gates = z
   .strictObject({

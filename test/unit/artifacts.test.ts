@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import tar from 'tar-stream';
 import { scanArtifactArchive } from '../../activities/host/artifacts';
+import { inlineScanner } from '../../activities/scanner';
 
 const rules = {
   secrets: 'redact' as const,
@@ -26,7 +27,7 @@ describe('artifact manifest', () => {
       'big.bin': Buffer.alloc(300_000, 7),
     });
     const submitted = new Map([['main.py', crypto.createHash('sha256').update('print(1)').digest('hex')]]);
-    const scan = await scanArtifactArchive(tarball, true, submitted, rules);
+    const scan = await scanArtifactArchive(tarball, true, submitted, rules, inlineScanner);
     expect(scan.artifacts.map((a) => [a.name, a.bytes])).toEqual([
       ['out/report.txt', 16],
       ['big.bin', 300_000],
@@ -37,10 +38,16 @@ describe('artifact manifest', () => {
 
   test('a cut-off or malformed archive keeps what was read and says it is incomplete', async () => {
     const tarball = await archive({ 'a.txt': 'a', 'b.bin': Buffer.alloc(50_000, 1) });
-    const cut = await scanArtifactArchive(tarball.subarray(0, 20_000), false, new Map(), rules);
+    const cut = await scanArtifactArchive(tarball.subarray(0, 20_000), false, new Map(), rules, inlineScanner);
     expect(cut.artifacts.map((a) => a.name)).toEqual(['a.txt']);
     expect(cut.truncated).toBe(true);
-    const garbage = await scanArtifactArchive(Buffer.from('not a tar archive at all'), true, new Map(), rules);
+    const garbage = await scanArtifactArchive(
+      Buffer.from('not a tar archive at all'),
+      true,
+      new Map(),
+      rules,
+      inlineScanner,
+    );
     expect(garbage).toMatchObject({ artifacts: [], truncated: true });
   });
 });

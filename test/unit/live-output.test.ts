@@ -3,22 +3,26 @@ import type { OutputChunk } from '../../lib/live-output';
 import type { OutputRules } from '../../lib/schemas/policy';
 import { scanOutput } from '../../lib/gates/output-scan';
 import { LiveLog } from '../../workflows/live-log';
+import { inlineScanner } from '../../activities/scanner';
 
 const REDACT: OutputRules = { secrets: 'redact', patterns: [] };
 
 /** A LiveOutput whose sends are recorded; time is driven by jest's fake timers. */
 function relay(rules?: OutputRules, failAfter = Infinity) {
   const sent: OutputChunk[] = [];
-  const live = new LiveOutput({
-    workflowId: 'wf',
-    scope: 'run',
-    stage: 'run',
-    ...(rules ? { rules } : {}),
-    sink: async (_id, chunk) => {
-      if (sent.length >= failAfter) throw new Error('unavailable');
-      sent.push(chunk);
+  const live = new LiveOutput(
+    {
+      workflowId: 'wf',
+      scope: 'run',
+      stage: 'run',
+      ...(rules ? { rules } : {}),
+      sink: async (_id, chunk) => {
+        if (sent.length >= failAfter) throw new Error('unavailable');
+        sent.push(chunk);
+      },
     },
-  });
+    inlineScanner,
+  );
   return { live, sent };
 }
 
@@ -97,15 +101,18 @@ describe('LiveOutput (host side)', () => {
     const sent: string[] = [];
     let release!: () => void;
     const held = new Promise<void>((resolve) => (release = resolve));
-    const live = new LiveOutput({
-      workflowId: 'wf',
-      scope: 'run',
-      stage: 'run',
-      sink: async (_id, chunk) => {
-        if (sent.length === 0) await held;
-        sent.push(chunk.text);
+    const live = new LiveOutput(
+      {
+        workflowId: 'wf',
+        scope: 'run',
+        stage: 'run',
+        sink: async (_id, chunk) => {
+          if (sent.length === 0) await held;
+          sent.push(chunk.text);
+        },
       },
-    });
+      inlineScanner,
+    );
     live.write('stdout', Buffer.from('a\n'));
     await tick();
     live.write('stdout', Buffer.from('b\n'));
