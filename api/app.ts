@@ -16,6 +16,7 @@ import { sandboxRoutes } from './routes/sandboxes';
 import type { SandboxService } from './sandbox-service';
 import { requireApiKey } from './auth';
 import { keyRoutes } from './routes/keys';
+import { AuditKeyStore } from '../lib/audit/signing-keys';
 
 export interface ApiDeps {
   executions: ExecutionService;
@@ -28,6 +29,8 @@ export interface ApiDeps {
   keys: ApiKeyStore;
   waitLimitMs: number;
   log: Logger;
+  /** The deployment's audit signing keys (their public halves are served); default AIRLOCK_AUDIT_KEYS_DIR. */
+  auditKeys?: AuditKeyStore;
   /** Where the hosts store long stage outputs; default the directory AIRLOCK_OUTPUT_DIR names. */
   outputs?: OutputStore;
 }
@@ -48,6 +51,11 @@ export function createApp(deps: ApiDeps): express.Express {
   // The key first: a caller without one learns nothing about its body, and costs no parsing. Each
   // router parses its own bodies, so a route that takes raw bytes gets them whatever their type.
   app.use('/v1', requireApiKey(deps.keys));
+
+  // Public keys only: anyone with a key may check a seal.
+  app.get('/v1/audit/keys', (_req, res) => {
+    res.json({ keys: (deps.auditKeys ?? new AuditKeyStore()).publicKeys() });
+  });
 
   app.get('/v1/runtimes', (_req, res) => {
     res.json({ runtimes: [...deps.runtimes.values()].map(summarize) });

@@ -65,6 +65,10 @@ export class ApiClient {
     return this.call<string>('GET', path, undefined, true);
   }
 
+  async get<T>(path: string): Promise<T> {
+    return this.call<T>('GET', path);
+  }
+
   async post<T>(path: string, body: unknown): Promise<T> {
     return this.call<T>('POST', path, body);
   }

@@ -1,4 +1,8 @@
+import crypto from 'node:crypto';
 import fs from 'node:fs';
+import { verifySeal, type SealCheck } from '../lib/audit/seal';
+import { historyEvents } from '../lib/audit/history-events';
+import { AuditKeyStore, type PublicAuditKey } from '../lib/audit/signing-keys';
 import { auditReport, type AuditReport } from '../lib/audit/timeline';
 import { replayAgainstCurrentCode } from '../lib/audit/replay';
 import { ApiClient, resolveApiKey } from './api-client';
@@ -9,29 +13,98 @@ export interface AuditOptions {
   key?: string;
   json?: string;
   history?: string;
+  /** A keys file (as `airlock audit keys --json` prints it) to check seals with, instead of the API's. */
+  keys?: string;
 }
 
-/** `airlock audit ID`: fetch the history, replay it against this checkout's workflow code, print the timeline. */
+/** `airlock audit ID`: fetch the history, check its seal, replay it against this checkout's workflow code, print the timeline. */
 export async function auditCommand(id: string, opts: AuditOptions): Promise<number> {
   const client = new ApiClient(opts.url, resolveApiKey(opts.key));
   const text = await client.text(`/v1/executions/${encodeURIComponent(id)}/history`);
   if (opts.history) fs.writeFileSync(opts.history, text);
-  return auditHistory(JSON.parse(text) as unknown, opts);
+  const keys = opts.keys ? keysFromFile(opts.keys) : await keysFromApi(client);
+  return auditHistory(JSON.parse(text) as unknown, keys, opts);
 }
 
-/** `airlock audit verify FILE`: the same checks on an exported history, offline. */
-export async function auditVerifyCommand(file: string, opts: Pick<AuditOptions, 'json'>): Promise<number> {
+/**
+ * `airlock audit verify FILE`: the same checks on an exported history, offline. The seal is checked
+ * with the keys of --keys, else the API's (AIRLOCK_URL), else this machine's key directory.
+ */
+export async function auditVerifyCommand(
+  file: string,
+  opts: Pick<AuditOptions, 'json' | 'keys' | 'url' | 'key'>,
+): Promise<number> {
   let parsed: unknown;
   try {
     parsed = JSON.parse(fs.readFileSync(file, 'utf8'));
   } catch (err) {
     throw new UsageError(`cannot read history "${file}": ${(err as Error).message}`);
   }
-  return auditHistory(parsed, opts);
+  return auditHistory(parsed, await verificationKeys(opts), opts);
 }
 
-async function auditHistory(history: unknown, opts: Pick<AuditOptions, 'json'>): Promise<number> {
+/** `airlock audit keys`: the deployment's public keys, from the API (or, with --local, this machine's key directory). */
+export async function auditKeysCommand(opts: {
+  url: string;
+  key?: string;
+  local?: boolean;
+  json?: string;
+}): Promise<void> {
+  const keys = opts.local
+    ? new AuditKeyStore().publicKeys()
+    : (await new ApiClient(opts.url, resolveApiKey(opts.key)).get<{ keys: PublicAuditKey[] }>('/v1/audit/keys')).keys;
+  if (opts.json) fs.writeFileSync(opts.json, `${JSON.stringify({ keys }, null, 2)}\n`);
+  for (const k of keys) {
+    process.stdout.write(
+      `${k.id}  ${k.algorithm}  created ${k.createdAt}  ${k.retiredAt ? `retired ${k.retiredAt}` : 'active'}\n`,
+    );
+  }
+}
+
+/** `airlock audit keys rotate`: a new signing key seals from now on; the old ones still verify. Run where the orchestration worker runs. */
+export function auditKeysRotateCommand(): void {
+  const key = new AuditKeyStore().rotate();
+  process.stdout.write(
+    `${key.id}  active from ${key.createdAt}; older keys are kept, retired, so their seals still verify\n`,
+  );
+}
+
+function keysFromFile(file: string): Map<string, crypto.KeyObject> {
+  try {
+    const { keys } = JSON.parse(fs.readFileSync(file, 'utf8')) as { keys: PublicAuditKey[] };
+    return new Map(keys.map((k) => [k.id, crypto.createPublicKey(k.publicKey)]));
+  } catch (err) {
+    throw new UsageError(`cannot read keys "${file}": ${(err as Error).message}`);
+  }
+}
+
+async function keysFromApi(client: ApiClient): Promise<Map<string, crypto.KeyObject>> {
+  const { keys } = await client.get<{ keys: PublicAuditKey[] }>('/v1/audit/keys');
+  return new Map(keys.map((k) => [k.id, crypto.createPublicKey(k.publicKey)]));
+}
+
+async function verificationKeys(
+  opts: Pick<AuditOptions, 'keys' | 'url' | 'key'>,
+): Promise<Map<string, crypto.KeyObject>> {
+  if (opts.keys) return keysFromFile(opts.keys);
+  const key = opts.url ? resolveApiKey(opts.key) : undefined;
+  if (opts.url && key) {
+    try {
+      return await keysFromApi(new ApiClient(opts.url, key));
+    } catch {
+      // Offline: this machine's own keys, as the embedded default keeps them.
+    }
+  }
+  return new AuditKeyStore().verifiers();
+}
+
+async function auditHistory(
+  history: unknown,
+  keys: Map<string, crypto.KeyObject>,
+  opts: Pick<AuditOptions, 'json'>,
+): Promise<number> {
   const report = auditReport(history);
+  const seal = verifySeal(historyEvents(history), keys);
   let replay: { deterministic: boolean; error: string | null };
   try {
     await replayAgainstCurrentCode(history, report.executionId);
@@ -39,12 +112,27 @@ async function auditHistory(history: unknown, opts: Pick<AuditOptions, 'json'>):
   } catch (err) {
     replay = { deterministic: false, error: err instanceof Error ? err.message : String(err) };
   }
-  process.stdout.write(render(report, replay));
-  if (opts.json) fs.writeFileSync(opts.json, `${JSON.stringify({ ...report, replay }, null, 2)}\n`);
-  return replay.deterministic ? 0 : 1;
+  process.stdout.write(render(report, replay, seal));
+  if (opts.json) fs.writeFileSync(opts.json, `${JSON.stringify({ ...report, seal, replay }, null, 2)}\n`);
+  return replay.deterministic && seal.status === 'valid' ? 0 : 1;
 }
 
-function render(report: AuditReport, replay: { deterministic: boolean; error: string | null }): string {
+function sealLine(seal: SealCheck): string {
+  switch (seal.status) {
+    case 'valid':
+      return `valid: signed by key ${seal.keyId} at ${seal.sealedAt}; all ${seal.fields} sealed parts match the history`;
+    case 'unsealed':
+      return `NONE: ${seal.reason}`;
+    case 'invalid':
+      return `FAILED: ${seal.problem}`;
+  }
+}
+
+function render(
+  report: AuditReport,
+  replay: { deterministic: boolean; error: string | null },
+  seal: SealCheck,
+): string {
   const lines = [
     `execution  ${report.executionId}`,
     `submitter  tenant ${report.submitter.tenant}, key ${report.submitter.keyId}`,
@@ -57,6 +145,7 @@ function render(report: AuditReport, replay: { deterministic: boolean; error: st
     ...report.approvals.map((a) => `approval   ${a.decision} by ${a.reviewer}${a.comment ? `: ${a.comment}` : ''}`),
     `result     ${report.result ? `${report.result.status}${report.result.error ? ` — ${report.result.error}` : ''}` : '(still running)'}`,
     `teardown   ${report.teardown.confirmed ? 'confirmed' : 'NOT confirmed'}: ${report.teardown.detail}`,
+    `seal       ${sealLine(seal)}`,
     `replay     ${replay.deterministic ? 'deterministic: the current workflow code makes the same decisions' : `FAILED: ${replay.error}`}`,
     '',
     'timeline',

@@ -4,7 +4,7 @@ import { EXIT_AIRLOCK_ERROR, UsageError, describeError, runCommand } from './run
 import { keysBootstrap, keysCreate, keysList, keysRevoke, keysTenant, type GrantOptions } from './keys-command';
 import { DEFAULT_KEY_FILE, ApiClient, resolveApiKey } from './api-client';
 import { GATE_ERROR, gateCommand } from './gate-command';
-import { auditCommand, auditVerifyCommand } from './audit-command';
+import { auditCommand, auditKeysCommand, auditKeysRotateCommand, auditVerifyCommand } from './audit-command';
 
 const program = new Command()
   .name('airlock')
@@ -78,22 +78,52 @@ program
 
 const audit = program
   .command('audit')
-  .description("fetch an execution's history, replay it against this workflow code, and print its audit timeline")
+  .description(
+    "fetch an execution's history, check its seal, replay it against this workflow code, and print its audit timeline",
+  )
   .argument('<id>', 'execution id')
   .option('--json <file>', 'also write the report as JSON')
   .option('--history <file>', 'also save the history (for `audit verify`)')
-  .action(async (id: string, opts: { json?: string; history?: string }) => {
+  .option('--keys <file>', "check the seal with these public keys (`audit keys --json`), not the API's")
+  .action(async (id: string, opts: { json?: string; history?: string; keys?: string }) => {
     process.exitCode = await auditCommand(id, { ...opts, ...program.opts<{ url: string; key?: string }>() });
   });
+/** Commander hands an option both `audit` and a subcommand declare to `audit` itself. */
+const auditOpt = (name: 'json' | 'keys', own: string | undefined) => own ?? audit.opts<Record<string, string>>()[name];
 audit
   .command('verify')
-  .description('the same checks on an exported history file, offline')
+  .description("the same checks on an exported history file: the seal's signature and every sealed part, and replay")
   .argument('<file>', 'history JSON (from --history, the API or `temporal workflow show --output json`)')
   .option('--json <file>', 'also write the report as JSON')
-  .action(async (file: string, opts: { json?: string }) => {
-    // Commander hands `--json` to `audit` itself when both declare it.
-    process.exitCode = await auditVerifyCommand(file, { json: opts.json ?? audit.opts<{ json?: string }>().json });
+  .option('--keys <file>', "public keys to check the seal with (default: the API's, else this machine's)")
+  .action(async (file: string, opts: { json?: string; keys?: string }) => {
+    const json = auditOpt('json', opts.json);
+    const keys = auditOpt('keys', opts.keys);
+    process.exitCode = await auditVerifyCommand(file, {
+      ...(json ? { json } : {}),
+      ...(keys ? { keys } : {}),
+      ...program.opts<{ url: string; key?: string }>(),
+    });
   });
+const auditKeys = audit
+  .command('keys')
+  .description("the deployment's public audit keys, which check seals")
+  .option('--local', "this machine's key directory rather than the API's answer")
+  .option('--json <file>', 'also write them as JSON (for --keys)')
+  .action(async (opts: { local?: boolean; json?: string }) => {
+    const json = auditOpt('json', opts.json);
+    await auditKeysCommand({
+      ...(opts.local ? { local: true } : {}),
+      ...(json ? { json } : {}),
+      ...program.opts<{ url: string; key?: string }>(),
+    });
+  });
+auditKeys
+  .command('rotate')
+  .description(
+    'make a new signing key the active one (run where the orchestration worker runs); old seals still verify',
+  )
+  .action(() => auditKeysRotateCommand());
 
 for (const [name, format, path] of [
   ['sarif', 'SARIF 2.1.0 findings', 'sarif'],

@@ -121,7 +121,12 @@ export class ApiKeyStore {
     this.refresh();
     const match = KEY_PATTERN.exec(presented);
     if (!match) return null;
-    const record = this.data.keys.find((r) => r.id === match[1]);
+    let record = this.data.keys.find((r) => r.id === match[1]);
+    // A key made a moment ago, by `airlock keys create` in another process: look again (a stat).
+    if (!record) {
+      this.reload();
+      record = this.data.keys.find((r) => r.id === match[1]);
+    }
     if (!record || record.revokedAt) return null;
     const expected = Buffer.from(record.sha256, 'hex');
     const actual = crypto.createHash('sha256').update(presented).digest();

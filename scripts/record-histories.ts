@@ -18,9 +18,11 @@ import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { loadConfig } from '../lib/config';
 import { connectWithRetry, createClient } from '../lib/temporal';
 import { Airlock } from '../sdk/src';
+import { ApiKeyStore } from '../lib/api-keys';
 
 const OUT = path.join(PROJECT_ROOT, 'test', 'fixtures', 'histories');
-const client = new ApiClient(process.env.AIRLOCK_URL ?? 'http://127.0.0.1:8080', resolveApiKey(undefined));
+const baseUrl = process.env.AIRLOCK_URL ?? 'http://127.0.0.1:8080';
+const client = new ApiClient(baseUrl, resolveApiKey(undefined));
 
 const airlock = new Airlock({
   baseUrl: process.env.AIRLOCK_URL ?? 'http://127.0.0.1:8080',
@@ -80,6 +82,14 @@ const scenarios: Record<string, () => Promise<string>> = {
     const { id } = await start({ language: 'python', policy: 'strict', code: 'print(eval("6*7"))' });
     await until(id, (r) => r.status === 'awaiting_approval');
     await client.post(`/v1/executions/${id}/approve`, { reviewer: 'fixture-reviewer', comment: 'literal eval' });
+    return id;
+  },
+  // Approved by a reviewer's key (never the submitter's), and sealed.
+  'approved-by-key-sealed': async () => {
+    const { id } = await start({ language: 'python', policy: 'strict', code: 'print(eval("6*7"))' });
+    await until(id, (r) => r.status === 'awaiting_approval');
+    const reviewer = new ApiKeyStore().create('default', 'fixture reviewer', { scopes: ['approve'] }).key;
+    await new ApiClient(baseUrl, reviewer).post(`/v1/executions/${id}/approve`, { comment: 'literal eval' });
     return id;
   },
 };

@@ -7,6 +7,7 @@ import { ORCHESTRATION_QUEUE } from '../lib/task-queues';
 import type { LoadedPolicy } from '../lib/policies';
 import type { RuntimeDefinition } from '../lib/runtimes';
 import { WORKFLOW_INTERCEPTOR_MODULES } from './workflow-bundle';
+import type { HistoryEvent } from '../lib/audit/history-events';
 
 export interface OrchestrationWorkerOptions {
   connection: NativeConnection;
@@ -27,7 +28,11 @@ export function createOrchestrationWorker(opts: OrchestrationWorkerOptions): Pro
     ...(opts.workflowBundle
       ? { workflowBundle: opts.workflowBundle }
       : { workflowsPath: require.resolve('../workflows') }),
-    activities: createOrchestrationActivities({ policies: opts.policies, runtimes: opts.runtimes }),
+    activities: createOrchestrationActivities({
+      policies: opts.policies,
+      runtimes: opts.runtimes,
+      fetchHistory: historyReader(opts.connection, opts.namespace),
+    }),
     // A prebuilt bundle has the workflow interceptors built in.
     interceptors: {
       ...tracingWorkerInterceptors(),
@@ -35,4 +40,22 @@ export function createOrchestrationWorker(opts: OrchestrationWorkerOptions): Pro
     },
     sinks: { ...metricsSinks(opts.metrics), ...workflowTracingSinks() },
   });
+}
+
+/** Reads an execution's whole history, page by page, over the worker's own connection (the seal needs it). */
+function historyReader(connection: NativeConnection, namespace: string) {
+  return async (executionId: string): Promise<HistoryEvent[]> => {
+    const events: HistoryEvent[] = [];
+    let nextPageToken: Uint8Array | undefined;
+    do {
+      const page = await connection.workflowService.getWorkflowExecutionHistory({
+        namespace,
+        execution: { workflowId: executionId },
+        ...(nextPageToken ? { nextPageToken } : {}),
+      });
+      events.push(...(page.history?.events ?? []));
+      nextPageToken = page.nextPageToken?.length ? page.nextPageToken : undefined;
+    } while (nextPageToken);
+    return events;
+  };
 }

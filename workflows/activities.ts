@@ -20,6 +20,15 @@ const orchestrationLocal = proxyLocalActivities<OrchestrationActivities>({
   retry: { maximumAttempts: 5 },
 });
 
+/**
+ * The seal, on the task queue rather than local: it reads the workflow's history, which holds
+ * everything before it only once the workflow task that asked for it has completed.
+ */
+export const { sealExecution } = proxyActivities<OrchestrationActivities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { maximumAttempts: 10 },
+});
+
 /** Workflow version marker: the orchestration activities run locally. */
 export const LOCAL_ORCHESTRATION_ACTIVITIES = 'local-orchestration-activities';
 

@@ -1,4 +1,4 @@
-import { CancellationScope, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { CancellationScope, patched, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { ProvisionedSandbox } from '../activities/host';
 import type { ExecutionInput } from '../lib/schemas/execution-request';
 import type { ExecutionResult } from '../lib/schemas/execution-result';
@@ -7,11 +7,14 @@ import { HOST, STATUS } from '../lib/search-attributes';
 import { containerNeeds } from '../lib/container-needs';
 import { eventsQuery, executionStateQuery, outputChunkSignal } from './messages';
 import { ExecutionState, errorMessage } from './execution-state';
-import { orchestration, provisionContainer, teardownOn } from './activities';
+import { orchestration, provisionContainer, sealExecution, teardownOn } from './activities';
 import { failureOutcome, type Outcome } from './outcomes';
 import { runSandboxStages } from './stages';
 import { blockedOutcome, runPreRunGates } from './gates';
 import { approvalGate, installApprovalHandler, type PendingApproval } from './approval';
+
+/** Workflow version marker: the result carries a signed seal of the execution's record. */
+export const SEALED_RESULTS = 'sealed-results';
 
 /**
  * One execution of untrusted code: the policy gate, the pre-run gates (secrets, imports, static
@@ -69,7 +72,14 @@ export async function executionWorkflow(input: ExecutionInput): Promise<Executio
   state.result.timeLimit = outcome.timeLimit;
   state.result.error = outcome.error ?? null;
   upsertSearchAttributes([{ key: STATUS, value: outcome.status }]);
-  return state.close();
+  const result = state.close();
+  // Sealed whatever happened, cancellation included; histories from before seals replay without.
+  if (patched(SEALED_RESULTS)) {
+    result.seal = await CancellationScope.nonCancellable(() =>
+      sealExecution({ executionId: input.executionId, result }),
+    );
+  }
+  return result;
 }
 
 /** The pre-run gates and approval; an outcome here ends the execution before anything is provisioned. */

@@ -2,7 +2,10 @@ import crypto from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/activity';
 import type { ExecutionInput } from '../../lib/schemas/execution-request';
 import type { ExecutionPlan } from '../../lib/schemas/policy';
-import type { Digest, OutputRef, ScanManifest } from '../../lib/schemas/execution-result';
+import type { Digest, ExecutionResult, OutputRef, ScanManifest, Seal } from '../../lib/schemas/execution-result';
+import { sealFields, signSeal } from '../../lib/audit/seal';
+import { AuditKeyStore } from '../../lib/audit/signing-keys';
+import type { HistoryEvent } from '../../lib/audit/history-events';
 import type { SourceFile } from '../../lib/schemas/common';
 import type { LoadedPolicy } from '../../lib/policies';
 import type { RuntimeDefinition } from '../../lib/runtimes';
@@ -16,6 +19,10 @@ export interface OrchestrationActivityDeps {
   runtimes: Map<string, RuntimeDefinition>;
   /** Where the gates' scans run; default the process's pool of scan threads. */
   scanner?: Scanner;
+  /** An execution's history so far, for its seal. */
+  fetchHistory?: (executionId: string) => Promise<HistoryEvent[]>;
+  /** The deployment's audit signing keys; default those in AIRLOCK_AUDIT_KEYS_DIR. */
+  auditKeys?: AuditKeyStore;
 }
 
 export interface ScanInput {
@@ -25,7 +32,13 @@ export interface ScanInput {
 }
 
 /** Activities that need no Docker engine; they run beside the workflows. */
-export function createOrchestrationActivities({ policies, runtimes, scanner }: OrchestrationActivityDeps) {
+export function createOrchestrationActivities({
+  policies,
+  runtimes,
+  scanner,
+  fetchHistory,
+  auditKeys = new AuditKeyStore(),
+}: OrchestrationActivityDeps) {
   async function evaluatePolicyGate({ input }: { input: ExecutionInput }): Promise<ExecutionPlan> {
     const loaded = policies.get(input.policy);
     if (!loaded) {
@@ -42,7 +55,31 @@ export function createOrchestrationActivities({ policies, runtimes, scanner }: O
     };
   }
 
-  return { evaluatePolicyGate, scanArtifacts, ...createGateActivities({ scanner: scanner ?? sharedScanner() }) };
+  /**
+   * Seals the execution's record: each part's digest, computed from its history as the verifier
+   * computes it (lib/audit/seal.ts), and the result it is about to end with, signed with the active key.
+   */
+  async function sealExecution({
+    executionId,
+    result,
+  }: {
+    executionId: string;
+    result: ExecutionResult;
+  }): Promise<Seal> {
+    if (!fetchHistory) throw ApplicationFailure.nonRetryable('this worker cannot read histories', ErrorType.Internal);
+    const events = await fetchHistory(executionId);
+    return signSeal(
+      { executionId, fields: sealFields(events, result), sealedAt: new Date().toISOString() },
+      auditKeys.active(),
+    );
+  }
+
+  return {
+    evaluatePolicyGate,
+    scanArtifacts,
+    sealExecution,
+    ...createGateActivities({ scanner: scanner ?? sharedScanner() }),
+  };
 }
 
 export type OrchestrationActivities = ReturnType<typeof createOrchestrationActivities>;

@@ -1,14 +1,18 @@
 import crypto from 'node:crypto';
-import { defaultPayloadConverter, type Payload } from '@temporalio/common';
-import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
-import type { temporal } from '@temporalio/proto';
 import type { ExecutionInput } from '../schemas/execution-request';
-import type { ApprovalDecision, ExecutionResult, ImageRef } from '../schemas/execution-result';
+import type { ImageRef } from '../schemas/execution-result';
+import {
+  approvalDecisions,
+  completedResult,
+  executionInput,
+  historyEvents,
+  recordedActivities,
+  timeOf,
+  type HistoryEvent,
+} from './history-events';
 import type { GateResult } from '../schemas/findings';
 import type { ExecutionPlan } from '../schemas/policy';
 import { STAGE_NAMES } from '../vocabulary';
-
-type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
 
 export interface TimelineEntry {
   at: string;
@@ -41,19 +45,6 @@ export interface AuditReport {
   timeline: TimelineEntry[];
 }
 
-/** The marker the SDK records a local activity's outcome in. */
-const LOCAL_ACTIVITY_MARKER = 'core_local_activity';
-
-function decode<T>(payloads: temporal.api.common.v1.IPayloads | null | undefined): T | undefined {
-  const first = payloads?.payloads?.[0];
-  return first ? (defaultPayloadConverter.fromPayload(first as Payload) as T) : undefined;
-}
-
-function timeOf(event: HistoryEvent): string {
-  const t = event.eventTime;
-  return t ? new Date(Number(t.seconds ?? 0) * 1000 + Math.floor((t.nanos ?? 0) / 1e6)).toISOString() : '';
-}
-
 /** The code's identity: a digest over every submitted file's path and bytes, in path order. */
 export function codeDigest(files: ExecutionInput['files']): AuditReport['code'] {
   const digests = [...files]
@@ -71,11 +62,8 @@ export function codeDigest(files: ExecutionInput['files']): AuditReport['code'] 
 
 /** Builds the audit report from a history in proto-JSON (as exported by the API, the CLI or `temporal workflow show`). */
 export function auditReport(historyJson: unknown): AuditReport {
-  const history = historyFromJSON(historyJson);
-  const events = history.events ?? [];
-  const started = events[0]?.workflowExecutionStartedEventAttributes;
-  const input = decode<ExecutionInput>(started?.input);
-  if (!input) throw new Error('not an Airlock execution history: the first event carries no execution input');
+  const events = historyEvents(historyJson);
+  const input = executionInput(events);
 
   const report: AuditReport = {
     executionId: input.executionId,
@@ -99,31 +87,20 @@ export function auditReport(historyJson: unknown): AuditReport {
     `tenant ${input.tenant}, key ${input.keyId}, ${input.language}, code sha256 ${report.code.sha256}`,
   );
 
-  const scheduled = new Map<string, string>();
-  for (const event of events) {
-    const s = event.activityTaskScheduledEventAttributes;
-    if (s) scheduled.set(String(event.eventId), s.activityType?.name ?? '');
-    const done = event.activityTaskCompletedEventAttributes;
-    if (done) {
-      const type = scheduled.get(String(done.scheduledEventId)) ?? '';
-      recordActivity(report, event, type, decode<unknown>(done.result), note);
-    }
-    // Local activities (the gate and the pure checks, in newer histories) are markers.
-    const marker = event.markerRecordedEventAttributes;
-    if (marker?.markerName === LOCAL_ACTIVITY_MARKER) {
-      const type = decode<{ activity_type?: string }>(marker.details?.data)?.activity_type ?? '';
-      if (marker.failure) note(event, `${type} failed`, marker.failure.message ?? '');
-      else recordActivity(report, event, type, decode<unknown>(marker.details?.result), note);
-    }
-    const failed = event.activityTaskFailedEventAttributes;
-    if (failed) {
-      const type = scheduled.get(String(failed.scheduledEventId)) ?? '';
-      note(event, `${type} failed`, failed.failure?.message ?? '');
-    }
-    const accepted = event.workflowExecutionUpdateAcceptedEventAttributes;
-    if (accepted?.acceptedRequest?.input?.name === 'decideApproval') {
-      const d = decode<ApprovalDecision>(accepted.acceptedRequest.input.args);
-      if (d) {
+  const timeline: Array<{ event: HistoryEvent; record: () => void }> = [];
+  for (const activity of recordedActivities(events)) {
+    timeline.push({
+      event: activity.event,
+      record: () =>
+        activity.failure !== undefined
+          ? note(activity.event, `${activity.type} failed`, activity.failure)
+          : recordActivity(report, activity.event, activity.type, activity.result, note),
+    });
+  }
+  for (const { event, decision: d } of approvalDecisions(events)) {
+    timeline.push({
+      event,
+      record: () => {
         // The result's vocabulary (`approved`, `rejected`), not the request's verb.
         const decision = d.decision === 'approve' ? 'approved' : 'rejected';
         const keyId = d.approver?.keyId ?? d.keyId ?? null;
@@ -141,12 +118,15 @@ export function auditReport(historyJson: unknown): AuditReport {
           'approval',
           `${decision} by ${reviewer}${keyId ? ` (key ${keyId})` : ''}${d.comment ? `: ${d.comment}` : ''}`,
         );
-      }
-    }
-    const completed = event.workflowExecutionCompletedEventAttributes;
-    if (completed) {
-      const result = decode<ExecutionResult>(completed.result);
-      if (result) {
+      },
+    });
+  }
+  const completed = completedResult(events);
+  if (completed) {
+    timeline.push({
+      event: completed.event,
+      record: () => {
+        const { result, event } = completed;
         const output = result.gates.find((g) => g.gate === 'output');
         if (output)
           report.gates.push({
@@ -162,9 +142,11 @@ export function auditReport(historyJson: unknown): AuditReport {
           error: result.error ? `${result.error.type}: ${result.error.message}` : null,
         };
         note(event, 'finished', `${result.status}${result.error ? ` (${result.error.type})` : ''}`);
-      }
-    }
+      },
+    });
   }
+  // In history order, as the events happened.
+  timeline.sort((a, b) => Number(a.event.eventId ?? 0) - Number(b.event.eventId ?? 0)).forEach((t) => t.record());
   // The pre-run gates run concurrently and finish in any order; the report lists them in pipeline order.
   report.gates.sort((a, b) => pipelineOrder(a.gate) - pipelineOrder(b.gate));
   return report;

@@ -175,6 +175,21 @@ export const Approval = z.object({
 });
 export type Approval = z.infer<typeof Approval>;
 
+/** The execution's record, sealed: each part's digest, signed with the deployment's key (lib/audit/seal.ts). */
+export const Seal = z.object({
+  version: z.literal(1),
+  executionId: z.string(),
+  /** [part, sha256] in the order the verifier checks them. */
+  fields: z.array(z.tuple([z.string(), z.string().regex(/^[0-9a-f]{64}$/)])),
+  keyId: z.string(),
+  sealedAt: z.string(),
+  algorithm: z.literal('ed25519'),
+  /** sha256 of what the signature covers. */
+  digest: z.string(),
+  signature: z.string(),
+});
+export type Seal = z.infer<typeof Seal>;
+
 export const ExecutionError = z.object({ type: z.string(), message: z.string() });
 export type ExecutionError = z.infer<typeof ExecutionError>;
 
@@ -202,5 +217,7 @@ export const ExecutionResult = z.object({
   /** Set with `time_limit_exceeded`: which clock ran out. */
   timeLimit: z.enum(['wall', 'cpu', 'deadline']).nullable(),
   error: ExecutionError.nullable(),
+  /** Absent in results recorded before executions were sealed. */
+  seal: Seal.optional(),
 });
 export type ExecutionResult = z.infer<typeof ExecutionResult>;

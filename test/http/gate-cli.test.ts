@@ -279,6 +279,9 @@ describe('airlock gate', () => {
       for (const gate of result.gates) expect(out.stdout).toContain(`gate       ${gate.gate}: ${gate.verdict}`);
       expect(out.stdout).toMatch(/^result {5}succeeded$/m);
       expect(out.stdout).toMatch(/^teardown {3}confirmed: /m);
+      expect(out.stdout).toMatch(
+        /^seal {7}valid: signed by key [0-9a-f]{16} at \S+; all \d+ sealed parts match the history$/m,
+      );
       expect(out.stdout).toMatch(/^replay {5}deterministic/m);
       const report = JSON.parse(fs.readFileSync(path.join(dir, 'report.json'), 'utf8'));
       expect(report).toMatchObject({

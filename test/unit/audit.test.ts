@@ -1,6 +1,9 @@
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { auditReport, codeDigest } from '../../lib/audit/timeline';
+import { historyEvents } from '../../lib/audit/history-events';
+import { verifySeal } from '../../lib/audit/seal';
 
 const history = (name: string): unknown =>
   JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'fixtures', 'histories', `${name}.json`), 'utf8'));
@@ -79,5 +82,29 @@ describe('audit report from a recorded history', () => {
 
   test('something that is not an execution history is refused', () => {
     expect(() => auditReport({ events: [] })).toThrow();
+  });
+});
+
+describe('the seal of a recorded history', () => {
+  const keys = () => {
+    const { keys: list } = JSON.parse(
+      fs.readFileSync(path.join(__dirname, '..', 'fixtures', 'audit-keys.json'), 'utf8'),
+    ) as { keys: Array<{ id: string; publicKey: string }> };
+    return new Map(list.map((k) => [k.id, crypto.createPublicKey(k.publicKey)]));
+  };
+
+  test('verifies offline with the deployment’s public keys, and names the approving key', () => {
+    const recorded = history('approved-by-key-sealed');
+    expect(verifySeal(historyEvents(recorded), keys())).toMatchObject({ status: 'valid', fields: 11 });
+    expect(auditReport(recorded).approvals).toEqual([
+      expect.objectContaining({ decision: 'approved', reviewer: 'fixture reviewer', tenant: 'default' }),
+    ]);
+  });
+
+  test('histories from before seals are reported unsealed, not valid', () => {
+    expect(verifySeal(historyEvents(history('approved-after-warning')), keys())).toEqual({
+      status: 'unsealed',
+      reason: 'recorded before executions were sealed',
+    });
   });
 });

@@ -239,7 +239,9 @@ describe('result schema', () => {
       .map((file) => JSON.parse(fs.readFileSync(path.join(FIXTURES, file), 'utf8')) as Recorded)
       .filter((h) => h.events[0]?.workflowExecutionStartedEventAttributes?.workflowType.name === 'executionWorkflow')
       .map((h) => h.events.at(-1)!.workflowExecutionCompletedEventAttributes!.result.payloads[0]!.data)
-      .map((data) => JSON.parse(Buffer.from(data, 'base64').toString('utf8')) as unknown);
+      .map((data) => JSON.parse(Buffer.from(data, 'base64').toString('utf8')) as Record<string, unknown>)
+      // The fixtures recorded before outputs were stored are those from before seals, too.
+      .filter((result) => !('seal' in result));
     expect(results.length).toBeGreaterThanOrEqual(5);
     for (const recorded of results) {
       const parsed = ExecutionResult.parse(recorded);
