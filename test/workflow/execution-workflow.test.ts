@@ -19,7 +19,7 @@ import type { Client, Connection, WorkflowHandle } from '@temporalio/client';
 import type { ExecutionInput } from '../../lib/schemas/execution-request';
 import type { ExecutionPlan } from '../../lib/schemas/policy';
 import type { GateResult } from '../../lib/schemas/findings';
-import type { ExecutionResult, ProcessResult } from '../../lib/schemas/execution-result';
+import type { ExecutionResult, ProcessResult, Seal } from '../../lib/schemas/execution-result';
 import type { ProvisionedSandbox, ProvisionInput } from '../../activities/host';
 import { containerNameFor } from '../../lib/containers';
 import { HOSTS_QUEUE } from '../../lib/task-queues';
@@ -102,6 +102,17 @@ const okRun: ProcessResult = {
   outputBlocked: false,
 };
 
+const mockSeal = (executionId: string): Seal => ({
+  version: 1,
+  executionId,
+  fields: [['result', '0'.repeat(64)]],
+  keyId: '0'.repeat(16),
+  sealedAt: new Date(0).toISOString(),
+  algorithm: 'ed25519',
+  digest: '0'.repeat(64),
+  signature: 'AA==',
+});
+
 interface Mocks {
   evaluatePolicyGate?: () => Promise<ExecutionPlan>;
   /** Given the sandbox the default mock answers with, on the test's host queue. */
@@ -137,6 +148,8 @@ async function runWithMocks(mocks: Mocks): Promise<{ result: ExecutionResult; te
         scanArtifacts: async () => ({ files: [], outputs: [] }),
         checkSecrets: async () => passingGate('secrets'),
         checkImports: async () => passingGate('imports'),
+        // The real seal reads the history and signs (test/integration/audit-seal.test.ts); here it is recorded only.
+        sealExecution: async ({ executionId }: { executionId: string }) => mockSeal(executionId),
       },
     }),
     Worker.create({
