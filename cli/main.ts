@@ -3,7 +3,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { EXIT_AIRLOCK_ERROR, UsageError, describeError, runCommand } from './run-command';
 import { keysBootstrap, keysCreate, keysList, keysRevoke, keysTenant, type GrantOptions } from './keys-command';
 import { DEFAULT_KEY_FILE, ApiClient, resolveApiKey } from './api-client';
-import { GATE_ERROR, gateCommand } from './gate-command';
+import { GATE_ERROR, gateCommand, type GateOptions } from './gate-command';
 import { auditCommand, auditKeysCommand, auditKeysRotateCommand, auditVerifyCommand } from './audit-command';
 
 const program = new Command()
@@ -55,26 +55,14 @@ program
   .option('--entrypoint <file>', 'also run this file before the tests')
   .option('--sarif <file>', 'where to write the SARIF findings', 'airlock.sarif')
   .option('--junit <file>', 'where to write the JUnit test results', 'airlock-junit.xml')
-  .action(
-    async (
-      paths: string[],
-      opts: LanguageOpts & {
-        policy: string;
-        test?: string;
-        testsFrom?: string;
-        entrypoint?: string;
-        sarif: string;
-        junit: string;
-      },
-    ) => {
-      const { language, lang, ...rest } = opts;
-      process.exitCode = await gateCommand(paths, {
-        ...rest,
-        lang: language ?? lang,
-        ...program.opts<{ url: string; key?: string }>(),
-      });
-    },
-  );
+  .action(async (paths: string[], opts: LanguageOpts & Omit<GateOptions, 'url' | 'key' | 'lang'>) => {
+    const { language, lang, ...rest } = opts;
+    process.exitCode = await gateCommand(paths, {
+      ...rest,
+      lang: language ?? lang,
+      ...program.opts<{ url: string; key?: string }>(),
+    });
+  });
 
 const audit = program
   .command('audit')

@@ -39,4 +39,7 @@ test('warming reads every image file after a cold cache; a memory bomb is then O
   });
   expect(result.status).toBe('memory_limit_exceeded');
   expect(result.run).toMatchObject({ oomKilled: true, limitExceeded: 'memory' });
-}, 120_000);
+  // Its time is the cold read of every image file (about 3.7 GB): 22 s alone on this machine, 96 s
+  // and over 120 s in full-suite runs, where the test's own dropped cache is refilled beside the
+  // other processes' reads. The bound is on that read, not on anything the test checks.
+}, 300_000);
