@@ -98,3 +98,10 @@ export function sharedScanner(): Scanner {
   });
   return shared;
 }
+
+/** Stops the process's pool, if it was made: at a worker's (or a test cluster's) shutdown. */
+export async function closeSharedScanner(): Promise<void> {
+  const pool = shared;
+  shared = undefined;
+  await pool?.close();
+}

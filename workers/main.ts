@@ -20,6 +20,7 @@ import { createHostWorker, type HostWorker } from './host-worker';
 import { resolveHostId } from './host-identity';
 import { installRuntime } from './runtime';
 import { prebuiltWorkflowBundle } from './workflow-bundle';
+import { closeSharedScanner } from '../activities/scanner';
 
 type Role = 'all' | 'orchestration' | 'host';
 
@@ -88,6 +89,7 @@ async function main(): Promise<void> {
     await connection.close();
     await clientConnection.close();
     metricsServer.close();
+    await closeSharedScanner();
     await stopTracing();
   }
 }

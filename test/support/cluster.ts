@@ -10,6 +10,7 @@ import type { StageName, StageOutcome } from '../../lib/vocabulary';
 import { eventually } from './docker';
 import { readTestEnv } from './test-env';
 import { WorkerProcess } from './worker-process';
+import { closeSharedScanner } from '../../activities/scanner';
 
 let hostCounter = 0;
 
@@ -95,5 +96,7 @@ export class TestCluster {
   async stop(): Promise<void> {
     await Promise.all([this.orchestrator.stop(), this.host.stop()]);
     await this.connection.close();
+    // Each test file has its own module registry, so its own scan pool: one thread each would add up.
+    await closeSharedScanner();
   }
 }
