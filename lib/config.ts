@@ -43,6 +43,11 @@ export interface AirlockConfig {
    * the preview a result keeps inline (0: every output stays whole in the result, nothing is stored).
    */
   outputs: { dir: string; previewBytes: number };
+  /**
+   * Where a host worker puts the supervisor binary that its sandboxes mount read-only: a path its
+   * Docker engine sees at the same place (a volume both mount, when the engine runs apart).
+   */
+  supervisorDir: string;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AirlockConfig {
@@ -81,6 +86,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AirlockConfig 
       dir: env.AIRLOCK_OUTPUT_DIR || path.join(STATE_DIR, 'outputs'),
       previewBytes: intFrom(env, 'AIRLOCK_OUTPUT_PREVIEW_BYTES', 16 * 1024),
     },
+    supervisorDir: env.AIRLOCK_SUPERVISOR_DIR || path.join(STATE_DIR, 'supervisor'),
   };
 }
 

@@ -44,3 +44,5 @@ export function imageTagFor(runtime: string): string {
 /** The sandbox's working directory, a tmpfs. */
 export const WORKSPACE = '/workspace';
 export const SANDBOX_USER = '10001:10001';
+/** Where the supervisor is mounted in every sandbox: what the container runs. */
+export const SUPERVISOR_PATH = '/opt/airlock/supervisor';

@@ -23,6 +23,14 @@ npx tsc -p sdk/test --noEmit
 npx tsc -p examples --noEmit
 npx eslint .
 npx prettier --check . --log-level warn
+say "checking and testing the in-container supervisor (Go)"
+(
+  cd images/supervisor
+  export GOCACHE="${GOCACHE:-$ROOT/.airlock/go-cache}" GOFLAGS=-mod=mod
+  unformatted="$(gofmt -l .)"
+  [ -z "$unformatted" ] || die "gofmt would change: $unformatted"
+  go vet ./... && go test ./...
+) || die "the supervisor's checks failed"
 
 say "running tests (Temporal CLI: $TEMPORAL_CLI)"
 npx jest --runInBand "$@"

@@ -20,6 +20,8 @@ import { loadSeccompProfiles } from '../lib/seccomp';
 import { warmImagePageCache } from './page-cache-warmer';
 import { outputChunkSignal } from '../workflows/messages';
 import { HostLedger } from '../activities/host/host-ledger';
+import { installSupervisor } from '../activities/host/supervisor/install';
+import { SupervisedSandboxes } from '../activities/host/supervisor/sandboxes';
 import { STATE_DIR } from '../lib/paths';
 import { engineErrorsInterceptor } from './engine-errors-interceptor';
 import { FileOutputStore, startOutputSweeper } from '../lib/output-store';
@@ -42,6 +44,8 @@ export interface HostWorkerOptions {
   metrics: AirlockMetrics;
   pool: AirlockConfig['pool'];
   resources: HostResources;
+  /** Where the sandboxes' supervisor binary is put for the engine to mount; default from the environment. */
+  supervisorDir?: string;
   /** Where long stage outputs are stored, and the preview results keep; default from the environment. */
   outputs?: AirlockConfig['outputs'];
 }
@@ -73,6 +77,8 @@ export async function createHostWorker(opts: HostWorkerOptions): Promise<HostWor
   const deps = {
     docker: opts.docker,
     hostLedger,
+    supervisor: await installSupervisor(opts.supervisorDir ?? loadConfig().supervisorDir),
+    sandboxes: new SupervisedSandboxes(opts.docker),
     hostId: opts.hostId,
     cluster: opts.cluster,
     seccompProfiles: loadSeccompProfiles(),

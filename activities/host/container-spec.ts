@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import type Docker from 'dockerode';
 import type { Limits } from '../../lib/schemas/limits';
-import { LABELS, SANDBOX_USER, WORKSPACE } from '../../lib/containers';
+import { LABELS, SUPERVISOR_PATH, WORKSPACE } from '../../lib/containers';
 
 const MiB = 1024 * 1024;
 
@@ -20,6 +20,8 @@ export interface ContainerProfile {
   runtime: string;
   /** The seccomp profile's JSON text: the engine takes the content, not a path. */
   seccompJson: string;
+  /** The supervisor binary on the engine's host, mounted read-only (content-addressed by its name). */
+  supervisor: string;
 }
 
 /** A container made for an execution, or ahead of one for a warm pool. */
@@ -66,6 +68,7 @@ export function sandboxContainerSpec({
   container,
   runtime,
   seccompJson,
+  supervisor,
   labels,
 }: ContainerSpecInput): Docker.ContainerCreateOptions {
   const { workspaceMb, tmpMb, shmMb } = tmpfsSizes(limits.memoryMb);
@@ -76,10 +79,15 @@ export function sandboxContainerSpec({
   const hostConfig: SandboxHostConfig = {
     NetworkMode: 'none',
     CapDrop: ['ALL'],
+    // The supervisor's only powers: to start the program as the sandbox user with an empty bounding
+    // set (setuid, setgid, setpcap; the kernel clears them all for the program) and to kill what the
+    // program leaves behind.
+    CapAdd: ['SETUID', 'SETGID', 'SETPCAP', 'KILL'],
     Privileged: false,
     SecurityOpt: ['no-new-privileges:true', `seccomp=${seccompJson}`],
     Runtime: runtime,
     ReadonlyRootfs: true,
+    Mounts: [{ Type: 'bind', Source: supervisor, Target: SUPERVISOR_PATH, ReadOnly: true }],
     Tmpfs: {
       [WORKSPACE]: `rw,exec,nosuid,nodev,size=${workspaceMb}m,uid=10001,gid=10001,mode=0700`,
       '/tmp': `rw,nosuid,nodev,noexec,size=${tmpMb}m,mode=1777`,
@@ -109,19 +117,24 @@ export function sandboxContainerSpec({
   return {
     name,
     Image: image,
-    // The container idles; each stage is an exec, so the run and test stages share one fresh sandbox.
-    Cmd: ['sleep', 'infinity'],
-    User: SANDBOX_USER,
-    WorkingDir: WORKSPACE,
+    // The supervisor waits on its attach stream; each stage is a message to it, so the run and test
+    // stages share one fresh sandbox. It runs as root (with the four capabilities above, nothing
+    // else), so the program, as uid 10001, cannot signal, ptrace or read it.
+    Cmd: [SUPERVISOR_PATH],
+    User: '0:0',
+    // The workspace is the sandbox user's alone (mode 0700), so root without DAC_OVERRIDE starts in /.
+    WorkingDir: '/',
     Env: [`HOME=${WORKSPACE}`, 'TMPDIR=/tmp', 'LANG=C.UTF-8', 'PATH=/usr/local/bin:/usr/bin:/bin'],
     Labels: ownerLabels(labels),
     NetworkDisabled: true,
     StopTimeout: 1,
-    AttachStdin: false,
-    AttachStdout: false,
-    AttachStderr: false,
+    // The supervisor's channel: stdin stays open across attaches, so a restarted host can attach again.
+    AttachStdin: true,
+    AttachStdout: true,
+    AttachStderr: true,
     Tty: false,
-    OpenStdin: false,
+    OpenStdin: true,
+    StdinOnce: false,
     HostConfig: hostConfig,
   };
 }

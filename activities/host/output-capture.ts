@@ -40,7 +40,7 @@ export class OutputCapture {
 export class StreamBuffer extends Writable {
   private readonly chunks: Buffer[] = [];
   private total = 0;
-  private keptBytes = 0;
+  private kept = 0;
 
   constructor(
     private readonly capture: OutputCapture,
@@ -55,7 +55,7 @@ export class StreamBuffer extends Writable {
     if (keep > 0) {
       const kept = keep === chunk.length ? chunk : chunk.subarray(0, keep);
       this.chunks.push(kept);
-      this.keptBytes += keep;
+      this.kept += keep;
       this.onKept?.(kept);
     }
     callback();
@@ -66,8 +66,13 @@ export class StreamBuffer extends Writable {
     return this.total;
   }
 
+  /** The bytes kept of what the process wrote. */
+  get keptBytes(): number {
+    return this.kept;
+  }
+
   get truncated(): boolean {
-    return this.total > this.keptBytes;
+    return this.total > this.kept;
   }
 
   buffer(): Buffer {

@@ -2,11 +2,12 @@ import type Docker from 'dockerode';
 import { ApplicationFailure, Context, log } from '@temporalio/activity';
 import type { ImageRef } from '../../lib/schemas/execution-result';
 import type { SandboxSettings } from '../../lib/schemas/policy';
-import { IMAGE_LABELS, WORKSPACE, containerNameFor } from '../../lib/containers';
+import { IMAGE_LABELS, containerNameFor } from '../../lib/containers';
 import { ErrorType } from '../../lib/errors';
 import { hostQueue } from '../../lib/task-queues';
 import { sandboxContainerSpec } from './container-spec';
-import { execProcess } from './exec-process';
+import { superviseCapture } from './supervisor/process';
+import { openSupervised } from './supervisor/sandboxes';
 import { packFiles } from './workspace-files';
 import { abandonedByServer, withHeartbeat } from './heartbeat';
 import { isNotFound, removeQuietly } from './docker-errors';
@@ -24,7 +25,8 @@ export function createProfileResolver({
   hostId,
   seccompProfiles,
   runtimes,
-}: Pick<HostActivityDeps, 'docker' | 'hostId' | 'seccompProfiles' | 'runtimes'>) {
+  supervisor,
+}: Pick<HostActivityDeps, 'docker' | 'hostId' | 'seccompProfiles' | 'runtimes' | 'supervisor'>) {
   /** The profile the gate chose, byte for byte: a host with a different copy must not guess. */
   function seccompFor({ seccompProfile }: SandboxSettings): string {
     const profile = seccompProfiles.get(seccompProfile.name);
@@ -53,6 +55,7 @@ export function createProfileResolver({
       container: input.container,
       runtime: input.sandbox.runtime,
       seccompJson,
+      supervisor,
     };
     return { image, profile };
   };
@@ -60,15 +63,15 @@ export function createProfileResolver({
 
 /** `provisionContainer`, on the shared hosts queue: a hardened container, used once, with the request's files in it. */
 export function createProvisionActivity(deps: HostActivityDeps) {
-  const { docker, hostId, cluster, pool, hostLedger } = deps;
+  const { docker, hostId, cluster, pool, hostLedger, sandboxes } = deps;
   const resolveProfile = createProfileResolver(deps);
 
   /** A warm container from the pool when one is ready, else a fresh one; either way used once. */
-  async function containerFor(input: ProvisionInput, name: string, profile: PoolProfile) {
+  async function containerFor(input: ProvisionInput, name: string, profile: PoolProfile, made: { id?: string }) {
     // Before the claim: a claimed container's labels are the pool's, so the reaper reads its deadline here.
     if (pool) await hostLedger.recordDeadline(input.executionId, input.deadlineAt);
     const claimed = await pool?.claim(profile, name);
-    if (claimed) return { container: claimed, warm: true };
+    if (claimed) return { sandbox: claimed, warm: true };
     const container = await docker.createContainer(
       sandboxContainerSpec({
         ...profile,
@@ -76,8 +79,9 @@ export function createProvisionActivity(deps: HostActivityDeps) {
         labels: { cluster, executionId: input.executionId, hostId, deadlineAt: input.deadlineAt },
       }),
     );
+    made.id = container.id;
     await container.start();
-    return { container, warm: false };
+    return { sandbox: await openSupervised(container), warm: false };
   }
 
   async function provision(input: ProvisionInput, name: string, made: { id?: string }): Promise<ProvisionedSandbox> {
@@ -85,11 +89,14 @@ export function createProvisionActivity(deps: HostActivityDeps) {
       const { image, profile } = await resolveProfile(input);
       // A retry after a lost result finds its own container; anything else with the name is stale.
       if (Context.current().info.attempt > 1) await removeQuietly(docker, name);
-      const { container, warm } = await containerFor(input, name, profile);
+      const { sandbox, warm } = await containerFor(input, name, profile, made);
+      const { container } = sandbox;
       made.id = container.id;
-      const written = await execProcess(container, {
-        argv: ['tar', '-x', '-f', '-', '-C', WORKSPACE],
-        stdin: await packFiles(input.files),
+      sandboxes.adopt(name, sandbox);
+      // The files go to the supervisor, which writes them as the sandbox user: no exec, no engine round trip.
+      const { result: written } = await superviseCapture(sandbox, {
+        argv: [],
+        files: await packFiles(input.files),
         timeoutMs: WRITE_FILES_TIMEOUT_MS,
         outputBytes: 64 * 1024,
       });
@@ -120,6 +127,7 @@ export function createProvisionActivity(deps: HostActivityDeps) {
       const { cancellationSignal } = Context.current();
       if (made.id && cancellationSignal.aborted) await removeQuietly(docker, made.id);
       else if (cancellationSignal.aborted && !abandonedByServer(cancellationSignal)) await removeQuietly(docker, name);
+      if (cancellationSignal.aborted) sandboxes.forget(name);
       throw err;
     }
   }

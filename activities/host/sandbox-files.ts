@@ -4,7 +4,7 @@ import type { SourceFile } from '../../lib/schemas/common';
 import type { FileEntry } from '../../lib/schemas/sandbox';
 import { WORKSPACE, containerNameFor } from '../../lib/containers';
 import { ErrorType } from '../../lib/errors';
-import { execCapture, execProcess } from './exec-process';
+import { superviseCapture, type SupervisedProcessOptions } from './supervisor/process';
 import { withHeartbeat } from './heartbeat';
 import { runOnce } from './host-ledger';
 import { packFiles } from './workspace-files';
@@ -55,15 +55,17 @@ done`;
 const LIST = `[ -e "$1" ] || exit ${EXIT.notFound}; [ -d "$1" ] || exit ${EXIT.notADirectory}; exec find "$1" -mindepth 1 -maxdepth 1 -printf '%f\\0%y\\0%s\\0%T@\\0'`;
 
 /** Reading, writing, removing and listing files in a sandbox's workspace, one step each. */
-export function createSandboxFileActivities({ docker, hostLedger }: HostActivityDeps) {
-  const containerOf = (executionId: string) => docker.getContainer(containerNameFor(executionId));
+export function createSandboxFileActivities({ sandboxes, hostLedger }: HostActivityDeps) {
+  /** Each file step is one message to the sandbox's supervisor, running its script as the sandbox user. */
+  const inSandbox = async (executionId: string, opts: SupervisedProcessOptions) =>
+    superviseCapture(await sandboxes.get(containerNameFor(executionId)), opts);
   // A retried removal must not answer "not found" for what its own first attempt removed.
   const once = <T>(run: (signal: AbortSignal) => Promise<T>) => runOnce(hostLedger, run);
 
   async function writeSandboxFiles(input: { executionId: string; files: SourceFile[] }): Promise<WrittenFile[]> {
     return withHeartbeat(async () => {
       const paths = input.files.map((f) => f.path);
-      const written = await execProcess(containerOf(input.executionId), {
+      const { result: written } = await inSandbox(input.executionId, {
         argv: ['sh', '-c', WRITE, 'sh', ...paths],
         stdin: await packFiles(input.files, new Date()),
         timeoutMs: FILE_OP_TIMEOUT_MS,
@@ -82,7 +84,7 @@ export function createSandboxFileActivities({ docker, hostLedger }: HostActivity
 
   async function readSandboxFile(input: SandboxFileInput & { maxBytes: number }): Promise<ReadFile> {
     return withHeartbeat(async () => {
-      const { result, stdoutBytes } = await execCapture(containerOf(input.executionId), {
+      const { result, stdoutBytes } = await inSandbox(input.executionId, {
         argv: ['sh', '-c', READ, 'sh', input.path, String(input.maxBytes)],
         timeoutMs: FILE_OP_TIMEOUT_MS,
         outputBytes: input.maxBytes + 1,
@@ -99,7 +101,7 @@ export function createSandboxFileActivities({ docker, hostLedger }: HostActivity
 
   async function removeSandboxPath(input: SandboxFileInput): Promise<void> {
     await once(async () => {
-      const result = await execProcess(containerOf(input.executionId), {
+      const { result } = await inSandbox(input.executionId, {
         argv: ['sh', '-c', REMOVE, 'sh', input.path],
         timeoutMs: FILE_OP_TIMEOUT_MS,
         outputBytes: 64 * 1024,
@@ -110,7 +112,7 @@ export function createSandboxFileActivities({ docker, hostLedger }: HostActivity
 
   async function listSandboxDirectory(input: SandboxFileInput): Promise<FileEntry[]> {
     return withHeartbeat(async () => {
-      const { result, stdoutBytes } = await execCapture(containerOf(input.executionId), {
+      const { result, stdoutBytes } = await inSandbox(input.executionId, {
         argv: ['sh', '-c', LIST, 'sh', input.path],
         timeoutMs: FILE_OP_TIMEOUT_MS,
         outputBytes: LIST_LIMIT_BYTES,

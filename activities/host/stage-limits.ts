@@ -16,22 +16,18 @@ export function cpuRlimitSeconds(stageCpuMs: number): { soft: number; hard: numb
 }
 
 /**
- * The argv that runs `argv` under a lower RLIMIT_CPU than the container's: the compile stage may
- * need more CPU time than the run, and rlimits are fixed when the container starts. The hard
- * limit is lowered too, so the program cannot raise its soft limit back.
+ * The RLIMIT_CPU a stage runs under, when lower than the container's: the compile stage may need
+ * more CPU time than the run, and rlimits are fixed when the container starts. The supervisor's
+ * launcher lowers the hard limit too, so the program cannot raise its soft limit back. Undefined
+ * when the container's own limit is already as low.
  */
-export function withCpuLimit(argv: string[], stageCpuMs: number, containerCpuSeconds: number | undefined): string[] {
-  const { soft, hard } = cpuRlimitSeconds(stageCpuMs);
-  if (containerCpuSeconds !== undefined && soft >= containerCpuSeconds) return argv;
-  return [
-    '/bin/sh',
-    '-c',
-    'ulimit -S -t "$1" && ulimit -H -t "$2" && shift 2 && exec "$@"',
-    'sh',
-    String(soft),
-    String(hard),
-    ...argv,
-  ];
+export function stageCpuRlimit(
+  stageCpuMs: number | undefined,
+  containerCpuSeconds: number | undefined,
+): { soft: number; hard: number } | undefined {
+  if (stageCpuMs === undefined) return undefined;
+  const limit = cpuRlimitSeconds(stageCpuMs);
+  return containerCpuSeconds !== undefined && limit.soft >= containerCpuSeconds ? undefined : limit;
 }
 
 /** The container's RLIMIT_CPU soft limit, from its inspect data. */

@@ -1,4 +1,3 @@
-import type Docker from 'dockerode';
 import { ApplicationFailure, log } from '@temporalio/activity';
 import type { CaseResult, ProcessResult } from '../../lib/schemas/execution-result';
 import { containerNameFor } from '../../lib/containers';
@@ -6,12 +5,11 @@ import { ErrorType } from '../../lib/errors';
 import { judgeRun } from '../../lib/judge';
 import { EXECUTION_ID_PATTERN } from '../../lib/execution-ids';
 import { storeLongOutputs } from '../../lib/output-store';
-import { execProcess } from './exec-process';
+import { superviseCapture } from './supervisor/process';
+import { SandboxGone, type SupervisedSandbox } from './supervisor/sandboxes';
 import { withHeartbeat } from './heartbeat';
 import { runOnce } from './host-ledger';
-import { ContainerCgroup } from './cgroup-metrics';
 import { killStrayProcesses } from './stray-processes';
-import { containerCpuSeconds, withCpuLimit } from './stage-limits';
 import { buildTestReport } from './test-reports';
 import type {
   CasesInput,
@@ -27,7 +25,6 @@ import type { ArtifactScan } from './artifacts';
 import { scanArtifactArchive } from './artifacts';
 import { ScanBudgetExceeded, sharedScanner, type Scanner } from '../scanner';
 import type { Finding } from '../../lib/schemas/findings';
-import { execCapture } from './exec-process';
 
 const MiB = 1024 * 1024;
 /** Output kept per case in history; the comparison itself sees everything up to the output cap. */
@@ -36,18 +33,16 @@ const REPORT_READ_LIMIT = 4 * MiB;
 /** The most of a workspace read back for the artifact manifest. */
 const ARTIFACT_READ_LIMIT = 16 * MiB;
 
-/** A running sandbox, looked up by execution id, with what the host can see of it. */
-interface Sandbox {
-  container: Docker.Container;
-  initPid: number;
-  cgroup: ContainerCgroup | null;
-  cpuSeconds: number | undefined;
-}
-
 type StageRun = ExecInput & { signal: AbortSignal };
 
 /** The container activities after provisioning, on the host's own queue. Each stage is one or more execs. */
-export function createStageActivities({ docker, liveOutput, hostLedger, outputs, scanner: given }: HostActivityDeps) {
+export function createStageActivities({
+  liveOutput,
+  hostLedger,
+  outputs,
+  sandboxes,
+  scanner: given,
+}: HostActivityDeps) {
   const scanner = given ?? sharedScanner();
   const gate = (result: ProcessResult, name: string, rules: OutputRules | undefined) =>
     gateOutput(scanner, result, name, rules);
@@ -78,52 +73,34 @@ export function createStageActivities({ docker, liveOutput, hostLedger, outputs,
     return storesOutputs(input.executionId) ? withStoredOutputs(judged) : judged;
   }
 
-  async function openSandbox(executionId: string): Promise<Sandbox> {
-    const container = docker.getContainer(containerNameFor(executionId));
-    const state = await container.inspect().catch(() => undefined);
-    if (!state?.State.Running) {
-      throw ApplicationFailure.nonRetryable(
-        `sandbox ${containerNameFor(executionId)} is ${state ? state.State.Status : 'gone'}`,
-        ErrorType.ContainerGone,
-      );
+  /** The sandbox's supervisor, over the channel this host holds (or opens again after a restart). */
+  async function openSandbox(executionId: string): Promise<SupervisedSandbox> {
+    const name = containerNameFor(executionId);
+    try {
+      return await sandboxes.get(name);
+    } catch (err) {
+      if (err instanceof SandboxGone) {
+        throw ApplicationFailure.nonRetryable(`sandbox ${name} is ${err.status}`, ErrorType.ContainerGone);
+      }
+      throw err;
     }
-    return {
-      container,
-      initPid: state.State.Pid,
-      cgroup: ContainerCgroup.forPid(state.State.Pid),
-      cpuSeconds: containerCpuSeconds(state.HostConfig.Ulimits),
-    };
   }
 
   /**
-   * One process in the sandbox. At a limit only the stage's processes are killed (the container is
-   * frozen for the sweep) so later stages and cases still have their sandbox; without a view of the
-   * cgroup, the container itself is killed. Whatever the process leaves running is killed after it.
+   * One process in the sandbox, one message to its supervisor, which kills whatever the process
+   * leaves running. Should the supervisor not stop it at a limit, the host freezes the container
+   * and kills the stage's processes itself (or, without a view of the cgroup, the container).
    */
-  async function runInSandbox(sandbox: Sandbox, run: StageRun): Promise<ProcessResult> {
+  async function runInSandbox(sandbox: SupervisedSandbox, run: StageRun): Promise<ProcessResult> {
     const { container, cgroup, initPid } = sandbox;
     const { live, ...rest } = run;
-    const result = await execProcess(container, {
+    const { result } = await superviseCapture(sandbox, {
       ...rest,
-      argv: withCpuLimit(run.argv, run.cpuTimeMs, sandbox.cpuSeconds),
       ...(live && liveOutput
         ? { live: { ...live, sink: liveOutput, workflowId: run.executionId, rules: run.outputRules } }
         : {}),
-      cgroup,
       ...(cgroup ? { terminate: () => killStrayProcesses(container, initPid, cgroup).then(() => undefined) } : {}),
     });
-    if (run.signal.aborted) return result;
-    const after = await container.inspect().catch(() => undefined);
-    if (!after?.State.Running) {
-      // The OOM killer took the container's init: the cgroup went with it, the engine still knows.
-      if (after?.State.OOMKilled)
-        Object.assign(result, { oomKilled: true, limitExceeded: result.limitExceeded ?? 'memory' });
-      return result;
-    }
-    // A wall or output kill already swept the stage's processes; anything else may have left some.
-    if (cgroup && result.limitExceeded !== 'wall' && result.limitExceeded !== 'output') {
-      result.leftoverProcessesKilled = await killStrayProcesses(container, initPid, cgroup);
-    }
     return result;
   }
 
@@ -179,7 +156,7 @@ export function createStageActivities({ docker, liveOutput, hostLedger, outputs,
           : await gate(preview(run, keep), name, input.outputRules);
         results.push({ ...gated, index, status: judged.status, expectedStdoutMatched: judged.matched });
         // A case that took the container with it leaves nothing to run the rest in.
-        if (!(await sandbox.container.inspect()).State.Running) break;
+        if (sandbox.channel.closed) break;
       }
       return results;
     });
@@ -194,14 +171,15 @@ export function createStageActivities({ docker, liveOutput, hostLedger, outputs,
       let missing = 'the runner printed nothing';
       if (input.report.path) {
         missing = `the runner wrote no report at ${input.report.path}`;
-        const alive = (await sandbox.container.inspect()).State.Running;
-        const read = alive
-          ? await execProcess(sandbox.container, {
-              argv: ['cat', input.report.path],
-              timeoutMs: 10_000,
-              outputBytes: REPORT_READ_LIMIT,
-            })
-          : undefined;
+        const read = sandbox.channel.closed
+          ? undefined
+          : (
+              await superviseCapture(sandbox, {
+                argv: ['cat', input.report.path],
+                timeoutMs: 10_000,
+                outputBytes: REPORT_READ_LIMIT,
+              })
+            ).result;
         text = read?.exitCode === 0 ? read.stdout : null;
       }
       const report = buildTestReport(input.report.format, text, missing);
@@ -221,21 +199,12 @@ export function createStageActivities({ docker, liveOutput, hostLedger, outputs,
   async function collectArtifacts(input: CollectArtifactsInput): Promise<ArtifactScan> {
     return withHeartbeat(async () => {
       const sandbox = await openSandbox(input.executionId);
-      const { result, stdoutBytes } = await execCapture(sandbox.container, {
-        argv: ['tar', '-c', '--exclude=./.airlock', '-f', '-', '.'],
-        timeoutMs: 30_000,
-        outputBytes: ARTIFACT_READ_LIMIT,
-        ...(sandbox.cgroup
-          ? {
-              terminate: () =>
-                killStrayProcesses(sandbox.container, sandbox.initPid, sandbox.cgroup!).then(() => undefined),
-            }
-          : {}),
-      });
+      // The supervisor packs it as the sandbox user, once every process of the program is gone.
+      const packed = await sandbox.channel.pack(ARTIFACT_READ_LIMIT);
       const submitted = new Map(input.submitted.map((d) => [d.name, d.sha256]));
       return scanArtifactArchive(
-        stdoutBytes,
-        result.limitExceeded === null && result.exitCode === 0,
+        packed.tar,
+        !packed.truncated && packed.exitCode === 0,
         submitted,
         input.outputRules,
         scanner,

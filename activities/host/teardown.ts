@@ -3,8 +3,9 @@ import { containerNameFor } from '../../lib/containers';
 import { isNotFound } from './docker-errors';
 import type { HostActivityDeps, TeardownResult } from './types';
 
-export function createTeardownActivity({ docker, hostLedger }: HostActivityDeps) {
+export function createTeardownActivity({ docker, hostLedger, sandboxes }: HostActivityDeps) {
   async function teardownContainer({ executionId }: { executionId: string }): Promise<TeardownResult> {
+    sandboxes.forget(containerNameFor(executionId));
     try {
       await docker.getContainer(containerNameFor(executionId)).remove({ force: true, v: true });
     } catch (err) {

@@ -10,12 +10,17 @@ import type { WarmPool } from './warm-pool';
 import type { HostLedger } from './host-ledger';
 import type { OutputStore } from '../../lib/output-store';
 import type { Scanner } from '../scanner';
+import type { SupervisedSandboxes } from './supervisor/sandboxes';
 
 export interface HostActivityDeps {
   docker: Docker;
   hostId: string;
   cluster: string;
   seccompProfiles: Map<string, LoadedSeccompProfile>;
+  /** The supervisor binary on this host, as its engine sees it (installSupervisor). */
+  supervisor: string;
+  /** The channels to this host's sandboxes' supervisors. */
+  sandboxes: SupervisedSandboxes;
   /** OCI runtimes the engine offers (`docker info`). */
   runtimes: Set<string>;
   /** Sends output to the workflow while a process runs; without it output arrives only with results. */

@@ -5,6 +5,7 @@ import type { Logger } from '../../lib/logger';
 import type { AirlockMetrics } from '../../lib/metrics';
 import { type ContainerProfile, profileKey, sandboxContainerSpec } from './container-spec';
 import { removeQuietly } from './docker-errors';
+import { openSupervised, type SupervisedSandbox } from './supervisor/sandboxes';
 import { DemandWindow, type PoolBounds, fitTargets, idleTarget } from './pool-sizing';
 
 const DEMAND_WINDOW_MS = 30_000;
@@ -29,7 +30,8 @@ export interface PoolProfile extends ContainerProfile {
 interface IdleContainer {
   id: string;
   name: string;
-  container: Docker.Container;
+  /** Started, inspected and attached to: a claim is a rename and nothing more. */
+  sandbox: SupervisedSandbox;
 }
 
 interface ProfilePool {
@@ -80,7 +82,7 @@ export class WarmPool {
    * An idle container of this profile renamed to `name`, or undefined when none is ready (the caller
    * makes one itself). Either way the claim counts as demand, so the pool grows toward it.
    */
-  async claim(profile: PoolProfile, name: string): Promise<Docker.Container | undefined> {
+  async claim(profile: PoolProfile, name: string): Promise<SupervisedSandbox | undefined> {
     if (this.stopped) return undefined;
     const pool = this.poolFor(profile);
     pool.demand.record(Date.now());
@@ -89,14 +91,19 @@ export class WarmPool {
     this.refill();
     if (!taken) return undefined;
     try {
-      await taken.container.rename({ name });
-      if ((await taken.container.inspect()).State.Running) return taken.container;
+      // An open channel is a running supervisor: the container needs no inspect.
+      if (!taken.sandbox.channel.closed) {
+        await taken.sandbox.container.rename({ name });
+        if (!taken.sandbox.channel.closed) return taken.sandbox;
+      }
       // Only a restarted engine stops idle containers, and then it stopped them all.
       this.opts.log.warn({ container: taken.id }, 'a pooled container had stopped; emptying the pools');
+      taken.sandbox.channel.close();
       await this.remove(taken.id, 'broken');
       this.emptyPools();
       return undefined;
     } catch (err) {
+      taken.sandbox.channel.close();
       this.opts.log.warn({ err, container: taken.id }, 'claiming a pooled container failed; making a fresh one');
       await this.remove(taken.id, 'broken');
       return undefined;
@@ -206,9 +213,10 @@ export class WarmPool {
         sandboxContainerSpec({ ...pool.profile, name, labels: { cluster, hostId, poolKey: pool.key } }),
       );
       await container.start();
+      const sandbox = await openSupervised(container);
       this.refillMs = 0.8 * this.refillMs + 0.2 * (Date.now() - started);
       this.opts.metrics?.poolCreated.inc({ image: pool.profile.imageTag });
-      const made = { id: container.id, name, container };
+      const made = { id: container.id, name, sandbox };
       if (this.stopped) await this.release(made, 'drained');
       else pool.idle.push(made);
     } catch (err) {
@@ -224,9 +232,10 @@ export class WarmPool {
   }
 
   private async release(
-    { id, name }: Pick<IdleContainer, 'id' | 'name'>,
+    { id, name, sandbox }: Pick<IdleContainer, 'id' | 'name'> & { sandbox?: SupervisedSandbox },
     reason: 'retired' | 'drained' | 'broken',
   ): Promise<void> {
+    sandbox?.channel.close();
     await this.remove(id, reason);
     this.held.delete(name);
   }

@@ -9,7 +9,7 @@ import { createLogger } from '../../lib/logger';
 import { Reaper } from '../../workers/reaper';
 import { loadSeccompProfiles } from '../../lib/seccomp';
 import { TestCluster } from '../support/cluster';
-import { containersOf } from '../support/docker';
+import { containersOf, testSupervisor } from '../support/docker';
 import { TEST_CLUSTER } from '../support/test-env';
 
 let cluster: TestCluster;
@@ -52,6 +52,7 @@ async function sandbox(executionId: string, deadlineAt: number, claimedFromPool 
       container: { memoryMb: 64, cpuTimeMs: 1000 },
       runtime: 'runc',
       seccompJson: loadSeccompProfiles().get('strict')!.json,
+      supervisor: await testSupervisor(),
       labels,
     }),
   );

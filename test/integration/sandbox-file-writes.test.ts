@@ -15,7 +15,12 @@ import { DefaultLogger } from '@temporalio/worker';
 import { createSandboxFileActivities } from '../../activities/host/sandbox-files';
 import { HostLedger } from '../../activities/host/host-ledger';
 import type { HostActivityDeps } from '../../activities/host/types';
-import { LABELS, WORKSPACE, containerNameFor, imageTagFor } from '../../lib/containers';
+import { containerNameFor, imageTagFor } from '../../lib/containers';
+import { sandboxContainerSpec } from '../../activities/host/container-spec';
+import { SupervisedSandboxes } from '../../activities/host/supervisor/sandboxes';
+import { DEFAULT_POLICY, loadPolicies } from '../../lib/policies';
+import { loadSeccompProfiles } from '../../lib/seccomp';
+import { testSupervisor } from '../support/docker';
 import { ErrorType } from '../../lib/errors';
 import { TEST_CLUSTER } from '../support/test-env';
 
@@ -26,22 +31,28 @@ let container: Docker.Container;
 let files: ReturnType<typeof createSandboxFileActivities>;
 
 beforeAll(async () => {
-  container = await docker.createContainer({
+  // A sandbox as provision makes it, but with a file size limit below the policies' 1 MiB floor.
+  const spec = sandboxContainerSpec({
     name: containerNameFor(executionId),
-    Image: imageTagFor('python'),
-    Labels: { [LABELS.cluster]: TEST_CLUSTER },
-    NetworkDisabled: true,
-    HostConfig: {
-      NetworkMode: 'none',
-      ReadonlyRootfs: true,
-      CapDrop: ['ALL'],
-      Tmpfs: { [WORKSPACE]: 'rw,exec,nosuid,nodev,size=8m,uid=10001,gid=10001,mode=0700' },
-      Ulimits: [{ Name: 'fsize', Soft: FILE_SIZE_LIMIT, Hard: FILE_SIZE_LIMIT }],
-    },
+    image: imageTagFor('python'),
+    limits: { ...loadPolicies().get(DEFAULT_POLICY)!.policy.limits.defaults, memoryMb: 64 },
+    container: { memoryMb: 64, cpuTimeMs: 10_000 },
+    runtime: 'runc',
+    seccompJson: loadSeccompProfiles().get('strict')!.json,
+    supervisor: await testSupervisor(),
+    labels: { cluster: TEST_CLUSTER, executionId, hostId: 'sandbox-file-writes', deadlineAt: Date.now() + 600_000 },
   });
+  spec.HostConfig!.Ulimits = spec.HostConfig!.Ulimits!.map((u) =>
+    u.Name === 'fsize' ? { Name: 'fsize', Soft: FILE_SIZE_LIMIT, Hard: FILE_SIZE_LIMIT } : u,
+  );
+  container = await docker.createContainer(spec);
   await container.start();
   const ledger = new HostLedger(fs.mkdtempSync(path.join(os.tmpdir(), 'airlock-ledger-')));
-  files = createSandboxFileActivities({ docker, hostLedger: ledger } as unknown as HostActivityDeps);
+  files = createSandboxFileActivities({
+    docker,
+    hostLedger: ledger,
+    sandboxes: new SupervisedSandboxes(docker),
+  } as unknown as HostActivityDeps);
 });
 
 afterAll(async () => {

@@ -13,16 +13,22 @@ import type { HostActivityDeps } from '../../activities/host/types';
 import { loadSeccompProfiles } from '../../lib/seccomp';
 import type { GateResult } from '../../lib/schemas/findings';
 import { TEST_CLUSTER } from '../support/test-env';
+import { testSupervisor } from '../support/docker';
 
 const docker = new Docker();
 const profiles = loadSeccompProfiles();
 const strict = profiles.get('strict')!;
-const { runStaticAnalysis } = createStaticAnalysisActivity({
-  docker,
-  hostId: 'scanner-test',
-  cluster: TEST_CLUSTER,
-  seccompProfiles: profiles,
-} as unknown as HostActivityDeps);
+let runStaticAnalysis: ReturnType<typeof createStaticAnalysisActivity>['runStaticAnalysis'];
+
+beforeAll(async () => {
+  ({ runStaticAnalysis } = createStaticAnalysisActivity({
+    docker,
+    hostId: 'scanner-test',
+    cluster: TEST_CLUSTER,
+    seccompProfiles: profiles,
+    supervisor: await testSupervisor(),
+  } as unknown as HostActivityDeps));
+});
 
 type Files = Record<string, string>;
 

@@ -11,7 +11,7 @@ import { loadSeccompProfiles } from '../../lib/seccomp';
 import { Reaper } from '../../workers/reaper';
 import { prewarmProfiles } from '../../workers/pool-prewarm';
 import { TestCluster } from '../support/cluster';
-import { containersOf, containersWithLabels, eventually, removeContainers } from '../support/docker';
+import { containersOf, containersWithLabels, eventually, removeContainers, testSupervisor } from '../support/docker';
 import { TEST_CLUSTER } from '../support/test-env';
 
 const docker = new Docker();
@@ -43,6 +43,7 @@ beforeAll(async () => {
     hostId,
     seccompProfiles: loadSeccompProfiles(),
     runtimes: new Set(['runc']),
+    supervisor: await testSupervisor(),
   });
   python = (await resolve(profiles[0]!)).profile;
 });
@@ -81,7 +82,7 @@ describe('warm pool', () => {
     await eventually('the pool to fill', async () => (await idleCount(pool)) >= 1);
     const claimed = await pool.claim(python, 'airlock-ex_pooltest');
     expect(claimed).toBeDefined();
-    const inspected = await claimed!.inspect();
+    const inspected = await claimed!.container.inspect();
     expect(inspected.Name).toBe('/airlock-ex_pooltest');
     expect(inspected.State.Running).toBe(true);
     expect(pool.holds(inspected.Name)).toBe(false);
@@ -100,7 +101,7 @@ describe('warm pool', () => {
     await eventually('a pool for the new profile', async () => pool.stats().some((s) => s.idle >= 1));
     const again = await pool.claim(bigger, 'airlock-ex_second');
     expect(again).toBeDefined();
-    const memory = (await again!.inspect()).HostConfig.Memory;
+    const memory = (await again!.container.inspect()).HostConfig.Memory;
     expect(memory).toBe(bigger.limits.memoryMb * 1024 * 1024);
   });
 
@@ -152,7 +153,7 @@ describe('warm pool', () => {
       return running.length >= 1 && (await idleCount(pool)) >= 1;
     });
     const claimed = await pool.claim(python, 'airlock-ex_after-refill');
-    expect((await claimed!.inspect()).State.Running).toBe(true);
+    expect((await claimed!.container.inspect()).State.Running).toBe(true);
   });
 
   test('drain removes every idle container', async () => {

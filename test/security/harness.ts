@@ -80,7 +80,9 @@ export class HostileHarness {
     try {
       out = JSON.parse(last) as Record<string, unknown>;
     } catch {
-      throw new Error(`probe printed no JSON (status ${result.status}): ${result.run?.stdout}\n${result.run?.stderr}`);
+      throw new Error(
+        `probe printed no JSON (status ${result.status}, error ${JSON.stringify(result.error)}): ${result.run?.stdout}\n${result.run?.stderr}`,
+      );
     }
     return { result, out };
   }

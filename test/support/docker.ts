@@ -1,3 +1,5 @@
+import { installSupervisor } from '../../activities/host/supervisor/install';
+import { loadConfig } from '../../lib/config';
 import type Docker from 'dockerode';
 import { LABELS, containerNameFor } from '../../lib/containers';
 
@@ -38,4 +40,9 @@ export async function eventually<T>(
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 200));
   }
+}
+
+/** The supervisor as a host worker installs it: the path sandbox containers mount. */
+export function testSupervisor(): Promise<string> {
+  return installSupervisor(loadConfig().supervisorDir);
 }

@@ -1,11 +1,12 @@
-import { PassThrough } from 'node:stream';
 import type Docker from 'dockerode';
 import { classifyRun } from '../../lib/classify';
 import { signalFromExit, signalFromExitCode, signalName, type ExitEvidence } from '../../lib/signals';
 import { ProcessResult } from '../../lib/schemas/execution-result';
 import { ContainerCgroup, type CgroupSample } from '../../activities/host/cgroup-metrics';
-import { execProcess } from '../../activities/host/exec-process';
-import { cpuLimitReached, cpuRlimitSeconds, withCpuLimit } from '../../activities/host/stage-limits';
+import { superviseCapture, type SupervisedProcessOptions } from '../../activities/host/supervisor/process';
+import type { SupervisedSandbox } from '../../activities/host/supervisor/sandboxes';
+import type { RunAnswer, SupervisorChannel } from '../../activities/host/supervisor/channel';
+import { cpuLimitReached, cpuRlimitSeconds, stageCpuRlimit } from '../../activities/host/stage-limits';
 
 function run(overrides: Partial<ProcessResult>): ProcessResult {
   return {
@@ -104,17 +105,11 @@ describe('CPU-time limit', () => {
   test('the soft limit is the stage limit rounded up to seconds, the hard one a second later', () => {
     expect(cpuRlimitSeconds(1_000)).toEqual({ soft: 1, hard: 2 });
     expect(cpuRlimitSeconds(1_500)).toEqual({ soft: 2, hard: 3 });
-    expect(withCpuLimit(['python3', 'main.py'], 1_500, 10)).toEqual([
-      '/bin/sh',
-      '-c',
-      'ulimit -S -t "$1" && ulimit -H -t "$2" && shift 2 && exec "$@"',
-      'sh',
-      '2',
-      '3',
-      'python3',
-      'main.py',
-    ]);
-    expect(withCpuLimit(['python3'], 2_000, 2)).toEqual(['python3']);
+    // Lowered for a stage only below the container's own limit.
+    expect(stageCpuRlimit(1_500, 10)).toEqual({ soft: 2, hard: 3 });
+    expect(stageCpuRlimit(2_000, 2)).toBeUndefined();
+    expect(stageCpuRlimit(1_500, undefined)).toEqual({ soft: 2, hard: 3 });
+    expect(stageCpuRlimit(undefined, 10)).toBeUndefined();
   });
 
   test('is reached when the measured CPU time gets to half the limit: the kernel counts on a coarser clock', () => {
@@ -153,24 +148,33 @@ class FakeCgroup extends ContainerCgroup {
   resetPeak(): void {}
 }
 
-/** A container whose one exec ends at once with `exitCode` (as the engine reports it: 128 + n for signal n). */
-function exitingContainer(exitCode: number): Docker.Container {
-  const exec = {
-    start: async () => {
-      const stream = new PassThrough();
-      setImmediate(() => stream.end());
-      return stream;
-    },
-    inspect: async () => ({ Running: false, ExitCode: exitCode }),
+/** A sandbox whose supervisor answers each run at once with `exitCode` (128 + n for signal n). */
+function exitingSandbox(exitCode: number, cgroup: ContainerCgroup, answer: Partial<RunAnswer> = {}): SupervisedSandbox {
+  const channel = {
+    closed: false,
+    run: async (): Promise<RunAnswer> => ({
+      exitCode,
+      wallMs: 1,
+      killed: false,
+      leftover: 0,
+      stdoutBytes: 0,
+      stderrBytes: 0,
+      ...answer,
+    }),
   };
   return {
-    exec: async () => exec,
-    modem: { demuxStream: (stream: PassThrough) => stream.resume() },
-    kill: async () => undefined,
-  } as unknown as Docker.Container;
+    container: { kill: async () => undefined } as unknown as Docker.Container,
+    channel: channel as unknown as SupervisorChannel,
+    initPid: 1,
+    cgroup,
+    cpuSeconds: undefined,
+  };
 }
 
-describe('an exec read against its CPU time', () => {
+const supervised = async (sandbox: SupervisedSandbox, opts: SupervisedProcessOptions) =>
+  (await superviseCapture(sandbox, opts)).result;
+
+describe('a supervised run read against its CPU time', () => {
   const limits = { argv: ['main'], timeoutMs: 10_000, outputBytes: 1024, cpuTimeMs: 1_000 };
 
   test.each([
@@ -182,40 +186,49 @@ describe('an exec read against its CPU time', () => {
     ['a segfault', 139, 16, 'SIGSEGV', null, 'signaled'],
     ['a CPU-heavy program that exits 3', 3, 1_500, null, null, 'runtime_error'],
   ])('%s', async (_name, exitCode, cpuMs, signal, limitExceeded, status) => {
-    const result = await execProcess(exitingContainer(exitCode), { ...limits, cgroup: new FakeCgroup(cpuMs) });
+    const result = await supervised(exitingSandbox(exitCode, new FakeCgroup(cpuMs)), limits);
     expect(result).toMatchObject({ exitCode, cpuMs, signal, limitExceeded });
     expect(classifyRun(result).status).toBe(status);
   });
 
   test('an OOM kill explains a SIGKILL whatever the CPU time', async () => {
-    const result = await execProcess(exitingContainer(137), { ...limits, cgroup: new FakeCgroup(1_500, 1) });
+    const result = await supervised(exitingSandbox(137, new FakeCgroup(1_500, 1)), limits);
     expect(result).toMatchObject({ signal: 'SIGKILL', oomKilled: true, limitExceeded: 'memory' });
   });
 
-  test('a SIGKILL the host sent at the wall limit stays a wall-limit kill, whatever the CPU time', async () => {
-    const stream = new PassThrough();
-    let exited = false;
-    const container = {
-      exec: async () => ({
-        start: async () => stream,
-        inspect: async () => ({ Running: !exited, ExitCode: exited ? 137 : null }),
-      }),
-      modem: { demuxStream: (s: PassThrough) => s.resume() },
-      kill: async () => {
-        exited = true;
-        stream.end();
+  test('a SIGKILL the supervisor sent at the wall limit stays a wall-limit kill, whatever the CPU time', async () => {
+    const sandbox = exitingSandbox(137, new FakeCgroup(12), { limit: 'wall', killed: true });
+    const result = await supervised(sandbox, { ...limits, timeoutMs: 20 });
+    expect(result).toMatchObject({ exitCode: 137, signal: 'SIGKILL', limitExceeded: 'wall' });
+  });
+
+  test('a supervisor that does not stop the program in time: the host stops it, a wall-limit kill', async () => {
+    let terminated = false;
+    const sandbox = exitingSandbox(0, new FakeCgroup(12));
+    // Answers only once the host has acted: its kill message, then the container's processes killed.
+    sandbox.channel.run = (_request, _handlers, signal) =>
+      new Promise((resolve) =>
+        signal!.addEventListener('abort', () =>
+          resolve({ exitCode: 137, wallMs: 2_020, killed: false, leftover: 0, stdoutBytes: 0, stderrBytes: 0 }),
+        ),
+      );
+    const result = await supervised(sandbox, {
+      ...limits,
+      timeoutMs: 20,
+      terminate: async () => {
+        terminated = true;
       },
-    } as unknown as Docker.Container;
-    const result = await execProcess(container, { ...limits, timeoutMs: 20, cgroup: new FakeCgroup(12) });
+    });
+    expect(terminated).toBe(true);
     expect(result).toMatchObject({ exitCode: 137, signal: 'SIGKILL', limitExceeded: 'wall' });
   });
 
   test('without a CPU measurement, or a limit, the exit code is taken at its word', async () => {
-    const unmeasured = await execProcess(exitingContainer(152), { ...limits, cgroup: new FakeCgroup(null) });
+    const unmeasured = await supervised(exitingSandbox(152, new FakeCgroup(null)), limits);
     expect(unmeasured).toMatchObject({ signal: 'SIGXCPU', cpuMs: null, limitExceeded: null });
     expect(classifyRun(unmeasured)).toEqual({ status: 'time_limit_exceeded', timeLimit: 'cpu' });
     const { cpuTimeMs: _unused, ...noLimit } = limits;
-    const unlimited = await execProcess(exitingContainer(137), { ...noLimit, cgroup: new FakeCgroup(16) });
+    const unlimited = await supervised(exitingSandbox(137, new FakeCgroup(16)), noLimit);
     expect(unlimited).toMatchObject({ signal: 'SIGKILL', limitExceeded: null });
   });
 });

@@ -20,18 +20,31 @@ const spec = sandboxContainerSpec({
   container: { memoryMb: 256, cpuTimeMs: 4_500 },
   runtime: 'runsc',
   seccompJson,
+  supervisor: '/srv/airlock/supervisor/airlock-supervisor-0123456789abcdef',
   labels: { cluster: 'c', executionId: 'ex_1', hostId: 'h1', deadlineAt: 1234 },
 });
 const host = spec.HostConfig!;
 const MiB = 1024 * 1024;
 
 describe('sandbox container spec', () => {
-  test('runs as the sandbox user with no network, no capabilities and a read-only root', () => {
-    expect(spec.User).toBe('10001:10001');
+  test('runs the supervisor, with no network, only its four capabilities and a read-only root', () => {
+    // The supervisor is root with setuid, setgid, setpcap and kill only; the program runs as 10001 with none.
+    expect(spec.Cmd).toEqual(['/opt/airlock/supervisor']);
+    expect(spec.User).toBe('0:0');
+    expect(spec.OpenStdin).toBe(true);
+    expect(spec.StdinOnce).toBe(false);
+    expect(host.Mounts).toEqual([
+      {
+        Type: 'bind',
+        Source: '/srv/airlock/supervisor/airlock-supervisor-0123456789abcdef',
+        Target: '/opt/airlock/supervisor',
+        ReadOnly: true,
+      },
+    ]);
     expect(spec.NetworkDisabled).toBe(true);
     expect(host.NetworkMode).toBe('none');
     expect(host.CapDrop).toEqual(['ALL']);
-    expect(host.CapAdd).toBeUndefined();
+    expect(host.CapAdd).toEqual(['SETUID', 'SETGID', 'SETPCAP', 'KILL']);
     expect(host.Privileged).toBe(false);
     expect(host.SecurityOpt).toEqual(['no-new-privileges:true', `seccomp=${seccompJson}`]);
     expect(host.Runtime).toBe('runsc');
@@ -74,6 +87,7 @@ describe('sandbox container spec', () => {
       container: { memoryMb: 1024, cpuTimeMs: 60_000 },
       runtime: 'runc',
       seccompJson,
+      supervisor: '/s',
       labels: { cluster: 'c', executionId: 'ex_1', hostId: 'h1', deadlineAt: 1 },
     }).HostConfig!;
     expect(compiled.Memory).toBe(1024 * MiB);

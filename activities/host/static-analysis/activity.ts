@@ -4,11 +4,12 @@ import type { GateResult } from '../../../lib/schemas/findings';
 import type { GatePlan, SandboxSettings } from '../../../lib/schemas/policy';
 import type { Limits } from '../../../lib/schemas/limits';
 import type { ProcessResult } from '../../../lib/schemas/execution-result';
-import { WORKSPACE, containerNameFor, imageTagFor } from '../../../lib/containers';
+import { containerNameFor, imageTagFor } from '../../../lib/containers';
 import { ErrorType } from '../../../lib/errors';
 import { verdictFor } from '../../../lib/gates/verdict';
 import { sandboxContainerSpec } from '../container-spec';
-import { execProcess } from '../exec-process';
+import { superviseCapture } from '../supervisor/process';
+import { openSupervised, type SupervisedSandbox } from '../supervisor/sandboxes';
 import { packFiles } from '../workspace-files';
 import { withHeartbeat } from '../heartbeat';
 import { removeQuietly } from '../docker-errors';
@@ -48,7 +49,13 @@ const SCANNER_LIMITS: Limits = {
  * fails closed, `block` with the reason, when the files did not all reach the scanner, or the
  * analyzer failed, ran out of time, skipped a file, or printed something unreadable.
  */
-export function createStaticAnalysisActivity({ docker, hostId, cluster, seccompProfiles }: HostActivityDeps) {
+export function createStaticAnalysisActivity({
+  docker,
+  hostId,
+  cluster,
+  seccompProfiles,
+  supervisor,
+}: HostActivityDeps) {
   const versions = new Map<string, string>();
 
   async function runStaticAnalysis(input: StaticAnalysisInput): Promise<GateResult> {
@@ -71,6 +78,7 @@ export function createStaticAnalysisActivity({ docker, hostId, cluster, seccompP
     const name = `${containerNameFor(input.executionId)}-scan`;
     return withHeartbeat(async (signal) => {
       await removeQuietly(docker, name);
+      let sandbox: SupervisedSandbox | undefined;
       try {
         const image = await docker.getImage(imageTagFor('scanner')).inspect();
         const container = await docker.createContainer(
@@ -81,18 +89,25 @@ export function createStaticAnalysisActivity({ docker, hostId, cluster, seccompP
             container: { memoryMb: SCANNER_LIMITS.memoryMb, cpuTimeMs: SCANNER_LIMITS.cpuTimeMs },
             runtime: input.sandbox.runtime,
             seccompJson: profile.json,
+            supervisor,
             labels: { cluster, executionId: input.executionId, hostId, deadlineAt: input.deadlineAt },
           }),
         );
         await container.start();
-        const opts = { timeoutMs: SCANNER_LIMITS.timeoutMs, outputBytes: SCANNER_LIMITS.outputBytes, signal };
-        const extracted = await execProcess(container, {
-          ...opts,
-          argv: ['tar', '-x', '-f', '-', '-C', WORKSPACE],
-          stdin: await packFiles(input.files),
-        });
+        const scanner = (sandbox = await openSupervised(container));
+        // Each step one message to the scanner container's supervisor.
+        const inScanner = async (step: { argv: string[]; files?: Buffer }) =>
+          (
+            await superviseCapture(scanner, {
+              timeoutMs: SCANNER_LIMITS.timeoutMs,
+              outputBytes: SCANNER_LIMITS.outputBytes,
+              signal,
+              ...step,
+            })
+          ).result;
+        const extracted = await inScanner({ argv: [], files: await packFiles(input.files) });
         if (!versions.has(image.Id)) {
-          const out = await execProcess(container, { ...opts, argv: ['airlock-scan', 'versions'] });
+          const out = await inScanner({ argv: ['airlock-scan', 'versions'] });
           versions.set(image.Id, out.stdout);
         }
         const version = new RegExp(`^${analyzer.tool} (\\S+)$`, 'm').exec(versions.get(image.Id) ?? '')?.[1] ?? null;
@@ -100,12 +115,13 @@ export function createStaticAnalysisActivity({ docker, hostId, cluster, seccompP
         const closed = (error: string): GateResult => ({ ...base, verdict: 'block', findings: [], tools, error });
         if (extracted.exitCode !== 0) {
           return closed(
-            `the files did not all reach the scanner (tar exit ${extracted.exitCode}): ${extracted.stderr.slice(0, 500)}`,
+            `the files did not all reach the scanner (exit ${extracted.exitCode}): ${extracted.stderr.slice(0, 500)}`,
           );
         }
-        const scan = await execProcess(container, { ...opts, argv: ['airlock-scan', input.language, ...targets] });
+        const scan = await inScanner({ argv: ['airlock-scan', input.language, ...targets] });
         return judge({ scan, analyzer, targets, gate: input.gate, base: { ...base, tools }, closed });
       } finally {
+        sandbox?.channel.close();
         await removeQuietly(docker, name);
       }
     });

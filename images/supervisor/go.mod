@@ -1,0 +1,3 @@
+module airlock.dev/supervisor
+
+go 1.22

@@ -1,0 +1,125 @@
+package main
+
+import (
+	"archive/tar"
+	"bytes"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+func TestFramesRoundTrip(t *testing.T) {
+	var buf bytes.Buffer
+	w := &writer{out: &buf}
+	if err := w.send(kindStdout, 7, []byte("hello")); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.sendJSON(kindExit, 8, map[string]int{"exitCode": 3}); err != nil {
+		t.Fatal(err)
+	}
+	first, err := readFrame(&buf)
+	if err != nil || first.kind != kindStdout || first.id != 7 || string(first.payload) != "hello" {
+		t.Fatalf("first frame: %+v %v", first, err)
+	}
+	second, err := readFrame(&buf)
+	if err != nil || second.kind != kindExit || second.id != 8 || string(second.payload) != `{"exitCode":3}` {
+		t.Fatalf("second frame: %+v %v", second, err)
+	}
+}
+
+func TestFrameLengthOutOfBounds(t *testing.T) {
+	for _, header := range [][]byte{
+		{0, 0, 0, 4, 'H', 0, 0, 0, 0},             // shorter than its own kind and id
+		{0x7f, 0xff, 0xff, 0xff, 'R', 0, 0, 0, 1}, // past the largest frame
+	} {
+		if _, err := readFrame(bytes.NewReader(header)); err != errFrameTooLarge {
+			t.Fatalf("header %v: got %v", header, err)
+		}
+	}
+}
+
+func TestDecodeRunNeedsArgvOrFiles(t *testing.T) {
+	if _, _, err := decodeRun([]byte{0, 0, 0, 2, '{', '}'}); err == nil {
+		t.Fatal("an empty run request was accepted")
+	}
+	if _, _, err := decodeRun([]byte{0, 0, 0, 9, '{', '}'}); err == nil {
+		t.Fatal("a json length past the payload was accepted")
+	}
+}
+
+func TestOutputBudgetIsSharedAndFiresOnce(t *testing.T) {
+	fired := 0
+	b := &outputBudget{limit: 10, onLimit: func() { fired++ }}
+	if got := b.take(6); got != 6 {
+		t.Fatalf("first take: %d", got)
+	}
+	if got := b.take(6); got != 4 {
+		t.Fatalf("second take: %d", got)
+	}
+	if got := b.take(6); got != 0 {
+		t.Fatalf("third take: %d", got)
+	}
+	if fired != 1 {
+		t.Fatalf("onLimit fired %d times", fired)
+	}
+}
+
+func tarOf(t *testing.T, entries ...*tar.Header) *bytes.Buffer {
+	t.Helper()
+	var buf bytes.Buffer
+	w := tar.NewWriter(&buf)
+	for _, h := range entries {
+		if err := w.WriteHeader(h); err != nil {
+			t.Fatal(err)
+		}
+		if h.Typeflag == tar.TypeReg {
+			if _, err := w.Write(bytes.Repeat([]byte("x"), int(h.Size))); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return &buf
+}
+
+func TestExtractKeepsNamesInsideTheRoot(t *testing.T) {
+	root := t.TempDir()
+	archive := tarOf(t, &tar.Header{Name: "../../escape.txt", Typeflag: tar.TypeReg, Mode: 0o644, Size: 3})
+	if err := extract(archive, root); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(root, "escape.txt")); err != nil {
+		t.Fatalf("the file was not written inside the root: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(filepath.Dir(filepath.Dir(root)), "escape.txt")); err == nil {
+		t.Fatal("the file escaped the root")
+	}
+}
+
+func TestExtractRefusesLinks(t *testing.T) {
+	root := t.TempDir()
+	archive := tarOf(t, &tar.Header{Name: "link", Typeflag: tar.TypeSymlink, Linkname: "/etc/passwd"})
+	if err := extract(archive, root); err == nil {
+		t.Fatal("a symlink entry was written")
+	}
+}
+
+func TestExtractNeverWritesThroughALink(t *testing.T) {
+	root := t.TempDir()
+	outside := filepath.Join(t.TempDir(), "target")
+	if err := os.WriteFile(outside, []byte("kept"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(outside, filepath.Join(root, "main.py")); err != nil {
+		t.Fatal(err)
+	}
+	archive := tarOf(t, &tar.Header{Name: "main.py", Typeflag: tar.TypeReg, Mode: 0o644, Size: 3})
+	if err := extract(archive, root); err == nil {
+		t.Fatal("a file was written through a link")
+	}
+	if got, _ := os.ReadFile(outside); string(got) != "kept" {
+		t.Fatalf("the link's target changed: %q", got)
+	}
+}
