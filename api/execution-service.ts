@@ -17,9 +17,15 @@ import { EXECUTION_ID_PATTERN } from '../lib/execution-ids';
 import { ORCHESTRATION_QUEUE } from '../lib/task-queues';
 import { LANGUAGE, POLICY, STATUS, TENANT } from '../lib/search-attributes';
 import type { executionWorkflow } from '../workflows/execution';
-import { decideApprovalUpdate, eventsQuery, executionStateQuery, type ApprovalDecision } from '../workflows/messages';
+import {
+  decideApprovalUpdate,
+  eventsQuery,
+  executionResultUpdate,
+  executionStateQuery,
+  type ApprovalDecision,
+} from '../workflows/messages';
 import type { LiveEvent } from '../lib/schemas/events';
-import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { WithStartWorkflowOperation, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import type { Approval } from '../lib/schemas/execution-result';
@@ -42,23 +48,93 @@ export class ExecutionService {
     idempotency?: { requestSha256: string },
   ): Promise<'started' | 'duplicate' | 'conflict'> {
     try {
-      await this.client.workflow.start<typeof executionWorkflow>('executionWorkflow', {
-        taskQueue: ORCHESTRATION_QUEUE,
-        workflowId: input.executionId,
-        args: [input],
-        typedSearchAttributes: startAttributes(input, 'running'),
-        ...(idempotency
-          ? {
-              memo: { requestSha256: idempotency.requestSha256 },
-              workflowIdReusePolicy: 'REJECT_DUPLICATE' as const,
-            }
-          : {}),
-      });
+      await this.client.workflow.start<typeof executionWorkflow>(
+        'executionWorkflow',
+        this.startOptions(input, idempotency),
+      );
       return 'started';
     } catch (err) {
       if (!idempotency || !(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-      const { memo } = await this.client.workflow.getHandle(input.executionId).describe();
-      return memo?.requestSha256 === idempotency.requestSha256 ? 'duplicate' : 'conflict';
+      return this.findSubmitted(input.executionId, idempotency);
+    }
+  }
+
+  /**
+   * Starts the execution and waits up to `ms` for its result, in one call to the server: the start
+   * and the result update go together (update-with-start), and the workflow answers once the
+   * outcome is decided, before teardown. Undefined result: still running at the bound.
+   */
+  async submitAndWait(
+    input: ExecutionInput,
+    tenant: string,
+    ms: number,
+    idempotency?: { requestSha256: string },
+  ): Promise<{ submitted: 'started' | 'duplicate' | 'conflict'; result: ExecutionResult | null | undefined }> {
+    const deadline = Date.now() + ms;
+    const start = new WithStartWorkflowOperation<typeof executionWorkflow>('executionWorkflow', {
+      ...this.startOptions(input, idempotency),
+      workflowIdConflictPolicy: 'FAIL',
+    });
+    const stop = new AbortController();
+    const call = this.client.withAbortSignal(stop.signal, () =>
+      this.client.workflow.executeUpdateWithStart(executionResultUpdate, { args: [{}], startWorkflowOperation: start }),
+    );
+    let timer: NodeJS.Timeout | undefined;
+    const bound = new Promise<'bound'>((resolve) => (timer = setTimeout(() => resolve('bound'), ms)));
+    try {
+      const first = await Promise.race([call, bound]);
+      if (first !== 'bound') return { submitted: 'started', result: first };
+      // Past the bound: the start is confirmed (or its error thrown) before the answer is given up.
+      await start.workflowHandle();
+      return { submitted: 'started', result: undefined };
+    } catch (err) {
+      if (idempotency && err instanceof WorkflowExecutionAlreadyStartedError) {
+        const submitted = await this.findSubmitted(input.executionId, idempotency);
+        const result =
+          submitted === 'conflict' ? null : await this.waitForResult(input.executionId, tenant, deadline - Date.now());
+        return { submitted, result };
+      }
+      // Not started at all: the caller learns why.
+      await start.workflowHandle();
+      // Started, but the update failed (a worker from before it): the result comes from history.
+      return {
+        submitted: 'started',
+        result: await this.waitForResult(input.executionId, tenant, deadline - Date.now()),
+      };
+    } finally {
+      clearTimeout(timer);
+      stop.abort();
+      call.catch(() => undefined);
+    }
+  }
+
+  private startOptions(input: ExecutionInput, idempotency?: { requestSha256: string }) {
+    return {
+      taskQueue: ORCHESTRATION_QUEUE,
+      workflowId: input.executionId,
+      args: [input] as [ExecutionInput],
+      typedSearchAttributes: startAttributes(input, 'running'),
+      ...(idempotency
+        ? {
+            memo: { requestSha256: idempotency.requestSha256 },
+            workflowIdReusePolicy: 'REJECT_DUPLICATE' as const,
+          }
+        : {}),
+    };
+  }
+
+  private async findSubmitted(id: string, idempotency: { requestSha256: string }): Promise<'duplicate' | 'conflict'> {
+    const { memo } = await this.client.workflow.getHandle(id).describe();
+    return memo?.requestSha256 === idempotency.requestSha256 ? 'duplicate' : 'conflict';
+  }
+
+  private async withDeadline<T>(deadline: number, fn: () => Promise<T>): Promise<T> {
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), Math.max(0, deadline - Date.now()));
+    try {
+      return await this.client.withAbortSignal(controller.signal, fn);
+    } finally {
+      clearTimeout(timer);
     }
   }
 
@@ -77,17 +153,29 @@ export class ExecutionService {
     }
   }
 
-  /** Waits up to `ms` for the execution to finish; undefined if it is still running then. */
+  /**
+   * Waits up to `ms` for the execution's result; undefined if it is still running then. A running
+   * execution answers its result update once its outcome is decided; one that has closed (or is
+   * from before that update) answers from its history.
+   */
   async waitForResult(id: string, tenant: string, ms: number): Promise<ExecutionResult | null | undefined> {
-    const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(), ms);
+    const deadline = Date.now() + ms;
+    const handle = this.client.workflow.getHandle(id);
     try {
-      await this.client.withAbortSignal(controller.signal, () => this.client.workflow.getHandle(id).result());
+      const found = await this.describe(id, tenant);
+      if (!found) return null;
+      if (found.description.status.name === 'RUNNING') {
+        return await this.withDeadline(deadline, () => handle.executeUpdate(executionResultUpdate, { args: [{}] }));
+      }
+    } catch {
+      if (Date.now() >= deadline) return undefined;
+      // Closed meanwhile, or a workflow without the update: its result is in history.
+    }
+    try {
+      await this.withDeadline(deadline, () => handle.result());
     } catch {
       // Timed out, or the workflow closed without a result; `get` reports either case.
-      if (controller.signal.aborted) return undefined;
-    } finally {
-      clearTimeout(timer);
+      if (Date.now() >= deadline) return undefined;
     }
     return this.get(id, tenant);
   }

@@ -38,7 +38,13 @@ async function until(id: string, done: (r: ExecutionResult) => boolean): Promise
     await new Promise((r) => setTimeout(r, 200));
   }
 }
-const finished = (id: string) => until(id, (r) => r.finishedAt !== null);
+const temporal = (async () =>
+  createClient(await connectWithRetry(loadConfig().temporalAddress), loadConfig().namespace))();
+/** Once the workflow has closed: its result is answered before teardown, its history ends after it. */
+const finished = async (id: string): Promise<ExecutionResult> => {
+  await (await temporal).workflow.getHandle(id).result();
+  return client.result(id);
+};
 
 const scenarios: Record<string, () => Promise<string>> = {
   'succeeded-with-tests': async () =>
@@ -84,6 +90,14 @@ const scenarios: Record<string, () => Promise<string>> = {
     await client.post(`/v1/executions/${id}/approve`, { reviewer: 'fixture-reviewer', comment: 'literal eval' });
     return id;
   },
+  // Answered through ?wait=true (update-with-start) as soon as the outcome was decided, before teardown.
+  'answered-before-teardown': async () =>
+    (
+      await client.post<{ id: string }>('/v1/executions?wait=true', {
+        language: 'python',
+        code: 'print("early")',
+      })
+    ).id,
   // Approved by a reviewer's key (never the submitter's), and sealed.
   'approved-by-key-sealed': async () => {
     const { id } = await start({ language: 'python', policy: 'strict', code: 'print(eval("6*7"))' });
@@ -115,8 +129,7 @@ async function main(): Promise<void> {
   const chosen = (name: string) => wanted.length === 0 || wanted.includes(name);
   if (chosen('sandbox-session')) {
     const id = await sandboxScenario();
-    const temporal = createClient(await connectWithRetry(loadConfig().temporalAddress), loadConfig().namespace);
-    const history = await temporal.workflow.getHandle(id).fetchHistory();
+    const history = await (await temporal).workflow.getHandle(id).fetchHistory();
     fs.writeFileSync(path.join(OUT, 'sandbox-session.json'), historyToJSON(history));
     process.stdout.write(`sandbox-session: closed (${id})\n`);
   }
@@ -128,7 +141,11 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((err: unknown) => {
-  process.stderr.write(`record-histories: ${err instanceof Error ? err.message : String(err)}\n`);
-  process.exit(1);
-});
+main().then(
+  // The Temporal connection would keep the process alive.
+  () => process.exit(0),
+  (err: unknown) => {
+    process.stderr.write(`record-histories: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(1);
+  },
+);

@@ -83,7 +83,8 @@ export class ExecutionState {
       if (stage.outcome === 'pending') stage.outcome = 'skipped';
       if (stage.outcome === 'running') this.finish(stage.name, 'cancelled');
     }
-    this.result.finishedAt = new Date().toISOString();
+    // Already set when the outcome was answered before teardown.
+    this.result.finishedAt ??= new Date().toISOString();
     metrics.executionFinished({
       status: this.result.status,
       language: this.result.language,

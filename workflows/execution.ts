@@ -1,11 +1,19 @@
-import { CancellationScope, patched, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import {
+  CancellationScope,
+  allHandlersFinished,
+  condition,
+  patched,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { ProvisionedSandbox } from '../activities/host';
 import type { ExecutionInput } from '../lib/schemas/execution-request';
 import type { ExecutionResult } from '../lib/schemas/execution-result';
 import type { ExecutionPlan } from '../lib/schemas/policy';
 import { HOST, STATUS } from '../lib/search-attributes';
 import { containerNeeds } from '../lib/container-needs';
-import { eventsQuery, executionStateQuery, outputChunkSignal } from './messages';
+import { eventsQuery, executionResultUpdate, executionStateQuery, outputChunkSignal } from './messages';
 import { ExecutionState, errorMessage } from './execution-state';
 import { orchestration, provisionContainer, sealExecution, teardownOn } from './activities';
 import { failureOutcome, type Outcome } from './outcomes';
@@ -15,6 +23,9 @@ import { approvalGate, installApprovalHandler, type PendingApproval } from './ap
 
 /** Workflow version marker: the result carries a signed seal of the execution's record. */
 export const SEALED_RESULTS = 'sealed-results';
+
+/** Workflow version marker: the outcome is decided, and answered, before teardown runs. */
+export const RESULT_BEFORE_TEARDOWN = 'result-before-teardown';
 
 /**
  * One execution of untrusted code: the policy gate, the pre-run gates (secrets, imports, static
@@ -28,50 +39,33 @@ export async function executionWorkflow(input: ExecutionInput): Promise<Executio
   setHandler(outputChunkSignal, (chunk) => state.live.chunk(chunk));
   const root = CancellationScope.current();
   const approvals = installApprovalHandler(state, input);
-  let sandbox: ProvisionedSandbox | undefined;
-  let provisioning = false;
-  let outcome: Outcome;
+  let answered: ExecutionResult | undefined;
+  // Answered even when the execution is cancelled: the cancelled result is its answer.
+  setHandler(executionResultUpdate, async () => {
+    await CancellationScope.nonCancellable(() => condition(() => answered !== undefined));
+    return answered!;
+  });
+  const sandbox: Provisioned = { provisioning: false };
 
+  let outcome: Outcome;
   try {
-    const plan = await state.track(
-      'gate',
-      () => orchestration().evaluatePolicyGate({ input }),
-      (p) => (p.decision === 'pass' ? ['succeeded'] : ['failed', p.reasons.join('; ')]),
-    );
-    state.result.policy = plan.policy;
-    if (plan.decision === 'block') {
-      outcome = {
-        status: 'rejected',
-        timeLimit: null,
-        error: { type: 'PolicyViolation', message: plan.reasons.join('; ') },
-      };
-    } else {
-      outcome =
-        (await preRun(state, input, plan, approvals)) ??
-        (await CancellationScope.withTimeout(plan.budgetMs, async () => {
-          provisioning = true;
-          sandbox = await state.track('provision', () => provisionContainer(provisionInput(input, plan)));
-          state.result.host = sandbox.hostId;
-          if (sandbox.warm !== undefined) {
-            state.stage('provision').detail = sandbox.warm
-              ? 'warm container from the pool'
-              : 'container made on demand';
-          }
-          state.result.image = sandbox.image;
-          upsertSearchAttributes([{ key: HOST, value: sandbox.hostId }]);
-          return runSandboxStages(state, input, plan, sandbox);
-        }));
-    }
+    outcome = await stages(state, input, approvals, sandbox);
   } catch (err) {
     outcome = failureOutcome(err, root);
-  } finally {
-    await CancellationScope.nonCancellable(() => teardown(state, input.executionId, sandbox, provisioning));
   }
-
-  state.result.status = outcome.status;
-  state.result.timeLimit = outcome.timeLimit;
-  state.result.error = outcome.error ?? null;
-  upsertSearchAttributes([{ key: STATUS, value: outcome.status }]);
+  // The outcome is the result: it is answered now, and teardown follows (it cannot change it).
+  const early = patched(RESULT_BEFORE_TEARDOWN);
+  if (early) {
+    settle(state, outcome);
+    // Finished as far as its caller is concerned: the outcome cannot change any more.
+    state.result.finishedAt = new Date().toISOString();
+    // A copy: teardown goes on to change the stages before the answer is sent.
+    answered = JSON.parse(JSON.stringify(state.result)) as ExecutionResult;
+  }
+  await CancellationScope.nonCancellable(() =>
+    teardown(state, input.executionId, sandbox.provisioned, sandbox.provisioning),
+  );
+  if (!early) settle(state, outcome);
   const result = state.close();
   // Sealed whatever happened, cancellation included; histories from before seals replay without.
   if (patched(SEALED_RESULTS)) {
@@ -79,7 +73,61 @@ export async function executionWorkflow(input: ExecutionInput): Promise<Executio
       sealExecution({ executionId: input.executionId, result }),
     );
   }
+  answered ??= result;
+  // Lets a result update received at the last moment answer; a cancelled root scope must not end it.
+  await CancellationScope.nonCancellable(() => condition(allHandlersFinished));
   return result;
+}
+
+interface Provisioned {
+  provisioning: boolean;
+  provisioned?: ProvisionedSandbox;
+}
+
+/** Everything up to the outcome: the policy gate, the pre-run gates, approval and the sandbox stages. */
+async function stages(
+  state: ExecutionState,
+  input: ExecutionInput,
+  approvals: PendingApproval,
+  sandbox: Provisioned,
+): Promise<Outcome> {
+  const plan = await state.track(
+    'gate',
+    () => orchestration().evaluatePolicyGate({ input }),
+    (p) => (p.decision === 'pass' ? ['succeeded'] : ['failed', p.reasons.join('; ')]),
+  );
+  state.result.policy = plan.policy;
+  if (plan.decision === 'block') {
+    return {
+      status: 'rejected',
+      timeLimit: null,
+      error: { type: 'PolicyViolation', message: plan.reasons.join('; ') },
+    };
+  }
+  return (
+    (await preRun(state, input, plan, approvals)) ??
+    (await CancellationScope.withTimeout(plan.budgetMs, async () => {
+      sandbox.provisioning = true;
+      const provisioned = await state.track('provision', () => provisionContainer(provisionInput(input, plan)));
+      sandbox.provisioned = provisioned;
+      state.result.host = provisioned.hostId;
+      if (provisioned.warm !== undefined) {
+        state.stage('provision').detail = provisioned.warm
+          ? 'warm container from the pool'
+          : 'container made on demand';
+      }
+      state.result.image = provisioned.image;
+      upsertSearchAttributes([{ key: HOST, value: provisioned.hostId }]);
+      return runSandboxStages(state, input, plan, provisioned);
+    }))
+  );
+}
+
+function settle(state: ExecutionState, outcome: Outcome): void {
+  state.result.status = outcome.status;
+  state.result.timeLimit = outcome.timeLimit;
+  state.result.error = outcome.error ?? null;
+  upsertSearchAttributes([{ key: STATUS, value: outcome.status }]);
 }
 
 /** The pre-run gates and approval; an outcome here ends the execution before anything is provisioned. */

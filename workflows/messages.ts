@@ -10,6 +10,13 @@ export type { ApprovalDecision };
 /** The execution as it stands: status, every stage's outcome, and the results so far. */
 export const executionStateQuery = defineQuery<ExecutionResult>('executionState');
 
+/**
+ * Answers with the execution's result as soon as its outcome is known, before teardown: the
+ * `teardown` stage is still pending in it and the seal is not yet made (the completed workflow's
+ * result has both). Executions from before this answer only when the workflow ends.
+ */
+export const executionResultUpdate = defineUpdate<ExecutionResult, [Record<string, never>]>('executionResult');
+
 /** Why a decision is refused before it reaches history: the `type` of the update's failure. */
 export const APPROVAL_REFUSALS = {
   notAwaiting: 'NotAwaitingApproval',

@@ -102,10 +102,11 @@ export function executionRoutes({ executions, runtimes, policies, waitLimitMs }:
     const principal = principalOf(req);
     const key = idempotencyKeyOf(req);
     const input = prepare(parseBody(ExecutionRequest, req.body), principal, '', key);
-    const submitted = await executions.submit(
-      input,
-      key === undefined ? undefined : { requestSha256: sha256(JSON.stringify(req.body)) },
-    );
+    const idempotency = key === undefined ? undefined : { requestSha256: sha256(JSON.stringify(req.body)) };
+    const { submitted, result } =
+      wait === 'true'
+        ? await executions.submitAndWait(input, principal.tenant, waitLimitMs, idempotency)
+        : { submitted: await executions.submit(input, idempotency), result: null };
     if (submitted === 'conflict') {
       throw new HttpError(
         409,
@@ -115,8 +116,6 @@ export function executionRoutes({ executions, runtimes, policies, waitLimitMs }:
       );
     }
     res.location(`/v1/executions/${input.executionId}`);
-    const result =
-      wait === 'true' ? await executions.waitForResult(input.executionId, principal.tenant, waitLimitMs) : null;
     if (result) res.status(200).json(result);
     else res.status(202).json({ id: input.executionId, status: 'queued' });
   });
