@@ -1,6 +1,6 @@
 /**
  * Draws the results of bench/compare.ts as one SVG: hello-world latency percentiles, throughput by
- * concurrency, and the workload's wall time, one bar per target in each panel. Apache ECharts
+ * concurrency, latency against concurrency (p50, p95, p99 as lines), and the workload's wall time. Apache ECharts
  * renders the SVG in Node directly (server-side rendering), with no browser or canvas.
  *
  *   node dist/bench/compare-chart.js [--in bench/results/compare-<date>.json] [--out bench/results/compare.svg]
@@ -16,7 +16,7 @@ import type { CompareResults } from './compare-results';
 import type { TargetName } from './compare-targets';
 
 const RESULTS_DIR = path.join(PROJECT_ROOT, 'bench', 'results');
-const WIDTH = 1200;
+const WIDTH = 1600;
 const HEIGHT = 520;
 
 const LABELS: Record<TargetName, string> = {
@@ -26,9 +26,15 @@ const LABELS: Record<TargetName, string> = {
 };
 const COLORS: Record<TargetName, string> = { airlock: '#2f6fdf', docker: '#8c8c8c', 'llm-sandbox': '#e0862c' };
 
-/** Where the three panels start, left to right, as fractions of the width. */
-const PANEL_LEFT = [0.05, 0.38, 0.71];
-const PANEL_WIDTH = 0.26;
+/** Where the four panels start, left to right, as fractions of the width. */
+const PANEL_LEFT = [0.04, 0.29, 0.54, 0.79];
+const PANEL_WIDTH = 0.19;
+/** Line styles of the latency-by-concurrency panel. */
+const PERCENTILES = [
+  ['p50', 'solid'],
+  ['p95', 'dashed'],
+  ['p99', 'dotted'],
+] as const;
 
 function newestResults(): string {
   const files = fs.existsSync(RESULTS_DIR)
@@ -52,6 +58,7 @@ function chartOption(results: CompareResults): echarts.EChartsOption {
   const panelTitles = [
     'Hello world: latency (ms, lower is better)',
     'Hello world: throughput (executions/s, higher is better)',
+    'Hello world: latency by concurrency (ms; p50 —, p95 --, p99 ··)',
     work ? `${work.items} functions with assertions: wall time (s)` : 'Workload: not run',
   ];
   const label = {
@@ -75,10 +82,21 @@ function chartOption(results: CompareResults): echarts.EChartsOption {
           (c) => results.throughput.find((t) => t.target === target && t.concurrency === c)?.perSecond ?? 0,
         ),
       },
-      {
-        ...base,
+      ...PERCENTILES.map(([p, type]): echarts.SeriesOption => ({
+        type: 'line',
+        name: LABELS[target],
         xAxisIndex: 2,
         yAxisIndex: 2,
+        lineStyle: { color: COLORS[target], type },
+        itemStyle: { color: COLORS[target] },
+        data: levels.map(
+          (c) => results.throughput.find((t) => t.target === target && t.concurrency === c)?.summary[p] ?? null,
+        ),
+      })),
+      {
+        ...base,
+        xAxisIndex: 3,
+        yAxisIndex: 3,
         data: workload ? [workload.wallMs / 1000] : [],
         label: {
           ...label,
@@ -126,11 +144,19 @@ function chartOption(results: CompareResults): echarts.EChartsOption {
       {
         gridIndex: 2,
         type: 'category',
+        data: levels.map(String),
+        name: 'concurrency',
+        nameLocation: 'middle',
+        nameGap: 28,
+      },
+      {
+        gridIndex: 3,
+        type: 'category',
         data: [work ? `${work.items} executions, concurrency ${work.concurrency}` : ''],
       },
     ],
     // Headroom above the tallest bar for its label.
-    yAxis: [0, 1, 2].map((gridIndex) => ({
+    yAxis: [0, 1, 2, 3].map((gridIndex) => ({
       gridIndex,
       type: 'value' as const,
       boundaryGap: [0, '15%'] as [number, string],

@@ -100,7 +100,7 @@ export function tables(results: CompareResults): string[] {
     lines.push('Throughput, hello world, closed loop', '');
     lines.push(
       ...markdown(
-        ['target', 'concurrency', 'executions', 'failed', 'wall s', 'executions/s', 'p50 ms', 'p95 ms'],
+        ['target', 'concurrency', 'executions', 'failed', 'wall s', 'executions/s', 'p50 ms', 'p95 ms', 'p99 ms'],
         results.throughput.map((t) => [
           t.target,
           String(t.concurrency),
@@ -110,6 +110,7 @@ export function tables(results: CompareResults): string[] {
           t.perSecond.toFixed(2),
           ms(t.summary.p50),
           ms(t.summary.p95),
+          ms(t.summary.p99),
         ]),
       ),
       '',

@@ -4,7 +4,7 @@
  * small Python functions with assertions. Writes every figure to a JSON file and prints tables.
  *
  *   node dist/bench/compare.js [--targets airlock,docker,llm-sandbox] [--latency-runs 100]
- *     [--latency-gap-ms 200] [--concurrency 1,8,32] [--throughput-runs 40] [--workload-size 150]
+ *     [--latency-gap-ms 200] [--concurrency 1,4,16,64] [--throughput-runs 64] [--workload-size 150]
  *     [--workload-concurrency 8] [--warmup 3] [--settle-ms 1500] [--url URL] [--image IMAGE]
  *     [--python python3] [--venv DIR] [--out FILE]
  *
@@ -100,8 +100,8 @@ function options() {
       targets: { type: 'string', default: TARGET_NAMES.join(',') },
       'latency-runs': { type: 'string', default: '100' },
       'latency-gap-ms': { type: 'string', default: '200' },
-      concurrency: { type: 'string', default: '1,8,32' },
-      'throughput-runs': { type: 'string', default: '40' },
+      concurrency: { type: 'string', default: '1,4,16,64' },
+      'throughput-runs': { type: 'string', default: '64' },
       'workload-size': { type: 'string', default: '150' },
       'workload-concurrency': { type: 'string', default: '8' },
       warmup: { type: 'string', default: '3' },
