@@ -98,6 +98,14 @@ const scenarios: Record<string, () => Promise<string>> = {
         code: 'print("early")',
       })
     ).id,
+  // The run stage returns the manifest of the files the program wrote (no collectArtifacts activity).
+  'run-with-manifest': async () =>
+    (
+      await client.post<{ id: string }>('/v1/executions?wait=true', {
+        language: 'python',
+        code: 'open("out.txt", "w").write("written")\nprint("wrote")',
+      })
+    ).id,
   // Approved by a reviewer's key (never the submitter's), and sealed.
   'approved-by-key-sealed': async () => {
     const { id } = await start({ language: 'python', policy: 'strict', code: 'print(eval("6*7"))' });

@@ -77,12 +77,18 @@ export class ExecutionState {
     }
   }
 
-  /** Stages that never started are skipped: the execution is over. */
-  close(): ExecutionResult {
+  /** Stages that never started are skipped (but `except`): the outcome is decided. */
+  skipUnstarted(except?: StageName): void {
     for (const stage of this.result.stages) {
+      if (stage.name === except) continue;
       if (stage.outcome === 'pending') stage.outcome = 'skipped';
       if (stage.outcome === 'running') this.finish(stage.name, 'cancelled');
     }
+  }
+
+  /** Stages that never started are skipped: the execution is over. */
+  close(): ExecutionResult {
+    this.skipUnstarted();
     // Already set when the outcome was answered before teardown.
     this.result.finishedAt ??= new Date().toISOString();
     metrics.executionFinished({

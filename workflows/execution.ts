@@ -57,6 +57,7 @@ export async function executionWorkflow(input: ExecutionInput): Promise<Executio
   const early = patched(RESULT_BEFORE_TEARDOWN);
   if (early) {
     settle(state, outcome);
+    state.skipUnstarted('teardown');
     // Finished as far as its caller is concerned: the outcome cannot change any more.
     state.result.finishedAt = new Date().toISOString();
     // A copy: teardown goes on to change the stages before the answer is sent.

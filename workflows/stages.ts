@@ -6,11 +6,15 @@ import type { CaseResult, ProcessResult } from '../lib/schemas/execution-result'
 import type { ExecutionPlan } from '../lib/schemas/policy';
 import { casesOutcome, judgeRun } from '../lib/judge';
 import type { StageOutcome } from '../lib/vocabulary';
+import { patched } from '@temporalio/workflow';
 import { onHost, orchestration } from './activities';
 import type { ExecutionState } from './execution-state';
 import { processOutcome, type Outcome } from './outcomes';
 
 const SUCCEEDED: Outcome = { status: 'succeeded', timeLimit: null };
+
+/** Workflow version marker: the run stage returns the workspace's manifest with the program's result. */
+export const ARTIFACTS_WITH_RUN = 'artifacts-with-run';
 
 /** compile, run (once, or once per case), scan, test: the stages that use the sandbox. */
 export async function runSandboxStages(
@@ -80,28 +84,38 @@ export async function runSandboxStages(
     outcome = casesOutcome(results);
     results.forEach((c) => outputs.push({ name: `case.${c.index}.stdout`, text: c.stdout, ref: c.stdoutRef }));
   } else if (runCommand) {
+    const submitted = sandbox.submitted;
+    // The manifest comes with the run: one host round trip fewer. Histories from before read it in the scan.
+    const collect = submitted !== undefined && patched(ARTIFACTS_WITH_RUN);
     const run = await state.track(
       'run',
-      () =>
-        onHost(sandbox.taskQueue, limits.timeoutMs)
-          .execInContainer({
-            ...common,
-            argv: runCommand,
-            stdin: input.stdin,
-            timeoutMs: limits.timeoutMs,
-            cpuTimeMs: limits.cpuTimeMs,
-            live: { scope: 'run', stage: 'run' },
-            // Judged on the host, on the whole stdout, before a long one is cut to its preview.
-            ...(input.expectedStdout === undefined
-              ? {}
-              : {
-                  expected: {
-                    stdout: input.expectedStdout,
-                    normalizeTrailingWhitespace: input.normalizeTrailingWhitespace,
-                  },
-                }),
-          })
-          .then((r) => state.completeOutput('run', r)),
+      async () => {
+        const runInput = {
+          ...common,
+          argv: runCommand,
+          stdin: input.stdin,
+          timeoutMs: limits.timeoutMs,
+          cpuTimeMs: limits.cpuTimeMs,
+          live: { scope: 'run', stage: 'run' },
+          // Judged on the host, on the whole stdout, before a long one is cut to its preview.
+          ...(input.expectedStdout === undefined
+            ? {}
+            : {
+                expected: {
+                  stdout: input.expectedStdout,
+                  normalizeTrailingWhitespace: input.normalizeTrailingWhitespace,
+                },
+              }),
+        };
+        const host = onHost(sandbox.taskQueue, limits.timeoutMs);
+        if (!collect) return state.completeOutput('run', await host.execInContainer(runInput));
+        const { process, artifacts } = await host.runInContainer({
+          ...runInput,
+          collect: { submitted: submitted!, outputRules: plan.gates.output },
+        });
+        artifactFindings = artifacts ?? undefined;
+        return state.completeOutput('run', process);
+      },
       (r) => judgedStageOutcome(r, input, limits.timeoutMs),
     );
     state.result.run = run;
@@ -115,11 +129,13 @@ export async function runSandboxStages(
   const files = [...input.files, ...(input.tests?.files ?? [])];
   state.result.scan = await state.track('scan', async () => {
     const digests = await orchestration().scanArtifacts({ files, outputs });
-    const produced = await onHost(sandbox.taskQueue, 30_000).collectArtifacts({
-      executionId: input.executionId,
-      submitted: digests.files,
-      outputRules: plan.gates.output,
-    });
+    const produced =
+      artifactFindings ??
+      (await onHost(sandbox.taskQueue, 30_000).collectArtifacts({
+        executionId: input.executionId,
+        submitted: digests.files,
+        outputRules: plan.gates.output,
+      }));
     artifactFindings = produced;
     return { ...digests, artifacts: produced.artifacts, artifactsTruncated: produced.truncated };
   });

@@ -20,9 +20,24 @@ export function currentAttempt(): StageAttempt {
   return { workflowId: workflowExecution.workflowId, runId: workflowExecution.runId, activityId, attempt };
 }
 
-/** The activity under way, heartbeating, run at most once however often it is retried. */
-export function runOnce<T>(ledger: HostLedger, run: (signal: AbortSignal) => Promise<T>): Promise<T> {
-  return withHeartbeat((signal) => ledger.once(currentAttempt(), signal, run));
+/** Names each supervised process of a stage, the same way on every attempt: `<stage>#<n>`. */
+export type ProcessKeys = () => string;
+
+/**
+ * The activity under way, heartbeating, run at most once however often it is retried. A
+ * `resumable` stage whose host restarted under it runs again, but only through keyed requests to
+ * the sandbox's supervisor, which follows the run it has (or refuses one it no longer keeps)
+ * rather than start the program twice.
+ */
+export function runOnce<T>(
+  ledger: HostLedger,
+  run: (signal: AbortSignal, keys: ProcessKeys) => Promise<T>,
+  options: { resumable?: boolean } = {},
+): Promise<T> {
+  const at = currentAttempt();
+  let n = 0;
+  const keys: ProcessKeys = () => `${at.workflowId}/${at.runId}/${at.activityId}#${n++}`;
+  return withHeartbeat((signal) => ledger.once(at, signal, (s) => run(s, keys), options));
 }
 
 interface Entry {
@@ -55,19 +70,24 @@ export class HostLedger {
     private readonly keepFinishedMs = KEEP_FINISHED_MS,
   ) {}
 
-  once<T>(at: StageAttempt, signal: AbortSignal, run: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  once<T>(
+    at: StageAttempt,
+    signal: AbortSignal,
+    run: (signal: AbortSignal) => Promise<T>,
+    { resumable = false }: { resumable?: boolean } = {},
+  ): Promise<T> {
     const key = `${at.workflowId}\0${at.runId}\0${at.activityId}`;
     // Registered before any await: two attempts arriving together still share one run.
-    const entry = this.entries.get(key) ?? this.start(key, at, run);
+    const entry = this.entries.get(key) ?? this.start(key, at, run, resumable);
     follow(signal, entry.controller);
     return entry.result as Promise<T>;
   }
 
-  private start<T>(key: string, at: StageAttempt, run: (signal: AbortSignal) => Promise<T>): Entry {
+  private start<T>(key: string, at: StageAttempt, run: (signal: AbortSignal) => Promise<T>, resumable: boolean): Entry {
     const controller = new AbortController();
     const mark = this.markPath(at);
     const result = (async () => {
-      if (at.attempt > 1 && (await exists(mark))) {
+      if (!resumable && at.attempt > 1 && (await exists(mark))) {
         throw ApplicationFailure.nonRetryable(
           'the host restarted while this stage ran; it may have run, so it is not run again',
           ErrorType.StageInterrupted,

@@ -4,6 +4,7 @@ import type { ImageRef } from '../../lib/schemas/execution-result';
 import type { SandboxSettings } from '../../lib/schemas/policy';
 import { IMAGE_LABELS, containerNameFor } from '../../lib/containers';
 import { ErrorType } from '../../lib/errors';
+import { fileDigests } from '../../lib/digest';
 import { hostQueue } from '../../lib/task-queues';
 import { sandboxContainerSpec } from './container-spec';
 import { superviseCapture } from './supervisor/process';
@@ -112,7 +113,14 @@ export function createProvisionActivity(deps: HostActivityDeps) {
         image: image.id,
         warm,
       });
-      return { hostId, taskQueue: hostQueue(hostId), containerId: container.id, image, warm };
+      return {
+        hostId,
+        taskQueue: hostQueue(hostId),
+        containerId: container.id,
+        image,
+        warm,
+        submitted: fileDigests(input.files),
+      };
     });
   }
 

@@ -8,7 +8,7 @@ import { storeLongOutputs } from '../../lib/output-store';
 import { superviseCapture } from './supervisor/process';
 import { SandboxGone, type SupervisedSandbox } from './supervisor/sandboxes';
 import { withHeartbeat } from './heartbeat';
-import { runOnce } from './host-ledger';
+import { runOnce, type ProcessKeys } from './host-ledger';
 import { killStrayProcesses } from './stray-processes';
 import { buildTestReport } from './test-reports';
 import type {
@@ -17,6 +17,8 @@ import type {
   CompileInput,
   ExecInput,
   HostActivityDeps,
+  RunInput,
+  RunOutput,
   TestsInput,
   TestsOutput,
 } from './types';
@@ -33,7 +35,8 @@ const REPORT_READ_LIMIT = 4 * MiB;
 /** The most of a workspace read back for the artifact manifest. */
 const ARTIFACT_READ_LIMIT = 16 * MiB;
 
-type StageRun = ExecInput & { signal: AbortSignal };
+/** One process of a stage: its key names it to the supervisor, the same on every attempt. */
+type StageRun = ExecInput & { signal: AbortSignal; key: string };
 
 /** The container activities after provisioning, on the host's own queue. Each stage is one or more execs. */
 export function createStageActivities({
@@ -46,8 +49,10 @@ export function createStageActivities({
   const scanner = given ?? sharedScanner();
   const gate = (result: ProcessResult, name: string, rules: OutputRules | undefined) =>
     gateOutput(scanner, result, name, rules);
-  // User code runs at most once per stage, whatever the retries.
-  const once = <T>(run: (signal: AbortSignal) => Promise<T>) => runOnce(hostLedger, run);
+  // User code runs at most once per stage, whatever the retries; a host restart resumes the stage
+  // through its keyed supervisor requests.
+  const once = <T>(run: (signal: AbortSignal, keys: ProcessKeys) => Promise<T>) =>
+    runOnce(hostLedger, run, { resumable: true });
 
   /** Sandbox steps have no route that serves a stored output, so theirs stay whole in their results. */
   const storesOutputs = (executionId: string): boolean =>
@@ -104,12 +109,28 @@ export function createStageActivities({
     return result;
   }
 
+  /**
+   * The run stage: the program, then (when asked) the workspace's manifest in the same activity,
+   * read once every process of the program is gone, which saves the scan stage a round trip.
+   */
+  async function runInContainer({ collect, ...input }: RunInput): Promise<RunOutput> {
+    return once(async (signal, keys) => {
+      const sandbox = await openSandbox(input.executionId);
+      const process = await finishProcess(
+        input,
+        await gate(await runInSandbox(sandbox, { ...input, signal, key: keys() }), 'run', input.outputRules),
+      );
+      const artifacts = collect && !sandbox.channel.closed ? await manifest(sandbox, collect) : null;
+      return { process, artifacts };
+    });
+  }
+
   async function execInContainer(input: ExecInput): Promise<ProcessResult> {
-    return once(async (signal) =>
+    return once(async (signal, keys) =>
       finishProcess(
         input,
         await gate(
-          await runInSandbox(await openSandbox(input.executionId), { ...input, signal }),
+          await runInSandbox(await openSandbox(input.executionId), { ...input, signal, key: keys() }),
           'run',
           input.outputRules,
         ),
@@ -119,11 +140,11 @@ export function createStageActivities({
 
   /** The compile stage; afterwards the container drops to the run's memory limit. */
   async function compileInContainer(input: CompileInput): Promise<ProcessResult> {
-    return once(async (signal) => {
+    return once(async (signal, keys) => {
       const sandbox = await openSandbox(input.executionId);
       const result = await finishProcess(
         input,
-        await gate(await runInSandbox(sandbox, { ...input, signal }), 'compile', input.outputRules),
+        await gate(await runInSandbox(sandbox, { ...input, signal, key: keys() }), 'compile', input.outputRules),
       );
       const memory = input.runMemoryMb * MiB;
       const current = (await sandbox.container.inspect()).HostConfig.Memory;
@@ -136,13 +157,14 @@ export function createStageActivities({
 
   /** Compile once, run many: every case in a fresh process, judged against its expected output. */
   async function runCasesInContainer(input: CasesInput): Promise<CaseResult[]> {
-    return once(async (signal) => {
+    return once(async (signal, keys) => {
       const sandbox = await openSandbox(input.executionId);
       const keep = Math.max(4096, Math.floor(CASES_OUTPUT_BUDGET / input.cases.length));
       const results: CaseResult[] = [];
       for (const [index, testCase] of input.cases.entries()) {
         const run = await runInSandbox(sandbox, {
           ...input,
+          key: keys(),
           argv: [...input.argv, ...(testCase.args ?? [])],
           ...(testCase.stdin !== undefined ? { stdin: testCase.stdin } : {}),
           signal,
@@ -164,9 +186,9 @@ export function createStageActivities({
 
   /** The test stage: the runner, then its report (a file it wrote, or its stdout) parsed into per-test results. */
   async function runTestsInContainer(input: TestsInput): Promise<TestsOutput> {
-    return once(async (signal) => {
+    return once(async (signal, keys) => {
       const sandbox = await openSandbox(input.executionId);
-      const process = await runInSandbox(sandbox, { ...input, signal });
+      const process = await runInSandbox(sandbox, { ...input, signal, key: keys() });
       let text: string | null = process.stdout;
       let missing = 'the runner printed nothing';
       if (input.report.path) {
@@ -175,6 +197,7 @@ export function createStageActivities({
           ? undefined
           : (
               await superviseCapture(sandbox, {
+                key: keys(),
                 argv: ['cat', input.report.path],
                 timeoutMs: 10_000,
                 outputBytes: REPORT_READ_LIMIT,
@@ -197,22 +220,32 @@ export function createStageActivities({
 
   /** The files the program wrote: a hash manifest, with small ones scanned by the output gate. */
   async function collectArtifacts(input: CollectArtifactsInput): Promise<ArtifactScan> {
-    return withHeartbeat(async () => {
-      const sandbox = await openSandbox(input.executionId);
-      // The supervisor packs it as the sandbox user, once every process of the program is gone.
-      const packed = await sandbox.channel.pack(ARTIFACT_READ_LIMIT);
-      const submitted = new Map(input.submitted.map((d) => [d.name, d.sha256]));
-      return scanArtifactArchive(
-        packed.tar,
-        !packed.truncated && packed.exitCode === 0,
-        submitted,
-        input.outputRules,
-        scanner,
-      );
-    });
+    return withHeartbeat(async () => manifest(await openSandbox(input.executionId), input));
   }
 
-  return { execInContainer, compileInContainer, runCasesInContainer, runTestsInContainer, collectArtifacts };
+  async function manifest(
+    sandbox: SupervisedSandbox,
+    { submitted, outputRules }: Omit<CollectArtifactsInput, 'executionId'>,
+  ): Promise<ArtifactScan> {
+    // The supervisor packs it as the sandbox user, once every process of the program is gone.
+    const packed = await sandbox.channel.pack(ARTIFACT_READ_LIMIT);
+    return scanArtifactArchive(
+      packed.tar,
+      !packed.truncated && packed.exitCode === 0,
+      new Map(submitted.map((d) => [d.name, d.sha256])),
+      outputRules,
+      scanner,
+    );
+  }
+
+  return {
+    runInContainer,
+    execInContainer,
+    compileInContainer,
+    runCasesInContainer,
+    runTestsInContainer,
+    collectArtifacts,
+  };
 }
 
 /**

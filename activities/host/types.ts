@@ -1,7 +1,8 @@
 import type Docker from 'dockerode';
 import type { SourceFile } from '../../lib/schemas/common';
 import type { Limits } from '../../lib/schemas/limits';
-import type { ImageRef, ProcessResult, TestReport } from '../../lib/schemas/execution-result';
+import type { Digest, ImageRef, ProcessResult, TestReport } from '../../lib/schemas/execution-result';
+import type { ArtifactScan } from './artifacts';
 import type { TestCase } from '../../lib/schemas/execution-request';
 import type { OutputRules, SandboxSettings, TestPlan } from '../../lib/schemas/policy';
 import type { LoadedSeccompProfile } from '../../lib/seccomp';
@@ -62,6 +63,8 @@ export interface ProvisionedSandbox {
   image: ImageRef;
   /** Claimed from the warm pool rather than made on demand (absent in results from before pools). */
   warm?: boolean;
+  /** The files written, by path with their sha256: unchanged ones are not artifacts (absent before). */
+  submitted?: Digest[];
 }
 
 export interface ExecInput {
@@ -101,6 +104,17 @@ export interface TestsInput extends Omit<ExecInput, 'stdin'> {
 export interface TestsOutput {
   process: ProcessResult;
   report: TestReport;
+}
+
+/** The run stage, with the workspace's manifest taken in the same activity once the program is gone. */
+export interface RunInput extends ExecInput {
+  collect?: Omit<CollectArtifactsInput, 'executionId'>;
+}
+
+export interface RunOutput {
+  process: ProcessResult;
+  /** Null when not asked for. */
+  artifacts: ArtifactScan | null;
 }
 
 export interface CollectArtifactsInput {

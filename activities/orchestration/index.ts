@@ -1,8 +1,7 @@
-import crypto from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/activity';
 import type { ExecutionInput } from '../../lib/schemas/execution-request';
 import type { ExecutionPlan } from '../../lib/schemas/policy';
-import type { Digest, ExecutionResult, OutputRef, ScanManifest, Seal } from '../../lib/schemas/execution-result';
+import type { ExecutionResult, OutputRef, ScanManifest, Seal } from '../../lib/schemas/execution-result';
 import { sealFields, signSeal } from '../../lib/audit/seal';
 import { AuditKeyStore } from '../../lib/audit/signing-keys';
 import type { HistoryEvent } from '../../lib/audit/history-events';
@@ -13,6 +12,7 @@ import { evaluateGateUnder } from '../../lib/gate';
 import { ErrorType } from '../../lib/errors';
 import { createGateActivities } from './gates';
 import { sharedScanner, type Scanner } from '../scanner';
+import { digest, fileDigests } from '../../lib/digest';
 
 export interface OrchestrationActivityDeps {
   policies: Map<string, LoadedPolicy>;
@@ -50,7 +50,7 @@ export function createOrchestrationActivities({
   /** Records what went in and what came out, so a result can later be matched to its bytes. */
   async function scanArtifacts({ files, outputs }: ScanInput): Promise<Pick<ScanManifest, 'files' | 'outputs'>> {
     return {
-      files: files.map((f) => digest(f.path, Buffer.from(f.content, f.encoding))),
+      files: fileDigests(files),
       outputs: outputs.map((o) => (o.ref ? { name: o.name, ...o.ref } : digest(o.name, Buffer.from(o.text, 'utf8')))),
     };
   }
@@ -83,7 +83,3 @@ export function createOrchestrationActivities({
 }
 
 export type OrchestrationActivities = ReturnType<typeof createOrchestrationActivities>;
-
-function digest(name: string, bytes: Buffer): Digest {
-  return { name, sha256: crypto.createHash('sha256').update(bytes).digest('hex'), bytes: bytes.length };
-}

@@ -43,15 +43,23 @@ func readFrame(r io.Reader) (frame, error) {
 	if _, err := io.ReadFull(r, header[:]); err != nil {
 		return frame{}, err
 	}
-	length := binary.BigEndian.Uint32(header[0:4])
-	if length < 5 || length > maxFrameSize {
-		return frame{}, errFrameTooLarge
+	f, length, err := parseHeader(header[:])
+	if err != nil {
+		return frame{}, err
 	}
-	f := frame{kind: header[4], id: binary.BigEndian.Uint32(header[5:9]), payload: make([]byte, length-5)}
+	f.payload = make([]byte, length-5)
 	if _, err := io.ReadFull(r, f.payload); err != nil {
 		return frame{}, err
 	}
 	return f, nil
+}
+
+func parseHeader(header []byte) (frame, uint32, error) {
+	length := binary.BigEndian.Uint32(header[0:4])
+	if length < 5 || length > maxFrameSize {
+		return frame{}, 0, errFrameTooLarge
+	}
+	return frame{kind: header[4], id: binary.BigEndian.Uint32(header[5:9])}, length, nil
 }
 
 // writer serializes frames from every goroutine onto the channel.

@@ -20,6 +20,8 @@ const (
 )
 
 type runRequest struct {
+	// The same key again (from a host worker that restarted) follows the run instead of starting it.
+	Key         string            `json:"key"`
 	Argv        []string          `json:"argv"`
 	Env         map[string]string `json:"env"`
 	Stdin       []byte            `json:"stdin"`
@@ -40,6 +42,8 @@ type runAnswer struct {
 	StdoutBytes int64  `json:"stdoutBytes"`
 	StderrBytes int64  `json:"stderrBytes"`
 	Error       string `json:"error,omitempty"`
+	// The key was run before but is no longer kept: it is not run again.
+	Evicted bool `json:"evicted,omitempty"`
 }
 
 type run struct {
@@ -65,7 +69,7 @@ func (r *run) state() (string, bool) {
 	return r.limit, r.stopped
 }
 
-func (r *run) execute(w *writer, id uint32, req runRequest, files []byte) runAnswer {
+func (r *run) execute(w *writer, req runRequest, files []byte, out sink) runAnswer {
 	// A run starts alone: anything an earlier stage left is gone before it.
 	sweep()
 	args := []string{"launch", strconv.Itoa(req.CPUSoft), strconv.Itoa(req.CPUHard), strconv.Itoa(len(files)), "--"}
@@ -124,8 +128,8 @@ func (r *run) execute(w *writer, id uint32, req runRequest, files []byte) runAns
 	var copying sync.WaitGroup
 	var stdoutBytes, stderrBytes int64
 	copying.Add(2)
-	go func() { defer copying.Done(); stdoutBytes = forward(w, id, kindStdout, stdout, budget) }()
-	go func() { defer copying.Done(); stderrBytes = forward(w, id, kindStderr, stderr, budget) }()
+	go func() { defer copying.Done(); stdoutBytes = forward(w, out, kindStdout, stdout, budget) }()
+	go func() { defer copying.Done(); stderrBytes = forward(w, out, kindStderr, stderr, budget) }()
 
 	waitErr := cmd.Wait()
 	wallMs := time.Since(started).Milliseconds()
@@ -189,7 +193,7 @@ func (b *outputBudget) take(n int64) int64 {
 }
 
 // forward sends what the program writes as frames, up to the budget, and counts all of it.
-func forward(w *writer, id uint32, kind byte, r io.Reader, budget *outputBudget) int64 {
+func forward(w *writer, out sink, kind byte, r io.Reader, budget *outputBudget) int64 {
 	buf := make([]byte, chunkBytes)
 	var total int64
 	for {
@@ -197,7 +201,7 @@ func forward(w *writer, id uint32, kind byte, r io.Reader, budget *outputBudget)
 		if n > 0 {
 			total += int64(n)
 			if keep := budget.take(int64(n)); keep > 0 {
-				_ = w.send(kind, id, append([]byte(nil), buf[:keep]...))
+				out.emit(w, kind, append([]byte(nil), buf[:keep]...))
 			}
 		}
 		if err != nil {

@@ -16,10 +16,19 @@ func serve(in io.Reader, out io.Writer) error {
 	w := &writer{out: out}
 	var turn sync.Mutex
 	runs := newRunTable()
+	kept := newMemory()
+	frames := newInput(in)
 	for {
-		f, err := readFrame(in)
+		f, err := frames.next()
 		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
 			return nil
+		}
+		if errors.Is(err, errFrameTooLarge) {
+			// Not from a well-behaved host: skip to the next one's marker.
+			if err := frames.resync(nil); err != nil {
+				return nil
+			}
+			continue
 		}
 		if err != nil {
 			return err
@@ -33,13 +42,25 @@ func serve(in io.Reader, out io.Writer) error {
 				_ = w.sendJSON(kindFailed, f.id, map[string]string{"error": err.Error()})
 				continue
 			}
+			var out sink = directSink{id: f.id}
+			if req.Key != "" {
+				rec, known := kept.claim(req.Key, f.id)
+				if known && rec != nil {
+					rec.follow(w, f.id)
+					continue
+				}
+				if known {
+					_ = w.sendJSON(kindExit, f.id, runAnswer{Evicted: true, Error: "this run is no longer kept"})
+					continue
+				}
+				out = rec
+			}
 			r := runs.add(f.id)
 			go func(id uint32) {
 				turn.Lock()
 				defer turn.Unlock()
 				defer runs.remove(id)
-				answer := r.execute(w, id, req, files)
-				_ = w.sendJSON(kindExit, id, answer)
+				out.finish(w, r.execute(w, req, files, out))
 			}(f.id)
 		case kindKill:
 			runs.kill(f.id)
@@ -108,3 +129,15 @@ func (t *runTable) kill(id uint32) {
 		r.stop("")
 	}
 }
+
+// sink is where a run's frames and answer go: straight to its request, or through a kept record.
+type sink interface {
+	emit(w *writer, kind byte, payload []byte)
+	finish(w *writer, answer runAnswer)
+}
+
+type directSink struct{ id uint32 }
+
+func (d directSink) emit(w *writer, kind byte, payload []byte) { _ = w.send(kind, d.id, payload) }
+
+func (d directSink) finish(w *writer, answer runAnswer) { _ = w.sendJSON(kindExit, d.id, answer) }

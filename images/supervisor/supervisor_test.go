@@ -3,9 +3,11 @@ package main
 import (
 	"archive/tar"
 	"bytes"
+	"io"
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 )
 
 func TestFramesRoundTrip(t *testing.T) {
@@ -121,5 +123,78 @@ func TestExtractNeverWritesThroughALink(t *testing.T) {
 	}
 	if got, _ := os.ReadFile(outside); string(got) != "kept" {
 		t.Fatalf("the link's target changed: %q", got)
+	}
+}
+
+func TestAKeyIsRunOnceAndFollowedAfter(t *testing.T) {
+	m := newMemory()
+	rec, known := m.claim("wf/run/1#0", 1)
+	if known || rec == nil {
+		t.Fatal("a new key was not claimed for running")
+	}
+	var buf bytes.Buffer
+	w := &writer{out: &buf}
+	rec.emit(w, kindStdout, []byte("out"))
+	// A restarted host asks again while it runs: the output so far, then the answer.
+	again, known := m.claim("wf/run/1#0", 2)
+	if !known || again != rec {
+		t.Fatal("the same key did not follow the run")
+	}
+	again.follow(w, 2)
+	rec.finish(w, runAnswer{WallMs: 5})
+	var got []frame
+	for buf.Len() > 0 {
+		f, err := readFrame(&buf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, f)
+	}
+	want := []struct {
+		kind byte
+		id   uint32
+	}{{kindStdout, 1}, {kindStdout, 2}, {kindExit, 1}, {kindExit, 2}}
+	if len(got) != len(want) {
+		t.Fatalf("got %d frames, want %d", len(got), len(want))
+	}
+	for i, f := range got {
+		if f.kind != want[i].kind || f.id != want[i].id {
+			t.Fatalf("frame %d: %c to %d", i, f.kind, f.id)
+		}
+	}
+	// Another key takes its place; the first is known but no longer kept, so never run again.
+	if _, known := m.claim("wf/run/1#1", 3); known {
+		t.Fatal("a second key was taken as known")
+	}
+	if rec, known := m.claim("wf/run/1#0", 4); !known || rec != nil {
+		t.Fatal("an evicted key was not refused")
+	}
+}
+
+func TestAFrameCutShortIsDroppedAndTheNextHostIsHeard(t *testing.T) {
+	r, w := io.Pipe()
+	in := newInput(r)
+	var hello bytes.Buffer
+	_ = (&writer{out: &hello}).send(kindHello, 0, []byte("{}"))
+	go func() {
+		// A host that died part-way through a 100-byte frame...
+		_, _ = w.Write([]byte{0, 0, 0, 105, kindRun, 0, 0, 0, 1, '{'})
+		time.Sleep(stallLimit + 200*time.Millisecond)
+		// ...and the next one, which opens with the marker and says hello.
+		_, _ = w.Write(append(append([]byte(nil), syncMarker...), hello.Bytes()...))
+	}()
+	f, err := in.next()
+	if err != nil || f.kind != kindHello || f.id != 0 {
+		t.Fatalf("got %+v, %v", f, err)
+	}
+}
+
+func TestAMarkerBetweenFramesIsSkipped(t *testing.T) {
+	var buf bytes.Buffer
+	buf.Write(syncMarker)
+	_ = (&writer{out: &buf}).send(kindHello, 7, []byte("{}"))
+	f, err := newInput(&buf).next()
+	if err != nil || f.kind != kindHello || f.id != 7 {
+		t.Fatalf("got %+v, %v", f, err)
 	}
 }

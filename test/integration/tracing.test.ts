@@ -84,7 +84,8 @@ test('one execution submitted through the API is one trace, from the HTTP reques
       named('RunWorkflow:executionWorkflow', 'airlock-worker-orchestration') &&
       named('RunActivity:teardownContainer', 'airlock-worker-host'),
   );
-  const start = named('StartWorkflow:executionWorkflow', 'airlock-api');
+  // ?wait=true starts the workflow and asks for its result in one call: update-with-start.
+  const start = named('UpdateWithStartWorkflow:executionResult', 'airlock-api');
   const run = named('RunWorkflow:executionWorkflow', 'airlock-worker-orchestration');
   expect(start).toMatchObject({ parentSpanId: request.spanId, attributes: { temporalWorkflowId: executionId } });
   expect(run?.parentSpanId).toBe(start!.spanId);
@@ -93,7 +94,7 @@ test('one execution submitted through the API is one trace, from the HTTP reques
   for (const [activity, worker] of [
     ['evaluatePolicyGate', 'airlock-worker-orchestration'], // a local activity
     ['provisionContainer', 'airlock-worker-host'],
-    ['execInContainer', 'airlock-worker-host'],
+    ['runInContainer', 'airlock-worker-host'],
     ['teardownContainer', 'airlock-worker-host'],
   ]) {
     const ran = named(`RunActivity:${activity}`, worker!);

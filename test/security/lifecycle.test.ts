@@ -76,14 +76,24 @@ report(written=True)`,
 
   hostileCase(
     h,
-    'L4 a host worker killed mid-run: the execution ends and its container does not outlive it',
+    'L4 a host worker killed mid-run: its restart resumes the run, which runs once and loses nothing',
     async (h, marker) => {
       const { cluster } = h;
+      // A second start of the program in the same sandbox would find the mark it leaves in /tmp.
       const { executionId } = await cluster.submit({
         language: 'python',
-        code: 'while True:\n    pass',
+        code: `import os, sys, time
+if os.path.exists("/tmp/started"):
+    print("STARTED TWICE", flush=True)
+open("/tmp/started", "w").close()
+print("before", flush=True)
+while not os.path.exists("/tmp/go"):
+    time.sleep(0.05)
+    if time.time() - os.stat("/tmp/started").st_mtime > 6:
+        break
+print("after", flush=True)`,
         args: [marker],
-        limits: { timeoutMs: 120_000, cpuTimeMs: 120_000 },
+        limits: { timeoutMs: 60_000 },
       });
       await cluster.waitForStage(executionId, 'run', 'running');
       // The program itself must be running: a worker killed before its task arrived lost nothing,
@@ -91,11 +101,10 @@ report(written=True)`,
       await eventually('the program to run', async () => spawnSync('pgrep', ['-f', marker]).status === 0, 30_000);
       await cluster.restartHost({ reaperIntervalMs: 2_000 });
       const result = await cluster.result(executionId);
-      // The stage's retry reaches the restarted worker, whose ledger shows the program may have run:
-      // it is not run a second time.
-      expect(result.status).toBe('internal_error');
-      expect(result.error?.type).toBe('StageInterrupted');
-      // The host is back, so teardown ran there; the reaper is the backstop if it had not.
+      // The stage's retry reaches the restarted worker, which asks the sandbox's supervisor for the
+      // run by its key: the supervisor hands over the run it has, output so far included.
+      expect(result.status).toBe('succeeded');
+      expect(result.run?.stdout).toBe('before\nafter\n');
       expect(await containersOf(cluster.docker, executionId)).toEqual([]);
       return result;
     },

@@ -1,9 +1,13 @@
 import type Docker from 'dockerode';
 import { PassThrough, type Duplex } from 'node:stream';
-import { encodeFrame, encodeRunPayload, FrameDecoder, FrameKind, type Frame } from './frames';
+import { encodeFrame, encodeRunPayload, FrameDecoder, FrameKind, SYNC_MARKER, type Frame } from './frames';
+
+const HELLO_REPEAT_MS = 1_000;
 
 /** What the supervisor is asked to run: one process as the sandbox user, with the files written first. */
 export interface RunRequest {
+  /** Asked again with the same key (after a host restart), the supervisor follows that run instead. */
+  key?: string;
   argv: string[];
   env?: Record<string, string>;
   stdin?: string | Uint8Array;
@@ -34,6 +38,8 @@ export interface RunAnswer {
   stderrBytes: number;
   /** The program could not be started (an exhausted pids limit, say). */
   error?: string;
+  /** The key was run before and is no longer kept: it was not run again. */
+  evicted?: boolean;
 }
 
 export interface PackAnswer {
@@ -112,11 +118,17 @@ export class SupervisorChannel {
       stream.on('close', () => onEnd());
       stream.on('end', () => onEnd());
     });
-    stream.write(encodeFrame(FrameKind.hello, 0, Buffer.from('{}')));
-    const pid = await hello.catch((err: unknown) => {
-      stream.destroy();
-      throw err;
-    });
+    // Repeated until answered: a supervisor still inside a frame a dead host cut short takes a
+    // couple of seconds to give up on it and look for a marker.
+    const greet = () => stream.write(Buffer.concat([SYNC_MARKER, encodeFrame(FrameKind.hello, 0, Buffer.from('{}'))]));
+    greet();
+    const again = setInterval(greet, HELLO_REPEAT_MS);
+    const pid = await hello
+      .catch((err: unknown) => {
+        stream.destroy();
+        throw err;
+      })
+      .finally(() => clearInterval(again));
     const channel = new SupervisorChannel(stream, pid);
     bound.channel = channel;
     for (const frame of early) channel.dispatch(frame);

@@ -19,6 +19,12 @@ export const FrameKind = {
 } as const;
 export type FrameKind = (typeof FrameKind)[keyof typeof FrameKind];
 
+/**
+ * Opens every channel: a zero length no frame has, then a fixed phrase. A supervisor left waiting
+ * on a frame that a dead host cut short drops it and reads on to the next marker.
+ */
+export const SYNC_MARKER = Buffer.concat([Buffer.alloc(4), Buffer.from('AIRLOCK-SYNC-V1\n')]);
+
 export interface Frame {
   kind: string;
   id: number;

@@ -1,4 +1,6 @@
+import { ApplicationFailure } from '@temporalio/activity';
 import type { ProcessResult } from '../../../lib/schemas/execution-result';
+import { ErrorType } from '../../../lib/errors';
 import type { CgroupSample } from '../cgroup-metrics';
 import { processResult, type ProcessOptions, type ProcessOutcome } from '../process-result';
 import { LiveOutput } from '../live-output';
@@ -12,7 +14,7 @@ type LostAnswer = RunAnswer & { oomKilled?: boolean };
 /** How long past its wall limit the host waits for the supervisor before it acts itself. */
 const BACKSTOP_MS = 2_000;
 
-export type SupervisedProcessOptions = ProcessOptions & { files?: Buffer };
+export type SupervisedProcessOptions = ProcessOptions & { files?: Buffer; key?: string };
 
 /**
  * Runs one process through the sandbox's supervisor: one message, no engine round trip. The
@@ -62,6 +64,7 @@ export async function superviseCapture(
           ...(opts.env ? { env: opts.env } : {}),
           ...(opts.stdin === undefined ? {} : { stdin: opts.stdin }),
           ...(opts.files ? { files: opts.files } : {}),
+          ...(opts.key ? { key: opts.key } : {}),
           ...(cpuRlimit ? { cpuRlimit } : {}),
           timeoutMs: opts.timeoutMs,
           outputBytes: opts.outputBytes,
