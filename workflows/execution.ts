@@ -57,15 +57,19 @@ export async function executionWorkflow(input: ExecutionInput): Promise<Executio
   const early = patched(RESULT_BEFORE_TEARDOWN);
   if (early) {
     settle(state, outcome);
-    state.skipUnstarted('teardown');
+    // With no container there is nothing to tear down, and the answer says so; else teardown is pending.
+    if (!sandbox.provisioned) await teardown(state, input.executionId, undefined, sandbox.provisioning);
+    state.skipUnstarted(sandbox.provisioned ? 'teardown' : undefined);
     // Finished as far as its caller is concerned: the outcome cannot change any more.
     state.result.finishedAt = new Date().toISOString();
     // A copy: teardown goes on to change the stages before the answer is sent.
     answered = JSON.parse(JSON.stringify(state.result)) as ExecutionResult;
   }
-  await CancellationScope.nonCancellable(() =>
-    teardown(state, input.executionId, sandbox.provisioned, sandbox.provisioning),
-  );
+  if (!early || sandbox.provisioned) {
+    await CancellationScope.nonCancellable(() =>
+      teardown(state, input.executionId, sandbox.provisioned, sandbox.provisioning),
+    );
+  }
   if (!early) settle(state, outcome);
   const result = state.close();
   // Sealed whatever happened, cancellation included; histories from before seals replay without.
