@@ -223,6 +223,14 @@ describe('a supervised run read against its CPU time', () => {
     expect(result).toMatchObject({ exitCode: 137, signal: 'SIGKILL', limitExceeded: 'wall' });
   });
 
+  test('a run the supervisor ran but no longer keeps is not run again: the stage ends StageInterrupted', async () => {
+    const sandbox = exitingSandbox(0, new FakeCgroup(1), { exitCode: null, evicted: true, error: 'no longer kept' });
+    await expect(supervised(sandbox, { ...limits, key: 'wf/run/2#0' })).rejects.toMatchObject({
+      type: 'StageInterrupted',
+      nonRetryable: true,
+    });
+  });
+
   test('without a CPU measurement, or a limit, the exit code is taken at its word', async () => {
     const unmeasured = await supervised(exitingSandbox(152, new FakeCgroup(null)), limits);
     expect(unmeasured).toMatchObject({ signal: 'SIGXCPU', cpuMs: null, limitExceeded: null });

@@ -74,6 +74,12 @@ export async function superviseCapture(
       )
       .then((a): LostAnswer => a)
       .catch((err: unknown) => (err instanceof ChannelClosed ? lostContainer(sandbox) : Promise.reject(err)));
+    if (answer.evicted) {
+      throw ApplicationFailure.nonRetryable(
+        'the host restarted while this stage ran, and the sandbox no longer keeps that run; it is not run again',
+        ErrorType.StageInterrupted,
+      );
+    }
     if (answer.error)
       throw new Error(`the supervisor could not run ${opts.argv[0] ?? 'the files step'}: ${answer.error}`);
     const wallMs = Date.now() - started;
