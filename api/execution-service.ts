@@ -11,7 +11,7 @@ import {
 } from './workflow-lookup';
 import type { ExecutionInput } from '../lib/schemas/execution-request';
 import type { ExecutionResult } from '../lib/schemas/execution-result';
-import type { ExecutionStatus } from '../lib/vocabulary';
+import { isTerminal, type ExecutionStatus } from '../lib/vocabulary';
 import { blankResult } from '../lib/blank-result';
 import { EXECUTION_ID_PATTERN } from '../lib/execution-ids';
 import { ORCHESTRATION_QUEUE } from '../lib/task-queues';
@@ -35,6 +35,9 @@ import { GATE } from '../lib/search-attributes';
  * Executions as Temporal workflows: the workflow id is the execution id, and every answer comes
  * from the workflow itself (its query while it runs, its history once it has closed).
  */
+/** How long a history export waits for an execution that has answered to finish its teardown. */
+const CLOSING_WAIT_MS = 30_000;
+
 export class ExecutionService {
   constructor(private readonly client: Client) {}
 
@@ -230,10 +233,19 @@ export class ExecutionService {
   }
 
   /** The workflow history as proto-JSON, the form auditors replay. */
+  /**
+   * The execution's history. One whose outcome is decided but which is still tearing down (its
+   * answer came first) is waited for, briefly, so the record handed out is whole: teardown and seal.
+   */
   async history(id: string, tenant: string): Promise<string | null> {
     const found = await this.describe(id, tenant);
     if (!found) return null;
-    return historyToJSON(await found.handle.fetchHistory());
+    const { description, handle } = found;
+    const status = description.typedSearchAttributes.get(STATUS) as ExecutionStatus | undefined;
+    if (description.status.name === 'RUNNING' && status !== undefined && isTerminal(status)) {
+      await this.withDeadline(Date.now() + CLOSING_WAIT_MS, () => handle.result()).catch(() => undefined);
+    }
+    return historyToJSON(await handle.fetchHistory());
   }
 
   /** A page of the tenant's executions, newest first, filtered through search attributes. */
