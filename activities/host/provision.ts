@@ -7,10 +7,11 @@ import { ErrorType } from '../../lib/errors';
 import { fileDigests } from '../../lib/digest';
 import { hostQueue } from '../../lib/task-queues';
 import { sandboxContainerSpec } from './container-spec';
-import { superviseCapture } from './supervisor/process';
+import { LaunchFailed, superviseCapture } from './supervisor/process';
 import { openSupervised } from './supervisor/sandboxes';
 import { packFiles } from './workspace-files';
 import { abandonedByServer, withHeartbeat } from './heartbeat';
+import { launchWriteFailure } from './write-failure';
 import { isNotFound, removeQuietly } from './docker-errors';
 import type { HostActivityDeps, ProfileInput, ProvisionInput, ProvisionedSandbox } from './types';
 import type { PoolProfile } from './warm-pool';
@@ -100,6 +101,10 @@ export function createProvisionActivity(deps: HostActivityDeps) {
         files: await packFiles(input.files),
         timeoutMs: WRITE_FILES_TIMEOUT_MS,
         outputBytes: 64 * 1024,
+      }).catch((err: unknown) => {
+        if (!(err instanceof LaunchFailed)) throw err;
+        const { type, message } = launchWriteFailure(err.message, 'the submitted files');
+        throw ApplicationFailure.nonRetryable(`writing files into the sandbox failed: ${message}`, type);
       });
       if (written.exitCode !== 0) {
         throw ApplicationFailure.nonRetryable(

@@ -7,39 +7,54 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path"
 	"path/filepath"
 	"strconv"
 	"syscall"
 )
 
+// The launcher's files: its status pipe, closed on exec, and the request's files as a tar.
+const (
+	statusFD = 3
+	filesFD  = 4
+)
+
 // launch becomes the program. Started as root, it empties its capability bounding set (so the
 // program can never regain a capability), becomes the sandbox user (which clears the rest), writes
-// the request's files (a tar on fd 3), lowers RLIMIT_CPU, and execs. args: cpuSoft cpuHard filesBytes -- argv...
+// the request's files (a tar on fd 4), lowers RLIMIT_CPU, and execs. A failure before the exec is
+// told on the status pipe (fd 3), which the exec closes: the program can never write to it, so a
+// setup failure cannot be forged by what the program prints. args: cpuSoft cpuHard filesBytes -- argv...
 func launch(args []string) int {
-	if len(args) < 4 || args[3] != "--" {
-		fmt.Fprintln(os.Stderr, "airlock-supervisor launch: bad arguments")
+	syscall.CloseOnExec(statusFD)
+	status := os.NewFile(statusFD, "status")
+	fail := func(format string, a ...any) int {
+		_, _ = fmt.Fprintf(status, format, a...)
 		return 125
 	}
+	if len(args) < 4 || args[3] != "--" {
+		return fail("bad launcher arguments")
+	}
 	if err := dropPrivileges(); err != nil {
-		fmt.Fprintf(os.Stderr, "airlock: dropping privileges: %v\n", err)
-		return 125
+		return fail("dropping privileges: %v", err)
 	}
 	soft, _ := strconv.Atoi(args[0])
 	hard, _ := strconv.Atoi(args[1])
 	filesBytes, _ := strconv.Atoi(args[2])
 	argv := args[4:]
 	if err := os.Chdir(workspace); err != nil {
-		fmt.Fprintf(os.Stderr, "airlock: %v\n", err)
-		return 125
+		return fail("%v", err)
 	}
 	if filesBytes > 0 {
-		files := os.NewFile(3, "files")
+		files := os.NewFile(filesFD, "files")
+		// A write past RLIMIT_FSIZE fails with EFBIG rather than killing the launcher unheard. The
+		// handler is back before the exec, so the program gets the signal's default action.
+		signal.Ignore(syscall.SIGXFSZ)
 		err := extract(files, workspace)
+		signal.Reset(syscall.SIGXFSZ)
 		files.Close()
 		if err != nil {
-			fmt.Fprintf(os.Stderr, "airlock: writing files: %v\n", err)
-			return 125
+			return fail("writing files: %v", err)
 		}
 	}
 	if len(argv) == 0 {
@@ -48,10 +63,10 @@ func launch(args []string) int {
 	if soft > 0 {
 		limit := syscall.Rlimit{Cur: uint64(soft), Max: uint64(hard)}
 		if err := syscall.Setrlimit(syscall.RLIMIT_CPU, &limit); err != nil {
-			fmt.Fprintf(os.Stderr, "airlock: RLIMIT_CPU: %v\n", err)
-			return 125
+			return fail("RLIMIT_CPU: %v", err)
 		}
 	}
+	// A program that cannot be found or run answers as a shell would: 127 or 126, on its stderr.
 	program, err := exec.LookPath(argv[0])
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "airlock: %s: %v\n", argv[0], err)
@@ -104,17 +119,42 @@ func extract(r io.Reader, root string) error {
 	}
 }
 
+// writeFile writes a file whole or not at all: into a temporary file beside it, then renamed onto
+// its name. The rename replaces a link rather than writing through it, and a write that fails
+// (a full workspace, the file size limit) leaves the old file as it was.
 func writeFile(target string, r io.Reader, mode os.FileMode) error {
-	// O_NOFOLLOW: a name is never written through a link.
-	f, err := os.OpenFile(target, os.O_WRONLY|os.O_CREATE|os.O_TRUNC|syscall.O_NOFOLLOW, mode)
+	f, err := os.CreateTemp(filepath.Dir(target), ".airlock-write-*")
 	if err != nil {
 		return err
 	}
-	if _, err := io.Copy(f, r); err != nil {
-		f.Close()
-		return err
+	_, err = io.Copy(f, r)
+	if err == nil {
+		err = f.Chmod(mode)
 	}
-	return f.Close()
+	if closeErr := f.Close(); err == nil {
+		err = closeErr
+	}
+	if err == nil {
+		err = os.Rename(f.Name(), target)
+	}
+	if err != nil {
+		_ = os.Remove(f.Name())
+		return fmt.Errorf("%s: %w", filepath.Base(target), unwrapPath(err))
+	}
+	return nil
+}
+
+// unwrapPath drops the temporary file's name from an error, leaving the cause.
+func unwrapPath(err error) error {
+	var pathErr *os.PathError
+	var linkErr *os.LinkError
+	switch {
+	case errors.As(err, &pathErr):
+		return pathErr.Err
+	case errors.As(err, &linkErr):
+		return linkErr.Err
+	}
+	return err
 }
 
 const prCapbsetDrop = 24

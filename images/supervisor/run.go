@@ -42,6 +42,9 @@ type runAnswer struct {
 	StdoutBytes int64  `json:"stdoutBytes"`
 	StderrBytes int64  `json:"stderrBytes"`
 	Error       string `json:"error,omitempty"`
+	// The launcher failed before the program started (writing the files, say): told on a pipe the
+	// program never holds, so it is never something the program printed.
+	Setup string `json:"setup,omitempty"`
 	// The key was run before but is no longer kept: it is not run again.
 	Evicted bool `json:"evicted,omitempty"`
 }
@@ -90,13 +93,20 @@ func (r *run) execute(w *writer, req runRequest, files []byte, out sink) runAnsw
 		return runAnswer{Error: "pipe: " + err.Error()}
 	}
 	cmd.Stdout, cmd.Stderr = stdoutW, stderrW
+	statusR, statusW, err := os.Pipe()
+	if err != nil {
+		return runAnswer{Error: "pipe: " + err.Error()}
+	}
+	defer statusR.Close()
+	cmd.ExtraFiles = []*os.File{statusW}
 	var filesW *os.File
 	if len(files) > 0 {
 		filesR, fw, err := os.Pipe()
 		if err != nil {
+			statusW.Close()
 			return runAnswer{Error: "pipe: " + err.Error()}
 		}
-		cmd.ExtraFiles = []*os.File{filesR}
+		cmd.ExtraFiles = append(cmd.ExtraFiles, filesR)
 		filesW = fw
 		defer filesR.Close()
 	}
@@ -106,6 +116,7 @@ func (r *run) execute(w *writer, req runRequest, files []byte, out sink) runAnsw
 		stderr.Close()
 		stdoutW.Close()
 		stderrW.Close()
+		statusW.Close()
 		if filesW != nil {
 			filesW.Close()
 		}
@@ -114,6 +125,12 @@ func (r *run) execute(w *writer, req runRequest, files []byte, out sink) runAnsw
 	}
 	stdoutW.Close()
 	stderrW.Close()
+	statusW.Close()
+	setup := make(chan string, 1)
+	go func() {
+		text, _ := io.ReadAll(io.LimitReader(statusR, 4096))
+		setup <- string(text)
+	}()
 	if filesW != nil {
 		go func() {
 			_, _ = filesW.Write(files)
@@ -147,6 +164,7 @@ func (r *run) execute(w *writer, req runRequest, files []byte, out sink) runAnsw
 		StdoutBytes: stdoutBytes, StderrBytes: stderrBytes}
 	code := exitCode(cmd.ProcessState, waitErr)
 	answer.ExitCode = &code
+	answer.Setup = <-setup
 	return answer
 }
 

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 )
@@ -108,7 +109,7 @@ func TestExtractRefusesLinks(t *testing.T) {
 	}
 }
 
-func TestExtractNeverWritesThroughALink(t *testing.T) {
+func TestExtractReplacesALinkRatherThanWriteThroughIt(t *testing.T) {
 	root := t.TempDir()
 	outside := filepath.Join(t.TempDir(), "target")
 	if err := os.WriteFile(outside, []byte("kept"), 0o644); err != nil {
@@ -118,11 +119,51 @@ func TestExtractNeverWritesThroughALink(t *testing.T) {
 		t.Fatal(err)
 	}
 	archive := tarOf(t, &tar.Header{Name: "main.py", Typeflag: tar.TypeReg, Mode: 0o644, Size: 3})
-	if err := extract(archive, root); err == nil {
-		t.Fatal("a file was written through a link")
+	if err := extract(archive, root); err != nil {
+		t.Fatal(err)
 	}
 	if got, _ := os.ReadFile(outside); string(got) != "kept" {
 		t.Fatalf("the link's target changed: %q", got)
+	}
+	info, err := os.Lstat(filepath.Join(root, "main.py"))
+	if err != nil || !info.Mode().IsRegular() || info.Size() != 3 {
+		t.Fatalf("main.py is not the written file: %v %v", info, err)
+	}
+}
+
+func TestAFailedWriteLeavesTheOldFileAndNoTemporary(t *testing.T) {
+	root := t.TempDir()
+	if err := os.WriteFile(filepath.Join(root, "main.py"), []byte("old"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// The header promises more bytes than the archive holds: the copy fails part-way.
+	var buf bytes.Buffer
+	w := tar.NewWriter(&buf)
+	if err := w.WriteHeader(&tar.Header{Name: "main.py", Typeflag: tar.TypeReg, Mode: 0o644, Size: 4096}); err != nil {
+		t.Fatal(err)
+	}
+	_, _ = w.Write([]byte("new"))
+	if err := extract(bytes.NewReader(buf.Bytes()), root); err == nil {
+		t.Fatal("a cut-short file was written")
+	}
+	if got, _ := os.ReadFile(filepath.Join(root, "main.py")); string(got) != "old" {
+		t.Fatalf("the old file changed: %q", got)
+	}
+	entries, _ := os.ReadDir(root)
+	if len(entries) != 1 {
+		t.Fatalf("a temporary file was left: %v", entries)
+	}
+}
+
+func TestAFileIsNotWrittenOverADirectory(t *testing.T) {
+	root := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(root, "main.py", "inside"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	archive := tarOf(t, &tar.Header{Name: "main.py", Typeflag: tar.TypeReg, Mode: 0o644, Size: 3})
+	err := extract(archive, root)
+	if err == nil || !strings.Contains(err.Error(), "main.py") {
+		t.Fatalf("want an error naming main.py, got %v", err)
 	}
 }
 

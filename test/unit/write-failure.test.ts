@@ -3,7 +3,7 @@
  * GNU tar, mkdir, mv and mktemp print in the runtime images.
  */
 import { ErrorType } from '../../lib/errors';
-import { WRITE_EXIT, writeFailure } from '../../activities/host/write-failure';
+import { WRITE_EXIT, launchWriteFailure, writeFailure } from '../../activities/host/write-failure';
 
 const failed = (stderr: string, exitCode: number | null = 1, signal: string | null = null) => ({
   exitCode,
@@ -47,4 +47,22 @@ test('anything else is the host’s failure, with what the tool said', () => {
   const failure = writeFailure(failed('tar: something unheard of\n', 2), 'a.txt');
   expect(failure.type).toBe(ErrorType.Internal);
   expect(failure.message).toBe('writing a.txt failed (exit 2): tar: something unheard of');
+});
+
+// The supervisor's launcher reports in Go's words: strerror's text in lower case, after the file's name.
+test.each([
+  ['writing files: main.py: no space left on device', ErrorType.WorkspaceFull],
+  ['writing files: main.py: file too large', ErrorType.FileTooLarge],
+  ['writing files: main.py: file exists', ErrorType.IsADirectory],
+  ['writing files: open /workspace/d/main.py: not a directory', ErrorType.NotADirectory],
+  ['writing files: main.py: permission denied', ErrorType.PermissionDenied],
+])('launcher: %s → %s', (setup, type) => {
+  expect(launchWriteFailure(setup, 'main.py')).toMatchObject({ type, message: expect.stringMatching(/^main\.py /) });
+});
+
+test('a launcher failure of no known cause keeps its text', () => {
+  expect(launchWriteFailure('writing files: archive/tar: invalid tar header', 'main.py')).toEqual({
+    type: ErrorType.Internal,
+    message: 'writing main.py failed: writing files: archive/tar: invalid tar header',
+  });
 });

@@ -38,6 +38,11 @@ export interface RunAnswer {
   stderrBytes: number;
   /** The program could not be started (an exhausted pids limit, say). */
   error?: string;
+  /**
+   * The launcher failed before the program started (writing the files, say), told on a pipe the
+   * program never holds: never something the program printed.
+   */
+  setup?: string;
   /** The key was run before and is no longer kept: it was not run again. */
   evicted?: boolean;
 }

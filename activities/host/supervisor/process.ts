@@ -16,6 +16,9 @@ const BACKSTOP_MS = 2_000;
 
 export type SupervisedProcessOptions = ProcessOptions & { files?: Buffer; key?: string };
 
+/** The launcher failed before the program started: the program never ran. */
+export class LaunchFailed extends Error {}
+
 /**
  * Runs one process through the sandbox's supervisor: one message, no engine round trip. The
  * supervisor enforces the wall limit and the output cap and sweeps what the program leaves; the
@@ -82,6 +85,7 @@ export async function superviseCapture(
     }
     if (answer.error)
       throw new Error(`the supervisor could not run ${opts.argv[0] ?? 'the files step'}: ${answer.error}`);
+    if (answer.setup) throw new LaunchFailed(answer.setup);
     const wallMs = Date.now() - started;
     const after = lastSample ?? cgroup?.sample();
     if (answer.limit) limitExceeded ??= answer.limit;
