@@ -117,7 +117,7 @@ const scenarios: Record<string, () => Promise<string>> = {
 };
 
 /** A sandbox through its life: files, a streamed step, a retried step, a failing one, close. */
-async function sandboxScenario(): Promise<string> {
+async function sandboxSession(): Promise<string> {
   const sbx = await airlock.sandboxes.create({ language: 'python', files: [{ path: 'seed.txt', content: 'seed' }] });
   await sbx.files.write('data/in.txt', '21');
   await sbx.run("import time\nprint('start', flush=True)\ntime.sleep(0.6)\nprint(int(open('data/in.txt').read()) * 2)");
@@ -131,15 +131,30 @@ async function sandboxScenario(): Promise<string> {
   return sbx.id;
 }
 
+/** Code steps whose code rides with the message that runs it: interpreted, then compiled. */
+async function sandboxCodeWithRun(): Promise<string> {
+  const sbx = await airlock.sandboxes.create({ language: 'c' });
+  await sbx.run('#include <stdio.h>\nint main(void){puts("compiled");return 0;}');
+  await sbx.run('int main(void){return 4;}');
+  await sbx.run('not C at all');
+  await sbx.close();
+  return sbx.id;
+}
+
+const sandboxScenarios: Record<string, () => Promise<string>> = {
+  'sandbox-session': sandboxSession,
+  'sandbox-code-with-run': sandboxCodeWithRun,
+};
+
 async function main(): Promise<void> {
   fs.mkdirSync(OUT, { recursive: true });
   const wanted = process.argv.slice(2);
   const chosen = (name: string) => wanted.length === 0 || wanted.includes(name);
-  if (chosen('sandbox-session')) {
-    const id = await sandboxScenario();
+  for (const [name, scenario] of Object.entries(sandboxScenarios).filter(([n]) => chosen(n))) {
+    const id = await scenario();
     const history = await (await temporal).workflow.getHandle(id).fetchHistory();
-    fs.writeFileSync(path.join(OUT, 'sandbox-session.json'), historyToJSON(history));
-    process.stdout.write(`sandbox-session: closed (${id})\n`);
+    fs.writeFileSync(path.join(OUT, `${name}.json`), historyToJSON(history));
+    process.stdout.write(`${name}: closed (${id})\n`);
   }
   for (const [name, scenario] of Object.entries(scenarios).filter(([n]) => chosen(n))) {
     const id = await scenario();

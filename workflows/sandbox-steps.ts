@@ -1,4 +1,4 @@
-import { ActivityFailure, ApplicationFailure, TimeoutFailure } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, TimeoutFailure, patched } from '@temporalio/workflow';
 import type { ProvisionedSandbox } from '../activities/host';
 import type { SourceFile } from '../lib/schemas/common';
 import type { ExecutionInput } from '../lib/schemas/execution-request';
@@ -16,6 +16,9 @@ import type { SandboxState } from './sandbox-state';
 import { errorMessage } from './execution-state';
 
 const FILE_STEP_TIMEOUT_MS = 30_000;
+
+/** Workflow version marker: a code step's code is written by the message that runs it. */
+export const CODE_WITH_RUN = 'step-code-with-run';
 
 export interface StepContext {
   input: SandboxInput;
@@ -119,13 +122,19 @@ async function exec(
     outputBytes: plan.limits.outputBytes,
     outputRules: plan.gates.output,
   };
-  if (code.length > 0)
+  // The code rides with the message that first runs it: one host round trip fewer. Histories from
+  // before write it in a step of its own.
+  const codeWithRun = code.length > 0 && patched(CODE_WITH_RUN);
+  if (code.length > 0 && !codeWithRun) {
     await onHost(sandbox.taskQueue, FILE_STEP_TIMEOUT_MS).writeSandboxFiles({ ...at(input), files: code });
-  if (plan.compile && code.length > 0) {
+  }
+  const compiles = plan.compile !== null && code.length > 0;
+  if (plan.compile && compiles) {
     const { compile } = plan;
     state.live.stage(stepId, 'compile', 'running');
     const compiled = await onHost(sandbox.taskQueue, compile.timeoutMs).compileInContainer({
       ...common,
+      ...(codeWithRun ? { files: code } : {}),
       argv: compile.argv,
       timeoutMs: compile.timeoutMs,
       cpuTimeMs: compile.timeoutMs,
@@ -147,6 +156,7 @@ async function exec(
   state.live.stage(stepId, 'exec', 'running');
   const run: ProcessResult = await onHost(sandbox.taskQueue, timeoutMs).execInContainer({
     ...common,
+    ...(codeWithRun && !compiles ? { files: code } : {}),
     argv,
     ...(request.stdin !== undefined ? { stdin: request.stdin } : {}),
     timeoutMs,

@@ -87,14 +87,17 @@ export class HostLedger {
     const controller = new AbortController();
     const mark = this.markPath(at);
     const result = (async () => {
-      if (!resumable && at.attempt > 1 && (await exists(mark))) {
-        throw ApplicationFailure.nonRetryable(
-          'the host restarted while this stage ran; it may have run, so it is not run again',
-          ErrorType.StageInterrupted,
-        );
+      // A resumable stage asks its supervisor, which knows what ran: no mark to write or read.
+      if (!resumable) {
+        if (at.attempt > 1 && (await exists(mark))) {
+          throw ApplicationFailure.nonRetryable(
+            'the host restarted while this stage ran; it may have run, so it is not run again',
+            ErrorType.StageInterrupted,
+          );
+        }
+        await fs.mkdir(path.dirname(mark), { recursive: true });
+        await fs.writeFile(mark, `${at.attempt}\n`);
       }
-      await fs.mkdir(path.dirname(mark), { recursive: true });
-      await fs.writeFile(mark, `${at.attempt}\n`);
       return run(controller.signal);
     })();
     const entry = { result, controller };

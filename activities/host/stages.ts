@@ -5,11 +5,13 @@ import { ErrorType } from '../../lib/errors';
 import { judgeRun } from '../../lib/judge';
 import { EXECUTION_ID_PATTERN } from '../../lib/execution-ids';
 import { storeLongOutputs } from '../../lib/output-store';
-import { superviseCapture } from './supervisor/process';
+import { LaunchFailed, superviseCapture } from './supervisor/process';
 import { SandboxGone, type SupervisedSandbox } from './supervisor/sandboxes';
 import { withHeartbeat } from './heartbeat';
 import { runOnce, type ProcessKeys } from './host-ledger';
 import { killStrayProcesses } from './stray-processes';
+import { packFiles } from './workspace-files';
+import { launchWriteFailure } from './write-failure';
 import { buildTestReport } from './test-reports';
 import type {
   CasesInput,
@@ -36,9 +38,12 @@ const REPORT_READ_LIMIT = 4 * MiB;
 const ARTIFACT_READ_LIMIT = 16 * MiB;
 
 /** One process of a stage: its key names it to the supervisor, the same on every attempt. */
-type StageRun = ExecInput & { signal: AbortSignal; key: string };
+type StageRun = Omit<ExecInput, 'files'> & { signal: AbortSignal; key: string; files?: Buffer };
 
-/** The container activities after provisioning, on the host's own queue. Each stage is one or more execs. */
+/**
+ * The container activities after provisioning, on the host's own queue. Each stage is one or more
+ * messages to the sandbox's supervisor.
+ */
 export function createStageActivities({
   liveOutput,
   hostLedger,
@@ -110,42 +115,50 @@ export function createStageActivities({
   }
 
   /**
+   * A stage's main process, the core of compile and run for executions and sandbox steps alike:
+   * the input's files written by the launcher, the program, its output gated, the result finished.
+   */
+  async function stageProcess(
+    sandbox: SupervisedSandbox,
+    { files, ...input }: ExecInput,
+    name: string,
+    signal: AbortSignal,
+    key: string,
+  ): Promise<ProcessResult> {
+    const packed = files && files.length > 0 ? await packFiles(files) : undefined;
+    const run = await runInSandbox(sandbox, { ...input, ...(packed ? { files: packed } : {}), signal, key }).catch(
+      (err: unknown) => {
+        if (!(err instanceof LaunchFailed) || !files) throw err;
+        const { type, message } = launchWriteFailure(err.message, files.map((f) => f.path).join(', '));
+        throw ApplicationFailure.nonRetryable(message, type);
+      },
+    );
+    return finishProcess(input, await gate(run, name, input.outputRules));
+  }
+
+  /**
    * The run stage: the program, then (when asked) the workspace's manifest in the same activity,
    * read once every process of the program is gone, which saves the scan stage a round trip.
    */
   async function runInContainer({ collect, ...input }: RunInput): Promise<RunOutput> {
     return once(async (signal, keys) => {
       const sandbox = await openSandbox(input.executionId);
-      const process = await finishProcess(
-        input,
-        await gate(await runInSandbox(sandbox, { ...input, signal, key: keys() }), 'run', input.outputRules),
-      );
+      const process = await stageProcess(sandbox, input, 'run', signal, keys());
       const artifacts = collect && !sandbox.channel.closed ? await manifest(sandbox, collect) : null;
       return { process, artifacts };
     });
   }
 
+  /** The run stage without a manifest: histories from before `runInContainer`, and sandbox steps. */
   async function execInContainer(input: ExecInput): Promise<ProcessResult> {
-    return once(async (signal, keys) =>
-      finishProcess(
-        input,
-        await gate(
-          await runInSandbox(await openSandbox(input.executionId), { ...input, signal, key: keys() }),
-          'run',
-          input.outputRules,
-        ),
-      ),
-    );
+    return (await runInContainer(input)).process;
   }
 
   /** The compile stage; afterwards the container drops to the run's memory limit. */
   async function compileInContainer(input: CompileInput): Promise<ProcessResult> {
     return once(async (signal, keys) => {
       const sandbox = await openSandbox(input.executionId);
-      const result = await finishProcess(
-        input,
-        await gate(await runInSandbox(sandbox, { ...input, signal, key: keys() }), 'compile', input.outputRules),
-      );
+      const result = await stageProcess(sandbox, input, 'compile', signal, keys());
       const memory = input.runMemoryMb * MiB;
       const current = (await sandbox.container.inspect()).HostConfig.Memory;
       if (current !== memory && !signal.aborted) {
@@ -259,11 +272,11 @@ async function gateOutput(
   rules: OutputRules | undefined,
 ): Promise<ProcessResult> {
   if (!rules) return result;
+  // Nothing to find in an empty stream: no trip to the scan threads.
+  const scan = (stream: string, text: string) =>
+    text === '' ? { text, findings: [], blocked: false } : scanner.output(`${name}.${stream}`, text, rules);
   try {
-    const [stdout, stderr] = await Promise.all([
-      scanner.output(`${name}.stdout`, result.stdout, rules),
-      scanner.output(`${name}.stderr`, result.stderr, rules),
-    ]);
+    const [stdout, stderr] = await Promise.all([scan('stdout', result.stdout), scan('stderr', result.stderr)]);
     return {
       ...result,
       stdout: stdout.text,

@@ -85,6 +85,11 @@ export interface ExecInput {
    * cut to its preview, and records the answer as `expectedStdoutMatched`.
    */
   expected?: { stdout: string; normalizeTrailingWhitespace: boolean };
+  /**
+   * Files the supervisor's launcher writes into the workspace (each whole, replacing what is there)
+   * just before the program starts: a sandbox step's code rides with the message that runs it.
+   */
+  files?: SourceFile[];
 }
 
 export interface CompileInput extends ExecInput {
@@ -92,12 +97,12 @@ export interface CompileInput extends ExecInput {
   runMemoryMb: number;
 }
 
-export interface CasesInput extends Omit<ExecInput, 'stdin'> {
+export interface CasesInput extends Omit<ExecInput, 'stdin' | 'files'> {
   cases: TestCase[];
   normalizeTrailingWhitespace: boolean;
 }
 
-export interface TestsInput extends Omit<ExecInput, 'stdin'> {
+export interface TestsInput extends Omit<ExecInput, 'stdin' | 'files'> {
   report: TestPlan['report'];
 }
 
