@@ -1,4 +1,5 @@
 import { patched, upsertSearchAttributes } from '@temporalio/workflow';
+import type { SourceFile } from '../lib/schemas/common';
 import type { ExecutionInput } from '../lib/schemas/execution-request';
 import type { GateResult, GateVerdict, Severity } from '../lib/schemas/findings';
 import type { ExecutionPlan } from '../lib/schemas/policy';
@@ -27,7 +28,45 @@ function gateOutcome(result: GateResult): [StageOutcome, string] {
   return [result.verdict === 'block' ? 'failed' : 'succeeded', `${result.verdict}: ${result.note ?? count}`];
 }
 
-/** secrets, imports, static analysis: each a recorded step, each skipped when the policy turns it off. */
+/** What the pre-run gates look at: an execution's files, or what a sandbox step brings in. */
+export interface GatedFiles {
+  executionId: string;
+  language: ExecutionInput['language'];
+  files: SourceFile[];
+  entrypoint: string | null;
+  deadlineAt: number;
+}
+
+/**
+ * secrets, imports, static analysis, in that order, each with whether the policy turns it on: the
+ * one list executions and sandboxes both run.
+ */
+export function preRunGates(
+  { executionId, language, files, entrypoint, deadlineAt }: GatedFiles,
+  plan: ExecutionPlan,
+): Array<[StageName, boolean, () => Promise<GateResult>]> {
+  const { gates } = plan;
+  return [
+    ['secrets', gates.secrets.enabled, () => orchestration().checkSecrets({ files, gate: gates.secrets })],
+    ['imports', gates.imports.enabled, () => orchestration().checkImports({ language, files, gate: gates.imports })],
+    [
+      'static-analysis',
+      gates.staticAnalysis.enabled,
+      () =>
+        runStaticAnalysis({
+          executionId,
+          language,
+          files,
+          entrypoint,
+          gate: gates.staticAnalysis,
+          sandbox: plan.sandbox,
+          deadlineAt,
+        }),
+    ],
+  ];
+}
+
+/** The pre-run gates of an execution: each a recorded step, each skipped when the policy turns it off. */
 export async function runPreRunGates(
   state: ExecutionState,
   input: ExecutionInput,
@@ -35,29 +74,10 @@ export async function runPreRunGates(
   deadlineAt: number,
 ): Promise<GateResult[]> {
   const files = [...input.files, ...(input.tests?.files ?? [])];
-  const { gates } = plan;
-  const steps: Array<[StageName, boolean, () => Promise<GateResult>]> = [
-    ['secrets', gates.secrets.enabled, () => orchestration().checkSecrets({ files, gate: gates.secrets })],
-    [
-      'imports',
-      gates.imports.enabled,
-      () => orchestration().checkImports({ language: input.language, files, gate: gates.imports }),
-    ],
-    [
-      'static-analysis',
-      gates.staticAnalysis.enabled,
-      () =>
-        runStaticAnalysis({
-          executionId: input.executionId,
-          language: input.language,
-          files,
-          entrypoint: input.entrypoint,
-          gate: gates.staticAnalysis,
-          sandbox: plan.sandbox,
-          deadlineAt,
-        }),
-    ],
-  ];
+  const steps = preRunGates(
+    { executionId: input.executionId, language: input.language, files, entrypoint: input.entrypoint, deadlineAt },
+    plan,
+  );
   const enabled = steps.filter(([stage, on]) => {
     if (!on) state.finish(stage, 'skipped', 'turned off by the policy');
     return on;

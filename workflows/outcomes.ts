@@ -6,7 +6,7 @@ import {
   isCancellation,
 } from '@temporalio/workflow';
 import type { ExecutionError, ProcessResult } from '../lib/schemas/execution-result';
-import type { Classification } from '../lib/classify';
+import { LIMIT_VERDICTS, type Classification } from '../lib/classify';
 import { ErrorType } from '../lib/errors';
 import type { StageOutcome } from '../lib/vocabulary';
 import { errorMessage } from './execution-state';
@@ -15,10 +15,7 @@ export type Outcome = Classification & { error?: ExecutionError };
 
 /** How a process stage ended, for the stage record. */
 export function processOutcome(result: ProcessResult, timeoutMs: number): [StageOutcome, string] {
-  if (result.limitExceeded === 'wall') return ['failed', `killed at the ${timeoutMs} ms wall-clock limit`];
-  if (result.limitExceeded === 'output') return ['failed', 'killed at the output limit'];
-  if (result.limitExceeded === 'memory') return ['failed', 'killed at the memory limit'];
-  if (result.limitExceeded === 'cpu') return ['failed', 'killed at the CPU-time limit'];
+  if (result.limitExceeded) return ['failed', LIMIT_VERDICTS[result.limitExceeded].killedAt(timeoutMs)];
   if (result.signal) return ['failed', `killed by ${result.signal}`];
   return result.exitCode === 0 ? ['succeeded', 'exit code 0'] : ['failed', `exit code ${result.exitCode}`];
 }

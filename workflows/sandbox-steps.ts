@@ -8,9 +8,10 @@ import type { ExecutionPlan } from '../lib/schemas/policy';
 import type { StepResult } from '../lib/schemas/sandbox';
 import type { SandboxInput, StepEnvelope, StepRequest } from '../lib/sandbox-steps';
 import { ErrorType } from '../lib/errors';
+import { containerNeeds } from '../lib/container-needs';
 import { judgeRun } from '../lib/judge';
-import { onHost, orchestration, runStaticAnalysis } from './activities';
-import { blockedOutcome } from './gates';
+import { onHost, orchestration } from './activities';
+import { blockedOutcome, preRunGates } from './gates';
 import { processOutcome } from './outcomes';
 import type { SandboxState } from './sandbox-state';
 import { errorMessage } from './execution-state';
@@ -139,7 +140,7 @@ async function exec(
       timeoutMs: compile.timeoutMs,
       cpuTimeMs: compile.timeoutMs,
       // A compile inside a step must not lower the sandbox's memory.
-      runMemoryMb: containerMemory(ctx.plan),
+      runMemoryMb: containerNeeds(ctx.plan).memoryMb,
       live: { scope: stepId, stage: 'compile' },
     });
     state.live.complete(stepId, 'compile', compiled);
@@ -193,31 +194,18 @@ async function passGates(
 
 /** The policy's pre-run gates over files a sandbox takes in. Independent: together they cost the slowest. */
 export async function checkFiles(input: SandboxInput, plan: ExecutionPlan, files: SourceFile[]): Promise<GateResult[]> {
-  const { gates } = plan;
-  const checks: Array<Promise<GateResult>> = [];
-  if (gates.secrets.enabled) checks.push(orchestration().checkSecrets({ files, gate: gates.secrets }));
-  if (gates.imports.enabled) {
-    checks.push(orchestration().checkImports({ language: input.language, files, gate: gates.imports }));
-  }
-  if (gates.staticAnalysis.enabled) {
-    checks.push(
-      runStaticAnalysis({
-        executionId: input.sandboxId,
-        language: input.language,
-        files,
-        entrypoint: input.sourceFile,
-        gate: gates.staticAnalysis,
-        sandbox: plan.sandbox,
-        deadlineAt: Date.now() + 10 * 60_000,
-      }),
-    );
-  }
-  return Promise.all(checks);
-}
-
-/** What the container gets: the run's memory, or the compiler's where that is more. */
-export function containerMemory(plan: ExecutionPlan): number {
-  return Math.max(plan.limits.memoryMb, plan.compile?.memoryMb ?? 0);
+  const gated = {
+    executionId: input.sandboxId,
+    language: input.language,
+    files,
+    entrypoint: input.sourceFile,
+    deadlineAt: Date.now() + 10 * 60_000,
+  };
+  return Promise.all(
+    preRunGates(gated, plan)
+      .filter(([, on]) => on)
+      .map(([, , run]) => run()),
+  );
 }
 
 /** A step seen by the policy gate as the execution it would be; with no request, a code step at the default limits. */

@@ -14,6 +14,7 @@ import {
 import type { ExecutionPlan } from '../lib/schemas/policy';
 import type { SandboxInfo, StepResult } from '../lib/schemas/sandbox';
 import { stepProblem, type SandboxInput, type StepEnvelope } from '../lib/sandbox-steps';
+import { containerNeeds } from '../lib/container-needs';
 import { ErrorType } from '../lib/errors';
 import { HOST, STATUS } from '../lib/search-attributes';
 import { onHost, orchestration, provisionContainer, teardownOn } from './activities';
@@ -26,14 +27,7 @@ import {
   sandboxStepUpdate,
 } from './messages';
 import { SandboxState } from './sandbox-state';
-import {
-  HostLostError,
-  checkFiles,
-  containerMemory,
-  runStep,
-  stepAsExecution,
-  type StepContext,
-} from './sandbox-steps';
+import { HostLostError, checkFiles, runStep, stepAsExecution, type StepContext } from './sandbox-steps';
 import { blockedOutcome } from './gates';
 import { errorMessage } from './execution-state';
 
@@ -102,7 +96,7 @@ async function start(state: SandboxState, input: SandboxInput): Promise<Executio
     executionId: input.sandboxId,
     image: plan.runtime.image,
     limits: plan.limits,
-    container: { memoryMb: containerMemory(plan), cpuTimeMs: input.maxStepTimeoutMs },
+    container: { memoryMb: containerNeeds(plan).memoryMb, cpuTimeMs: input.maxStepTimeoutMs },
     sandbox: plan.sandbox,
     deadlineAt: Date.parse(input.createdAt) + input.maxLifetimeMs + REAPER_GRACE_MS,
     files: input.files,

@@ -4,6 +4,7 @@ import type { GateResult } from '../lib/schemas/findings';
 import type { ExecutionInput } from '../lib/schemas/execution-request';
 import type { CaseResult, ProcessResult } from '../lib/schemas/execution-result';
 import type { ExecutionPlan } from '../lib/schemas/policy';
+import { LIMIT_VERDICTS } from '../lib/classify';
 import { casesOutcome, judgeRun } from '../lib/judge';
 import type { StageOutcome } from '../lib/vocabulary';
 import { patched } from '@temporalio/workflow';
@@ -87,6 +88,7 @@ export async function runSandboxStages(
     const submitted = sandbox.submitted;
     // The manifest comes with the run: one host round trip fewer. Histories from before read it in the scan.
     const collect = submitted !== undefined && patched(ARTIFACTS_WITH_RUN);
+    let judged: Outcome = SUCCEEDED;
     const run = await state.track(
       'run',
       async () => {
@@ -116,10 +118,15 @@ export async function runSandboxStages(
         artifactFindings = artifacts ?? undefined;
         return state.completeOutput('run', process);
       },
-      (r) => judgedStageOutcome(r, input, limits.timeoutMs),
+      (r) => {
+        judged = judgeRun(r, input.expectedStdout, input.normalizeTrailingWhitespace);
+        return judged.status === 'wrong_answer'
+          ? ['failed', 'stdout differs from the expected output']
+          : processOutcome(r, limits.timeoutMs);
+      },
     );
     state.result.run = run;
-    outcome = judgeRun(run, input.expectedStdout, input.normalizeTrailingWhitespace);
+    outcome = judged;
     outputs.push(
       { name: 'run.stdout', text: run.stdout, ref: run.stdoutRef },
       { name: 'run.stderr', text: run.stderr, ref: run.stderrRef },
@@ -210,21 +217,14 @@ function outputGate(state: ExecutionState, outcome: Outcome, artifacts: Artifact
   };
 }
 
-function judgedStageOutcome(run: ProcessResult, input: ExecutionInput, timeoutMs: number): [StageOutcome, string] {
-  const judged = judgeRun(run, input.expectedStdout, input.normalizeTrailingWhitespace);
-  if (judged.status === 'wrong_answer') return ['failed', 'stdout differs from the expected output'];
-  return processOutcome(run, timeoutMs);
-}
-
 function casesStageOutcome(cases: CaseResult[]): [StageOutcome, string] {
   const passed = cases.filter((c) => c.status === 'succeeded').length;
   return [passed === cases.length ? 'succeeded' : 'failed', `${passed}/${cases.length} cases passed`];
 }
 
 function compileMessage(compiled: ProcessResult): string {
-  if (compiled.limitExceeded === 'wall') return 'the compiler ran past its time limit';
-  if (compiled.limitExceeded === 'memory') return 'the compiler ran out of memory';
-  if (compiled.limitExceeded === 'cpu') return 'the compiler ran past its CPU-time limit';
+  const verdict = compiled.limitExceeded && LIMIT_VERDICTS[compiled.limitExceeded].compiler;
+  if (verdict) return verdict;
   const output = `${compiled.stderr}${compiled.stdout}`.trim();
   return output.length > 2_000
     ? `${output.slice(0, 2_000)}…`
