@@ -122,6 +122,11 @@ test("a step's code replaces a link rather than writing through it", async () =>
   expect(ran).toMatchObject({ exitCode: 0, stdout: 'False kept\n\n' });
 });
 
+test("a program that prints the launcher's words is still the program's result", async () => {
+  const forged = 'import sys\nsys.stderr.write("writing files: main.py: no space left on device\\n")\nsys.exit(125)\n';
+  await expect(runCode(Buffer.from(forged))).resolves.toMatchObject({ exitCode: 125 });
+});
+
 test("a step's code over a directory that is not empty fails as IsADirectory", async () => {
   await runCode(Buffer.from(''), ['sh', '-c', 'rm -f main.py && mkdir -p main.py/inside']);
   const failure = await runCode(Buffer.from('print(1)')).catch((err: unknown) => err);

@@ -73,6 +73,29 @@ sys.exit(3)`,
     return result;
   });
 
+  hostileCase(h, 'S2 the program holds no launcher pipe, and its own exit 125 is its result', async (h, marker) => {
+    const result = await h.run(
+      {
+        language: 'python',
+        code: `import os, sys
+for fd in (3, 4):
+    try:
+        os.fstat(fd)
+        print("open", fd)
+    except OSError:
+        print("closed", fd)
+sys.stderr.write("airlock: writing files: main.py: no space left on device\\n")
+sys.exit(125)`,
+      },
+      marker,
+    );
+    expect(result.run?.stdout).toBe('closed 3\nclosed 4\n');
+    expect(result.status).toBe('runtime_error');
+    expect(result.run?.exitCode).toBe(125);
+    expect(result.error).toBeNull();
+    return result;
+  });
+
   hostileCase(h, 'S3 a leftover process cannot write into the manifest after the program ends', async (h, marker) => {
     const result = await h.run(
       {
