@@ -131,14 +131,8 @@ export class ExecutionService {
     return memo?.requestSha256 === idempotency.requestSha256 ? 'duplicate' : 'conflict';
   }
 
-  private async withDeadline<T>(deadline: number, fn: () => Promise<T>): Promise<T> {
-    const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(), Math.max(0, deadline - Date.now()));
-    try {
-      return await this.client.withAbortSignal(controller.signal, fn);
-    } finally {
-      clearTimeout(timer);
-    }
+  private withDeadline<T>(deadline: number, fn: () => Promise<T>): Promise<T> {
+    return withTimeout(this.client, Math.max(0, deadline - Date.now()), fn);
   }
 
   /** The execution as the tenant may see it, or null when it does not exist for them. */
@@ -163,23 +157,23 @@ export class ExecutionService {
    */
   async waitForResult(id: string, tenant: string, ms: number): Promise<ExecutionResult | null | undefined> {
     const deadline = Date.now() + ms;
-    const handle = this.client.workflow.getHandle(id);
-    try {
-      const found = await this.describe(id, tenant);
-      if (!found) return null;
-      if (found.description.status.name === 'RUNNING') {
+    const found = await this.describe(id, tenant);
+    if (!found) return null;
+    const { handle, description } = found;
+    if (description.status.name === 'RUNNING') {
+      try {
         return await this.withDeadline(deadline, () => handle.executeUpdate(executionResultUpdate, { args: [{}] }));
+      } catch {
+        if (Date.now() >= deadline) return undefined;
+        // Closed meanwhile, or a workflow without the update: its result is in history.
       }
-    } catch {
-      if (Date.now() >= deadline) return undefined;
-      // Closed meanwhile, or a workflow without the update: its result is in history.
     }
     try {
-      await this.withDeadline(deadline, () => handle.result());
+      return (await this.withDeadline(deadline, () => handle.result())) as ExecutionResult;
     } catch {
-      // Timed out, or the workflow closed without a result; `get` reports either case.
       if (Date.now() >= deadline) return undefined;
     }
+    // Closed without a result (failed, terminated): its description says how.
     return this.get(id, tenant);
   }
 
