@@ -141,13 +141,24 @@ export async function createHostWorker(opts: HostWorkerOptions): Promise<HostWor
     ...(pool ? { pool } : {}),
     log: opts.log.child({ component: 'reaper' }),
   });
-  const liveSandboxes = async () =>
+  /** This host's sandboxes (pool containers aside), by name; with `all`, stopped ones too. */
+  const sandboxNames = async (all: boolean) =>
     (
       await opts.docker.listContainers({
-        all: true,
+        all,
         filters: { label: [`${LABELS.cluster}=${opts.cluster}`, `${LABELS.host}=${opts.hostId}`] },
       })
-    ).filter((c) => !c.Names.some((n) => n.startsWith(`/${POOL_NAME_PREFIX}`))).length;
+    )
+      .map((c) => c.Names[0]?.replace(/^\//, '') ?? c.Id)
+      .filter((name) => !name.startsWith(POOL_NAME_PREFIX));
+  const liveSandboxes = async () => (await sandboxNames(true)).length;
+  // A restarted worker takes back its sandboxes' channels at once: a step waits on no attach.
+  const reattach = async () => {
+    const names = await sandboxNames(false);
+    if (names.length === 0) return;
+    const reattached = await deps.sandboxes.reattach(names);
+    opts.log.info({ reattached, running: names.length }, 're-attached to the sandboxes running here');
+  };
 
   return {
     hostId: opts.hostId,
@@ -171,6 +182,7 @@ export async function createHostWorker(opts: HostWorkerOptions): Promise<HostWor
       // Before any task: a teardown of a frozen container would block in the engine.
       await reaper.thawPaused().catch((err: unknown) => opts.log.warn({ err }, 'thawing paused containers failed'));
       reaper.start();
+      void reattach().catch((err: unknown) => opts.log.warn({ err }, 're-attaching to sandboxes failed'));
       // Stored outputs are kept as long as the longest artifact retention of any policy.
       const sweeper = startOutputSweeper({
         store: outputStore,

@@ -100,6 +100,12 @@ print("after", flush=True)`,
       // and the retry would rightly run the program then.
       await eventually('the program to run', async () => spawnSync('pgrep', ['-f', marker]).status === 0, 30_000);
       await cluster.restartHost({ reaperIntervalMs: 2_000 });
+      // The restarted worker attaches to the running sandbox at once, before the stage's retry comes.
+      await eventually(
+        'the restarted host to re-attach',
+        async () => /"reattached":[1-9]\d*,.*re-attached to the sandboxes running here/.test(cluster.host.logText()),
+        20_000,
+      );
       const result = await cluster.result(executionId);
       // The stage's retry reaches the restarted worker, which asks the sandbox's supervisor for the
       // run by its key: the supervisor hands over the run it has, output so far included.

@@ -71,6 +71,22 @@ export class SupervisedSandboxes {
     return this.held.size;
   }
 
+  /**
+   * Opens the channels of running sandboxes this process does not hold yet (a restarted worker's),
+   * one at a time; the number opened. One that stopped meanwhile is left to its next stage.
+   */
+  async reattach(names: string[]): Promise<number> {
+    let opened = 0;
+    for (const name of names) {
+      if (this.held.has(name)) continue;
+      opened += await this.open(name).then(
+        () => 1,
+        () => 0,
+      );
+    }
+    return opened;
+  }
+
   private open(name: string): Promise<SupervisedSandbox> {
     const opening = openSupervised(this.docker.getContainer(name));
     this.held.set(name, opening);
