@@ -3,6 +3,7 @@ package main
 import (
 	"archive/tar"
 	"bytes"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -203,12 +204,41 @@ func TestAKeyIsRunOnceAndFollowedAfter(t *testing.T) {
 			t.Fatalf("frame %d: %c to %d", i, f.kind, f.id)
 		}
 	}
-	// Another key takes its place; the first is known but no longer kept, so never run again.
+	// A second key is a new run, and the first is still followed.
 	if _, known := m.claim("wf/run/1#1", 3); known {
 		t.Fatal("a second key was taken as known")
 	}
-	if rec, known := m.claim("wf/run/1#0", 4); !known || rec != nil {
-		t.Fatal("an evicted key was not refused")
+	if kept, known := m.claim("wf/run/1#0", 4); !known || kept != rec {
+		t.Fatal("an earlier key was not followed")
+	}
+}
+
+func TestOldRunsGoPastTheCountAndAreRefusedAfter(t *testing.T) {
+	m := newMemory()
+	for i := 0; i <= maxKeptRuns; i++ {
+		if _, known := m.claim(fmt.Sprintf("k#%d", i), uint32(i)); known {
+			t.Fatalf("key %d was taken as known", i)
+		}
+	}
+	if rec, known := m.claim("k#0", 999); !known || rec != nil {
+		t.Fatal("a key no longer kept was not refused")
+	}
+	if rec, known := m.claim("k#1", 999); !known || rec == nil {
+		t.Fatal("the oldest key still kept was not followed")
+	}
+}
+
+func TestOldRunsGoPastTheByteBudget(t *testing.T) {
+	m := newMemory()
+	w := &writer{out: io.Discard}
+	big, _ := m.claim("big", 1)
+	big.emit(w, kindStdout, make([]byte, maxKeptBytes+1))
+	big.finish(w, runAnswer{})
+	if _, known := m.claim("next", 2); known {
+		t.Fatal("a new key was taken as known")
+	}
+	if rec, known := m.claim("big", 3); !known || rec != nil {
+		t.Fatal("a run past the byte budget was kept")
 	}
 }
 

@@ -116,6 +116,43 @@ print("after", flush=True)`,
     },
   );
 
+  hostileCase(
+    h,
+    'L6 a host worker killed during the third case: its restart resumes every case, each run once',
+    async (h, marker) => {
+      const { cluster } = h;
+      // Each case adds its number to a log and prints the log: a case run again would print more.
+      const { executionId } = await cluster.submit({
+        language: 'python',
+        code: `import os, sys, time
+with open("/tmp/log", "a") as f:
+    f.write(sys.stdin.read().strip() + " ")
+if sys.argv[1].startswith("third"):
+    time.sleep(6)
+print(open("/tmp/log").read().strip())`,
+        cases: [
+          { stdin: '1', args: [`first-${marker}`], expectedStdout: '1' },
+          { stdin: '2', args: [`second-${marker}`], expectedStdout: '1 2' },
+          { stdin: '3', args: [`third-${marker}`], expectedStdout: '1 2 3' },
+        ],
+        limits: { timeoutMs: 30_000 },
+      });
+      await cluster.waitForStage(executionId, 'run', 'running');
+      await eventually(
+        'the third case to run',
+        async () => spawnSync('pgrep', ['-f', `third-${marker}`]).status === 0,
+        30_000,
+      );
+      await cluster.restartHost({ reaperIntervalMs: 2_000 });
+      const result = await cluster.result(executionId);
+      // The retry asks for the first two cases by their keys and gets them as they ran, then follows the third.
+      expect(result.status).toBe('succeeded');
+      expect(result.cases?.map((c) => c.stdout)).toEqual(['1\n', '1 2\n', '1 2 3\n']);
+      expect(await containersOf(cluster.docker, executionId)).toEqual([]);
+      return result;
+    },
+  );
+
   hostileCase(h, 'L5 a daemon started by the run stage does not outlive it', async (h, marker) => {
     const result = await h.run(
       {
