@@ -13,6 +13,7 @@ import { judgeRun } from '../lib/judge';
 import { onHost, orchestration } from './activities';
 import { blockedOutcome, preRunGates } from './gates';
 import { processOutcome } from './outcomes';
+import { compileFailed, compileOnHost, stageCommon } from './stage-requests';
 import type { SandboxState } from './sandbox-state';
 import { errorMessage } from './execution-state';
 
@@ -117,12 +118,7 @@ async function exec(
   }
   if (!(await passGates(ctx, stepId, scanned, result, plan))) return;
 
-  const common = {
-    executionId: input.sandboxId,
-    env: { ...plan.env, ...(request.env ?? {}) },
-    outputBytes: plan.limits.outputBytes,
-    outputRules: plan.gates.output,
-  };
+  const common = stageCommon(input.sandboxId, plan, { ...plan.env, ...(request.env ?? {}) });
   // The code rides with the message that first runs it: one host round trip fewer. Histories from
   // before write it in a step of its own.
   const codeWithRun = code.length > 0 && patched(CODE_WITH_RUN);
@@ -133,20 +129,19 @@ async function exec(
   if (plan.compile && compiles) {
     const { compile } = plan;
     state.live.stage(stepId, 'compile', 'running');
-    const compiled = await onHost(sandbox.taskQueue, compile.timeoutMs).compileInContainer({
-      ...common,
-      ...(codeWithRun ? { files: code } : {}),
-      argv: compile.argv,
-      timeoutMs: compile.timeoutMs,
-      cpuTimeMs: compile.timeoutMs,
+    const compiled = await compileOnHost({
+      taskQueue: sandbox.taskQueue,
+      compile,
+      common,
       // A compile inside a step must not lower the sandbox's memory.
       runMemoryMb: containerNeeds(ctx.plan).memoryMb,
       live: { scope: stepId, stage: 'compile' },
+      ...(codeWithRun ? { files: code } : {}),
     });
     state.live.complete(stepId, 'compile', compiled);
     const [outcome, detail] = processOutcome(compiled, compile.timeoutMs);
     state.live.stage(stepId, 'compile', outcome, detail);
-    if (compiled.exitCode !== 0 || compiled.limitExceeded !== null) {
+    if (compileFailed(compiled)) {
       result.process = compiled;
       result.status = 'compile_error';
       return;

@@ -11,6 +11,7 @@ import { patched } from '@temporalio/workflow';
 import { onHost, orchestration } from './activities';
 import type { ExecutionState } from './execution-state';
 import { processOutcome, type Outcome } from './outcomes';
+import { compileFailed, compileOnHost, stageCommon, type StageCommon } from './stage-requests';
 
 const SUCCEEDED: Outcome = { status: 'succeeded', timeLimit: null };
 
@@ -25,32 +26,24 @@ export async function runSandboxStages(
   sandbox: ProvisionedSandbox,
 ): Promise<Outcome> {
   const { limits } = plan;
-  const common = {
-    executionId: input.executionId,
-    env: plan.env,
-    outputBytes: limits.outputBytes,
-    outputRules: plan.gates.output,
-  };
+  const common = stageCommon(input.executionId, plan);
 
   if (plan.compile) {
     const { compile } = plan;
     const compiled = await state.track(
       'compile',
       () =>
-        onHost(sandbox.taskQueue, compile.timeoutMs)
-          .compileInContainer({
-            ...common,
-            argv: compile.argv,
-            timeoutMs: compile.timeoutMs,
-            cpuTimeMs: compile.timeoutMs,
-            runMemoryMb: limits.memoryMb,
-            live: { scope: 'compile', stage: 'compile' },
-          })
-          .then((r) => state.completeOutput('compile', r)),
+        compileOnHost({
+          taskQueue: sandbox.taskQueue,
+          compile,
+          common,
+          runMemoryMb: limits.memoryMb,
+          live: { scope: 'compile', stage: 'compile' },
+        }).then((r) => state.completeOutput('compile', r)),
       (r) => processOutcome(r, compile.timeoutMs),
     );
     state.result.compile = compiled;
-    if (compiled.exitCode !== 0 || compiled.limitExceeded !== null) {
+    if (compileFailed(compiled)) {
       return {
         status: 'compile_error',
         timeLimit: null,
@@ -155,12 +148,7 @@ async function runTestStage(
   state: ExecutionState,
   plan: ExecutionPlan,
   sandbox: ProvisionedSandbox,
-  common: {
-    executionId: string;
-    env: Record<string, string>;
-    outputBytes: number;
-    outputRules: ExecutionPlan['gates']['output'];
-  },
+  common: StageCommon,
   outcome: Outcome,
 ): Promise<Outcome> {
   const { limits } = plan;
