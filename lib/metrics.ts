@@ -48,6 +48,12 @@ export class AirlockMetrics {
     registers: [this.registry],
   });
 
+  readonly reapFailures = new Counter({
+    name: 'airlock_reaper_failures_total',
+    help: 'Containers the reaper could not judge or remove; it goes on with the rest, and tries them again next sweep.',
+    registers: [this.registry],
+  });
+
   readonly poolClaims = new Counter({
     name: 'airlock_pool_claims_total',
     help: 'Container claims from the warm pools, by image and result (hit: a pooled container; miss: made on demand).',

@@ -87,31 +87,44 @@ export class Reaper {
     const { docker, graceMs = 30_000 } = this.opts;
     const containers = await docker.listContainers({ all: true, filters: { label: this.ownLabels() } });
     const reaped: ReapedContainer[] = [];
+    // One container that cannot be removed (a 409, a failed unpause) must not shield those after it.
     for (const info of containers) {
-      const name = info.Names[0]?.replace(/^\//, '') ?? info.Id;
-      // A claimed pool container keeps its pool labels: its name says whose it is, the ledger its deadline.
-      const executionId = info.Labels[LABELS.execution] ?? executionIdFromName(name) ?? '';
-      const reason = name.startsWith(POOL_NAME_PREFIX)
-        ? await this.poolVerdict(info.Id, name)
-        : (await this.overdue(info, executionId, graceMs))
-          ? 'overdue'
-          : await this.executionVerdict(executionId);
-      if (!reason) continue;
       try {
-        // The engine will not remove a frozen container until it is thawed.
-        if (info.State === 'paused') await docker.getContainer(info.Id).unpause();
-        await docker.getContainer(info.Id).remove({ force: true, v: true });
+        const done = await this.reapOne(info, graceMs);
+        if (done) reaped.push(done);
       } catch (err) {
-        if ((err as { statusCode?: number }).statusCode !== 404) throw err;
-        // Teardown removed it since the listing: nothing was reaped.
-        continue;
+        this.opts.metrics?.reapFailures.inc();
+        this.opts.log.warn({ err, container: info.Id }, 'cannot reap a container; going on with the rest');
       }
-      if (executionId) await this.opts.ledger?.forget(executionId);
-      reaped.push({ name, executionId, reason });
-      this.opts.metrics?.reaped.inc({ reason });
-      this.opts.log.info({ container: name, executionId, reason }, 'reaped sandbox container');
     }
     return reaped;
+  }
+
+  /** One listed container: removed if its execution is over, unknown or overdue; what was removed. */
+  private async reapOne(info: Docker.ContainerInfo, graceMs: number): Promise<ReapedContainer | undefined> {
+    const { docker } = this.opts;
+    const name = info.Names[0]?.replace(/^\//, '') ?? info.Id;
+    // A claimed pool container keeps its pool labels: its name says whose it is, the ledger its deadline.
+    const executionId = info.Labels[LABELS.execution] ?? executionIdFromName(name) ?? '';
+    const reason = name.startsWith(POOL_NAME_PREFIX)
+      ? await this.poolVerdict(info.Id, name)
+      : (await this.overdue(info, executionId, graceMs))
+        ? 'overdue'
+        : await this.executionVerdict(executionId);
+    if (!reason) return undefined;
+    try {
+      // The engine will not remove a frozen container until it is thawed.
+      if (info.State === 'paused') await docker.getContainer(info.Id).unpause();
+      await docker.getContainer(info.Id).remove({ force: true, v: true });
+    } catch (err) {
+      if ((err as { statusCode?: number }).statusCode !== 404) throw err;
+      // Teardown removed it since the listing: nothing was reaped.
+      return undefined;
+    }
+    if (executionId) await this.opts.ledger?.forget(executionId);
+    this.opts.metrics?.reaped.inc({ reason });
+    this.opts.log.info({ container: name, executionId, reason }, 'reaped sandbox container');
+    return { name, executionId, reason };
   }
 
   private ownLabels(): string[] {

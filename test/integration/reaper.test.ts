@@ -6,6 +6,7 @@ import { HostLedger } from '../../activities/host/host-ledger';
 import { sandboxContainerSpec } from '../../activities/host/container-spec';
 import { containerNameFor, imageTagFor } from '../../lib/containers';
 import { createLogger } from '../../lib/logger';
+import { AirlockMetrics } from '../../lib/metrics';
 import { Reaper } from '../../workers/reaper';
 import { loadSeccompProfiles } from '../../lib/seccomp';
 import { TestCluster } from '../support/cluster';
@@ -59,9 +60,15 @@ async function sandbox(executionId: string, deadlineAt: number, claimedFromPool 
   await container.start();
 }
 
-function reaper(host = hostId, cluster_ = TEST_CLUSTER, ledger?: HostLedger): Reaper {
+function reaper(
+  host = hostId,
+  cluster_ = TEST_CLUSTER,
+  ledger?: HostLedger,
+  extra: { engine?: Docker; metrics?: AirlockMetrics } = {},
+): Reaper {
   return new Reaper({
-    docker,
+    docker: extra.engine ?? docker,
+    ...(extra.metrics ? { metrics: extra.metrics } : {}),
     client: cluster.client,
     hostId: host,
     cluster: cluster_,
@@ -125,6 +132,47 @@ describe('reaper', () => {
     } finally {
       await container.remove({ force: true });
     }
+  });
+
+  test('a container the engine refuses to remove does not shield the others, and is counted', async () => {
+    const [before, refused, after] = ['1', '2', '3'].map((c) => `ex_${c.repeat(32)}`) as [string, string, string];
+    for (const id of [before, refused, after]) await sandbox(id, Date.now() - 60_000);
+    // The real engine, except that it answers one removal as a conflict, as it does mid-removal.
+    const refusedName = containerNameFor(refused);
+    const refusing = new Proxy(docker, {
+      get(target, prop, receiver) {
+        if (prop !== 'getContainer') return Reflect.get(target, prop, receiver) as unknown;
+        return (id: string) => {
+          const container = target.getContainer(id);
+          return new Proxy(container, {
+            get(c, p, r) {
+              if (p !== 'remove') return Reflect.get(c, p, r) as unknown;
+              return async (opts: object) => {
+                const { Name } = await c.inspect();
+                if (Name === `/${refusedName}`) {
+                  throw Object.assign(new Error('removal of container is already in progress'), { statusCode: 409 });
+                }
+                return c.remove(opts);
+              };
+            },
+          });
+        };
+      },
+    });
+    const metrics = new AirlockMetrics('reaper-test');
+    try {
+      const reaped = await reaper(hostId, TEST_CLUSTER, undefined, { engine: refusing, metrics }).sweep();
+      expect(reaped.map((r) => r.executionId).sort()).toEqual([before, after].sort());
+      expect(await containersOf(docker, before)).toEqual([]);
+      expect(await containersOf(docker, after)).toEqual([]);
+      expect(await containersOf(docker, refused)).toHaveLength(1);
+      expect(await metrics.registry.getSingleMetricAsString('airlock_reaper_failures_total')).toMatch(
+        /^airlock_reaper_failures_total{role="reaper-test"} 1$/m,
+      );
+    } finally {
+      await reaper().sweep();
+    }
+    expect(await containersOf(docker, refused)).toEqual([]);
   });
 
   test("never touches another host's or another cluster's containers", async () => {
