@@ -34,7 +34,9 @@ async function main(): Promise<void> {
     runtimes: loadRuntimes(),
     policies: loadPolicies(),
     health: createHealthProbe({ client, namespace: config.namespace, docker }),
-    keys: new ApiKeyStore(),
+    keys: new ApiKeyStore(undefined, {
+      onInvalid: (err) => log.error({ err }, 'the keys file no longer parses; the last good keys stay in force'),
+    }),
     waitLimitMs: config.waitLimitMs,
     log,
   });

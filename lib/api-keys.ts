@@ -105,14 +105,22 @@ const LOCK_STALE_MS = 30_000;
  * API keys, stored as hashes in one JSON file (mode 0600). Each key belongs to a tenant and carries
  * scopes and, optionally, the policies it may run under. The file is re-read when it changes, so
  * keys added or revoked by `airlock keys` take effect on running API processes within a second.
- * Changes are made under a lock file, so two at once never lose one.
+ * Changes are made under a lock file, so two at once never lose one. A file that no longer parses
+ * (a hand edit gone wrong) does not take every request down: the last good keys stay in force, and
+ * `onInvalid` hears of it once per version of the file. One that never parsed fails the start.
  */
 export class ApiKeyStore {
   private data: KeysFile = { version: 1, keys: [], tenants: {} };
   private stamp = '';
   private checkedAt = 0;
+  private loaded = false;
+  private readonly onInvalid: (err: Error) => void;
 
-  constructor(readonly file: string = DEFAULT_KEYS_FILE) {
+  constructor(
+    readonly file: string = DEFAULT_KEYS_FILE,
+    opts: { onInvalid?: (err: Error) => void } = {},
+  ) {
+    this.onInvalid = opts.onInvalid ?? (() => undefined);
     this.reload();
   }
 
@@ -209,8 +217,17 @@ export class ApiKeyStore {
     }
     const stamp = `${stat.mtimeMs}:${stat.size}:${stat.ino}`;
     if (stamp === this.stamp) return;
-    this.data = readKeysFile(this.file);
+    try {
+      this.data = readKeysFile(this.file);
+    } catch (err) {
+      if (!this.loaded) throw err;
+      // This version is not read again; the next write to the file is.
+      this.stamp = stamp;
+      this.onInvalid(err as Error);
+      return;
+    }
     this.stamp = stamp;
+    this.loaded = true;
   }
 
   /** Read, change and replace the file under its lock; `edit` answers null for no change. */

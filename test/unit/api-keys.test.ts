@@ -81,3 +81,31 @@ test('keys created by several processes at once are all kept (the file is change
   expect(new Set(labels).size).toBe(40);
   expect(fs.existsSync(`${file}.lock`)).toBe(false);
 });
+
+test('a keys file broken after the start keeps the last good keys in force, and says so once', () => {
+  const writer = new ApiKeyStore(file);
+  const { key } = writer.create('acme', 'before');
+  const problems: string[] = [];
+  const api = new ApiKeyStore(file, { onInvalid: (err) => problems.push(err.message) });
+  expect(api.verify(key)?.tenant).toBe('acme');
+
+  // A hand edit gone wrong: every request used to become a 500 from here on.
+  fs.writeFileSync(file, '{ "version": 1, "keys": [ ');
+  fs.utimesSync(file, new Date(), new Date(Date.now() + 5_000));
+  expect(api.list().map((r) => r.label)).toEqual(['before']);
+  expect(api.verify(key)?.tenant).toBe('acme');
+  expect(api.list()).toHaveLength(1);
+  expect(problems).toHaveLength(1);
+  expect(problems[0]).toMatch(/keys\.json: not valid JSON/);
+
+  // Fixed again: the file is read as it now is.
+  fs.writeFileSync(file, JSON.stringify({ version: 1, keys: [], tenants: {} }));
+  fs.utimesSync(file, new Date(), new Date(Date.now() + 10_000));
+  expect(api.list()).toEqual([]);
+  expect(api.verify(key)).toBeNull();
+});
+
+test('a keys file that never parsed fails the start with its name and the reason', () => {
+  fs.writeFileSync(file, JSON.stringify({ version: 1, keys: [{ id: 'nope' }] }));
+  expect(() => new ApiKeyStore(file)).toThrow(/keys\.json: keys\.0\.id: /);
+});
