@@ -12,6 +12,24 @@ export function idempotencyKeyOf(req: Request): string | undefined {
   return parsed.data;
 }
 
+/** A request whose body hashes to this: an Idempotency-Key reused with another body is refused. */
+export interface Idempotency {
+  requestSha256: string;
+}
+
+/** The request's idempotency, when it has a key: the key's request is the body as sent. */
+export function idempotencyOf(req: Request, key: string | undefined): Idempotency | undefined {
+  return key === undefined ? undefined : { requestSha256: sha256(JSON.stringify(req.body)) };
+}
+
+/** The answer to a key already used for a different request, whatever the resource. */
+export function idempotencyConflict(): HttpError {
+  const message = 'was already used for a different request';
+  return new HttpError(409, 'idempotency_key_reused', `header.Idempotency-Key: ${message}`, [
+    { field: 'header.Idempotency-Key', message },
+  ]);
+}
+
 export function sha256(text: string): string {
   return crypto.createHash('sha256').update(text).digest('hex');
 }

@@ -18,6 +18,7 @@ import {
 } from '../workflows/messages';
 import { HttpError } from './errors';
 import type { EventPages } from './execution-service';
+import type { Idempotency } from './idempotency';
 import {
   describeOwned,
   startAttributes,
@@ -45,18 +46,25 @@ type Owned = OwnedWorkflow<typeof sandboxWorkflow>;
 export class SandboxService {
   constructor(private readonly client: Client) {}
 
-  /** Starts the sandbox and waits until it is ready or has failed; a repeated create with the same key finds the first. */
-  async create(input: SandboxInput, idempotent: boolean): Promise<SandboxInfo> {
+  /**
+   * Starts the sandbox and waits until it is ready or has failed. A repeated create with the same
+   * key and body finds the first; the same key with another body is a 'conflict'.
+   */
+  async create(input: SandboxInput, idempotency?: Idempotency): Promise<SandboxInfo | 'conflict'> {
     try {
       await this.client.workflow.start<typeof sandboxWorkflow>('sandboxWorkflow', {
         taskQueue: ORCHESTRATION_QUEUE,
         workflowId: input.sandboxId,
         args: [input],
         typedSearchAttributes: startAttributes(input, 'starting'),
-        ...(idempotent ? { workflowIdReusePolicy: 'REJECT_DUPLICATE' as const } : {}),
+        ...(idempotency
+          ? { workflowIdReusePolicy: 'REJECT_DUPLICATE' as const, memo: { requestSha256: idempotency.requestSha256 } }
+          : {}),
       });
     } catch (err) {
-      if (!idempotent || !(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+      if (!idempotency || !(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+      const { memo } = await this.client.workflow.getHandle(input.sandboxId).describe();
+      if (memo?.requestSha256 !== idempotency.requestSha256) return 'conflict';
     }
     const handle = this.client.workflow.getHandle<typeof sandboxWorkflow>(input.sandboxId);
     try {

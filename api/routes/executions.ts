@@ -22,7 +22,7 @@ import { jsonBody } from '../body';
 import { principalOf, requireScope } from '../auth';
 import { PageToken, choosePolicy, parseBody, parseQuery, requireJson, resolveRuntimeAndPolicy } from './parse';
 import { lastEventId, streamEvents } from '../sse';
-import { idempotencyKeyOf, sha256 } from '../idempotency';
+import { idempotencyConflict, idempotencyKeyOf, idempotencyOf } from '../idempotency';
 import { idempotentExecutionId } from '../../lib/execution-ids';
 import { APPROVAL_REFUSALS } from '../../workflows/messages';
 
@@ -102,19 +102,12 @@ export function executionRoutes({ executions, runtimes, policies, waitLimitMs }:
     const principal = principalOf(req);
     const key = idempotencyKeyOf(req);
     const input = prepare(parseBody(ExecutionRequest, req.body), principal, '', key);
-    const idempotency = key === undefined ? undefined : { requestSha256: sha256(JSON.stringify(req.body)) };
+    const idempotency = idempotencyOf(req, key);
     const { submitted, result } =
       wait === 'true'
         ? await executions.submitAndWait(input, principal.tenant, waitLimitMs, idempotency)
         : { submitted: await executions.submit(input, idempotency), result: null };
-    if (submitted === 'conflict') {
-      throw new HttpError(
-        409,
-        'idempotency_key_reused',
-        'header.Idempotency-Key: was already used for a different request',
-        [{ field: 'header.Idempotency-Key', message: 'was already used for a different request' }],
-      );
-    }
+    if (submitted === 'conflict') throw idempotencyConflict();
     res.location(`/v1/executions/${input.executionId}`);
     if (result) res.status(200).json(result);
     else res.status(202).json({ id: input.executionId, status: 'queued' });

@@ -18,7 +18,7 @@ import { ErrorType } from '../../lib/errors';
 import { HttpError } from '../errors';
 import { jsonBody, withBodyErrors } from '../body';
 import { principalOf, requireScope } from '../auth';
-import { idempotencyKeyOf } from '../idempotency';
+import { idempotencyConflict, idempotencyKeyOf, idempotencyOf } from '../idempotency';
 import { newSandboxId, type SandboxService } from '../sandbox-service';
 import { lastEventId, streamEvents } from '../sse';
 import { PageToken, choosePolicy, parseBody, parseQuery, requireJson, resolveRuntimeAndPolicy } from './parse';
@@ -133,7 +133,8 @@ export function sandboxRoutes({ sandboxes, runtimes, policies, stepsPerRun }: Sa
       env: body.env ?? {},
       stepsPerRun,
     };
-    const info = await sandboxes.create(input, key !== undefined);
+    const info = await sandboxes.create(input, idempotencyOf(req, key));
+    if (info === 'conflict') throw idempotencyConflict();
     res.location(`/v1/sandboxes/${info.id}`).status(201).json(info);
   });
 

@@ -115,6 +115,25 @@ describe('sandboxes', () => {
     expect((await readFile(sbx.id, 'counter.txt')).body.toString()).toBe('x');
   });
 
+  test('a create retried with its Idempotency-Key finds the first sandbox; another body with it is refused', async () => {
+    const key = `sbx-${Date.now()}`;
+    const post = (body: object) =>
+      request(app)
+        .post('/v1/sandboxes')
+        .set(auth())
+        .set({ 'idempotency-key': key })
+        .send({ language: 'python', ...body });
+    const first = await post({ env: { WHO: 'first' } });
+    expect(first.status).toBe(201);
+    const again = await post({ env: { WHO: 'first' } });
+    expect(again.status).toBe(201);
+    expect(again.body.id).toBe(first.body.id);
+    const other = await post({ env: { WHO: 'second' } });
+    expect(other.status).toBe(409);
+    expect(other.body.error).toMatchObject({ code: 'idempotency_key_reused', field: 'header.Idempotency-Key' });
+    await request(app).delete(`/v1/sandboxes/${first.body.id}`).set(auth());
+  });
+
   test('concurrent steps are serialised: none starts before the previous one has ended', async () => {
     const code = (n: number) =>
       `import time\nopen('order.log', 'a').write('start ${n}\\n')\ntime.sleep(0.4)\nopen('order.log', 'a').write('end ${n}\\n')`;
