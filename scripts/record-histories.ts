@@ -141,9 +141,20 @@ async function sandboxCodeWithRun(): Promise<string> {
   return sbx.id;
 }
 
+/** A close while a step runs: the step is cancelled and answers why. */
+async function sandboxClosedMidStep(): Promise<string> {
+  const sbx = await airlock.sandboxes.create({ language: 'python' });
+  const running = sbx.exec('sleep 60');
+  while ((await sbx.refresh()).status !== 'busy') await new Promise((r) => setTimeout(r, 100));
+  await sbx.close();
+  await running;
+  return sbx.id;
+}
+
 const sandboxScenarios: Record<string, () => Promise<string>> = {
   'sandbox-session': sandboxSession,
   'sandbox-code-with-run': sandboxCodeWithRun,
+  'sandbox-closed-mid-step': sandboxClosedMidStep,
 };
 
 async function main(): Promise<void> {

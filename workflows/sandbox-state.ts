@@ -22,6 +22,8 @@ export class SandboxState {
   readonly queue: StepEnvelope[] = [];
   running: string | null = null;
   closeRequested = false;
+  /** Cancels the running step (at the lifetime, or on close); set only while one runs. */
+  stopRunning: (() => void) | undefined;
   /** Set once teardown has run (or been left to the reaper): a close answers only then. */
   tornDown = false;
   private finalStatus: SandboxStatus = 'closed';

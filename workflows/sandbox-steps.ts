@@ -1,4 +1,4 @@
-import { ActivityFailure, ApplicationFailure, TimeoutFailure, patched } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, TimeoutFailure, isCancellation, patched } from '@temporalio/workflow';
 import type { ProvisionedSandbox } from '../activities/host';
 import type { SourceFile } from '../lib/schemas/common';
 import type { ExecutionInput } from '../lib/schemas/execution-request';
@@ -38,6 +38,7 @@ export async function runStep(
   ctx: StepContext,
   { stepId, request }: StepEnvelope,
   index: number,
+  whyCancelled?: () => string,
 ): Promise<{ result: StepResult; hostLost: boolean }> {
   const started = Date.now();
   const result: StepResult = {
@@ -59,10 +60,15 @@ export async function runStep(
     await runKind(ctx, stepId, request, result);
   } catch (err) {
     hostLost = isHostLoss(err);
-    result.status = request.kind === 'exec' || hostLost ? 'internal_error' : 'runtime_error';
-    result.error = hostLost
-      ? { type: ErrorType.HostLost, message: `host ${ctx.sandbox.hostId} stopped answering during this step` }
-      : stepError(err);
+    if (whyCancelled && isCancellation(err)) {
+      result.status = 'cancelled';
+      result.error = { type: ErrorType.SandboxEnded, message: whyCancelled() };
+    } else {
+      result.status = request.kind === 'exec' || hostLost ? 'internal_error' : 'runtime_error';
+      result.error = hostLost
+        ? { type: ErrorType.HostLost, message: `host ${ctx.sandbox.hostId} stopped answering during this step` }
+        : stepError(err);
+    }
   }
   result.durationMs = Date.now() - started;
   return { result, hostLost };

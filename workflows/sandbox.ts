@@ -7,6 +7,7 @@ import {
   condition,
   continueAsNew,
   isCancellation,
+  patched,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
@@ -30,6 +31,9 @@ import { SandboxState } from './sandbox-state';
 import { HostLostError, checkFiles, runStep, stepAsExecution, type StepContext } from './sandbox-steps';
 import { blockedOutcome } from './gates';
 import { errorMessage } from './execution-state';
+
+/** Workflow version marker: a running step is cancelled at the sandbox's lifetime or on its close. */
+export const STEPS_BOUNDED = 'steps-bounded-by-lifetime';
 
 /** How often an idle sandbox checks that its host and container are still there. */
 const PROBE_INTERVAL_MS = 30_000;
@@ -121,7 +125,7 @@ async function serve(ctx: StepContext): Promise<'ended' | 'continue'> {
       state.running = step.stepId;
       state.info.status = 'busy';
       state.touch();
-      const { result, hostLost } = await runStep(ctx, step, state.info.steps + 1);
+      const { result, hostLost } = await runBounded(ctx, step, state.info.steps + 1);
       state.recordStep(result);
       stepsThisRun += 1;
       state.running = null;
@@ -154,6 +158,29 @@ async function serve(ctx: StepContext): Promise<'ended' | 'continue'> {
       () => state.queue.length > 0 || state.closeRequested || (due && allHandlersFinished()),
       Math.max(1, wake - now),
     );
+  }
+}
+
+/**
+ * One step, cancelled should the sandbox reach its maximum lifetime or be closed while it runs: a
+ * client that keeps the queue full cannot run past the lifetime, and a close does not wait for a
+ * long step. Histories from before ran each step to its end.
+ */
+async function runBounded(ctx: StepContext, step: StepEnvelope, index: number) {
+  const { state } = ctx;
+  if (!patched(STEPS_BOUNDED)) return runStep(ctx, step, index);
+  const scope = new CancellationScope({ cancellable: true, timeout: Math.max(1, state.lifetimeDeadline - Date.now()) });
+  state.stopRunning = () => scope.cancel();
+  try {
+    return await scope.run(() =>
+      runStep(ctx, step, index, () =>
+        state.closeRequested
+          ? 'the sandbox was closed while this step ran'
+          : `the sandbox reached its maximum lifetime of ${state.info.maxLifetimeSeconds} s while this step ran`,
+      ),
+    );
+  } finally {
+    state.stopRunning = undefined;
   }
 }
 
@@ -190,6 +217,7 @@ function installHandlers(state: SandboxState, input: SandboxInput): void {
   });
   setHandler(closeSandboxUpdate, async () => {
     state.closeRequested = true;
+    state.stopRunning?.();
     await condition(() => state.tornDown);
     return state.info;
   });

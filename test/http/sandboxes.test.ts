@@ -2,6 +2,7 @@
  * Interactive sandboxes over HTTP on a real cluster: state across steps, idempotent and serialised
  * steps, teardown on close and on the idle timeout, tenant isolation, and live output of a step.
  */
+import crypto from 'node:crypto';
 import request from 'supertest';
 import type { Express } from 'express';
 import type { SandboxInfo, StepResult } from '../../lib/schemas/sandbox';
@@ -9,6 +10,11 @@ import { TestCluster } from '../support/cluster';
 import { containersOf, eventually } from '../support/docker';
 import { createTestApi, listen, type TestApi } from '../support/api';
 import { readEvents, streamedText } from '../support/sse';
+import { MAX_SANDBOX_FILE_BYTES } from '../../lib/schemas/sandbox';
+import type { SandboxInput } from '../../lib/sandbox-steps';
+import { ORCHESTRATION_QUEUE } from '../../lib/task-queues';
+import type { sandboxWorkflow } from '../../workflows';
+import { sandboxReadyUpdate, sandboxStepUpdate } from '../../workflows/messages';
 
 let cluster: TestCluster;
 let api: TestApi;
@@ -314,4 +320,63 @@ test("every step passes its policy's pre-run gates: a blocked step never runs", 
   expect(clean.body).toMatchObject({ status: 'succeeded', process: { stdout: '6\n' } });
   expect(clean.body.gates.map((g: { gate: string }) => g.gate)).toEqual(['secrets', 'imports', 'static-analysis']);
   await request(app).delete(`/v1/sandboxes/${sbx.id}`).set(auth());
+});
+
+test('a close cancels the running step, which answers why, and does not wait for it', async () => {
+  const sbx = await newSandbox();
+  // A supertest request is sent once it is awaited or then'd.
+  const running = exec(sbx.id, { command: 'sleep 60' }).then((res) => res);
+  await eventually('the step to run', async () => {
+    const info = await request(app).get(`/v1/sandboxes/${sbx.id}`).set(auth());
+    return info.body.status === 'busy';
+  });
+  const started = Date.now();
+  const closed = await request(app).delete(`/v1/sandboxes/${sbx.id}`).set(auth());
+  expect(closed.status).toBe(200);
+  expect(closed.body).toMatchObject({ status: 'closed', end: { reason: 'closed' } });
+  // The step's own heartbeat carries the cancellation to the host: a second or two, not the 60 s.
+  expect(Date.now() - started).toBeLessThan(20_000);
+  const step = await running;
+  expect(step.body).toMatchObject({
+    status: 'cancelled',
+    error: { type: 'SandboxEnded', message: 'the sandbox was closed while this step ran' },
+  });
+  expect(await containersOf(cluster.docker, sbx.id)).toHaveLength(0);
+});
+
+test('a step still running at the maximum lifetime is cancelled, and the sandbox ends max_lifetime', async () => {
+  // Below the API's 60 s floor, so the workflow is started here with the input the API would send.
+  const sandboxId = `sbx_${crypto.randomBytes(16).toString('hex')}`;
+  const input: SandboxInput = {
+    sandboxId,
+    tenant: 'default',
+    keyId: 'test-key',
+    language: 'python',
+    policy: 'default',
+    idleTimeoutMs: 60_000,
+    maxLifetimeMs: 6_000,
+    maxStepTimeoutMs: 60_000,
+    maxFileBytes: MAX_SANDBOX_FILE_BYTES,
+    sourceFile: 'main.py',
+    createdAt: new Date().toISOString(),
+    files: [],
+    env: {},
+    stepsPerRun: 100,
+  };
+  const handle = await cluster.client.workflow.start<typeof sandboxWorkflow>('sandboxWorkflow', {
+    taskQueue: ORCHESTRATION_QUEUE,
+    workflowId: sandboxId,
+    args: [input],
+  });
+  await handle.executeUpdate(sandboxReadyUpdate, { args: [{}] });
+  const step = await handle.executeUpdate(sandboxStepUpdate, {
+    args: [{ stepId: 'long', request: { kind: 'exec', argv: ['sleep', '60'] } }],
+  });
+  expect(step).toMatchObject({
+    status: 'cancelled',
+    error: { type: 'SandboxEnded', message: expect.stringContaining('maximum lifetime of 6 s') },
+  });
+  const info = await handle.result();
+  expect(info.end).toMatchObject({ reason: 'max_lifetime' });
+  expect(await containersOf(cluster.docker, sandboxId)).toHaveLength(0);
 });
