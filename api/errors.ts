@@ -12,6 +12,8 @@ export class HttpError extends Error {
     readonly code: string,
     message: string,
     readonly issues: FieldIssue[] = [],
+    /** More of the answer, beside the code and message (what a batch started, say). */
+    readonly details: Record<string, unknown> = {},
   ) {
     super(message);
   }
@@ -44,7 +46,7 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
     const httpError = toHttpError(err, req);
     if (httpError.code === REQUEST_ABORTED) log.debug({ path: req.path }, 'the client stopped sending its request');
     else if (httpError.status >= 500) log.error({ err, path: req.path }, 'request failed');
-    const body: Record<string, unknown> = { code: httpError.code, message: httpError.message };
+    const body: Record<string, unknown> = { ...httpError.details, code: httpError.code, message: httpError.message };
     if (httpError.issues.length > 0) {
       body.field = httpError.issues[0]!.field;
       body.issues = httpError.issues;

@@ -22,7 +22,7 @@ import { jsonBody } from '../body';
 import { principalOf, requireScope } from '../auth';
 import { PageToken, choosePolicy, parseBody, parseQuery, requireJson, resolveRuntimeAndPolicy } from './parse';
 import { lastEventId, streamEvents } from '../sse';
-import { idempotencyConflict, idempotencyKeyOf, idempotencyOf } from '../idempotency';
+import { idempotencyConflict, idempotencyKeyOf, idempotencyOf, sha256 } from '../idempotency';
 import { idempotentExecutionId } from '../../lib/execution-ids';
 import { APPROVAL_REFUSALS } from '../../workflows/messages';
 
@@ -119,13 +119,23 @@ export function executionRoutes({ executions, runtimes, policies, waitLimitMs }:
     requireJson(req);
     const principal = principalOf(req);
     const batch = parseBody(BatchRequest, req.body);
+    // With a key, each item is idempotent on its own: a retry starts only what did not start before.
+    const key = idempotencyKeyOf(req);
+    const itemKey = (i: number) => (key === undefined ? undefined : `${key}:${i}`);
     const inputs = batch.executions.map((item, i) => {
       const prefix = `executions.${i}`;
       if (typeof item !== 'object' || item === null || Array.isArray(item))
         throw HttpError.invalid(prefix, 'must be a JSON object');
-      return prepare(parseBody(ExecutionRequest, item, prefix), principal, prefix);
+      return prepare(parseBody(ExecutionRequest, item, prefix), principal, prefix, itemKey(i));
     });
-    await inBatches(inputs, BATCH_START_CONCURRENCY, async (input) => void (await executions.submit(input)));
+    const started = await startEach(inputs, (input, i) =>
+      executions.submit(
+        input,
+        key === undefined ? undefined : { requestSha256: sha256(JSON.stringify(batch.executions[i])) },
+      ),
+    );
+    const failure = batchFailure(inputs, started);
+    if (failure) throw failure;
     if (wait !== 'true') {
       res.status(202).json({ ids: inputs.map((i) => i.executionId) });
       return;
@@ -213,8 +223,50 @@ export function executionRoutes({ executions, runtimes, policies, waitLimitMs }:
   return router;
 }
 
-async function inBatches<T>(items: T[], width: number, fn: (item: T) => Promise<void>): Promise<void> {
-  for (let i = 0; i < items.length; i += width) await Promise.all(items.slice(i, i + width).map(fn));
+type Started = 'started' | 'duplicate' | 'conflict' | Error;
+
+/** Starts every item, a few at a time; each one's outcome, a failure included, in order. */
+async function startEach<T>(items: T[], start: (item: T, index: number) => Promise<Started>): Promise<Started[]> {
+  const outcomes: Started[] = [];
+  for (let i = 0; i < items.length; i += BATCH_START_CONCURRENCY) {
+    const slice = items.slice(i, i + BATCH_START_CONCURRENCY);
+    outcomes.push(
+      ...(await Promise.all(
+        slice.map((item, j) =>
+          start(item, i + j).catch((err: unknown) => (err instanceof Error ? err : new Error(String(err)))),
+        ),
+      )),
+    );
+  }
+  return outcomes;
+}
+
+/**
+ * A batch of which some items did not start: the answer names those that did (their ids, so a
+ * client loses none) and why the others did not. A reused key is the client's 409; anything else
+ * is ours, 503, and a retry with the same Idempotency-Key starts only what is missing.
+ */
+function batchFailure(inputs: ExecutionInput[], outcomes: Started[]): HttpError | undefined {
+  const failed = outcomes.flatMap((o, index) =>
+    o === 'conflict'
+      ? [{ index, code: 'idempotency_key_reused', message: 'was already used for a different request' }]
+      : o instanceof Error
+        ? [{ index, code: 'start_failed', message: o.message }]
+        : [],
+  );
+  if (failed.length === 0) return undefined;
+  const started = outcomes.flatMap((o, index) =>
+    o === 'started' || o === 'duplicate' ? [{ index, id: inputs[index]!.executionId }] : [],
+  );
+  const conflictsOnly = failed.every((f) => f.code === 'idempotency_key_reused');
+  const message = `${failed.length} of ${inputs.length} executions did not start; ${started.length} did`;
+  const issues = failed.map((f) => ({
+    field: f.code === 'idempotency_key_reused' ? 'header.Idempotency-Key' : `executions.${f.index}`,
+    message: `executions.${f.index}: ${f.message}`,
+  }));
+  return conflictsOnly
+    ? new HttpError(409, 'idempotency_key_reused', message, issues, { started, failed })
+    : new HttpError(503, 'batch_partially_started', message, issues, { started, failed });
 }
 
 /** A decision the workflow refused, as an answer: 403 for one the key may not make, 409 for the wrong moment. */

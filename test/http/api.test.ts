@@ -82,6 +82,71 @@ describe('HTTP API', () => {
       ]);
     });
 
+    test('with an Idempotency-Key each item is idempotent: a retry starts nothing twice, a changed item is refused', async () => {
+      const key = `batch-${Date.now()}`;
+      const keyed = (executions: object[]) =>
+        request(api.app).post('/v1/executions/batch').set(auth()).set({ 'idempotency-key': key }).send({ executions });
+      const a = { language: 'python', code: 'print("a")' };
+      const b = { language: 'python', code: 'print("b")' };
+      const first = await keyed([a, b]);
+      expect(first.status).toBe(202);
+      const again = await keyed([a, b]);
+      expect(again.status).toBe(202);
+      expect(again.body.ids).toEqual(first.body.ids);
+      // The second item changed, a third is new: the first is the one it was, the third starts, the second is refused.
+      const changed = await keyed([a, { ...b, code: 'print("B")' }, { language: 'python', code: 'print("c")' }]);
+      expect(changed.status).toBe(409);
+      expect(changed.body.error).toMatchObject({
+        code: 'idempotency_key_reused',
+        field: 'header.Idempotency-Key',
+        failed: [{ index: 1, code: 'idempotency_key_reused' }],
+      });
+      expect(changed.body.error.started.map((s: { index: number }) => s.index)).toEqual([0, 2]);
+      expect(changed.body.error.started[0].id).toBe(first.body.ids[0]);
+      const third = await api.cluster.result(changed.body.error.started[1].id);
+      expect(third.run?.stdout).toBe('c\n');
+    });
+
+    test('a batch that fails part-way answers the ids that started, and a keyed retry starts the rest', async () => {
+      // The cluster's own service, except that the first attempt to start one item fails, as a lost
+      // connection to Temporal would.
+      const real = api.cluster.executions;
+      let refusals = 1;
+      const flaky = Object.create(real) as typeof real;
+      flaky.submit = async (input, idempotency) => {
+        if (input.files[0]?.content.includes('flaky') && refusals-- > 0)
+          throw new Error('14 UNAVAILABLE: connection lost');
+        return real.submit(input, idempotency);
+      };
+      const partial = createTestApi(api.cluster, { executions: flaky });
+      const body = {
+        executions: [
+          { language: 'python', code: 'print("steady")' },
+          { language: 'python', code: 'print("flaky")' },
+        ],
+      };
+      const key = `partial-${Date.now()}`;
+      const send = () =>
+        request(partial.app)
+          .post('/v1/executions/batch')
+          .set(auth(partial.key))
+          .set({ 'idempotency-key': key })
+          .send(body);
+      const first = await send();
+      expect(first.status).toBe(503);
+      expect(first.body.error).toMatchObject({
+        code: 'batch_partially_started',
+        field: 'executions.1',
+        failed: [{ index: 1, code: 'start_failed' }],
+      });
+      expect(first.body.error.started).toEqual([{ index: 0, id: expect.any(String) }]);
+      const retried = await send();
+      expect(retried.status).toBe(202);
+      expect(retried.body.ids[0]).toBe(first.body.error.started[0].id);
+      const results = await Promise.all((retried.body.ids as string[]).map((id) => api.cluster.result(id)));
+      expect(results.map((r) => r.run?.stdout)).toEqual(['steady\n', 'flaky\n']);
+    });
+
     test('one bad execution refuses the batch, naming it; the size is bounded', async () => {
       const bad = await batch({
         executions: [

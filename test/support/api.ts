@@ -30,6 +30,8 @@ export interface TestApiOptions {
   sandboxStepsPerRun?: number;
   /** A policies folder other than policies/, as given to the cluster's orchestration worker. */
   policiesDir?: string;
+  /** The executions service, when a test puts something between the API and the cluster's. */
+  executions?: TestCluster['executions'];
 }
 
 /** The real API app over the test cluster, with its own key file holding two tenants' keys. */
@@ -41,7 +43,7 @@ export function createTestApi(cluster: TestCluster, opts: TestApiOptions = {}): 
   const secondReviewerKey = keys.create('default', 'bob', { scopes: ['approve'] }).key;
   const adminKey = keys.create('default', 'operator', { scopes: ['admin'] }).key;
   const app = createApp({
-    executions: cluster.executions,
+    executions: opts.executions ?? cluster.executions,
     sandboxes: new SandboxService(cluster.client),
     sandboxStepsPerRun: opts.sandboxStepsPerRun ?? 500,
     runtimes: cluster.runtimes,
