@@ -14,7 +14,7 @@ import { FileOutputStore, type OutputStore } from '../lib/output-store';
 import { loadConfig } from '../lib/config';
 import { sandboxRoutes } from './routes/sandboxes';
 import type { SandboxService } from './sandbox-service';
-import { requireApiKey } from './auth';
+import { requireApiKey, requireScope } from './auth';
 import { keyRoutes } from './routes/keys';
 import { AuditKeyStore } from '../lib/audit/signing-keys';
 
@@ -43,14 +43,26 @@ export function createApp(deps: ApiDeps): express.Express {
   if (tracingEnabled()) app.use('/v1', httpRequestSpans);
   app.use(executionLogFields);
 
-  app.get('/healthz', async (_req, res) => {
-    const report = await deps.health();
-    res.status(report.ok ? 200 : 503).json(report);
+  // Anonymous probes say only yes or no: versions and worker names are for the detailed view.
+  // Liveness: this process serves.
+  app.get('/healthz', (_req, res) => {
+    res.json({ ok: true });
+  });
+  // Readiness: Temporal answers and workers poll both queues.
+  app.get('/readyz', async (_req, res) => {
+    const { ok } = await deps.health();
+    res.status(ok ? 200 : 503).json({ ok });
   });
 
   // The key first: a caller without one learns nothing about its body, and costs no parsing. Each
   // router parses its own bodies, so a route that takes raw bytes gets them whatever their type.
   app.use('/v1', requireApiKey(deps.keys));
+
+  // What each check found, for an operator's key only.
+  app.get('/v1/health', requireScope('admin'), async (_req, res) => {
+    const report = await deps.health();
+    res.status(report.ok ? 200 : 503).json(report);
+  });
 
   // Public keys only: anyone with a key may check a seal.
   app.get('/v1/audit/keys', (_req, res) => {

@@ -1,4 +1,3 @@
-import type Docker from 'dockerode';
 import type { Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { HOSTS_QUEUE, ORCHESTRATION_QUEUE } from '../lib/task-queues';
@@ -18,21 +17,25 @@ const CHECK_TIMEOUT_MS = 3_000;
 /** A poller seen within this window counts as alive. */
 const POLLER_FRESH_MS = 90_000;
 
-/** Temporal answers, the Docker engine answers, and workers poll both queues. */
-export function createHealthProbe(opts: { client: Client; namespace: string; docker: Docker | undefined }) {
-  const { client, namespace, docker } = opts;
+/**
+ * Temporal answers, and workers poll both queues. The API holds no Docker socket: each host worker
+ * watches its own engine (`airlock_engine_up` on its metrics), and a host whose worker is gone stops
+ * polling, which this sees through Temporal.
+ */
+export function createHealthProbe(opts: { client: Client; namespace: string }) {
+  const { client, namespace } = opts;
 
-  async function pollers(queue: string, type: temporal.api.enums.v1.TaskQueueType): Promise<number> {
+  /** The identities of the workers that polled the queue lately. */
+  async function pollers(queue: string, type: temporal.api.enums.v1.TaskQueueType): Promise<string[]> {
     const res = await client.workflowService.describeTaskQueue({
       namespace,
       taskQueue: { name: queue, kind: temporal.api.enums.v1.TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
       taskQueueType: type,
     });
     const now = Date.now();
-    return (res.pollers ?? []).filter((p) => {
-      const seconds = Number(p.lastAccessTime?.seconds ?? 0);
-      return now - seconds * 1000 < POLLER_FRESH_MS;
-    }).length;
+    return (res.pollers ?? [])
+      .filter((p) => now - Number(p.lastAccessTime?.seconds ?? 0) * 1000 < POLLER_FRESH_MS)
+      .map((p) => p.identity ?? 'unknown');
   }
 
   const checks: Array<[string, () => Promise<string>]> = [
@@ -46,29 +49,20 @@ export function createHealthProbe(opts: { client: Client; namespace: string; doc
     [
       'workers.orchestration',
       async () => {
-        const n = await pollers(ORCHESTRATION_QUEUE, temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW);
-        if (n === 0) throw new Error(`no worker polls ${ORCHESTRATION_QUEUE}`);
-        return `${n} poller(s)`;
+        const seen = await pollers(ORCHESTRATION_QUEUE, temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW);
+        if (seen.length === 0) throw new Error(`no worker polls ${ORCHESTRATION_QUEUE}`);
+        return `${seen.length} poller(s): ${seen.join(', ')}`;
       },
     ],
     [
       'workers.hosts',
       async () => {
-        const n = await pollers(HOSTS_QUEUE, temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY);
-        if (n === 0) throw new Error(`no host worker polls ${HOSTS_QUEUE}`);
-        return `${n} poller(s)`;
+        const seen = await pollers(HOSTS_QUEUE, temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY);
+        if (seen.length === 0) throw new Error(`no host worker polls ${HOSTS_QUEUE}`);
+        return `${seen.length} poller(s): ${seen.join(', ')}`;
       },
     ],
   ];
-  if (docker) {
-    checks.push([
-      'docker',
-      async () => {
-        const version = await docker.version();
-        return `engine ${version.Version}`;
-      },
-    ]);
-  }
 
   return async function probe(): Promise<HealthReport> {
     const results = await Promise.all(

@@ -1,6 +1,5 @@
 /** The HTTP API: `node dist/api/server.js`. */
 import type { AddressInfo } from 'node:net';
-import Docker from 'dockerode';
 import { loadConfig } from '../lib/config';
 import { createLogger } from '../lib/logger';
 import { loadPolicies } from '../lib/policies';
@@ -22,7 +21,6 @@ async function main(): Promise<void> {
   const connection = await connectWithRetry(config.temporalAddress);
   const client = createClient(connection, config.namespace);
   // The API checks the local engine only where one is meant to be (the embedded setup).
-  const docker = process.env.AIRLOCK_API_CHECK_DOCKER === 'false' ? undefined : new Docker();
   // On a listener of its own, as the workers do: the API's port answers only calls with a key, and /healthz.
   const metricsServer = await createApiMetrics(client).serve(config.apiMetricsPort, config.metricsHost);
   const { port: metricsPort } = metricsServer.address() as AddressInfo;
@@ -33,7 +31,7 @@ async function main(): Promise<void> {
     sandboxStepsPerRun: config.sandboxStepsPerRun,
     runtimes: loadRuntimes(),
     policies: loadPolicies(),
-    health: createHealthProbe({ client, namespace: config.namespace, docker }),
+    health: createHealthProbe({ client, namespace: config.namespace }),
     keys: new ApiKeyStore(undefined, {
       onInvalid: (err) => log.error({ err }, 'the keys file no longer parses; the last good keys stay in force'),
     }),

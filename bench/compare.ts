@@ -144,9 +144,9 @@ async function startTarget(name: TargetName, opts: Options): Promise<Target> {
     case 'airlock': {
       const key = resolveApiKey(undefined);
       if (!key) throw new Error('no API key: set AIRLOCK_API_KEY or start the service with npm start');
-      const health = await fetch(`${opts.url}/healthz`).catch((err: unknown) => String(err));
+      const health = await fetch(`${opts.url}/readyz`).catch((err: unknown) => String(err));
       if (typeof health === 'string' || !health.ok)
-        throw new Error(`Airlock is not healthy at ${opts.url}: run npm start`);
+        throw new Error(`Airlock is not ready at ${opts.url}: run npm start`);
       return new AirlockTarget(opts.url, key);
     }
     case 'docker':

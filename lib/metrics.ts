@@ -48,6 +48,12 @@ export class AirlockMetrics {
     registers: [this.registry],
   });
 
+  readonly engineUp = new Gauge({
+    name: 'airlock_engine_up',
+    help: "1 while this host worker's Docker engine answers (asked at every reaper sweep), else 0.",
+    registers: [this.registry],
+  });
+
   readonly reapFailures = new Counter({
     name: 'airlock_reaper_failures_total',
     help: 'Containers the reaper could not judge or remove; it goes on with the rest, and tries them again next sweep.',

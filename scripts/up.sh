@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Brings the whole service up on one machine: dockerd, the Temporal dev server (SQLite, so executions
 # survive restarts), the runtime images, the workers and the API on 127.0.0.1:8080.
-# Returns once /healthz answers 200; `npm stop` stops what it started.
+# Returns once /readyz answers 200 (Temporal answers, workers poll); `npm stop` stops what it started.
 # AIRLOCK_HOSTS=N (default 1) adds N-1 host workers, each on a Docker engine of its own beside the
 # system one (scripts/engine.sh), with the runtime images copied into it.
 set -euo pipefail
@@ -69,9 +69,9 @@ start_node api dist/api/server.js
 PROCESSES=(workers api)
 for i in $(seq 2 "$HOSTS"); do PROCESSES+=("host-$i"); done
 
-say "waiting for $API_URL/healthz"
+say "waiting for $API_URL/readyz"
 for _ in $(seq 1 120); do
-  if curl -fsS "$API_URL/healthz" >/dev/null 2>&1; then
+  if curl -fsS "$API_URL/readyz" >/dev/null 2>&1; then
     say "Airlock is up at $API_URL"
     say "API key: $STATE_DIR/api-key   logs: $LOG_DIR   stop: npm stop"
     exit 0
@@ -81,5 +81,5 @@ for _ in $(seq 1 120); do
   done
   sleep 0.5
 done
-curl -sS "$API_URL/healthz" >&2 || true
+curl -sS "$API_URL/readyz" >&2 || true
 die "the API did not become healthy within 60 s; see $LOG_DIR"

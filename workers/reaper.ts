@@ -85,7 +85,14 @@ export class Reaper {
 
   private async sweepOnce(): Promise<ReapedContainer[]> {
     const { docker, graceMs = 30_000 } = this.opts;
-    const containers = await docker.listContainers({ all: true, filters: { label: this.ownLabels() } });
+    // Each sweep asks the engine first: its answer is this host's engine health, on the worker's metrics.
+    const containers = await docker
+      .listContainers({ all: true, filters: { label: this.ownLabels() } })
+      .catch((err: unknown) => {
+        this.opts.metrics?.engineUp.set(0);
+        throw err;
+      });
+    this.opts.metrics?.engineUp.set(1);
     const reaped: ReapedContainer[] = [];
     // One container that cannot be removed (a 409, a failed unpause) must not shield those after it.
     for (const info of containers) {

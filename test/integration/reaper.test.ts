@@ -169,10 +169,23 @@ describe('reaper', () => {
       expect(await metrics.registry.getSingleMetricAsString('airlock_reaper_failures_total')).toMatch(
         /^airlock_reaper_failures_total{role="reaper-test"} 1$/m,
       );
+      // The engine answered the listing: this host's engine is up, as its metrics say.
+      expect(await metrics.registry.getSingleMetricAsString('airlock_engine_up')).toMatch(
+        /^airlock_engine_up{role="reaper-test"} 1$/m,
+      );
     } finally {
       await reaper().sweep();
     }
     expect(await containersOf(docker, refused)).toEqual([]);
+  });
+
+  test('an engine that does not answer reads as down on the metrics', async () => {
+    const metrics = new AirlockMetrics('reaper-test');
+    const gone = new Docker({ socketPath: '/nonexistent/docker.sock' });
+    await expect(reaper(hostId, TEST_CLUSTER, undefined, { engine: gone, metrics }).sweep()).rejects.toThrow();
+    expect(await metrics.registry.getSingleMetricAsString('airlock_engine_up')).toMatch(
+      /^airlock_engine_up{role="reaper-test"} 0$/m,
+    );
   });
 
   test("never touches another host's or another cluster's containers", async () => {

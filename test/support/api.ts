@@ -48,7 +48,7 @@ export function createTestApi(cluster: TestCluster, opts: TestApiOptions = {}): 
     sandboxStepsPerRun: opts.sandboxStepsPerRun ?? 500,
     runtimes: cluster.runtimes,
     policies: loadPolicies(opts.policiesDir),
-    health: createHealthProbe({ client: cluster.client, namespace: 'default', docker: cluster.docker }),
+    health: createHealthProbe({ client: cluster.client, namespace: 'default' }),
     keys,
     waitLimitMs: opts.waitLimitMs ?? 60_000,
     log: createLogger('api-test', 'silent'),

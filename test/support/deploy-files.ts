@@ -28,7 +28,6 @@ const recordingEnvironment = new Proxy(
 loadConfig(recordingEnvironment);
 /** The few read elsewhere, each by the file named (checked in deploy-kubernetes.test.ts). */
 export const OTHER_VARIABLES: Record<string, string> = {
-  AIRLOCK_API_CHECK_DOCKER: 'api/server.ts',
   AIRLOCK_AUDIT_KEYS_DIR: 'lib/audit/signing-keys.ts',
   AIRLOCK_SCAN_BUDGET_MS: 'activities/scanner.ts',
   AIRLOCK_SCAN_THREADS: 'activities/scanner.ts',
