@@ -43,7 +43,6 @@ export class ApiProcess extends ServiceProcess {
         // Any free port, so that test APIs and a running service do not compete for the default.
         AIRLOCK_API_METRICS_PORT: '0',
         AIRLOCK_KEYS_FILE: opts.keysFile,
-        AIRLOCK_API_CHECK_DOCKER: 'false',
         AIRLOCK_LOG_LEVEL: 'info',
         ...opts.env,
       },
