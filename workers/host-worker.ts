@@ -182,7 +182,8 @@ export async function createHostWorker(opts: HostWorkerOptions): Promise<HostWor
       // Before any task: a teardown of a frozen container would block in the engine.
       await reaper.thawPaused().catch((err: unknown) => opts.log.warn({ err }, 'thawing paused containers failed'));
       reaper.start();
-      void reattach().catch((err: unknown) => opts.log.warn({ err }, 're-attaching to sandboxes failed'));
+      // Before the workers poll: a sandbox being provisioned meanwhile must get one channel, not two.
+      await reattach().catch((err: unknown) => opts.log.warn({ err }, 're-attaching to sandboxes failed'));
       // Stored outputs are kept as long as the longest artifact retention of any policy.
       const sweeper = startOutputSweeper({
         store: outputStore,

@@ -8,7 +8,7 @@ import { containerNameFor, imageTagFor } from '../../../lib/containers';
 import { ErrorType } from '../../../lib/errors';
 import { verdictFor } from '../../../lib/gates/verdict';
 import { sandboxContainerSpec } from '../container-spec';
-import { superviseCapture } from '../supervisor/process';
+import { LaunchFailed, superviseCapture } from '../supervisor/process';
 import { openSupervised, type SupervisedSandbox } from '../supervisor/sandboxes';
 import { packFiles } from '../workspace-files';
 import { withHeartbeat } from '../heartbeat';
@@ -105,7 +105,11 @@ export function createStaticAnalysisActivity({
               ...step,
             })
           ).result;
-        const extracted = await inScanner({ argv: [], files: await packFiles(input.files) });
+        // The launcher tells a workspace it could not write whole on its own pipe.
+        const extracted = await inScanner({ argv: [], files: await packFiles(input.files) }).catch((err: unknown) => {
+          if (err instanceof LaunchFailed) return { exitCode: 125, stderr: err.message };
+          throw err;
+        });
         if (!versions.has(image.Id)) {
           const out = await inScanner({ argv: ['airlock-scan', 'versions'] });
           versions.set(image.Id, out.stdout);
