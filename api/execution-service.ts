@@ -220,7 +220,14 @@ export class ExecutionService {
     try {
       return { approval: await found.handle.executeUpdate(decideApprovalUpdate, { args: [decision] }) };
     } catch (err) {
-      if (!(err instanceof WorkflowUpdateFailedError)) throw err;
+      if (!(err instanceof WorkflowUpdateFailedError)) {
+        // It closed meanwhile (its answer comes before teardown, its end after): nothing to decide.
+        const now = await found.handle.describe().catch(() => undefined);
+        if (now && now.status.name !== 'RUNNING') {
+          return { refused: 'NotAwaitingApproval', message: 'the execution has ended' };
+        }
+        throw err;
+      }
       const cause = err.cause instanceof ApplicationFailure ? err.cause : undefined;
       return { refused: cause?.type ?? 'NotAwaitingApproval', message: cause?.message ?? err.message };
     }
