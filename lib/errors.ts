@@ -36,5 +36,7 @@ export const ErrorType = {
   SandboxEnded: 'SandboxEnded',
   /** A step the workflow's validator refused. */
   InvalidStep: 'InvalidStep',
+  /** The sandbox's queue holds as many waiting steps as its tenant's quota allows. */
+  StepQueueFull: 'StepQueueFull',
 } as const;
 export type ErrorType = (typeof ErrorType)[keyof typeof ErrorType];

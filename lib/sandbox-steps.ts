@@ -45,6 +45,10 @@ export interface SandboxInput {
   stepsPerRun: number;
   /** Set when the workflow continues as new: what the next run takes over. */
   carried?: CarriedSandbox;
+  /** Set when the tenant has in-flight quotas: the API took a lease for this sandbox. */
+  lease?: { queued: false };
+  /** The tenant's bound on steps waiting in the queue; unbounded when absent. */
+  maxQueuedSteps?: number;
 }
 
 export interface CarriedSandbox {

@@ -45,3 +45,7 @@ export type StageOutcome = (typeof STAGE_OUTCOMES)[number];
 
 export const TEST_STATUSES = ['passed', 'failed', 'error', 'skipped'] as const;
 export type TestStatus = (typeof TEST_STATUSES)[number];
+
+/** A tenant's in-flight quotas: what each lease counts against (lib/schemas/quotas.ts). */
+export const LEASE_LIMITS = ['executions', 'sandboxes', 'memoryMb', 'cpus'] as const;
+export type LeaseLimit = (typeof LEASE_LIMITS)[number];

@@ -8,6 +8,8 @@ import type { LoadedPolicy } from '../lib/policies';
 import type { RuntimeDefinition } from '../lib/runtimes';
 import { WORKFLOW_INTERCEPTOR_MODULES } from './workflow-bundle';
 import type { HistoryEvent } from '../lib/audit/history-events';
+import type { HolderState } from '../activities/orchestration/leases';
+import { temporal } from '@temporalio/proto';
 
 export interface OrchestrationWorkerOptions {
   connection: NativeConnection;
@@ -32,6 +34,7 @@ export function createOrchestrationWorker(opts: OrchestrationWorkerOptions): Pro
       policies: opts.policies,
       runtimes: opts.runtimes,
       fetchHistory: historyReader(opts.connection, opts.namespace),
+      holderState: holderStates(opts.connection, opts.namespace),
     }),
     // A prebuilt bundle has the workflow interceptors built in.
     interceptors: {
@@ -57,5 +60,26 @@ function historyReader(connection: NativeConnection, namespace: string) {
       nextPageToken = page.nextPageToken?.length ? page.nextPageToken : undefined;
     } while (nextPageToken);
     return events;
+  };
+}
+
+const GRPC_NOT_FOUND = 5;
+
+/** A lease holder's workflow as its latest run stands; NOT_FOUND is one that never started. */
+function holderStates(connection: NativeConnection, namespace: string) {
+  return async (workflowId: string): Promise<HolderState> => {
+    try {
+      const { workflowExecutionInfo } = await connection.workflowService.describeWorkflowExecution({
+        namespace,
+        execution: { workflowId },
+      });
+      return workflowExecutionInfo?.status ===
+        temporal.api.enums.v1.WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING
+        ? 'running'
+        : 'closed';
+    } catch (err) {
+      if ((err as { code?: number }).code === GRPC_NOT_FOUND) return 'missing';
+      throw err;
+    }
   };
 }

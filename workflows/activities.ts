@@ -29,6 +29,12 @@ export const { sealExecution } = proxyActivities<OrchestrationActivities>({
   retry: { maximumAttempts: 10 },
 });
 
+/** The tenant quota sweep asks the frontend about each holder: on the task queue, not local. */
+export const { leaseSweep } = proxyActivities<OrchestrationActivities>({
+  startToCloseTimeout: '2 minutes',
+  retry: { maximumAttempts: 3 },
+});
+
 /** Workflow version marker: the orchestration activities run locally. */
 export const LOCAL_ORCHESTRATION_ACTIVITIES = 'local-orchestration-activities';
 

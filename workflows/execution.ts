@@ -20,6 +20,7 @@ import { failureOutcome, type Outcome } from './outcomes';
 import { runSandboxStages } from './stages';
 import { blockedOutcome, runPreRunGates } from './gates';
 import { approvalGate, installApprovalHandler, type PendingApproval } from './approval';
+import { holdsLease, releaseLease, waitForLease } from './leases';
 
 /** Workflow version marker: the result carries a signed seal of the execution's record. */
 export const SEALED_RESULTS = 'sealed-results';
@@ -46,9 +47,11 @@ export async function executionWorkflow(input: ExecutionInput): Promise<Executio
     return answered!;
   });
   const sandbox: Provisioned = { provisioning: false };
+  const leased = holdsLease(input.lease);
 
   let outcome: Outcome;
   try {
+    if (leased && input.lease!.queued) await queued(state, input);
     outcome = await stages(state, input, approvals, sandbox);
   } catch (err) {
     outcome = failureOutcome(err, root);
@@ -71,6 +74,10 @@ export async function executionWorkflow(input: ExecutionInput): Promise<Executio
     );
   }
   if (!early) settle(state, outcome);
+  // After teardown: until then the container still holds what the lease counts.
+  if (leased) {
+    await CancellationScope.nonCancellable(() => releaseLease({ tenant: input.tenant, id: input.executionId }));
+  }
   const result = state.close();
   // Sealed whatever happened, cancellation included; histories from before seals replay without.
   if (patched(SEALED_RESULTS)) {
@@ -126,6 +133,14 @@ async function stages(
       return runSandboxStages(state, input, plan, provisioned);
     }))
   );
+}
+
+/** Over its tenant's quotas: it waits its turn, `queued`, before anything runs. */
+async function queued(state: ExecutionState, input: ExecutionInput): Promise<void> {
+  state.result.status = 'queued';
+  await waitForLease({ tenant: input.tenant, id: input.executionId });
+  state.result.status = 'running';
+  upsertSearchAttributes([{ key: STATUS, value: 'running' }]);
 }
 
 function settle(state: ExecutionState, outcome: Outcome): void {

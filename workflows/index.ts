@@ -1,3 +1,4 @@
 // The workflow bundle's entry point: workflow functions only.
 export { executionWorkflow } from './execution';
 export { sandboxWorkflow } from './sandbox';
+export { tenantQuotaWorkflow } from './tenant-quota';

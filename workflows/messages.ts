@@ -4,6 +4,8 @@ import type { SandboxInfo, StepResult } from '../lib/schemas/sandbox';
 import type { StepEnvelope } from '../lib/sandbox-steps';
 import { EVENTS_QUERY, OUTPUT_CHUNK_SIGNAL, type EventsQueryInput, type OutputChunk } from '../lib/live-output';
 import type { Approval, ApprovalDecision, ExecutionResult } from '../lib/schemas/execution-result';
+import type { LeaseAnswer, LeaseRequest } from '../lib/schemas/quotas';
+import type { QuotaView } from './lease-book';
 
 export type { ApprovalDecision };
 
@@ -48,3 +50,23 @@ export const sandboxReadyUpdate = defineUpdate<SandboxInfo, [Record<string, neve
 export const closeSandboxUpdate = defineUpdate<SandboxInfo, [{ reason?: 'closed' }]>('closeSandbox');
 
 export const sandboxStateQuery = defineQuery<SandboxInfo>('sandboxState');
+
+/**
+ * Asks the tenant's quota workflow for leases, judged in order (a batch's items, or one request):
+ * each granted, queued or refused.
+ */
+export const acquireLeasesUpdate = defineUpdate<{ answers: LeaseAnswer[] }, [{ requests: LeaseRequest[] }]>(
+  'acquireLeases',
+);
+
+/** From a lease's holder as it ends (`ended`), or from the API when its start failed: the room is free. */
+export const releaseLeaseSignal = defineSignal<[{ id: string; ended?: boolean }]>('releaseLease');
+
+/** From a queued execution once it runs: it waits for its grant. */
+export const leaseWaitingSignal = defineSignal<[{ id: string }]>('leaseWaiting');
+
+/** To a queued execution: its lease is granted, it may go on. */
+export const leaseGrantedSignal = defineSignal<[{ id: string }]>('leaseGranted');
+
+/** What the tenant holds and has queued, against its quotas. */
+export const quotaUsageQuery = defineQuery<QuotaView>('quotaUsage');

@@ -31,6 +31,7 @@ import { SandboxState } from './sandbox-state';
 import { HostLostError, checkFiles, runStep, stepAsExecution, type StepContext } from './sandbox-steps';
 import { blockedOutcome } from './gates';
 import { errorMessage } from './execution-state';
+import { holdsLease, releaseLease } from './leases';
 
 /** Workflow version marker: a running step is cancelled at the sandbox's lifetime or on its close. */
 export const STEPS_BOUNDED = 'steps-bounded-by-lifetime';
@@ -66,7 +67,10 @@ export async function sandboxWorkflow(input: SandboxInput): Promise<SandboxInfo>
   } finally {
     // The container goes on with the next run; every other way out tears it down.
     if (!carryOn) {
-      await CancellationScope.nonCancellable(() => teardown(state, input));
+      await CancellationScope.nonCancellable(async () => {
+        await teardown(state, input);
+        if (holdsLease(input.lease)) await releaseLease({ tenant: input.tenant, id: input.sandboxId });
+      });
       state.finish();
     }
   }
@@ -241,6 +245,15 @@ function installHandlers(state: SandboxState, input: SandboxInput): void {
         }
         const problem = stepProblem(step, { maxFileBytes: input.maxFileBytes });
         if (problem) throw ApplicationFailure.nonRetryable(problem, ErrorType.InvalidStep);
+        // Refused before history, so a client that floods the queue fills neither it nor the history.
+        if (input.maxQueuedSteps !== undefined && state.queue.length >= input.maxQueuedSteps) {
+          throw ApplicationFailure.create({
+            message: `sandbox ${input.sandboxId} has ${state.queue.length} steps waiting, its tenant's quota`,
+            type: ErrorType.StepQueueFull,
+            nonRetryable: true,
+            details: [{ limit: input.maxQueuedSteps }],
+          });
+        }
       },
     },
   );

@@ -11,6 +11,7 @@ import type { RuntimeDefinition } from '../../lib/runtimes';
 import { evaluateGateUnder } from '../../lib/gate';
 import { ErrorType } from '../../lib/errors';
 import { createGateActivities } from './gates';
+import { createLeaseActivities, type HolderState } from './leases';
 import { sharedScanner, type Scanner } from '../scanner';
 import { digest, fileDigests } from '../../lib/digest';
 
@@ -23,6 +24,8 @@ export interface OrchestrationActivityDeps {
   fetchHistory?: (executionId: string) => Promise<HistoryEvent[]>;
   /** The deployment's audit signing keys; default those in AIRLOCK_AUDIT_KEYS_DIR. */
   auditKeys?: AuditKeyStore;
+  /** Whether a lease holder's workflow still runs, for the tenant quota sweep. */
+  holderState?: (id: string) => Promise<HolderState>;
 }
 
 export interface ScanInput {
@@ -38,6 +41,7 @@ export function createOrchestrationActivities({
   scanner,
   fetchHistory,
   auditKeys = new AuditKeyStore(),
+  holderState,
 }: OrchestrationActivityDeps) {
   async function evaluatePolicyGate({ input }: { input: ExecutionInput }): Promise<ExecutionPlan> {
     const loaded = policies.get(input.policy);
@@ -79,6 +83,7 @@ export function createOrchestrationActivities({
     scanArtifacts,
     sealExecution,
     ...createGateActivities({ scanner: scanner ?? sharedScanner() }),
+    ...createLeaseActivities({ holderState }),
   };
 }
 

@@ -85,6 +85,26 @@ export function approvalDecisions(events: HistoryEvent[]): Array<{ event: Histor
   return out;
 }
 
+/** Names of the lease signals (workflows/messages.ts), as history records them. */
+const LEASE_SIGNALS: Record<string, string> = {
+  leaseWaiting: 'queued',
+  leaseGranted: 'admitted',
+  releaseLease: 'lease released',
+};
+
+/** The execution's tenant lease as history has it: queued, admitted, released (none without a quota). */
+export function leaseEvents(events: HistoryEvent[]): Array<{ event: HistoryEvent; what: string }> {
+  const out: Array<{ event: HistoryEvent; what: string }> = [];
+  for (const event of events) {
+    const name =
+      event.signalExternalWorkflowExecutionInitiatedEventAttributes?.signalName ??
+      event.workflowExecutionSignaledEventAttributes?.signalName;
+    const what = name ? LEASE_SIGNALS[name] : undefined;
+    if (what) out.push({ event, what });
+  }
+  return out;
+}
+
 /** The result the workflow completed with, or null while it runs (or when it failed or was terminated). */
 export function completedResult(events: HistoryEvent[]): { event: HistoryEvent; result: ExecutionResult } | null {
   for (const event of events) {

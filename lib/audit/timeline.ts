@@ -6,6 +6,7 @@ import {
   completedResult,
   executionInput,
   historyEvents,
+  leaseEvents,
   recordedActivities,
   timeOf,
   type HistoryEvent,
@@ -120,6 +121,15 @@ export function auditReport(historyJson: unknown): AuditReport {
         );
       },
     });
+  }
+  for (const { event, what } of leaseEvents(events)) {
+    const detail =
+      what === 'queued'
+        ? `over tenant ${input.tenant}'s quota: waiting for a lease`
+        : what === 'admitted'
+          ? 'lease granted'
+          : 'after teardown';
+    timeline.push({ event, record: () => note(event, what, detail) });
   }
   const completed = completedResult(events);
   if (completed) {

@@ -130,4 +130,6 @@ export interface ExecutionInput {
   limits: RequestedLimits;
   tests?: TestsRequest;
   submittedAt: string;
+  /** Set when the tenant has in-flight quotas: the API took a lease for it, granted or queued. */
+  lease?: { queued: boolean };
 }

@@ -33,6 +33,16 @@ describe('audit report from a recorded history', () => {
     );
   });
 
+  test('an execution that waited for its tenant lease: queued, admitted, and released after teardown', () => {
+    const report = auditReport(history('queued-for-lease'));
+    const steps = report.timeline.map((t) => t.what);
+    expect(
+      steps.filter((w) => ['queued', 'admitted', 'policy gate', 'teardown', 'lease released'].includes(w)),
+    ).toEqual(['queued', 'admitted', 'policy gate', 'teardown', 'lease released']);
+    expect(report.timeline.find((t) => t.what === 'queued')!.detail).toContain("tenant default's quota");
+    expect(report.result?.status).toBe('succeeded');
+  });
+
   test('a newer history, whose gate and checks ran as local activities (markers), reports the same decisions', () => {
     const report = auditReport(history('streamed-output'));
     expect(report.policy).toMatchObject({ name: 'default', sha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
