@@ -15,6 +15,8 @@ import { loadConfig } from '../lib/config';
 import { sandboxRoutes } from './routes/sandboxes';
 import type { SandboxService } from './sandbox-service';
 import { requireApiKey, requireScope } from './auth';
+import { rateLimit } from './rate-limit';
+import type { TenantLeases } from './tenant-leases';
 import { keyRoutes } from './routes/keys';
 import { AuditKeyStore } from '../lib/audit/signing-keys';
 
@@ -27,6 +29,8 @@ export interface ApiDeps {
   policies: Map<string, LoadedPolicy>;
   health: () => Promise<HealthReport>;
   keys: ApiKeyStore;
+  /** Each tenant's in-flight leases (api/tenant-leases.ts). */
+  leases: TenantLeases;
   waitLimitMs: number;
   log: Logger;
   /** The deployment's audit signing keys (their public halves are served); default AIRLOCK_AUDIT_KEYS_DIR. */
@@ -57,6 +61,8 @@ export function createApp(deps: ApiDeps): express.Express {
   // The key first: a caller without one learns nothing about its body, and costs no parsing. Each
   // router parses its own bodies, so a route that takes raw bytes gets them whatever their type.
   app.use('/v1', requireApiKey(deps.keys));
+  // Then the key's rate: a key over it costs no more than the key check.
+  app.use('/v1', rateLimit());
 
   // What each check found, for an operator's key only.
   app.get('/v1/health', requireScope('admin'), async (_req, res) => {
@@ -77,6 +83,7 @@ export function createApp(deps: ApiDeps): express.Express {
     '/v1/executions',
     executionRoutes({
       executions: deps.executions,
+      leases: deps.leases,
       runtimes: deps.runtimes,
       policies: deps.policies,
       waitLimitMs: deps.waitLimitMs,
@@ -92,6 +99,7 @@ export function createApp(deps: ApiDeps): express.Express {
     '/v1/sandboxes',
     sandboxRoutes({
       sandboxes: deps.sandboxes,
+      leases: deps.leases,
       runtimes: deps.runtimes,
       policies: deps.policies,
       stepsPerRun: deps.sandboxStepsPerRun,

@@ -14,6 +14,8 @@ export class HttpError extends Error {
     readonly issues: FieldIssue[] = [],
     /** More of the answer, beside the code and message (what a batch started, say). */
     readonly details: Record<string, unknown> = {},
+    /** Response headers that go with it (`Retry-After`, `RateLimit-*`). */
+    readonly headers: Record<string, string> = {},
   ) {
     super(message);
   }
@@ -51,7 +53,7 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
       body.field = httpError.issues[0]!.field;
       body.issues = httpError.issues;
     }
-    res.status(httpError.status).json({ error: body });
+    res.set(httpError.headers).status(httpError.status).json({ error: body });
   };
 }
 

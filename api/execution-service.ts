@@ -116,7 +116,7 @@ export class ExecutionService {
       taskQueue: ORCHESTRATION_QUEUE,
       workflowId: input.executionId,
       args: [input] as [ExecutionInput],
-      typedSearchAttributes: startAttributes(input, 'running'),
+      typedSearchAttributes: startAttributes(input, input.lease?.queued ? 'queued' : 'running'),
       ...(idempotency
         ? {
             memo: { requestSha256: idempotency.requestSha256 },

@@ -50,7 +50,12 @@ export class SandboxService {
    * Starts the sandbox and waits until it is ready or has failed. A repeated create with the same
    * key and body finds the first; the same key with another body is a 'conflict'.
    */
-  async create(input: SandboxInput, idempotency?: Idempotency): Promise<SandboxInfo | 'conflict'> {
+  /** Starts the sandbox and waits for it to be ready; `started` is false for one an idempotency key found. */
+  async create(
+    input: SandboxInput,
+    idempotency?: Idempotency,
+  ): Promise<{ info: SandboxInfo; started: boolean } | 'conflict'> {
+    let started = true;
     try {
       await this.client.workflow.start<typeof sandboxWorkflow>('sandboxWorkflow', {
         taskQueue: ORCHESTRATION_QUEUE,
@@ -65,15 +70,17 @@ export class SandboxService {
       if (!idempotency || !(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
       const { memo } = await this.client.workflow.getHandle(input.sandboxId).describe();
       if (memo?.requestSha256 !== idempotency.requestSha256) return 'conflict';
+      started = false;
     }
     const handle = this.client.workflow.getHandle<typeof sandboxWorkflow>(input.sandboxId);
     try {
-      return await withTimeout(this.client, READY_WAIT_MS, () =>
+      const info = await withTimeout(this.client, READY_WAIT_MS, () =>
         handle.executeUpdate(sandboxReadyUpdate, { args: [{}] }),
       );
+      return { info, started };
     } catch {
       // Already closed (it failed at once), or still provisioning: its state says which.
-      return (await this.get(input.sandboxId, input.tenant))!;
+      return { info: (await this.get(input.sandboxId, input.tenant))!, started };
     }
   }
 
@@ -88,16 +95,34 @@ export class SandboxService {
     if (description.status.name !== 'RUNNING') throw ended(id);
     try {
       if (!wait) {
-        await handle.startUpdate(sandboxStepUpdate, {
+        const started = await handle.startUpdate(sandboxStepUpdate, {
           args: [envelope],
           updateId: envelope.stepId,
           waitForStage: WorkflowUpdateStage.ACCEPTED,
         });
+        await this.throwIfRefused(started);
         return 'accepted';
       }
       return await handle.executeUpdate(sandboxStepUpdate, { args: [envelope], updateId: envelope.stepId });
     } catch (err) {
       throw stepFailure(err, id);
+    }
+  }
+
+  /**
+   * A step the validator refused comes back from `startUpdate` as a handle, not an error: its
+   * outcome is already in it, so its result settles without a call to the server, before the next
+   * turn of the event loop. One that was accepted would poll; that poll is cancelled at once.
+   */
+  private async throwIfRefused(started: { result(): Promise<unknown> }): Promise<void> {
+    const stop = new AbortController();
+    const result = this.client.withAbortSignal(stop.signal, () => started.result());
+    const pending = new Promise<'pending'>((resolve) => setImmediate(() => resolve('pending')));
+    try {
+      await Promise.race([result, pending]);
+    } finally {
+      stop.abort();
+      result.catch(() => undefined);
     }
   }
 
@@ -188,6 +213,9 @@ export class SandboxService {
   }
 }
 
+/** A full step queue drains as steps run: a client is told to look again soon. */
+const STEP_QUEUE_RETRY_SECONDS = 1;
+
 function ended(id: string): HttpError {
   return new HttpError(409, 'sandbox_ended', `sandbox ${id} has ended; create a new one`);
 }
@@ -198,6 +226,23 @@ function stepFailure(err: unknown, id: string): unknown {
   if (cause instanceof ApplicationFailure) {
     if (cause.type === ErrorType.SandboxEnded) return ended(id);
     if (cause.type === ErrorType.InvalidStep) return new HttpError(400, 'invalid_request', cause.message);
+    if (cause.type === ErrorType.StepQueueFull) {
+      const retry = String(STEP_QUEUE_RETRY_SECONDS);
+      const limit = (cause.details?.[0] as { limit?: number } | undefined)?.limit;
+      return new HttpError(
+        429,
+        'step_queue_full',
+        `${cause.message}; retry once a step has run`,
+        [],
+        {},
+        {
+          'Retry-After': retry,
+          ...(limit === undefined ? {} : { 'RateLimit-Limit': String(limit) }),
+          'RateLimit-Remaining': '0',
+          'RateLimit-Reset': retry,
+        },
+      );
+    }
   }
   // The run closed (or continued as new) between our check and the update.
   if ((err as { name?: string }).name === 'WorkflowNotFoundError') return ended(id);

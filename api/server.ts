@@ -10,6 +10,7 @@ import { ExecutionService } from './execution-service';
 import { SandboxService } from './sandbox-service';
 import { createApiMetrics } from './metrics';
 import { createHealthProbe } from './health';
+import { TenantLeases } from './tenant-leases';
 import { createApp } from './app';
 import { ApiKeyStore } from '../lib/api-keys';
 
@@ -28,6 +29,7 @@ async function main(): Promise<void> {
   const app = createApp({
     executions: new ExecutionService(client),
     sandboxes: new SandboxService(client),
+    leases: new TenantLeases(client),
     sandboxStepsPerRun: config.sandboxStepsPerRun,
     runtimes: loadRuntimes(),
     policies: loadPolicies(),

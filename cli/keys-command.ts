@@ -3,6 +3,7 @@ import path from 'node:path';
 import { ApiKeyStore, SCOPES, Scope, TenantName, type KeyGrant } from '../lib/api-keys';
 import { loadPolicies } from '../lib/policies';
 import { UsageError } from './run-command';
+import { TenantQuotas } from '../lib/schemas/quotas';
 
 /** `--scopes`, `--policies` and `--default-policy` as given on the command line. */
 export interface GrantOptions {
@@ -95,6 +96,65 @@ export function keysTenant(tenant: string, opts: { file?: string; clear?: boolea
     grant.policies
       ? `tenant ${name}: policies ${grant.policies.join(', ')}, default ${grant.defaultPolicy ?? grant.policies[0]}; keys with policies of their own keep them\n`
       : `tenant ${name}: no binding; its keys without policies of their own may name any policy\n`,
+  );
+}
+
+/** `airlock keys quota` options as given: numbers as text, until checked. */
+export interface QuotaOptions {
+  executions?: string;
+  sandboxes?: string;
+  memoryMb?: string;
+  cpus?: string;
+  queuedSteps?: string;
+  rate?: string;
+  burst?: string;
+  overQuota?: string;
+  clear?: boolean;
+}
+
+/** Each quota's flag, for the errors that name one. */
+const QUOTA_FLAGS: Record<keyof TenantQuotas, string> = {
+  executions: '--executions',
+  sandboxes: '--sandboxes',
+  memoryMb: '--memory-mb',
+  cpus: '--cpus',
+  queuedSteps: '--queued-steps',
+  requestsPerSecond: '--rate',
+  burst: '--burst',
+  overQuota: '--over-quota',
+};
+
+/**
+ * `airlock keys quota T --executions 4 …`: sets the given quotas of a tenant, keeping the others;
+ * `--clear` removes them all; with neither, shows them. Running APIs apply them within a second.
+ */
+export function keysQuota(tenant: string, opts: QuotaOptions & { file?: string }): void {
+  const name = tenantName(tenant);
+  const store = new ApiKeyStore(opts.file);
+  const given: Record<string, unknown> = {};
+  const numbers = { ...opts, requestsPerSecond: opts.rate } as Record<string, unknown>;
+  for (const field of Object.keys(QUOTA_FLAGS) as Array<keyof TenantQuotas>) {
+    const value = numbers[field];
+    if (value === undefined) continue;
+    given[field] = field === 'overQuota' ? value : Number(value);
+  }
+  const current = store.tenantBinding(name)?.quotas ?? {};
+  if (!opts.clear && Object.keys(given).length === 0) {
+    process.stdout.write(`${JSON.stringify({ tenant: name, quotas: current }, null, 2)}
+`);
+    return;
+  }
+  const parsed = TenantQuotas.safeParse(opts.clear ? {} : { ...current, ...given });
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const field = issue.path[0] as keyof TenantQuotas;
+    throw new UsageError(`${QUOTA_FLAGS[field] ?? field}: ${issue.message} (got ${String(given[field])})`);
+  }
+  store.setQuotas(name, parsed.data);
+  process.stderr.write(
+    Object.keys(parsed.data).length > 0
+      ? `tenant ${name}: quotas ${JSON.stringify(parsed.data)}; running APIs apply them within a second\n`
+      : `tenant ${name}: no quotas; nothing it does is bounded beyond its policies\n`,
   );
 }
 

@@ -1,7 +1,16 @@
 /** The `airlock` command line. */
 import { Command, CommanderError, Option } from 'commander';
 import { EXIT_AIRLOCK_ERROR, UsageError, describeError, runCommand } from './run-command';
-import { keysBootstrap, keysCreate, keysList, keysRevoke, keysTenant, type GrantOptions } from './keys-command';
+import {
+  keysBootstrap,
+  keysCreate,
+  keysList,
+  keysQuota,
+  keysRevoke,
+  keysTenant,
+  type GrantOptions,
+  type QuotaOptions,
+} from './keys-command';
 import { DEFAULT_KEY_FILE, ApiClient, resolveApiKey } from './api-client';
 import { GATE_ERROR, gateCommand, type GateOptions } from './gate-command';
 import { auditCommand, auditKeysCommand, auditKeysRotateCommand, auditVerifyCommand } from './audit-command';
@@ -199,6 +208,20 @@ keys
   .action((tenant: string, opts: GrantOptions & { clear?: boolean }) =>
     keysTenant(tenant, { ...opts, ...keys.opts<{ file?: string }>() }),
   );
+keys
+  .command('quota')
+  .description("set a tenant's quotas (only those given; the rest stay), or show them")
+  .argument('<tenant>', 'tenant')
+  .option('--executions <n>', 'executions admitted at once (from start to teardown)')
+  .option('--sandboxes <n>', 'sandboxes alive at once')
+  .option('--memory-mb <n>', 'memory its executions and sandboxes may ask for together')
+  .option('--cpus <n>', 'CPUs its executions and sandboxes may ask for together')
+  .option('--queued-steps <n>', "steps waiting in one sandbox's queue (new sandboxes)")
+  .option('--rate <n>', 'requests per second per key (a token bucket)')
+  .option('--burst <n>', 'requests a key may send at once (default: one second of --rate)')
+  .option('--over-quota <mode>', 'executions over a quota: refuse (429) or queue (wait their turn)')
+  .option('--clear', 'remove every quota of the tenant')
+  .action((tenant: string, opts: QuotaOptions) => keysQuota(tenant, { ...opts, ...keys.opts<{ file?: string }>() }));
 keys
   .command('list')
   .description('list keys (ids, tenants, status; never the keys)')

@@ -4,6 +4,7 @@ import crypto from 'node:crypto';
 import { z } from 'zod';
 import { STATE_DIR } from './paths';
 import { DEFAULT_POLICY } from './policies';
+import { TenantQuotas } from './schemas/quotas';
 
 export const DEFAULT_KEYS_FILE = process.env.AIRLOCK_KEYS_FILE ?? path.join(STATE_DIR, 'keys.json');
 
@@ -30,9 +31,12 @@ const BindingFields = {
 /** A default without an allowed list would leave every policy open: the default must be one of the list. */
 const bindingProblem = (b: { policies?: string[] | undefined; defaultPolicy?: string | undefined }) =>
   b.defaultPolicy !== undefined && !(b.policies ?? []).includes(b.defaultPolicy);
-/** Which policies requests may name, and the one they get when they name none (the list's first if not said). */
+/**
+ * Which policies requests may name, and the one they get when they name none (the list's first if
+ * not said); for a tenant, also its quotas.
+ */
 const Binding = z
-  .strictObject(BindingFields)
+  .strictObject({ ...BindingFields, quotas: TenantQuotas.optional() })
   .refine((b) => !bindingProblem(b), { path: ['defaultPolicy'], message: 'must be one of policies' });
 export type Binding = z.infer<typeof Binding>;
 
@@ -74,6 +78,8 @@ export interface Principal {
   label: string;
   scopes: Scope[];
   policies: PolicyBinding;
+  /** The tenant's quotas; empty when none are set (nothing is bounded). */
+  quotas: TenantQuotas;
 }
 
 /** A key's powers as written in the file: its own binding first, then its tenant's. */
@@ -91,6 +97,7 @@ export function principalFor(record: KeyRecord, tenants: KeysFile['tenants']): P
       default: source.defaultPolicy ?? allowed?.[0] ?? DEFAULT_POLICY,
       from: source === record ? 'key' : source.policies || source.defaultPolicy ? 'tenant' : 'none',
     },
+    quotas: tenant.quotas ?? {},
   };
 }
 
@@ -189,12 +196,31 @@ export class ApiKeyStore {
     return found;
   }
 
-  /** Sets (or, with an empty binding, clears) the policies a tenant's keys may name. */
-  bindTenant(tenant: string, binding: Binding): void {
+  /** Sets (or, with an empty binding, clears) the policies a tenant's keys may name; its quotas stay. */
+  bindTenant(tenant: string, binding: Omit<Binding, 'quotas'>): void {
+    this.editTenant(tenant, (current) => ({
+      ...(binding.policies ? { policies: binding.policies } : {}),
+      ...(binding.defaultPolicy ? { defaultPolicy: binding.defaultPolicy } : {}),
+      ...(current?.quotas ? { quotas: current.quotas } : {}),
+    }));
+  }
+
+  /** Sets (or, with none, clears) a tenant's quotas; its policies stay. */
+  setQuotas(tenant: string, quotas: TenantQuotas): void {
+    const parsed = TenantQuotas.parse(quotas);
+    this.editTenant(tenant, (current) => ({
+      ...(current?.policies ? { policies: current.policies } : {}),
+      ...(current?.defaultPolicy ? { defaultPolicy: current.defaultPolicy } : {}),
+      ...(Object.keys(parsed).length > 0 ? { quotas: parsed } : {}),
+    }));
+  }
+
+  private editTenant(tenant: string, edit: (current: Binding | undefined) => Binding): void {
     const name = TenantName.parse(tenant);
     this.change((data) => {
       const tenants = { ...data.tenants };
-      if (binding.policies || binding.defaultPolicy) tenants[name] = Binding.parse(binding);
+      const next = Binding.parse(edit(tenants[name]));
+      if (Object.keys(next).length > 0) tenants[name] = next;
       else delete tenants[name];
       return { ...data, tenants };
     });

@@ -19,6 +19,7 @@ import { loadConfig } from '../lib/config';
 import { connectWithRetry, createClient } from '../lib/temporal';
 import { Airlock } from '../sdk/src';
 import { ApiKeyStore } from '../lib/api-keys';
+import { quotaWorkflowId } from '../lib/quota-ids';
 
 const OUT = path.join(PROJECT_ROOT, 'test', 'fixtures', 'histories');
 const baseUrl = process.env.AIRLOCK_URL ?? 'http://127.0.0.1:8080';
@@ -114,6 +115,20 @@ const scenarios: Record<string, () => Promise<string>> = {
     await new ApiClient(baseUrl, reviewer).post(`/v1/executions/${id}/approve`, { comment: 'literal eval' });
     return id;
   },
+  // Over its tenant's quota with overQuota queue: it waits for its lease, then runs and gives it back.
+  'queued-for-lease': async () => {
+    const keys = new ApiKeyStore();
+    const before = keys.tenantBinding('default')?.quotas ?? {};
+    keys.setQuotas('default', { executions: 1, overQuota: 'queue' });
+    try {
+      const first = await start({ language: 'python', code: 'import time\ntime.sleep(1)' });
+      const { id } = await start({ language: 'python', code: 'print("my turn")' });
+      await finished(first.id);
+      return id;
+    } finally {
+      keys.setQuotas('default', before);
+    }
+  },
 };
 
 /** A sandbox through its life: files, a streamed step, a retried step, a failing one, close. */
@@ -172,6 +187,12 @@ async function main(): Promise<void> {
     const result = await finished(id);
     fs.writeFileSync(path.join(OUT, `${name}.json`), await client.text(`/v1/executions/${id}/history`));
     process.stdout.write(`${name}: ${result.status} (${id})\n`);
+  }
+  // The quota workflow that granted, queued and released those leases (still running: its history so far).
+  if (chosen('tenant-quota')) {
+    const history = await (await temporal).workflow.getHandle(quotaWorkflowId('default')).fetchHistory();
+    fs.writeFileSync(path.join(OUT, 'tenant-quota.json'), historyToJSON(history));
+    process.stdout.write(`tenant-quota: ${history.events?.length ?? 0} events\n`);
   }
 }
 

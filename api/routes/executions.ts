@@ -25,9 +25,11 @@ import { lastEventId, streamEvents } from '../sse';
 import { idempotencyConflict, idempotencyKeyOf, idempotencyOf, sha256 } from '../idempotency';
 import { idempotentExecutionId } from '../../lib/execution-ids';
 import { APPROVAL_REFUSALS } from '../../workflows/messages';
+import { checkFits, executionNeeds, type LeaseNeeds, type Leased, type TenantLeases } from '../tenant-leases';
 
 export interface ExecutionRoutesDeps {
   executions: ExecutionService;
+  leases: TenantLeases;
   runtimes: Map<string, RuntimeDefinition>;
   policies: Map<string, LoadedPolicy>;
   waitLimitMs: number;
@@ -60,18 +62,13 @@ const BatchRequest = z.strictObject({
     .max(MAX_BATCH, `must have at most ${MAX_BATCH} executions`),
 });
 
-export function executionRoutes({ executions, runtimes, policies, waitLimitMs }: ExecutionRoutesDeps): Router {
+export function executionRoutes({ executions, leases, runtimes, policies, waitLimitMs }: ExecutionRoutesDeps): Router {
   const router = Router();
   router.use(jsonBody());
   const tenantOf = (req: Request): string => principalOf(req).tenant;
 
   /** Validation, runtime and policy checks, normalisation: everything before the workflow starts. */
-  function prepare(
-    body: ParsedExecutionRequest,
-    principal: Principal,
-    prefix = '',
-    idempotencyKey?: string,
-  ): ExecutionInput {
+  function prepare(body: ParsedExecutionRequest, principal: Principal, prefix = '', idempotencyKey?: string): Prepared {
     const at = (field: string) => [prefix, field].filter(Boolean).join('.');
     const bound = { ...body, policy: choosePolicy(principal, body.policy, at) };
     const { runtime, policy } = resolveRuntimeAndPolicy(runtimes, policies, bound, at);
@@ -93,7 +90,30 @@ export function executionRoutes({ executions, runtimes, policies, waitLimitMs }:
         shown,
       );
     }
-    return input;
+    const needs = { id: input.executionId, ...executionNeeds(input, policy, runtime.manifest) };
+    checkFits(principal, needs, prefix);
+    return { input, needs };
+  }
+
+  /**
+   * Starts under a lease taken for it (undefined: the tenant has no in-flight quota). A lease the
+   * start did not use (it failed, or found the execution already there) is given back.
+   */
+  async function submitLeased<T extends { submitted: 'started' | 'duplicate' | 'conflict' }>(
+    principal: Principal,
+    input: ExecutionInput,
+    leased: Leased,
+    submit: (input: ExecutionInput) => Promise<T>,
+  ): Promise<T> {
+    let outcome: T;
+    try {
+      outcome = await submit(leased ? { ...input, lease: { queued: leased.queued } } : input);
+    } catch (err) {
+      await leases.release(principal.tenant, input.executionId, leased);
+      throw err;
+    }
+    if (outcome.submitted !== 'started') await leases.release(principal.tenant, input.executionId, leased);
+    return outcome;
   }
 
   router.post('/', requireScope('submit'), async (req, res) => {
@@ -101,12 +121,14 @@ export function executionRoutes({ executions, runtimes, policies, waitLimitMs }:
     requireJson(req);
     const principal = principalOf(req);
     const key = idempotencyKeyOf(req);
-    const input = prepare(parseBody(ExecutionRequest, req.body), principal, '', key);
+    const { input, needs } = prepare(parseBody(ExecutionRequest, req.body), principal, '', key);
     const idempotency = idempotencyOf(req, key);
-    const { submitted, result } =
+    const leased = await leases.acquire(principal, needs);
+    const { submitted, result } = await submitLeased(principal, input, leased, async (leased) =>
       wait === 'true'
-        ? await executions.submitAndWait(input, principal.tenant, waitLimitMs, idempotency)
-        : { submitted: await executions.submit(input, idempotency), result: null };
+        ? await executions.submitAndWait(leased, principal.tenant, waitLimitMs, idempotency)
+        : { submitted: await executions.submit(leased, idempotency), result: null },
+    );
     if (submitted === 'conflict') throw idempotencyConflict();
     res.location(`/v1/executions/${input.executionId}`);
     if (result) res.status(200).json(result);
@@ -122,18 +144,28 @@ export function executionRoutes({ executions, runtimes, policies, waitLimitMs }:
     // With a key, each item is idempotent on its own: a retry starts only what did not start before.
     const key = idempotencyKeyOf(req);
     const itemKey = (i: number) => (key === undefined ? undefined : `${key}:${i}`);
-    const inputs = batch.executions.map((item, i) => {
+    const prepared = batch.executions.map((item, i) => {
       const prefix = `executions.${i}`;
       if (typeof item !== 'object' || item === null || Array.isArray(item))
         throw HttpError.invalid(prefix, 'must be a JSON object');
       return prepare(parseBody(ExecutionRequest, item, prefix), principal, prefix, itemKey(i));
     });
-    const started = await startEach(inputs, (input, i) =>
-      executions.submit(
-        input,
-        key === undefined ? undefined : { requestSha256: sha256(JSON.stringify(batch.executions[i])) },
-      ),
+    const inputs = prepared.map((p) => p.input);
+    // In order, in one round trip: under a quota the first items are the ones admitted.
+    const leased = await leases.acquireAll(
+      principal,
+      prepared.map((p) => p.needs),
     );
+    const started = await startEach(inputs, async (input, i) => {
+      const lease = leased[i];
+      if (lease instanceof HttpError) return lease;
+      const idempotency =
+        key === undefined ? undefined : { requestSha256: sha256(JSON.stringify(batch.executions[i])) };
+      const { submitted } = await submitLeased(principal, input, lease, async (leasedInput) => ({
+        submitted: await executions.submit(leasedInput, idempotency),
+      }));
+      return submitted;
+    });
     const failure = batchFailure(inputs, started);
     if (failure) throw failure;
     if (wait !== 'true') {
@@ -225,6 +257,12 @@ export function executionRoutes({ executions, runtimes, policies, waitLimitMs }:
 
 type Started = 'started' | 'duplicate' | 'conflict' | Error;
 
+/** An item ready to start, and what it asks of its tenant's quotas. */
+interface Prepared {
+  input: ExecutionInput;
+  needs: LeaseNeeds;
+}
+
 /** Starts every item, a few at a time; each one's outcome, a failure included, in order. */
 async function startEach<T>(items: T[], start: (item: T, index: number) => Promise<Started>): Promise<Started[]> {
   const outcomes: Started[] = [];
@@ -243,17 +281,21 @@ async function startEach<T>(items: T[], start: (item: T, index: number) => Promi
 
 /**
  * A batch of which some items did not start: the answer names those that did (their ids, so a
- * client loses none) and why the others did not. A reused key is the client's 409; anything else
- * is ours, 503, and a retry with the same Idempotency-Key starts only what is missing.
+ * client loses none) and why the others did not. A reused key is the client's 409; items over the
+ * tenant's quota are a 429 (with its `Retry-After`); anything else is ours, 503. A retry with the
+ * same Idempotency-Key starts only what is missing.
  */
 function batchFailure(inputs: ExecutionInput[], outcomes: Started[]): HttpError | undefined {
-  const failed = outcomes.flatMap((o, index) =>
-    o === 'conflict'
-      ? [{ index, code: 'idempotency_key_reused', message: 'was already used for a different request' }]
-      : o instanceof Error
-        ? [{ index, code: 'start_failed', message: o.message }]
-        : [],
-  );
+  let overQuota: HttpError | undefined;
+  const failed = outcomes.flatMap((o, index) => {
+    if (o === 'conflict')
+      return [{ index, code: 'idempotency_key_reused', message: 'was already used for a different request' }];
+    if (o instanceof HttpError && o.status === 429) {
+      overQuota ??= o;
+      return [{ index, code: o.code, message: o.message }];
+    }
+    return o instanceof Error ? [{ index, code: 'start_failed', message: o.message }] : [];
+  });
   if (failed.length === 0) return undefined;
   const started = outcomes.flatMap((o, index) =>
     o === 'started' || o === 'duplicate' ? [{ index, id: inputs[index]!.executionId }] : [],
@@ -264,8 +306,10 @@ function batchFailure(inputs: ExecutionInput[], outcomes: Started[]): HttpError 
     field: f.code === 'idempotency_key_reused' ? 'header.Idempotency-Key' : `executions.${f.index}`,
     message: `executions.${f.index}: ${f.message}`,
   }));
-  return conflictsOnly
-    ? new HttpError(409, 'idempotency_key_reused', message, issues, { started, failed })
+  if (conflictsOnly) return new HttpError(409, 'idempotency_key_reused', message, issues, { started, failed });
+  const ours = failed.some((f) => f.code === 'start_failed');
+  return overQuota && !ours
+    ? new HttpError(429, overQuota.code, message, issues, { started, failed }, overQuota.headers)
     : new HttpError(503, 'batch_partially_started', message, issues, { started, failed });
 }
 

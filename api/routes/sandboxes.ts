@@ -21,10 +21,13 @@ import { principalOf, requireScope } from '../auth';
 import { idempotencyConflict, idempotencyKeyOf, idempotencyOf } from '../idempotency';
 import { newSandboxId, type SandboxService } from '../sandbox-service';
 import { lastEventId, streamEvents } from '../sse';
+import { checkFits, type TenantLeases } from '../tenant-leases';
+import { resolveLimits } from '../../lib/gate';
 import { PageToken, choosePolicy, parseBody, parseQuery, requireJson, resolveRuntimeAndPolicy } from './parse';
 
 export interface SandboxRoutesDeps {
   sandboxes: SandboxService;
+  leases: TenantLeases;
   runtimes: Map<string, RuntimeDefinition>;
   policies: Map<string, LoadedPolicy>;
   /** Steps per workflow run before it continues as new. */
@@ -58,7 +61,7 @@ const FILE_ERRORS: Record<string, [number, string]> = {
   [ErrorType.WorkspaceFull]: [507, 'workspace_full'],
 };
 
-export function sandboxRoutes({ sandboxes, runtimes, policies, stepsPerRun }: SandboxRoutesDeps): Router {
+export function sandboxRoutes({ sandboxes, leases, runtimes, policies, stepsPerRun }: SandboxRoutesDeps): Router {
   const router = Router();
   // Everything a sandbox does runs code or reads what code wrote.
   router.use(requireScope('submit'));
@@ -132,10 +135,26 @@ export function sandboxRoutes({ sandboxes, runtimes, policies, stepsPerRun }: Sa
       files: body.files ?? [],
       env: body.env ?? {},
       stepsPerRun,
+      ...(principal.quotas.queuedSteps !== undefined ? { maxQueuedSteps: principal.quotas.queuedSteps } : {}),
     };
-    const info = await sandboxes.create(input, idempotencyOf(req, key));
-    if (info === 'conflict') throw idempotencyConflict();
-    res.location(`/v1/sandboxes/${info.id}`).status(201).json(info);
+    // A live sandbox holds its container's memory and CPUs for its whole life.
+    const limits = resolveLimits({ limits: {} }, policy.policy, runtime.manifest);
+    const needs = { id: input.sandboxId, kind: 'sandbox' as const, memoryMb: limits.memoryMb, cpus: limits.cpus };
+    checkFits(principal, needs);
+    const leased = await leases.acquire(principal, needs);
+    let created: Awaited<ReturnType<SandboxService['create']>>;
+    try {
+      created = await sandboxes.create(
+        leased ? { ...input, lease: { queued: false } } : input,
+        idempotencyOf(req, key),
+      );
+    } catch (err) {
+      await leases.release(principal.tenant, input.sandboxId, leased);
+      throw err;
+    }
+    if (created === 'conflict' || !created.started) await leases.release(principal.tenant, input.sandboxId, leased);
+    if (created === 'conflict') throw idempotencyConflict();
+    res.location(`/v1/sandboxes/${created.info.id}`).status(201).json(created.info);
   });
 
   router.get('/', async (req, res) => {

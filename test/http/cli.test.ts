@@ -101,6 +101,34 @@ describe('airlock keys', () => {
     expect((await keys('list')).stdout).toMatch(/\ssubmit\s+any \[default\]\s+agent\n/);
   });
 
+  test("quotas for a tenant: set some, keep the rest and the tenant's policies; bad values name their flag", async () => {
+    const keyFile = path.join(dir, 'quota-keys.json');
+    const keys = (...args: string[]) => airlock('keys', '--file', keyFile, ...args);
+    const shown = async () => JSON.parse((await keys('quota', 'team-q')).stdout) as { quotas: object };
+    expect((await keys('tenant', 'team-q', '--policies', 'strict')).code).toBe(0);
+    expect(
+      (await keys('quota', 'team-q', '--executions', '4', '--memory-mb', '2048', '--over-quota', 'queue')).code,
+    ).toBe(0);
+    expect((await keys('quota', 'team-q', '--rate', '2.5', '--burst', '10')).code).toBe(0);
+    expect(await shown()).toEqual({
+      tenant: 'team-q',
+      quotas: { executions: 4, memoryMb: 2048, overQuota: 'queue', requestsPerSecond: 2.5, burst: 10 },
+    });
+    expect(await keys('quota', 'team-q', '--executions', '0')).toMatchObject({
+      code: 125,
+      stderr: 'airlock: --executions: must be positive (got 0)\n',
+    });
+    expect((await keys('quota', 'team-q', '--cpus', 'many')).stderr).toMatch(/^airlock: --cpus: /);
+    expect((await keys('quota', 'team-q', '--over-quota', 'wait')).stderr).toMatch(/^airlock: --over-quota: /);
+    // The tenant's policies stayed through every change, and stay through a clear.
+    expect((await keys('quota', 'team-q', '--clear')).code).toBe(0);
+    expect(await shown()).toEqual({ tenant: 'team-q', quotas: {} });
+    const agent = await keys('create', '--tenant', 'team-q', '--label', 'agent');
+    expect((await keys('list')).stdout).toMatch(
+      new RegExp(`${agent.stdout.trim().split('_')[1]}.*strict \\[strict\\]`),
+    );
+  });
+
   test('bootstrap makes the first key once, saved owner-only', async () => {
     const keyFile = path.join(dir, 'boot-keys.json');
     const out = path.join(dir, 'api-key');

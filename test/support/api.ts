@@ -7,6 +7,7 @@ import type { Express } from 'express';
 import request from 'supertest';
 import { createApp } from '../../api/app';
 import { createHealthProbe } from '../../api/health';
+import { TenantLeases } from '../../api/tenant-leases';
 import { SandboxService } from '../../api/sandbox-service';
 import { ApiKeyStore } from '../../lib/api-keys';
 import { loadPolicies } from '../../lib/policies';
@@ -32,6 +33,8 @@ export interface TestApiOptions {
   policiesDir?: string;
   /** The executions service, when a test puts something between the API and the cluster's. */
   executions?: TestCluster['executions'];
+  /** How often the tenant quota workflows check on their holders (default a minute). */
+  leaseSweep?: { intervalMs: number; graceMs: number };
 }
 
 /** The real API app over the test cluster, with its own key file holding two tenants' keys. */
@@ -45,6 +48,7 @@ export function createTestApi(cluster: TestCluster, opts: TestApiOptions = {}): 
   const app = createApp({
     executions: opts.executions ?? cluster.executions,
     sandboxes: new SandboxService(cluster.client),
+    leases: new TenantLeases(cluster.client, opts.leaseSweep),
     sandboxStepsPerRun: opts.sandboxStepsPerRun ?? 500,
     runtimes: cluster.runtimes,
     policies: loadPolicies(opts.policiesDir),

@@ -9,6 +9,7 @@ import { Writable } from 'node:stream';
 import request from 'supertest';
 import { createApp } from '../../api/app';
 import type { ExecutionService } from '../../api/execution-service';
+import type { TenantLeases } from '../../api/tenant-leases';
 import type { SandboxService } from '../../api/sandbox-service';
 import { ApiKeyStore } from '../../lib/api-keys';
 import { createLogger, withLogFields } from '../../lib/logger';
@@ -30,6 +31,7 @@ const unavailable = async () => {
 const app = createApp({
   executions: { get: unavailable } as unknown as ExecutionService,
   sandboxes: { get: unavailable } as unknown as SandboxService,
+  leases: { acquire: unavailable } as unknown as TenantLeases,
   sandboxStepsPerRun: 500,
   runtimes: new Map(),
   policies: new Map(),

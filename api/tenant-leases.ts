@@ -1,0 +1,167 @@
+import { WithStartWorkflowOperation, type Client } from '@temporalio/client';
+import type { Principal } from '../lib/api-keys';
+import type { LeaseAnswer, LeaseRequest, TenantQuotas } from '../lib/schemas/quotas';
+import type { LeaseLimit } from '../lib/vocabulary';
+import { quotaWorkflowId } from '../lib/quota-ids';
+import { ORCHESTRATION_QUEUE } from '../lib/task-queues';
+import type { TenantQuotaInput, tenantQuotaWorkflow } from '../workflows/tenant-quota';
+import { acquireLeasesUpdate, quotaUsageQuery, releaseLeaseSignal } from '../workflows/messages';
+import { LeaseBook, type QuotaView } from '../workflows/lease-book';
+import type { ExecutionInput } from '../lib/schemas/execution-request';
+import type { LoadedPolicy } from '../lib/policies';
+import type { RuntimeManifest } from '../lib/schemas/runtime';
+import { evaluateGateUnder } from '../lib/gate';
+import { containerNeeds } from '../lib/container-needs';
+import { HttpError } from './errors';
+
+/** What one execution or sandbox asks of its tenant's in-flight quotas. */
+export interface LeaseNeeds {
+  id: string;
+  kind: LeaseRequest['kind'];
+  memoryMb: number;
+  cpus: number;
+}
+
+/** A holder's lease, as the request that took it should pass it to its workflow. */
+export type Leased = { queued: boolean; fresh: boolean } | undefined;
+
+/** When a holder ends is not known: a client over an in-flight quota is told to look again soon. */
+const IN_FLIGHT_RETRY_SECONDS = { execution: 1, sandbox: 5 } as const;
+
+const hasLeaseQuotas = (q: TenantQuotas) =>
+  q.executions !== undefined || q.sandboxes !== undefined || q.memoryMb !== undefined || q.cpus !== undefined;
+
+const WHAT: Record<LeaseLimit, string> = {
+  executions: 'executions',
+  sandboxes: 'sandboxes',
+  memoryMb: 'MB of memory',
+  cpus: 'CPUs',
+};
+
+/**
+ * A 400 for a request that alone is over its tenant's quota, so no wait could admit it: checked
+ * before anything starts (a batch is checked whole first).
+ */
+export function checkFits(principal: Principal, needs: Omit<LeaseNeeds, 'id'>, prefix = ''): void {
+  const over = LeaseBook.overAlone({ ...needs, quotas: principal.quotas });
+  if (over) throw exceedsQuota(principal.tenant, over, prefix);
+}
+
+/** A 429 for a tenant at an in-flight quota, with when to look again. */
+function overQuota(
+  tenant: string,
+  kind: LeaseNeeds['kind'],
+  answer: { limit: LeaseLimit; max: number; inUse: number },
+): HttpError {
+  const retry = IN_FLIGHT_RETRY_SECONDS[kind];
+  return new HttpError(
+    429,
+    'quota_exceeded',
+    `tenant ${tenant} has ${answer.inUse} ${WHAT[answer.limit]} in flight of its quota of ${answer.max}; retry once one ends`,
+    [],
+    { quota: answer.limit, limit: answer.max, inUse: answer.inUse, retryAfterSeconds: retry },
+    {
+      'Retry-After': String(retry),
+      'RateLimit-Limit': String(answer.max),
+      'RateLimit-Remaining': String(Math.max(0, Math.floor(answer.max - answer.inUse))),
+      'RateLimit-Reset': String(retry),
+    },
+  );
+}
+
+function exceedsQuota(tenant: string, over: { limit: LeaseLimit; max: number }, prefix = ''): HttpError {
+  const field = [prefix, FIELD_OF[over.limit]].filter(Boolean).join('.');
+  const message = `asks for more ${WHAT[over.limit]} than tenant ${tenant}'s quota of ${over.max} in flight`;
+  return new HttpError(400, 'exceeds_quota', `${field}: ${message}`, [{ field, message }]);
+}
+
+/** What an execution's container asks of the quotas: the plan's memory (compile included) and CPUs. */
+export function executionNeeds(
+  input: ExecutionInput,
+  policy: LoadedPolicy,
+  runtime: RuntimeManifest | undefined,
+): Omit<LeaseNeeds, 'id'> {
+  const plan = evaluateGateUnder(input, policy, runtime);
+  return { kind: 'execution', memoryMb: containerNeeds(plan).memoryMb, cpus: plan.limits.cpus };
+}
+
+/** The field a request names when it alone is over a quota. */
+const FIELD_OF: Record<LeaseLimit, string> = {
+  executions: 'quotas.executions',
+  sandboxes: 'quotas.sandboxes',
+  memoryMb: 'limits.memoryMb',
+  cpus: 'policy',
+};
+
+/**
+ * Leases from each tenant's quota workflow (workflows/tenant-quota.ts), which every API process
+ * asks: the one place a tenant's in-flight count is kept. A tenant without in-flight quotas takes
+ * no lease and costs no round trip.
+ */
+export class TenantLeases {
+  constructor(
+    private readonly client: Client,
+    /** How the quota workflows check on holders; their own default when absent (tests make it short). */
+    private readonly sweep?: TenantQuotaInput['sweep'],
+  ) {}
+
+  /**
+   * A lease for `needs`, or the 429 (over a quota: `Retry-After` and `RateLimit-*`) or 400 (over
+   * it alone) that refuses it. Executions of a tenant whose quotas say `queue` wait instead.
+   */
+  async acquire(principal: Principal, needs: LeaseNeeds): Promise<Leased> {
+    const [leased] = await this.acquireAll(principal, [needs]);
+    if (leased instanceof HttpError) throw leased;
+    return leased;
+  }
+
+  /** Leases for several, judged in order in one round trip (a batch): each a lease or its refusal. */
+  async acquireAll(principal: Principal, all: LeaseNeeds[]): Promise<Array<Leased | HttpError>> {
+    const { quotas, tenant } = principal;
+    if (!hasLeaseQuotas(quotas)) return all.map(() => undefined);
+    for (const needs of all) checkFits(principal, needs);
+    const requests = all.map((needs) => ({
+      ...needs,
+      quotas,
+      queue: needs.kind === 'execution' && quotas.overQuota === 'queue',
+    }));
+    const { answers } = await this.ask(tenant, requests);
+    return answers.map((answer, i) => {
+      if (answer.granted) return { queued: false, fresh: answer.fresh };
+      if (answer.queued) return { queued: true, fresh: true };
+      if (answer.never) return exceedsQuota(tenant, answer);
+      return overQuota(tenant, all[i]!.kind, answer);
+    });
+  }
+
+  /** Gives back a lease this request took but whose holder did not start (or was a duplicate). */
+  async release(tenant: string, id: string, leased: Leased): Promise<void> {
+    if (!leased?.fresh) return;
+    await this.client.workflow
+      .getHandle(quotaWorkflowId(tenant))
+      .signal(releaseLeaseSignal, { id })
+      .catch(() => undefined); // the sweep frees it
+  }
+
+  /** What the tenant holds and has queued; null when it has never taken a lease. */
+  async usage(tenant: string): Promise<QuotaView | null> {
+    try {
+      return await this.client.workflow.getHandle(quotaWorkflowId(tenant)).query(quotaUsageQuery);
+    } catch {
+      return null;
+    }
+  }
+
+  private async ask(tenant: string, requests: LeaseRequest[]): Promise<{ answers: LeaseAnswer[] }> {
+    const start = new WithStartWorkflowOperation<typeof tenantQuotaWorkflow>('tenantQuotaWorkflow', {
+      taskQueue: ORCHESTRATION_QUEUE,
+      workflowId: quotaWorkflowId(tenant),
+      args: [{ tenant, ...(this.sweep ? { sweep: this.sweep } : {}) }],
+      workflowIdConflictPolicy: 'USE_EXISTING',
+    });
+    return this.client.workflow.executeUpdateWithStart(acquireLeasesUpdate, {
+      args: [{ requests }],
+      startWorkflowOperation: start,
+    });
+  }
+}
