@@ -49,6 +49,8 @@ export const LIMIT_VERDICTS: Record<Limit, LimitVerdict> = {
  * stage's CPU time reached its limit (`limitExceeded: 'cpu'`), never on the exit code alone.
  */
 export function classifyRun(run: ProcessResult): Classification {
+  // Set only by hosts that tell the host's OOM kills from the limit's: older results never carry it.
+  if (run.hostOutOfMemory) return { status: 'host_out_of_memory', timeLimit: null };
   if (run.limitExceeded) {
     const { status, timeLimit } = LIMIT_VERDICTS[run.limitExceeded];
     return { status, timeLimit };

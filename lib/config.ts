@@ -16,6 +16,8 @@ export interface AirlockConfig {
   reaperIntervalMs: number;
   /** What this host gives sandboxes, when not the whole machine (a pod's engine limits). */
   hostResources: { cpus: number | undefined; memoryMb: number | undefined };
+  /** How many times over a host may promise its CPUs (time-shared); memory is never promised twice. */
+  cpuOvercommit: number;
   /** On SIGTERM a host worker waits this long for its sandboxes to finish before it stops. */
   drainTimeoutMs: number;
   /** Host workers read the images' files at start, so sandboxes do not pay for them (see workers/page-cache-warmer.ts). */
@@ -65,6 +67,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AirlockConfig 
       cpus: optionalIntFrom(env, 'AIRLOCK_HOST_CPUS'),
       memoryMb: optionalIntFrom(env, 'AIRLOCK_HOST_MEMORY_MB'),
     },
+    cpuOvercommit: intFrom(env, 'AIRLOCK_HOST_CPU_OVERCOMMIT', 8),
     warmPageCache: boolFrom(env, 'AIRLOCK_WARM_PAGE_CACHE', true),
     logLevel: env.AIRLOCK_LOG_LEVEL ?? 'info',
     sandboxStepsPerRun: intFrom(env, 'AIRLOCK_SANDBOX_STEPS_PER_RUN', 500),

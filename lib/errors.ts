@@ -36,6 +36,12 @@ export const ErrorType = {
   SandboxEnded: 'SandboxEnded',
   /** A step the workflow's validator refused. */
   InvalidStep: 'InvalidStep',
+  /** No room on this host for the container's memory and CPUs yet: retried, on any host. */
+  HostFull: 'HostFull',
+  /** The container asks for more than the host has for all its sandboxes: no wait can help. */
+  HostTooSmall: 'HostTooSmall',
+  /** The host ran out of memory and its kernel killed a program that stayed within its own limit. */
+  HostOutOfMemory: 'HostOutOfMemory',
   /** The sandbox's queue holds as many waiting steps as its tenant's quota allows. */
   StepQueueFull: 'StepQueueFull',
 } as const;

@@ -16,6 +16,14 @@ export function localResources(set: { cpus?: number | undefined; memoryMb?: numb
   };
 }
 
+/**
+ * What this host may promise its sandboxes at once: its memory less the reserve (never more), and
+ * its CPUs `cpuOvercommit` times over (they are shared by time; a container's own quota caps each).
+ */
+export function admissionCapacity({ cpus, memoryBytes }: HostResources, cpuOvercommit: number) {
+  return { memoryMb: Math.floor((memoryBytes * (1 - RESERVED_FRACTION)) / MiB), cpus: cpus * cpuOvercommit };
+}
+
 export interface HostCapacity {
   /** Provisions at once: each keeps the engine busy on a CPU for a few hundred ms. */
   provisionSlots: number;

@@ -14,6 +14,8 @@ export const TERMINAL_STATUSES = [
   'rejected',
   'cancelled',
   'internal_error',
+  /** The host ran out of memory and killed a program within its limits: not the submitter's doing; retry. */
+  'host_out_of_memory',
 ] as const;
 export type TerminalStatus = (typeof TERMINAL_STATUSES)[number];
 

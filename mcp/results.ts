@@ -97,6 +97,7 @@ const STATUS_MEANINGS: Record<string, string> = {
   rejected: 'a policy gate blocked the code before it ran',
   cancelled: 'the execution was cancelled',
   internal_error: 'Airlock failed (not the program); retrying may help',
+  host_out_of_memory: 'the host ran out of memory and killed the program within its own limit; retrying may help',
 };
 
 export function statusLine(status: string): string {

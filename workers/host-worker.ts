@@ -7,7 +7,8 @@ import { createProfileResolver } from '../activities/host/provision';
 import { WarmPool, type PoolProfile } from '../activities/host/warm-pool';
 import { loadConfig, type AirlockConfig } from '../lib/config';
 import { LABELS, POOL_NAME_PREFIX } from '../lib/containers';
-import { hostCapacity, type HostResources } from '../lib/host-capacity';
+import { admissionCapacity, hostCapacity, type HostResources } from '../lib/host-capacity';
+import { HostAdmission, containerAsks } from '../activities/host/admission';
 import { DEFAULT_POLICY, loadPolicies, type LoadedPolicy } from '../lib/policies';
 import { loadRuntimes } from '../lib/runtimes';
 import { prewarmProfiles } from './pool-prewarm';
@@ -44,6 +45,8 @@ export interface HostWorkerOptions {
   metrics: AirlockMetrics;
   pool: AirlockConfig['pool'];
   resources: HostResources;
+  /** How many times over the host may promise its CPUs (default 8). */
+  cpuOvercommit?: number;
   /** Where the sandboxes' supervisor binary is put for the engine to mount; default from the environment. */
   supervisorDir?: string;
   /** Where long stage outputs are stored, and the preview results keep; default from the environment. */
@@ -72,6 +75,8 @@ export async function createHostWorker(opts: HostWorkerOptions): Promise<HostWor
   const policies = loadPolicies();
   const defaultMemoryMb = policies.get(DEFAULT_POLICY)?.policy.limits.defaults.memoryMb ?? 256;
   const capacity = hostCapacity(opts.resources, defaultMemoryMb);
+  const admission = new HostAdmission(admissionCapacity(opts.resources, opts.cpuOvercommit ?? 8));
+  opts.log.info(admission.capacity, 'sandboxes on this host may hold this much at once');
   const hostLedger = new HostLedger(path.join(STATE_DIR, 'hosts', opts.hostId, 'executions'));
   await hostLedger.prune(LEDGER_KEPT_MS);
   const deps = {
@@ -83,6 +88,7 @@ export async function createHostWorker(opts: HostWorkerOptions): Promise<HostWor
     cluster: opts.cluster,
     seccompProfiles: loadSeccompProfiles(),
     runtimes: new Set(Object.keys(info.Runtimes ?? { runc: {} })),
+    admission,
   };
   const bounds = {
     minIdle: opts.pool.minIdle,
@@ -139,6 +145,7 @@ export async function createHostWorker(opts: HostWorkerOptions): Promise<HostWor
     metrics: opts.metrics,
     ledger: hostLedger,
     ...(pool ? { pool } : {}),
+    onSwept: (present) => admission.forgetMissing(present),
     log: opts.log.child({ component: 'reaper' }),
   });
   /** This host's sandboxes (pool containers aside), by name; with `all`, stopped ones too. */
@@ -156,6 +163,8 @@ export async function createHostWorker(opts: HostWorkerOptions): Promise<HostWor
   const reattach = async () => {
     const names = await sandboxNames(false);
     if (names.length === 0) return;
+    // What a worker before this one admitted still holds its room.
+    admission.adopt(await containerAsks(opts.docker, names));
     const reattached = await deps.sandboxes.reattach(names);
     opts.log.info({ reattached, running: names.length }, 're-attached to the sandboxes running here');
   };

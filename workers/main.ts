@@ -75,6 +75,7 @@ async function main(): Promise<void> {
       metrics,
       pool: config.pool,
       resources: localResources(config.hostResources),
+      cpuOvercommit: config.cpuOvercommit,
     });
     workers.push(...host.workers);
     runs.push(host.run());

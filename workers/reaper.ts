@@ -19,6 +19,8 @@ export interface ReaperOptions {
   ledger?: { deadlineOf(executionId: string): Promise<number | undefined>; forget(executionId: string): Promise<void> };
   /** This host's warm pool: its unclaimed containers are not strays. */
   pool?: { holds(name: string): boolean };
+  /** After each sweep: the names of this host's sandbox containers still there (pool ones aside). */
+  onSwept?: (present: Set<string>) => void;
   log: Logger;
 }
 
@@ -94,23 +96,27 @@ export class Reaper {
       });
     this.opts.metrics?.engineUp.set(1);
     const reaped: ReapedContainer[] = [];
+    const present = new Set<string>();
     // One container that cannot be removed (a 409, a failed unpause) must not shield those after it.
     for (const info of containers) {
       try {
         const done = await this.reapOne(info, graceMs);
         if (done) reaped.push(done);
+        else present.add(nameOf(info));
       } catch (err) {
+        present.add(nameOf(info));
         this.opts.metrics?.reapFailures.inc();
         this.opts.log.warn({ err, container: info.Id }, 'cannot reap a container; going on with the rest');
       }
     }
+    this.opts.onSwept?.(new Set([...present].filter((name) => !name.startsWith(POOL_NAME_PREFIX))));
     return reaped;
   }
 
   /** One listed container: removed if its execution is over, unknown or overdue; what was removed. */
   private async reapOne(info: Docker.ContainerInfo, graceMs: number): Promise<ReapedContainer | undefined> {
     const { docker } = this.opts;
-    const name = info.Names[0]?.replace(/^\//, '') ?? info.Id;
+    const name = nameOf(info);
     // A claimed pool container keeps its pool labels: its name says whose it is, the ledger its deadline.
     const executionId = info.Labels[LABELS.execution] ?? executionIdFromName(name) ?? '';
     const reason = name.startsWith(POOL_NAME_PREFIX)
@@ -175,4 +181,8 @@ export class Reaper {
       return undefined;
     }
   }
+}
+
+function nameOf(info: Docker.ContainerInfo): string {
+  return info.Names[0]?.replace(/^\//, '') ?? info.Id;
 }

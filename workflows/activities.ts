@@ -49,8 +49,9 @@ export const { provisionContainer } = proxyActivities<HostActivities>({
   scheduleToCloseTimeout: '3 minutes',
   startToCloseTimeout: '1 minute',
   heartbeatTimeout: '10 seconds',
+  // A host without room for the container waits, then gives the task back (HostFull) for any host.
   retry: {
-    maximumAttempts: 3,
+    maximumAttempts: 5,
     nonRetryableErrorTypes: [ErrorType.ImageMissing, ErrorType.SeccompProfileMismatch, ErrorType.RuntimeUnavailable],
   },
   cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,

@@ -15,6 +15,8 @@ export type Outcome = Classification & { error?: ExecutionError };
 
 /** How a process stage ended, for the stage record. */
 export function processOutcome(result: ProcessResult, timeoutMs: number): [StageOutcome, string] {
+  // Only results from hosts that tell the two apart carry it, so older histories replay the same.
+  if (result.hostOutOfMemory) return ['failed', 'killed when the host ran out of memory, within its own limit'];
   if (result.limitExceeded) return ['failed', LIMIT_VERDICTS[result.limitExceeded].killedAt(timeoutMs)];
   if (result.signal) return ['failed', `killed by ${result.signal}`];
   return result.exitCode === 0 ? ['succeeded', 'exit code 0'] : ['failed', `exit code ${result.exitCode}`];

@@ -5,6 +5,11 @@ export interface CgroupSample {
   cpuNs: number | null;
   peakBytes: number | null;
   oomKills: number | null;
+  /**
+   * Times the container's memory reached its own limit (v1 `memory.failcnt`, v2 `memory.events`
+   * `max`): an OOM kill with none is the host's, not the limit's. Absent from fakes that predate it.
+   */
+  limitHits?: number | null;
 }
 
 /**
@@ -66,6 +71,7 @@ class CgroupV1 extends ContainerCgroup {
       cpuNs: readNumber(path.join(this.cpuacctDir, 'cpuacct.usage')),
       peakBytes: readNumber(path.join(this.memoryDir, 'memory.max_usage_in_bytes')),
       oomKills: readKey(path.join(this.memoryDir, 'memory.oom_control'), 'oom_kill'),
+      limitHits: readNumber(path.join(this.memoryDir, 'memory.failcnt')),
     };
   }
 
@@ -89,6 +95,7 @@ class CgroupV2 extends ContainerCgroup {
       cpuNs: usageUsec === null ? null : usageUsec * 1000,
       peakBytes: readNumber(path.join(this.dir, 'memory.peak')),
       oomKills: readKey(path.join(this.dir, 'memory.events'), 'oom_kill'),
+      limitHits: readKey(path.join(this.dir, 'memory.events'), 'max'),
     };
   }
 

@@ -49,7 +49,9 @@ export function processResult(ended: {
   const { exitCode, before, after, killedByHost, capture } = ended;
   let { limitExceeded } = ended;
   const oomKilled = delta(before?.oomKills, after?.oomKills) > 0;
-  if (oomKilled && exitCode !== 0) limitExceeded ??= 'memory';
+  // Killed for memory though it never reached its own limit: the host ran out, not the sandbox.
+  const hostOutOfMemory = oomKilled && delta(before?.limitHits, after?.limitHits, null) === 0;
+  if (oomKilled && exitCode !== 0 && !hostOutOfMemory) limitExceeded ??= 'memory';
   const cpuNs = delta(before?.cpuNs, after?.cpuNs, null);
   const cpuMs = cpuNs === null ? null : Math.round(cpuNs / 1e6);
   const reached = cpuLimitReached(cpuMs, ended.cpuTimeMs);
@@ -72,6 +74,7 @@ export function processResult(ended: {
     cpuMs,
     peakMemoryBytes: after?.peakBytes ?? null,
     oomKilled,
+    ...(hostOutOfMemory ? { hostOutOfMemory } : {}),
     limitExceeded,
     leftoverProcessesKilled: ended.leftoverProcessesKilled ?? 0,
     outputFindings: [],

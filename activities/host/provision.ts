@@ -65,7 +65,7 @@ export function createProfileResolver({
 
 /** `provisionContainer`, on the shared hosts queue: a hardened container, used once, with the request's files in it. */
 export function createProvisionActivity(deps: HostActivityDeps) {
-  const { docker, hostId, cluster, pool, hostLedger, sandboxes } = deps;
+  const { docker, hostId, cluster, pool, hostLedger, sandboxes, admission } = deps;
   const resolveProfile = createProfileResolver(deps);
 
   /** A warm container from the pool when one is ready, else a fresh one; either way used once. */
@@ -89,6 +89,12 @@ export function createProvisionActivity(deps: HostActivityDeps) {
   async function provision(input: ProvisionInput, name: string, made: { id?: string }): Promise<ProvisionedSandbox> {
     return withHeartbeat(async () => {
       const { image, profile } = await resolveProfile(input);
+      // Memory is promised, never oversubscribed: this waits for room, or gives the task back.
+      await admission?.reserve(
+        name,
+        { memoryMb: input.container.memoryMb, cpus: input.limits.cpus },
+        { signal: Context.current().cancellationSignal },
+      );
       // A retry after a lost result finds its own container; anything else with the name is stale.
       if (Context.current().info.attempt > 1) await removeQuietly(docker, name);
       const { sandbox, warm } = await containerFor(input, name, profile, made);
@@ -135,6 +141,8 @@ export function createProvisionActivity(deps: HostActivityDeps) {
     try {
       return await provision(input, name, made);
     } catch (err) {
+      // Its room waits for the retry, wherever that runs; a container left behind is counted again when swept.
+      admission?.release(name);
       // Cancelled mid-way: the workflow will never learn of this container, so remove it here. Only
       // what this attempt made: one the server timed out may have a retry on this host using the name.
       const { cancellationSignal } = Context.current();

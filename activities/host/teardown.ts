@@ -3,16 +3,19 @@ import { containerNameFor } from '../../lib/containers';
 import { isNotFound } from './docker-errors';
 import type { HostActivityDeps, TeardownResult } from './types';
 
-export function createTeardownActivity({ docker, hostLedger, sandboxes }: HostActivityDeps) {
+export function createTeardownActivity({ docker, hostLedger, sandboxes, admission }: HostActivityDeps) {
   async function teardownContainer({ executionId }: { executionId: string }): Promise<TeardownResult> {
-    sandboxes.forget(containerNameFor(executionId));
+    const name = containerNameFor(executionId);
+    sandboxes.forget(name);
     try {
-      await docker.getContainer(containerNameFor(executionId)).remove({ force: true, v: true });
+      await docker.getContainer(name).remove({ force: true, v: true });
     } catch (err) {
       if (!isNotFound(err)) throw err;
+      admission?.release(name);
       await hostLedger.forget(executionId);
       return { removed: false };
     }
+    admission?.release(name);
     await hostLedger.forget(executionId);
     log.info('sandbox removed', { executionId });
     return { removed: true };

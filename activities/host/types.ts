@@ -12,6 +12,7 @@ import type { HostLedger } from './host-ledger';
 import type { OutputStore } from '../../lib/output-store';
 import type { Scanner } from '../scanner';
 import type { SupervisedSandboxes } from './supervisor/sandboxes';
+import type { HostAdmission } from './admission';
 
 export interface HostActivityDeps {
   docker: Docker;
@@ -37,6 +38,8 @@ export interface HostActivityDeps {
   outputs?: { store: OutputStore; previewBytes: number };
   /** Where the output gate's scans run; default the process's pool of scan threads. */
   scanner?: Scanner;
+  /** Room this host has promised its sandboxes; without it, every provision is admitted. */
+  admission?: HostAdmission;
 }
 
 /** What decides how a container is made (and so which warm pool serves it). */

@@ -59,6 +59,11 @@ export const ProcessResult = z.object({
   peakMemoryBytes: z.number().nullable(),
   /** The kernel's OOM killer killed a process of this stage. */
   oomKilled: z.boolean(),
+  /**
+   * The OOM kill came from the host running out of memory: the sandbox never reached its own limit.
+   * Absent otherwise (and in results from before it was told apart).
+   */
+  hostOutOfMemory: z.boolean().optional(),
   limitExceeded: LimitExceeded.nullable(),
   /** Processes the stage left running (daemons, background jobs) and the host killed when it ended. */
   leftoverProcessesKilled: z.number().int(),

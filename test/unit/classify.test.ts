@@ -131,6 +131,8 @@ class FakeCgroup extends ContainerCgroup {
   constructor(
     private readonly cpuMs: number | null,
     private readonly oomKills = 0,
+    /** Times the memory limit was reached during the run; undefined: a host that cannot tell. */
+    private readonly limitHits?: number,
   ) {
     super();
   }
@@ -140,6 +142,7 @@ class FakeCgroup extends ContainerCgroup {
       cpuNs: this.cpuMs === null ? null : after ? 5e9 + this.cpuMs * 1e6 : 5e9,
       peakBytes: 1 << 20,
       oomKills: after ? this.oomKills : 0,
+      ...(this.limitHits === undefined ? {} : { limitHits: after ? 7 + this.limitHits : 7 }),
     };
   }
   processes(): number[] {
@@ -194,6 +197,16 @@ describe('a supervised run read against its CPU time', () => {
   test('an OOM kill explains a SIGKILL whatever the CPU time', async () => {
     const result = await supervised(exitingSandbox(137, new FakeCgroup(1_500, 1)), limits);
     expect(result).toMatchObject({ signal: 'SIGKILL', oomKilled: true, limitExceeded: 'memory' });
+  });
+
+  test('an OOM kill of a program that never reached its own limit is the host running out, not the limit', async () => {
+    const pressed = await supervised(exitingSandbox(137, new FakeCgroup(20, 1, 0)), limits);
+    expect(pressed).toMatchObject({ oomKilled: true, hostOutOfMemory: true, limitExceeded: null });
+    expect(classifyRun(pressed).status).toBe('host_out_of_memory');
+    const atLimit = await supervised(exitingSandbox(137, new FakeCgroup(20, 1, 3)), limits);
+    expect(atLimit).toMatchObject({ oomKilled: true, limitExceeded: 'memory' });
+    expect(atLimit.hostOutOfMemory).toBeUndefined();
+    expect(classifyRun(atLimit).status).toBe('memory_limit_exceeded');
   });
 
   test('a SIGKILL the supervisor sent at the wall limit stays a wall-limit kill, whatever the CPU time', async () => {
