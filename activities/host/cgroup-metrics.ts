@@ -6,10 +6,12 @@ export interface CgroupSample {
   peakBytes: number | null;
   oomKills: number | null;
   /**
-   * Times the container's memory reached its own limit (v1 `memory.failcnt`, v2 `memory.events`
-   * `max`): an OOM kill with none is the host's, not the limit's. Absent from fakes that predate it.
+   * The container's memory limit (v1 `memory.limit_in_bytes`, v2 `memory.max`): an OOM kill whose
+   * peak stayed well under it is the host's, not the limit's. (The limit-hit counters cannot say:
+   * v1 leaves `failcnt` at 0 for a charge that goes straight to the OOM killer.) Absent from fakes
+   * that predate it.
    */
-  limitHits?: number | null;
+  limitBytes?: number | null;
 }
 
 /**
@@ -71,7 +73,7 @@ class CgroupV1 extends ContainerCgroup {
       cpuNs: readNumber(path.join(this.cpuacctDir, 'cpuacct.usage')),
       peakBytes: readNumber(path.join(this.memoryDir, 'memory.max_usage_in_bytes')),
       oomKills: readKey(path.join(this.memoryDir, 'memory.oom_control'), 'oom_kill'),
-      limitHits: readNumber(path.join(this.memoryDir, 'memory.failcnt')),
+      limitBytes: readNumber(path.join(this.memoryDir, 'memory.limit_in_bytes')),
     };
   }
 
@@ -95,7 +97,7 @@ class CgroupV2 extends ContainerCgroup {
       cpuNs: usageUsec === null ? null : usageUsec * 1000,
       peakBytes: readNumber(path.join(this.dir, 'memory.peak')),
       oomKills: readKey(path.join(this.dir, 'memory.events'), 'oom_kill'),
-      limitHits: readKey(path.join(this.dir, 'memory.events'), 'max'),
+      limitBytes: readNumber(path.join(this.dir, 'memory.max')),
     };
   }
 

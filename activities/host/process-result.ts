@@ -49,8 +49,7 @@ export function processResult(ended: {
   const { exitCode, before, after, killedByHost, capture } = ended;
   let { limitExceeded } = ended;
   const oomKilled = delta(before?.oomKills, after?.oomKills) > 0;
-  // Killed for memory though it never reached its own limit: the host ran out, not the sandbox.
-  const hostOutOfMemory = oomKilled && delta(before?.limitHits, after?.limitHits, null) === 0;
+  const hostOutOfMemory = oomKilled && farBelowLimit(after);
   if (oomKilled && exitCode !== 0 && !hostOutOfMemory) limitExceeded ??= 'memory';
   const cpuNs = delta(before?.cpuNs, after?.cpuNs, null);
   const cpuMs = cpuNs === null ? null : Math.round(cpuNs / 1e6);
@@ -88,4 +87,15 @@ function delta<T extends number | null = number>(
   unknown: T = 0 as T,
 ): number | T {
   return before === null || before === undefined || after === null || after === undefined ? unknown : after - before;
+}
+
+/** A peak under this share of the limit was not the limit's doing (at the limit, the peak is the limit, to the page). */
+const HOST_OOM_PEAK_SHARE = 0.9;
+
+/** Killed for memory though its peak stayed well under its own limit: the host ran out, not the sandbox. */
+function farBelowLimit(sample: CgroupSample | undefined): boolean {
+  const { peakBytes, limitBytes } = sample ?? {};
+  return (
+    typeof peakBytes === 'number' && typeof limitBytes === 'number' && peakBytes < limitBytes * HOST_OOM_PEAK_SHARE
+  );
 }

@@ -131,8 +131,8 @@ class FakeCgroup extends ContainerCgroup {
   constructor(
     private readonly cpuMs: number | null,
     private readonly oomKills = 0,
-    /** Times the memory limit was reached during the run; undefined: a host that cannot tell. */
-    private readonly limitHits?: number,
+    /** The container's memory limit (the peak is 1 MiB); undefined: a host that cannot tell. */
+    private readonly limitBytes?: number,
   ) {
     super();
   }
@@ -142,7 +142,7 @@ class FakeCgroup extends ContainerCgroup {
       cpuNs: this.cpuMs === null ? null : after ? 5e9 + this.cpuMs * 1e6 : 5e9,
       peakBytes: 1 << 20,
       oomKills: after ? this.oomKills : 0,
-      ...(this.limitHits === undefined ? {} : { limitHits: after ? 7 + this.limitHits : 7 }),
+      ...(this.limitBytes === undefined ? {} : { limitBytes: this.limitBytes }),
     };
   }
   processes(): number[] {
@@ -199,11 +199,12 @@ describe('a supervised run read against its CPU time', () => {
     expect(result).toMatchObject({ signal: 'SIGKILL', oomKilled: true, limitExceeded: 'memory' });
   });
 
-  test('an OOM kill of a program that never reached its own limit is the host running out, not the limit', async () => {
-    const pressed = await supervised(exitingSandbox(137, new FakeCgroup(20, 1, 0)), limits);
+  test('an OOM kill of a program whose peak stayed well under its limit is the host running out', async () => {
+    const pressed = await supervised(exitingSandbox(137, new FakeCgroup(20, 1, 64 << 20)), limits);
     expect(pressed).toMatchObject({ oomKilled: true, hostOutOfMemory: true, limitExceeded: null });
     expect(classifyRun(pressed).status).toBe('host_out_of_memory');
-    const atLimit = await supervised(exitingSandbox(137, new FakeCgroup(20, 1, 3)), limits);
+    // At the limit the peak is the limit (here 1 MiB, as measured for a real memory bomb).
+    const atLimit = await supervised(exitingSandbox(137, new FakeCgroup(20, 1, 1 << 20)), limits);
     expect(atLimit).toMatchObject({ oomKilled: true, limitExceeded: 'memory' });
     expect(atLimit.hostOutOfMemory).toBeUndefined();
     expect(classifyRun(atLimit).status).toBe('memory_limit_exceeded');
