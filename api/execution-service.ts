@@ -30,6 +30,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import type { Approval } from '../lib/schemas/execution-result';
 import { GATE } from '../lib/search-attributes';
+import { sameRequest, type Idempotency } from './idempotency';
 
 /**
  * Executions as Temporal workflows: the workflow id is the execution id, and every answer comes
@@ -46,10 +47,7 @@ export class ExecutionService {
    * finds the first instead of starting again: 'duplicate' when it was the same request,
    * 'conflict' when the key was used for a different one.
    */
-  async submit(
-    input: ExecutionInput,
-    idempotency?: { requestSha256: string },
-  ): Promise<'started' | 'duplicate' | 'conflict'> {
+  async submit(input: ExecutionInput, idempotency?: Idempotency): Promise<'started' | 'duplicate' | 'conflict'> {
     try {
       await this.client.workflow.start<typeof executionWorkflow>(
         'executionWorkflow',
@@ -71,7 +69,7 @@ export class ExecutionService {
     input: ExecutionInput,
     tenant: string,
     ms: number,
-    idempotency?: { requestSha256: string },
+    idempotency?: Idempotency,
   ): Promise<{ submitted: 'started' | 'duplicate' | 'conflict'; result: ExecutionResult | null | undefined }> {
     const deadline = Date.now() + ms;
     const start = new WithStartWorkflowOperation<typeof executionWorkflow>('executionWorkflow', {
@@ -111,7 +109,7 @@ export class ExecutionService {
     }
   }
 
-  private startOptions(input: ExecutionInput, idempotency?: { requestSha256: string }) {
+  private startOptions(input: ExecutionInput, idempotency?: Idempotency) {
     return {
       taskQueue: ORCHESTRATION_QUEUE,
       workflowId: input.executionId,
@@ -126,9 +124,9 @@ export class ExecutionService {
     };
   }
 
-  private async findSubmitted(id: string, idempotency: { requestSha256: string }): Promise<'duplicate' | 'conflict'> {
+  private async findSubmitted(id: string, idempotency: Idempotency): Promise<'duplicate' | 'conflict'> {
     const { memo } = await this.client.workflow.getHandle(id).describe();
-    return memo?.requestSha256 === idempotency.requestSha256 ? 'duplicate' : 'conflict';
+    return sameRequest(memo, idempotency) ? 'duplicate' : 'conflict';
   }
 
   private withDeadline<T>(deadline: number, fn: () => Promise<T>): Promise<T> {

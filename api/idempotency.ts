@@ -17,9 +17,14 @@ export interface Idempotency {
   requestSha256: string;
 }
 
-/** The request's idempotency, when it has a key: the key's request is the body as sent. */
-export function idempotencyOf(req: Request, key: string | undefined): Idempotency | undefined {
-  return key === undefined ? undefined : { requestSha256: sha256(JSON.stringify(req.body)) };
+/** A request's idempotency, when it has a key: the key's request is `body` as sent (a batch item's own). */
+export function idempotencyOf(body: unknown, key: string | undefined): Idempotency | undefined {
+  return key === undefined ? undefined : { requestSha256: sha256(JSON.stringify(body)) };
+}
+
+/** Whether a workflow that an idempotency key found was started by the same request: its memo says. */
+export function sameRequest(memo: Record<string, unknown> | undefined, idempotency: Idempotency): boolean {
+  return memo?.requestSha256 === idempotency.requestSha256;
 }
 
 /** The answer to a key already used for a different request, whatever the resource. */

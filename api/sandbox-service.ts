@@ -18,7 +18,7 @@ import {
 } from '../workflows/messages';
 import { HttpError } from './errors';
 import type { EventPages } from './execution-service';
-import type { Idempotency } from './idempotency';
+import { sameRequest, type Idempotency } from './idempotency';
 import {
   describeOwned,
   startAttributes,
@@ -69,7 +69,7 @@ export class SandboxService {
     } catch (err) {
       if (!idempotency || !(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
       const { memo } = await this.client.workflow.getHandle(input.sandboxId).describe();
-      if (memo?.requestSha256 !== idempotency.requestSha256) return 'conflict';
+      if (!sameRequest(memo, idempotency)) return 'conflict';
       started = false;
     }
     const handle = this.client.workflow.getHandle<typeof sandboxWorkflow>(input.sandboxId);

@@ -22,7 +22,7 @@ import { jsonBody } from '../body';
 import { principalOf, requireScope } from '../auth';
 import { PageToken, choosePolicy, parseBody, parseQuery, requireJson, resolveRuntimeAndPolicy } from './parse';
 import { lastEventId, streamEvents } from '../sse';
-import { idempotencyConflict, idempotencyKeyOf, idempotencyOf, sha256 } from '../idempotency';
+import { idempotencyConflict, idempotencyKeyOf, idempotencyOf } from '../idempotency';
 import { idempotentExecutionId } from '../../lib/execution-ids';
 import { APPROVAL_REFUSALS } from '../../workflows/messages';
 import { checkFits, executionNeeds, type LeaseNeeds, type Leased, type TenantLeases } from '../tenant-leases';
@@ -122,7 +122,7 @@ export function executionRoutes({ executions, leases, runtimes, policies, waitLi
     const principal = principalOf(req);
     const key = idempotencyKeyOf(req);
     const { input, needs } = prepare(parseBody(ExecutionRequest, req.body), principal, '', key);
-    const idempotency = idempotencyOf(req, key);
+    const idempotency = idempotencyOf(req.body, key);
     const leased = await leases.acquire(principal, needs);
     const { submitted, result } = await submitLeased(principal, input, leased, async (leased) =>
       wait === 'true'
@@ -159,8 +159,7 @@ export function executionRoutes({ executions, leases, runtimes, policies, waitLi
     const started = await startEach(inputs, async (input, i) => {
       const lease = leased[i];
       if (lease instanceof HttpError) return lease;
-      const idempotency =
-        key === undefined ? undefined : { requestSha256: sha256(JSON.stringify(batch.executions[i])) };
+      const idempotency = idempotencyOf(batch.executions[i], itemKey(i));
       const { submitted } = await submitLeased(principal, input, lease, async (leasedInput) => ({
         submitted: await executions.submit(leasedInput, idempotency),
       }));

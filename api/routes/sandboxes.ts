@@ -146,7 +146,7 @@ export function sandboxRoutes({ sandboxes, leases, runtimes, policies, stepsPerR
     try {
       created = await sandboxes.create(
         leased ? { ...input, lease: { queued: false } } : input,
-        idempotencyOf(req, key),
+        idempotencyOf(req.body, key),
       );
     } catch (err) {
       await leases.release(principal.tenant, input.sandboxId, leased);
