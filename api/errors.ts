@@ -71,7 +71,29 @@ function toHttpError(err: unknown, req: Request): HttpError {
     return new HttpError(status, code, (err as Error).message);
   }
   if (isTemporalUnavailable(err)) {
-    return new HttpError(503, 'unavailable', 'the orchestration service is unavailable; retry shortly');
+    return new HttpError(
+      503,
+      'unavailable',
+      'the orchestration service is unavailable; retry shortly',
+      [],
+      {},
+      {
+        'Retry-After': '1',
+      },
+    );
+  }
+  // gRPC RESOURCE_EXHAUSTED (8): a server limit, such as updates in flight on one workflow.
+  if ((err as { code?: number }).code === 8) {
+    return new HttpError(
+      503,
+      'busy',
+      'the orchestration service is at a limit; retry shortly',
+      [],
+      {},
+      {
+        'Retry-After': '1',
+      },
+    );
   }
   return new HttpError(500, 'internal', 'internal error');
 }

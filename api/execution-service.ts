@@ -30,6 +30,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import type { Approval } from '../lib/schemas/execution-result';
 import { GATE } from '../lib/search-attributes';
+import { tenantPriority } from '../lib/priority';
 import { sameRequest, type Idempotency } from './idempotency';
 
 /**
@@ -115,6 +116,7 @@ export class ExecutionService {
       workflowId: input.executionId,
       args: [input] as [ExecutionInput],
       typedSearchAttributes: startAttributes(input, input.lease?.queued ? 'queued' : 'running'),
+      priority: tenantPriority(input.tenant),
       ...(idempotency
         ? {
             memo: { requestSha256: idempotency.requestSha256 },

@@ -19,6 +19,7 @@ import {
 import { HttpError } from './errors';
 import type { EventPages } from './execution-service';
 import { sameRequest, type Idempotency } from './idempotency';
+import { tenantPriority } from '../lib/priority';
 import {
   describeOwned,
   startAttributes,
@@ -62,6 +63,7 @@ export class SandboxService {
         workflowId: input.sandboxId,
         args: [input],
         typedSearchAttributes: startAttributes(input, 'starting'),
+        priority: tenantPriority(input.tenant),
         ...(idempotency
           ? { workflowIdReusePolicy: 'REJECT_DUPLICATE' as const, memo: { requestSha256: idempotency.requestSha256 } }
           : {}),

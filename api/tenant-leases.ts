@@ -1,4 +1,5 @@
-import { WithStartWorkflowOperation, type Client } from '@temporalio/client';
+import { WithStartWorkflowOperation, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
 import type { Principal } from '../lib/api-keys';
 import type { LeaseAnswer, LeaseRequest, TenantQuotas } from '../lib/schemas/quotas';
 import type { LeaseLimit } from '../lib/vocabulary';
@@ -13,6 +14,7 @@ import type { RuntimeManifest } from '../lib/schemas/runtime';
 import { evaluateGateUnder } from '../lib/gate';
 import { containerNeeds } from '../lib/container-needs';
 import { HttpError } from './errors';
+import { tenantPriority } from '../lib/priority';
 
 /** What one execution or sandbox asks of its tenant's in-flight quotas. */
 export interface LeaseNeeds {
@@ -98,7 +100,34 @@ const FIELD_OF: Record<LeaseLimit, string> = {
  * asks: the one place a tenant's in-flight count is kept. A tenant without in-flight quotas takes
  * no lease and costs no round trip.
  */
+const SEND_ATTEMPTS = 5;
+
+/**
+ * An update the server gave up on without the workflow judging it: rejected as unprocessed when its
+ * run closed (continued as new), or aborted. Its requests were never granted, so sending them again
+ * is safe (and a lease already held is granted again, not twice).
+ */
+function droppedUnprocessed(err: unknown): boolean {
+  if (err instanceof WorkflowUpdateFailedError) return !(err.cause instanceof ApplicationFailure);
+  const { code, message } = err as { code?: number; message?: string };
+  return code === 14 && /aborted/i.test(message ?? '');
+}
+
+/** Lease requests one update carries at most (a batch's 100 items, or a burst of single ones). */
+const MAX_REQUESTS_PER_UPDATE = 200;
+
+interface AskLine {
+  sending: boolean;
+  waiting: Array<{
+    requests: LeaseRequest[];
+    resolve: (value: { answers: LeaseAnswer[] }) => void;
+    reject: (err: unknown) => void;
+  }>;
+}
+
 export class TenantLeases {
+  private readonly lines = new Map<string, AskLine>();
+
   constructor(
     private readonly client: Client,
     /** How the quota workflows check on holders; their own default when absent (tests make it short). */
@@ -152,16 +181,80 @@ export class TenantLeases {
     }
   }
 
-  private async ask(tenant: string, requests: LeaseRequest[]): Promise<{ answers: LeaseAnswer[] }> {
-    const start = new WithStartWorkflowOperation<typeof tenantQuotaWorkflow>('tenantQuotaWorkflow', {
-      taskQueue: ORCHESTRATION_QUEUE,
-      workflowId: quotaWorkflowId(tenant),
-      args: [{ tenant, ...(this.sweep ? { sweep: this.sweep } : {}) }],
-      workflowIdConflictPolicy: 'USE_EXISTING',
+  /**
+   * One update in flight per tenant from this process: requests that arrive meanwhile go together in
+   * the next. Temporal bounds the updates in flight on one workflow (10 by default), and a tenant's
+   * burst would pass that; batched, a burst is also fewer workflow tasks.
+   */
+  private ask(tenant: string, requests: LeaseRequest[]): Promise<{ answers: LeaseAnswer[] }> {
+    return new Promise((resolve, reject) => {
+      const line = this.lines.get(tenant) ?? { sending: false, waiting: [] };
+      this.lines.set(tenant, line);
+      line.waiting.push({ requests, resolve, reject });
+      this.pump(tenant, line);
     });
-    return this.client.workflow.executeUpdateWithStart(acquireLeasesUpdate, {
-      args: [{ requests }],
-      startWorkflowOperation: start,
-    });
+  }
+
+  private pump(tenant: string, line: AskLine): void {
+    if (line.sending) return;
+    if (line.waiting.length === 0) {
+      this.lines.delete(tenant);
+      return;
+    }
+    // Bounded, so one update's payload stays small; the first waiter always goes.
+    const batch: AskLine['waiting'] = [];
+    let count = 0;
+    while (
+      line.waiting.length > 0 &&
+      (batch.length === 0 || count + line.waiting[0]!.requests.length <= MAX_REQUESTS_PER_UPDATE)
+    ) {
+      const waiter = line.waiting.shift()!;
+      batch.push(waiter);
+      count += waiter.requests.length;
+    }
+    line.sending = true;
+    this.send(
+      tenant,
+      batch.flatMap((w) => w.requests),
+    )
+      .then(
+        ({ answers }) => {
+          let at = 0;
+          for (const waiter of batch) {
+            waiter.resolve({ answers: answers.slice(at, at + waiter.requests.length) });
+            at += waiter.requests.length;
+          }
+        },
+        (err: unknown) => batch.forEach((waiter) => waiter.reject(err)),
+      )
+      .finally(() => {
+        line.sending = false;
+        this.pump(tenant, line);
+      });
+  }
+
+  /**
+   * The update, sent again when the server dropped it unprocessed: an update in flight as the quota
+   * workflow continues as new is rejected so, and the next run takes it.
+   */
+  private async send(tenant: string, requests: LeaseRequest[]): Promise<{ answers: LeaseAnswer[] }> {
+    for (let attempt = 1; ; attempt++) {
+      const start = new WithStartWorkflowOperation<typeof tenantQuotaWorkflow>('tenantQuotaWorkflow', {
+        taskQueue: ORCHESTRATION_QUEUE,
+        workflowId: quotaWorkflowId(tenant),
+        args: [{ tenant, ...(this.sweep ? { sweep: this.sweep } : {}) }],
+        workflowIdConflictPolicy: 'USE_EXISTING',
+        priority: tenantPriority(tenant),
+      });
+      try {
+        return await this.client.workflow.executeUpdateWithStart(acquireLeasesUpdate, {
+          args: [{ requests }],
+          startWorkflowOperation: start,
+        });
+      } catch (err) {
+        if (attempt >= SEND_ATTEMPTS || !droppedUnprocessed(err)) throw err;
+        await new Promise((resolve) => setTimeout(resolve, 50 * attempt));
+      }
+    }
   }
 }

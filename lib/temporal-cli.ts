@@ -40,3 +40,16 @@ export function resolveTemporalCli(env: NodeJS.ProcessEnv = process.env): string
   }
   return undefined;
 }
+
+/**
+ * Dynamic config the dev server starts with (scripts/up.sh passes the same; a unit test checks):
+ * task-queue fairness, so one tenant's backlog does not hold another's tasks behind it. Each
+ * workflow's fairness key is its tenant (lib/priority.ts).
+ */
+export const DEV_SERVER_DYNAMIC_CONFIG = [
+  'matching.enableFairness=true',
+  // One partition per queue: with the default four and a handful of pollers, fairness holds only
+  // within each partition (Temporal's own advice for a server with few workers).
+  'matching.numTaskqueueReadPartitions=1',
+  'matching.numTaskqueueWritePartitions=1',
+] as const;

@@ -214,3 +214,17 @@ test("a terminated execution's lease is freed by the sweep, so its tenant is not
     60_000,
   );
 });
+
+test("each of a tenant's workflows carries the tenant as its fairness key, for the task queues to take turns", async () => {
+  const key = tenantWith('quota-fair', { executions: 5 });
+  const execution = await submit(key, { language: 'python', code: 'print(1)' }, true);
+  const sandbox = await request(app).post('/v1/sandboxes').set(auth(key)).send({ language: 'python' });
+  try {
+    for (const id of [execution.body.id, sandbox.body.id, 'airlock-quota-quota-fair']) {
+      const { raw } = await cluster.client.workflow.getHandle(id).describe();
+      expect(raw.workflowExecutionInfo?.priority?.fairnessKey).toBe('quota-fair');
+    }
+  } finally {
+    await request(app).delete(`/v1/sandboxes/${sandbox.body.id}`).set(auth(key));
+  }
+});

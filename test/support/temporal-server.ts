@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import { spawn } from 'node:child_process';
 import { Connection } from '@temporalio/client';
-import { resolveTemporalCli } from '../../lib/temporal-cli';
+import { DEV_SERVER_DYNAMIC_CONFIG, resolveTemporalCli } from '../../lib/temporal-cli';
 
 /** A Temporal dev server owned by the test run, on its own port and SQLite file. */
 export interface DevServer {
@@ -52,6 +52,7 @@ export async function startDevServer(opts: {
     '--log-level',
     'warn',
     ...sqlitePragmas.flatMap((pragma) => ['--sqlite-pragma', pragma]),
+    ...DEV_SERVER_DYNAMIC_CONFIG.flatMap((value) => ['--dynamic-config-value', value]),
   ];
   const server: DevServer = { pid: 0, address: `127.0.0.1:${port}`, args, cli: temporalCli(), ...files };
   return launch(server);
