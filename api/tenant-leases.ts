@@ -1,5 +1,5 @@
 import { WithStartWorkflowOperation, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
+import { ApplicationFailure, WorkflowNotFoundError } from '@temporalio/common';
 import type { Principal } from '../lib/api-keys';
 import type { LeaseAnswer, LeaseRequest, TenantQuotas } from '../lib/schemas/quotas';
 import type { LeaseLimit } from '../lib/vocabulary';
@@ -101,6 +101,8 @@ const FIELD_OF: Record<LeaseLimit, string> = {
  * no lease and costs no round trip.
  */
 const SEND_ATTEMPTS = 5;
+/** How long one lease update may take before the request is answered 503. */
+const ACQUIRE_TIMEOUT_MS = 10_000;
 
 /**
  * An update the server gave up on without the workflow judging it: rejected as unprocessed when its
@@ -157,15 +159,28 @@ export class TenantLeases {
     const { answers } = await this.ask(tenant, requests);
     return answers.map((answer, i) => {
       if (answer.granted) return { queued: false, fresh: answer.fresh };
-      if (answer.queued) return { queued: true, fresh: true };
+      if (answer.queued) return { queued: true, fresh: answer.fresh };
       if (answer.never) return exceedsQuota(tenant, answer);
       return overQuota(tenant, all[i]!.kind, answer);
     });
   }
 
-  /** Gives back a lease this request took but whose holder did not start (or was a duplicate). */
+  /**
+   * Gives back a lease this request took for a holder it did not start: its start failed, or an
+   * Idempotency-Key found the holder already there. Only when no run of that id is going on: a
+   * running one (the same key's other request won the start, or a start that timed out did start)
+   * holds the lease and gives it back itself; one that cannot be asked about is left to the sweep.
+   */
   async release(tenant: string, id: string, leased: Leased): Promise<void> {
     if (!leased?.fresh) return;
+    let running: boolean;
+    try {
+      running = (await this.client.workflow.getHandle(id).describe()).status.name === 'RUNNING';
+    } catch (err) {
+      if (!(err instanceof WorkflowNotFoundError)) return;
+      running = false;
+    }
+    if (running) return;
     await this.client.workflow
       .getHandle(quotaWorkflowId(tenant))
       .signal(releaseLeaseSignal, { id })
@@ -246,12 +261,29 @@ export class TenantLeases {
         workflowIdConflictPolicy: 'USE_EXISTING',
         priority: tenantPriority(tenant),
       });
+      // Bounded: with no orchestration worker polling, an update would wait for ever, and every
+      // request of the tenant behind it. A lease granted after the bound is freed by the sweep.
+      const deadline = AbortSignal.timeout(ACQUIRE_TIMEOUT_MS);
       try {
-        return await this.client.workflow.executeUpdateWithStart(acquireLeasesUpdate, {
-          args: [{ requests }],
-          startWorkflowOperation: start,
-        });
+        return await this.client.withAbortSignal(deadline, () =>
+          this.client.workflow.executeUpdateWithStart(acquireLeasesUpdate, {
+            args: [{ requests }],
+            startWorkflowOperation: start,
+          }),
+        );
       } catch (err) {
+        if (deadline.aborted) {
+          throw new HttpError(
+            503,
+            'busy',
+            "the tenant's quota did not answer in time; retry shortly",
+            [],
+            {},
+            {
+              'Retry-After': '1',
+            },
+          );
+        }
         if (attempt >= SEND_ATTEMPTS || !droppedUnprocessed(err)) throw err;
         await new Promise((resolve) => setTimeout(resolve, 50 * attempt));
       }

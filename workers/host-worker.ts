@@ -145,7 +145,13 @@ export async function createHostWorker(opts: HostWorkerOptions): Promise<HostWor
     metrics: opts.metrics,
     ledger: hostLedger,
     ...(pool ? { pool } : {}),
-    onSwept: (present) => admission.forgetMissing(present),
+    // Room follows the containers: gone ones free theirs, ones no provision here holds (a retry's
+    // leftover, a worker before this one) are counted.
+    onSwept: async (present) => {
+      admission.forgetMissing(present);
+      const unheld = [...present].filter((name) => !admission.holds(name));
+      if (unheld.length > 0) admission.adopt(await containerAsks(opts.docker, unheld));
+    },
     log: opts.log.child({ component: 'reaper' }),
   });
   /** This host's sandboxes (pool containers aside), by name; with `all`, stopped ones too. */

@@ -20,7 +20,7 @@ export interface ReaperOptions {
   /** This host's warm pool: its unclaimed containers are not strays. */
   pool?: { holds(name: string): boolean };
   /** After each sweep: the names of this host's sandbox containers still there (pool ones aside). */
-  onSwept?: (present: Set<string>) => void;
+  onSwept?: (present: Set<string>) => void | Promise<void>;
   log: Logger;
 }
 
@@ -109,7 +109,7 @@ export class Reaper {
         this.opts.log.warn({ err, container: info.Id }, 'cannot reap a container; going on with the rest');
       }
     }
-    this.opts.onSwept?.(new Set([...present].filter((name) => !name.startsWith(POOL_NAME_PREFIX))));
+    await this.opts.onSwept?.(new Set([...present].filter((name) => !name.startsWith(POOL_NAME_PREFIX))));
     return reaped;
   }
 

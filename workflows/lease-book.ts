@@ -25,6 +25,8 @@ export interface CarriedBook {
 
 /** Ended holders remembered, so a retry of one (an idempotent request sent again) takes no room. */
 const ENDED_KEPT = 1_000;
+/** Executions one tenant may have waiting: past it, the next is refused as over its quota. */
+export const MAX_QUEUED = 1_000;
 
 export type Usage = Record<LeaseLimit, number>;
 
@@ -58,7 +60,7 @@ export class LeaseBook {
     // Held, or ran and ended: ids never run twice, so its start will find it there and start nothing.
     if (this.leases.has(req.id) || this.ended.includes(req.id)) return { granted: true, fresh: false };
     const position = this.queue.findIndex((q) => q.id === req.id);
-    if (position >= 0) return { granted: false, queued: true, position: position + 1 };
+    if (position >= 0) return { granted: false, queued: true, position: position + 1, fresh: false };
     const lease: Lease = { id: req.id, kind: req.kind, memoryMb: req.memoryMb, cpus: req.cpus, since: now };
     const alone = LeaseBook.overAlone(req);
     if (alone) return { granted: false, queued: false, ...alone, never: true };
@@ -68,9 +70,12 @@ export class LeaseBook {
       this.leases.set(lease.id, lease);
       return { granted: true, fresh: true };
     }
-    if (!req.queue) return { granted: false, queued: false, ...over!, never: false };
+    // A full line refuses: the book is carried from run to run, and must stay small.
+    if (!req.queue || this.queue.length >= MAX_QUEUED) {
+      return { granted: false, queued: false, ...(over ?? this.queueFull()), never: false };
+    }
     this.queue.push({ ...lease, waiting: false });
-    return { granted: false, queued: true, position: this.queue.length };
+    return { granted: false, queued: true, position: this.queue.length, fresh: true };
   }
 
   /**
@@ -91,12 +96,21 @@ export class LeaseBook {
     if (entry) entry.waiting = true;
   }
 
-  /** Grants from the head of the queue while the head fits and waits; the ids to tell. */
+  /**
+   * Grants from the head of the queue while the head fits and waits; the ids to tell. A head that
+   * quotas lowered since it queued can never fit: it goes when nothing else is held, rather than
+   * stall the line.
+   */
   admit(now: number): string[] {
     const granted: string[] = [];
     for (;;) {
       const head = this.queue[0];
-      if (!head || !head.waiting || this.over(head, this.usage())) return granted;
+      if (!head || !head.waiting) return granted;
+      if (
+        this.over(head, this.usage()) &&
+        !(this.leases.size === 0 && LeaseBook.overAlone({ ...head, quotas: this.quotas }))
+      )
+        return granted;
       this.queue.shift();
       this.leases.set(head.id, { id: head.id, kind: head.kind, memoryMb: head.memoryMb, cpus: head.cpus, since: now });
       granted.push(head.id);
@@ -133,6 +147,10 @@ export class LeaseBook {
 
   private over(lease: Lease, usage: Usage): Over | null {
     return overQuota(this.quotas, lease, usage);
+  }
+
+  private queueFull(): Over {
+    return { limit: 'executions', max: this.quotas.executions ?? 0, inUse: this.usage().executions };
   }
 }
 

@@ -62,12 +62,17 @@ export async function tenantQuotaWorkflow(input: TenantQuotaInput): Promise<void
     if (book.empty) await condition(() => changed || due());
     else await condition(() => changed || due(), Math.max(1, nextSweep - Date.now()));
     changed = false;
-    await tellGranted(book, book.admit(Date.now()));
+    // A grant that could not be told frees its room: look at the line again.
+    if (await tellGranted(book, book.admit(Date.now()))) changed = true;
     if (!book.empty && Date.now() >= nextSweep) {
-      const { ended, missing } = await leaseSweep({ ids: book.holders(Date.now() - sweep.graceMs) });
-      for (const id of ended) changed = book.release(id, true) || changed;
-      for (const id of missing) changed = book.release(id) || changed;
       nextSweep = Date.now() + sweep.intervalMs;
+      try {
+        const { ended, missing } = await leaseSweep({ ids: book.holders(Date.now() - sweep.graceMs) });
+        for (const id of ended) changed = book.release(id, true) || changed;
+        for (const id of missing) changed = book.release(id) || changed;
+      } catch {
+        // The frontend did not answer: the book stands, and the next sweep asks again.
+      }
     }
     if (due() && !changed) {
       await condition(allHandlersFinished);
@@ -77,17 +82,20 @@ export async function tenantQuotaWorkflow(input: TenantQuotaInput): Promise<void
   }
 }
 
-/** Signals each granted execution; one that is gone gives its lease back. */
-async function tellGranted(book: LeaseBook, ids: string[]): Promise<void> {
-  await Promise.all(
+/** Signals each granted execution; one that is gone gives its lease back. Whether any did. */
+async function tellGranted(book: LeaseBook, ids: string[]): Promise<boolean> {
+  const told = await Promise.all(
     ids.map(async (id) => {
       try {
         await getExternalWorkflowHandle(id).signal(leaseGrantedSignal, { id });
+        return true;
       } catch {
         book.release(id);
+        return false;
       }
     }),
   );
+  return told.includes(false);
 }
 
 /** Refused before history: only the API sends these, but a malformed one must not corrupt the book. */

@@ -12,6 +12,7 @@ interface Waiter {
   name: string;
   ask: Ask;
   since: number;
+  owner?: string | undefined;
   admit: () => void;
 }
 
@@ -28,7 +29,8 @@ const BACKFILL_UNTIL_MS = 5_000;
  * BACKFILL_UNTIL_MS: then the line holds, so a large request is not passed for ever by small ones.
  */
 export class HostAdmission {
-  private readonly held = new Map<string, Ask & { since: number }>();
+  /** Room held, by container name; `owner` is the provision attempt that holds it (none: adopted). */
+  private readonly held = new Map<string, Ask & { since: number; owner?: string }>();
   private readonly waiting: Waiter[] = [];
 
   constructor(readonly capacity: Ask) {}
@@ -37,8 +39,18 @@ export class HostAdmission {
    * Holds room for the container `name`, waiting up to `waitMs` (or until `signal`) for it. A retry
    * for a name already held holds nothing more. Past the wait: a retryable `HostFull`.
    */
-  async reserve(name: string, ask: Ask, opts: { waitMs?: number; signal?: AbortSignal } = {}): Promise<void> {
-    if (this.held.has(name)) return;
+  async reserve(
+    name: string,
+    ask: Ask,
+    opts: { waitMs?: number; signal?: AbortSignal; owner?: string } = {},
+  ): Promise<void> {
+    const held = this.held.get(name);
+    // A retry of the same provision on this host takes the room over: the earlier attempt's
+    // failure must not free what this one's container uses.
+    if (held) {
+      held.owner = opts.owner;
+      return;
+    }
     const alone = this.over(ask, { memoryMb: 0, cpus: 0 });
     if (alone) {
       // Retried at once: in a cluster of hosts of several sizes, a larger one may take it.
@@ -49,11 +61,11 @@ export class HostAdmission {
       });
     }
     if (!this.lineHeld(Date.now()) && !this.over(ask, this.used())) {
-      this.held.set(name, { ...ask, since: Date.now() });
+      this.held.set(name, { ...ask, since: Date.now(), owner: opts.owner });
       return;
     }
     await new Promise<void>((resolve, reject) => {
-      const waiter: Waiter = { name, ask, since: Date.now(), admit: () => settle(resolve) };
+      const waiter: Waiter = { name, ask, since: Date.now(), owner: opts.owner, admit: () => settle(resolve) };
       const timer = setTimeout(
         () =>
           settle(() =>
@@ -81,9 +93,19 @@ export class HostAdmission {
     });
   }
 
-  /** The container is gone (or was never made): its room goes to whoever waits. */
-  release(name: string): void {
-    if (this.held.delete(name)) this.admitWaiting();
+  /**
+   * The container is gone (or was never made): its room goes to whoever waits. With `owner`, only
+   * if that attempt still holds it (a later attempt may have taken it over).
+   */
+  release(name: string, owner?: string): void {
+    const held = this.held.get(name);
+    if (!held || (owner !== undefined && held.owner !== owner)) return;
+    this.held.delete(name);
+    this.admitWaiting();
+  }
+
+  holds(name: string): boolean {
+    return this.held.has(name);
   }
 
   /** At start: the containers already here (a restarted worker's) hold their room. */
@@ -123,7 +145,7 @@ export class HostAdmission {
       if (!this.waiting.includes(waiter)) continue; // admitted or gone meanwhile
       if (!this.over(waiter.ask, this.used())) {
         this.waiting.splice(this.waiting.indexOf(waiter), 1);
-        this.held.set(waiter.name, { ...waiter.ask, since: now });
+        this.held.set(waiter.name, { ...waiter.ask, since: now, owner: waiter.owner });
         waiter.admit();
       } else if (now - waiter.since >= BACKFILL_UNTIL_MS) {
         return;

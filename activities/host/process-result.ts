@@ -49,7 +49,8 @@ export function processResult(ended: {
   const { exitCode, before, after, killedByHost, capture } = ended;
   let { limitExceeded } = ended;
   const oomKilled = delta(before?.oomKills, after?.oomKills) > 0;
-  const hostOutOfMemory = oomKilled && farBelowLimit(after);
+  // A run that exits 0 after a child's kill is judged by its exit, as before.
+  const hostOutOfMemory = oomKilled && exitCode !== 0 && farBelowLimit(after);
   if (oomKilled && exitCode !== 0 && !hostOutOfMemory) limitExceeded ??= 'memory';
   const cpuNs = delta(before?.cpuNs, after?.cpuNs, null);
   const cpuMs = cpuNs === null ? null : Math.round(cpuNs / 1e6);

@@ -18,6 +18,9 @@ import type { PoolProfile } from './warm-pool';
 
 const WRITE_FILES_TIMEOUT_MS = 30_000;
 
+/** This provision attempt, as the owner of the room it holds. */
+const attemptOf = () => `attempt-${Context.current().info.attempt}`;
+
 /**
  * What a container is made with, checked against this host: the image it has, the seccomp profile
  * byte for byte, the OCI runtime. Provisioning and the warm pool's prewarming share it.
@@ -93,7 +96,7 @@ export function createProvisionActivity(deps: HostActivityDeps) {
       await admission?.reserve(
         name,
         { memoryMb: input.container.memoryMb, cpus: input.limits.cpus },
-        { signal: Context.current().cancellationSignal },
+        { signal: Context.current().cancellationSignal, owner: attemptOf() },
       );
       // A retry after a lost result finds its own container; anything else with the name is stale.
       if (Context.current().info.attempt > 1) await removeQuietly(docker, name);
@@ -141,8 +144,9 @@ export function createProvisionActivity(deps: HostActivityDeps) {
     try {
       return await provision(input, name, made);
     } catch (err) {
-      // Its room waits for the retry, wherever that runs; a container left behind is counted again when swept.
-      admission?.release(name);
+      // Its room waits for the retry, wherever that runs (unless a retry here took it over); a
+      // container left behind is counted again when swept.
+      admission?.release(name, attemptOf());
       // Cancelled mid-way: the workflow will never learn of this container, so remove it here. Only
       // what this attempt made: one the server timed out may have a retry on this host using the name.
       const { cancellationSignal } = Context.current();

@@ -45,6 +45,7 @@ export type LeaseRequest = z.infer<typeof LeaseRequest>;
 export type LeaseAnswer =
   /** `fresh`: granted by this request, not held already by an earlier try of it. */
   | { granted: true; fresh: boolean }
-  | { granted: false; queued: true; position: number }
+  /** `fresh`: queued by this request, not an earlier try of it that already waits. */
+  | { granted: false; queued: true; position: number; fresh: boolean }
   /** `never`: this request alone is over the quota, so waiting cannot help. */
   | { granted: false; queued: false; limit: LeaseLimit; max: number; inUse: number; never: boolean };

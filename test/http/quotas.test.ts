@@ -94,6 +94,13 @@ test('with overQuota queue, executions wait their turn one at a time, and a queu
     expect(res.status).toBe(202);
     ids.push(res.body.id);
   }
+  // A queued request sent again with its key (a client's retry) is the same execution, and still runs.
+  const keyed = () => request(app).post('/v1/executions').set(auth(key)).set('Idempotency-Key', 'q1').send(sleeper(0));
+  const retriedFirst = await keyed();
+  const retriedAgain = await keyed();
+  expect(retriedAgain.status).toBe(202);
+  expect(retriedAgain.body.id).toBe(retriedFirst.body.id);
+  ids.push(retriedFirst.body.id);
   const cancelled = await submit(key, sleeper(1));
   expect((await resultOf(key, cancelled.body.id)).status).toBe('queued');
   expect((await request(app).post(`/v1/executions/${cancelled.body.id}/cancel`).set(auth(key))).status).toBe(202);

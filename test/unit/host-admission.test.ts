@@ -79,3 +79,17 @@ test('a retry holds nothing more; containers found at start hold their room; mis
   admission.forgetMissing(new Set(['old']), -1);
   expect(admission.used().memoryMb).toBe(100);
 });
+
+test("a retry on the same host takes the room over: the earlier attempt's failure does not free it", async () => {
+  const admission = new HostAdmission({ memoryMb: 1000, cpus: 8 });
+  await admission.reserve('c', big, { owner: 'attempt-1' });
+  await admission.reserve('c', big, { owner: 'attempt-2' });
+  admission.release('c', 'attempt-1');
+  expect(admission.used().memoryMb).toBe(600);
+  admission.release('c', 'attempt-2');
+  expect(admission.used().memoryMb).toBe(0);
+  // Teardown frees it whoever holds it.
+  await admission.reserve('d', big, { owner: 'attempt-1' });
+  admission.release('d');
+  expect(admission.holds('d')).toBe(false);
+});

@@ -1,4 +1,4 @@
-import { LeaseBook } from '../../workflows/lease-book';
+import { LeaseBook, MAX_QUEUED } from '../../workflows/lease-book';
 import type { LeaseRequest, TenantQuotas } from '../../lib/schemas/quotas';
 
 const ask = (id: string, quotas: TenantQuotas, more: Partial<LeaseRequest> = {}): LeaseRequest => ({
@@ -67,10 +67,10 @@ test('queued requests are admitted first in, first out, once they wait and fit',
   const quotas = { executions: 1 };
   const queued = (id: string) => ask(id, quotas, { queue: true });
   expect(book.request(queued('a'), 0)).toEqual({ granted: true, fresh: true });
-  expect(book.request(queued('b'), 1)).toEqual({ granted: false, queued: true, position: 1 });
-  expect(book.request(queued('c'), 2)).toEqual({ granted: false, queued: true, position: 2 });
-  // A retry keeps its place.
-  expect(book.request(queued('b'), 3)).toEqual({ granted: false, queued: true, position: 1 });
+  expect(book.request(queued('b'), 1)).toEqual({ granted: false, queued: true, position: 1, fresh: true });
+  expect(book.request(queued('c'), 2)).toEqual({ granted: false, queued: true, position: 2, fresh: true });
+  // A retry keeps its place, and says it is not the one that queued it.
+  expect(book.request(queued('b'), 3)).toEqual({ granted: false, queued: true, position: 1, fresh: false });
   book.waiting('c');
   book.release('a');
   // b has not started yet: c, behind it, does not pass it.
@@ -134,4 +134,26 @@ test('an ended holder asked for again (an idempotent retry) is granted without t
   book.release('b');
   expect(book.request(ask('b', quotas), 0)).toEqual({ granted: true, fresh: true });
   expect(new LeaseBook(book.carry()).request(ask('a', quotas), 0)).toEqual({ granted: true, fresh: false });
+});
+
+test('a line past its bound refuses; a head that lowered quotas made too big goes once nothing is held', () => {
+  const book = new LeaseBook();
+  const quotas = { executions: 1 };
+  book.request(ask('running', quotas, { queue: true }), 0);
+  for (let i = 0; i < MAX_QUEUED; i++) book.request(ask(`q${i}`, quotas, { queue: true }), 0);
+  expect(book.request(ask('one-more', quotas, { queue: true }), 0)).toMatchObject({
+    granted: false,
+    queued: false,
+    limit: 'executions',
+  });
+
+  const lowered = new LeaseBook();
+  lowered.request(ask('a', { memoryMb: 1000 }, { memoryMb: 600, queue: true }), 0);
+  lowered.request(ask('big', { memoryMb: 1000 }, { memoryMb: 600, queue: true }), 0);
+  lowered.waiting('big');
+  // The operator lowers the quota below the waiting one's size: it waits only for the book to empty.
+  lowered.request(ask('other', { memoryMb: 500 }, { kind: 'sandbox', memoryMb: 600 }), 0);
+  expect(lowered.admit(1)).toEqual([]);
+  lowered.release('a');
+  expect(lowered.admit(2)).toEqual(['big']);
 });

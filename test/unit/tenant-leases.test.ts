@@ -1,4 +1,5 @@
 import type { Client } from '@temporalio/client';
+import { WorkflowNotFoundError } from '@temporalio/common';
 import { TenantLeases } from '../../api/tenant-leases';
 import type { LeaseRequest } from '../../lib/schemas/quotas';
 import type { Principal } from '../../lib/api-keys';
@@ -19,7 +20,8 @@ function fakeClient(room: number) {
       ),
     };
   };
-  return { client: { workflow: { executeUpdateWithStart } } as unknown as Client, seen };
+  const withAbortSignal = (_signal: AbortSignal, fn: () => Promise<unknown>) => fn();
+  return { client: { workflow: { executeUpdateWithStart }, withAbortSignal } as unknown as Client, seen };
 }
 
 const principal = (quotas: Principal['quotas']): Principal => ({
@@ -53,4 +55,33 @@ test('a tenant without in-flight quotas asks nothing', async () => {
   const { client, seen } = fakeClient(0);
   expect(await new TenantLeases(client).acquire(principal({ requestsPerSecond: 5 }), needs(1))).toBeUndefined();
   expect(seen.updates).toBe(0);
+});
+
+test('a lease a duplicate took is given back only when no run of its id is going on', async () => {
+  const signals: string[] = [];
+  let status: 'RUNNING' | 'COMPLETED' | 'missing' = 'RUNNING';
+  const client = {
+    workflow: {
+      getHandle: (id: string) => ({
+        describe: async () => {
+          if (status === 'missing') throw new WorkflowNotFoundError('gone', id, undefined);
+          return { status: { name: status } };
+        },
+        signal: async () => {
+          signals.push(id);
+        },
+      }),
+    },
+  } as unknown as Client;
+  const leases = new TenantLeases(client);
+  // The same key's other request won the start: its running execution holds this lease.
+  await leases.release('t', 'ex_1', { queued: false, fresh: true });
+  expect(signals).toEqual([]);
+  status = 'COMPLETED';
+  await leases.release('t', 'ex_1', { queued: false, fresh: true });
+  status = 'missing';
+  await leases.release('t', 'ex_2', { queued: true, fresh: true });
+  // Not taken by this request: never given back by it.
+  await leases.release('t', 'ex_3', { queued: false, fresh: false });
+  expect(signals).toEqual(['airlock-quota-t', 'airlock-quota-t']);
 });
