@@ -21,7 +21,9 @@ describe('hostile: resource exhaustion', () => {
     const result = await h.run(
       {
         language: 'python',
-        code: 'import os, sys\nbomb = "f() { f | f & }; f; while :; do sleep 1; done # " + sys.argv[1]\nos.execv("/bin/sh", ["sh", "-c", bomb])',
+        // The shell then becomes `sleep` (exec, no fork): it waits for the wall limit whatever the
+        // bomb has left of the pids, rather than exit when its own next fork fails.
+        code: 'import os, sys\nbomb = "f() { f | f & }; f; exec sleep 3600 # " + sys.argv[1]\nos.execv("/bin/sh", ["sh", "-c", bomb])',
         limits: { timeoutMs: 3_000 },
       },
       marker,
