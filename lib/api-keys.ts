@@ -3,6 +3,7 @@ import path from 'node:path';
 import crypto from 'node:crypto';
 import { z } from 'zod';
 import { STATE_DIR } from './paths';
+import { withFileLock, writeFileAtomic } from './locked-file';
 import { DEFAULT_POLICY } from './policies';
 import { TenantQuotas } from './schemas/quotas';
 
@@ -13,9 +14,10 @@ const KEY_PATTERN = /^ak_([0-9a-f]{16})_([A-Za-z0-9_-]{43})$/;
 /**
  * What a key may do. `submit`: run code (executions, batches, sandboxes and their steps) and read
  * and cancel its tenant's executions. `approve`: decide on executions waiting for approval, never
- * on one it submitted. `admin`: list and revoke its tenant's keys.
+ * on one it submitted. `admin`: list and revoke its tenant's keys. `codec`: decrypt and encrypt
+ * payloads through the codec endpoint, every tenant's, so it is for the deployment's operators alone.
  */
-export const SCOPES = ['submit', 'approve', 'admin'] as const;
+export const SCOPES = ['submit', 'approve', 'admin', 'codec'] as const;
 export const Scope = z.enum(SCOPES);
 export type Scope = z.infer<typeof Scope>;
 /** A key file from before scopes: its keys keep the powers they had (docs/security.md). */
@@ -104,9 +106,6 @@ export function principalFor(record: KeyRecord, tenants: KeysFile['tenants']): P
 export interface KeyGrant extends Binding {
   scopes?: Scope[];
 }
-
-const LOCK_WAIT_MS = 10_000;
-const LOCK_STALE_MS = 30_000;
 
 /**
  * API keys, stored as hashes in one JSON file (mode 0600). Each key belongs to a tenant and carries
@@ -258,17 +257,12 @@ export class ApiKeyStore {
 
   /** Read, change and replace the file under its lock; `edit` answers null for no change. */
   private change(edit: (data: KeysFile) => KeysFile | null): void {
-    withLock(`${this.file}.lock`, () => {
+    withFileLock(`${this.file}.lock`, () => {
       const current = fs.existsSync(this.file)
         ? readKeysFile(this.file)
         : { version: 1 as const, keys: [], tenants: {} };
       const next = edit(current);
-      if (next) {
-        fs.mkdirSync(path.dirname(this.file), { recursive: true });
-        const tmp = `${this.file}.${process.pid}.tmp`;
-        fs.writeFileSync(tmp, `${JSON.stringify(next, null, 2)}\n`, { mode: 0o600 });
-        fs.renameSync(tmp, this.file);
-      }
+      if (next) writeFileAtomic(this.file, `${JSON.stringify(next, null, 2)}\n`);
     });
     this.stamp = '';
     this.reload();
@@ -288,27 +282,4 @@ function readKeysFile(file: string): KeysFile {
     throw new Error(`${file}: ${issue.path.join('.')}: ${issue.message}`);
   }
   return parsed.data;
-}
-
-/** Runs `fn` holding an O_EXCL lock file; a lock older than LOCK_STALE_MS is a dead holder's and is broken. */
-function withLock(lockFile: string, fn: () => void): void {
-  fs.mkdirSync(path.dirname(lockFile), { recursive: true });
-  const deadline = Date.now() + LOCK_WAIT_MS;
-  for (;;) {
-    try {
-      fs.closeSync(fs.openSync(lockFile, 'wx', 0o600));
-      break;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      const age = Date.now() - (fs.statSync(lockFile, { throwIfNoEntry: false })?.mtimeMs ?? Date.now());
-      if (age > LOCK_STALE_MS) fs.rmSync(lockFile, { force: true });
-      else if (Date.now() > deadline) throw new Error(`${lockFile}: held for over ${LOCK_WAIT_MS} ms`);
-      else Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
-    }
-  }
-  try {
-    fn();
-  } finally {
-    fs.rmSync(lockFile, { force: true });
-  }
 }
