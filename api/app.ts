@@ -19,6 +19,9 @@ import { rateLimit } from './rate-limit';
 import type { TenantLeases } from './tenant-leases';
 import { keyRoutes } from './routes/keys';
 import { AuditKeyStore } from '../lib/audit/signing-keys';
+import type { PayloadCodec } from '@temporalio/common';
+import { payloadCodec } from '../lib/payload-codec';
+import { codecCors, codecRoutes } from './routes/codec';
 
 export interface ApiDeps {
   executions: ExecutionService;
@@ -37,6 +40,11 @@ export interface ApiDeps {
   auditKeys?: AuditKeyStore;
   /** Where the hosts store long stage outputs; default the directory AIRLOCK_OUTPUT_DIR names. */
   outputs?: OutputStore;
+  /** The codec the clients use (lib/payload-codec.ts), served to the Temporal UI; default this process's. */
+  codec?: PayloadCodec;
+  /** The Temporal namespace, and the browser origins (the Temporal UI's) that may call the codec. */
+  namespace?: string;
+  codecCorsOrigins?: string[];
 }
 
 export function createApp(deps: ApiDeps): express.Express {
@@ -57,6 +65,9 @@ export function createApp(deps: ApiDeps): express.Express {
     const { ok } = await deps.health();
     res.status(ok ? 200 : 503).json({ ok });
   });
+
+  // A browser's preflight carries no key: it is answered before the key check.
+  app.use('/v1/codec', codecCors(deps.codecCorsOrigins ?? []));
 
   // The key first: a caller without one learns nothing about its body, and costs no parsing. Each
   // router parses its own bodies, so a route that takes raw bytes gets them whatever their type.
@@ -107,6 +118,8 @@ export function createApp(deps: ApiDeps): express.Express {
   );
 
   app.use('/v1/keys', keyRoutes(deps.keys));
+
+  app.use('/v1/codec', codecRoutes({ codec: deps.codec ?? payloadCodec(), namespace: deps.namespace ?? 'default' }));
 
   app.use(notFoundRoute);
   app.use(errorHandler(deps.log));

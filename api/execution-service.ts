@@ -32,6 +32,7 @@ import type { Approval } from '../lib/schemas/execution-result';
 import { GATE } from '../lib/search-attributes';
 import { tenantPriority } from '../lib/priority';
 import { sameRequest, type Idempotency } from './idempotency';
+import { decodeHistory } from '../lib/payload-codec';
 
 /**
  * Executions as Temporal workflows: the workflow id is the execution id, and every answer comes
@@ -246,7 +247,8 @@ export class ExecutionService {
     if (description.status.name === 'RUNNING' && status !== undefined && isTerminal(status)) {
       await this.withDeadline(Date.now() + CLOSING_WAIT_MS, () => handle.result()).catch(() => undefined);
     }
-    return historyToJSON(await handle.fetchHistory());
+    // The tenant reads its own record in the clear; Temporal holds it encrypted.
+    return historyToJSON(await decodeHistory(await handle.fetchHistory()));
   }
 
   /** A page of the tenant's executions, newest first, filtered through search attributes. */

@@ -19,7 +19,7 @@ async function main(): Promise<void> {
   const log = createLogger('airlock-api', config.logLevel);
   // Before the client: it takes its interceptors from whether tracing is on.
   if (await startTracing('airlock-api')) log.info('tracing on: exporting spans over OTLP/HTTP');
-  const connection = await connectWithRetry(config.temporalAddress);
+  const connection = await connectWithRetry(config.temporal);
   const client = createClient(connection, config.namespace);
   // The API checks the local engine only where one is meant to be (the embedded setup).
   // On a listener of its own, as the workers do: the API's port answers only calls with a key, and /healthz.
@@ -38,6 +38,8 @@ async function main(): Promise<void> {
       onInvalid: (err) => log.error({ err }, 'the keys file no longer parses; the last good keys stay in force'),
     }),
     waitLimitMs: config.waitLimitMs,
+    namespace: config.namespace,
+    codecCorsOrigins: config.codecCorsOrigins,
     log,
   });
   const server = app.listen(config.apiPort, config.apiHost, () => {

@@ -74,7 +74,7 @@ async function main(): Promise<void> {
   const made = ['bench-burst', 'bench-interactive', 'bench-limited'].map((tenant) => keys.create(tenant, 'bench'));
   keys.setQuotas('bench-limited', { executions: 4 });
   const [burst, inter] = made.map(({ key }) => new ApiClient(url, key)) as [ApiClient, ApiClient];
-  const temporal = createClient(await connectWithRetry(loadConfig().temporalAddress), loadConfig().namespace);
+  const temporal = createClient(await connectWithRetry(loadConfig().temporal), loadConfig().namespace);
   try {
     await interactive(inter, 4); // warm
     const idle = await interactive(inter, interactiveN);

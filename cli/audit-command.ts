@@ -5,6 +5,8 @@ import { historyEvents } from '../lib/audit/history-events';
 import { AuditKeyStore, type PublicAuditKey } from '../lib/audit/signing-keys';
 import { auditReport, type AuditReport } from '../lib/audit/timeline';
 import { replayAgainstCurrentCode } from '../lib/audit/replay';
+import { decodeHistory } from '../lib/payload-codec';
+import { historyFromJSON, historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { ApiClient, resolveApiKey } from './api-client';
 import { UsageError } from './run-command';
 
@@ -98,11 +100,29 @@ async function verificationKeys(
   return new AuditKeyStore().verifiers();
 }
 
+/**
+ * An exported history read in the clear. The API's export already is; one taken straight from
+ * Temporal (`temporal workflow show -o json`) is decrypted with the deployment's payload keys.
+ */
+async function inTheClear(history: unknown): Promise<unknown> {
+  const proto = historyFromJSON(history);
+  try {
+    await decodeHistory(proto);
+  } catch (err) {
+    throw new UsageError(
+      `the history is encrypted and cannot be read here: ${(err as Error).message}; ` +
+        "audit it through the API (airlock audit ID), or where AIRLOCK_PAYLOAD_KEYS_FILE names the deployment's payload keys",
+    );
+  }
+  return JSON.parse(historyToJSON(proto)) as unknown;
+}
+
 async function auditHistory(
-  history: unknown,
+  raw: unknown,
   keys: Map<string, crypto.KeyObject>,
   opts: Pick<AuditOptions, 'json'>,
 ): Promise<number> {
+  const history = await inTheClear(raw);
   const report = auditReport(history);
   const seal = verifySeal(historyEvents(history), keys);
   let replay: { deterministic: boolean; error: string | null };

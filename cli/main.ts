@@ -14,6 +14,7 @@ import {
 import { DEFAULT_KEY_FILE, ApiClient, resolveApiKey } from './api-client';
 import { GATE_ERROR, gateCommand, type GateOptions } from './gate-command';
 import { auditCommand, auditKeysCommand, auditKeysRotateCommand, auditVerifyCommand } from './audit-command';
+import { encryptionInit, encryptionKeys, encryptionRotate, type EncryptionOptions } from './encryption-command';
 
 const program = new Command()
   .name('airlock')
@@ -192,7 +193,7 @@ keys
   .description('make a key for a tenant; it is printed once, only its hash is stored')
   .requiredOption('--tenant <tenant>', 'tenant the key acts for')
   .option('--label <label>', 'a note on who or what uses it (shown as the approver when it approves)')
-  .option('--scopes <list>', 'what it may do: submit, approve, admin (comma-separated)', 'submit')
+  .option('--scopes <list>', 'what it may do: submit, approve, admin, codec (comma-separated)', 'submit')
   .option('--policies <list>', "the only policies its requests may name (default: the tenant's, else any)")
   .option('--default-policy <name>', 'the policy of requests that name none (one of --policies; default its first)')
   .action((opts: { tenant: string; label?: string } & GrantOptions) =>
@@ -236,6 +237,25 @@ keys
   .description('make the first key for the default tenant if there is none, and save it to --out')
   .option('--out <path>', 'where to save the key', DEFAULT_KEY_FILE)
   .action((opts: { out: string }) => keysBootstrap({ ...opts, ...keys.opts<{ file?: string }>() }));
+
+const encryption = program
+  .command('encryption')
+  .description(
+    'the payload keys that encrypt what Temporal stores (operator commands, run where the keys file is; every process of the deployment reads the same file)',
+  )
+  .option('--file <path>', 'keys file (default: $AIRLOCK_PAYLOAD_KEYS_FILE or .airlock/payload-keys.json)');
+encryption
+  .command('keys')
+  .description('list the payload keys (ids and dates, never the keys)')
+  .action(() => encryptionKeys(encryption.opts<EncryptionOptions>()));
+encryption
+  .command('init')
+  .description('make the first payload key if there is none')
+  .action(() => encryptionInit(encryption.opts<EncryptionOptions>()));
+encryption
+  .command('rotate')
+  .description('make a new payload key the one that encrypts; older keys stay, so stored payloads still decrypt')
+  .action(() => encryptionRotate(encryption.opts<EncryptionOptions>()));
 
 // `airlock gate` promises 2 for any error of its own; other commands use 125, as `docker run` does.
 const errorExit = (): number => (process.argv.slice(2).includes('gate') ? GATE_ERROR : EXIT_AIRLOCK_ERROR);

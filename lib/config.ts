@@ -1,9 +1,13 @@
 import path from 'node:path';
+import { loadClientConnectConfig } from '@temporalio/envconfig';
 import { STATE_DIR } from './paths';
+import type { TemporalTarget } from './temporal';
 
 /** Process configuration, from the environment. Every setting has a default for the embedded single-machine setup. */
 export interface AirlockConfig {
   temporalAddress: string;
+  /** How to reach Temporal: its address and, for a production cluster, TLS, mTLS and an API key. */
+  temporal: TemporalTarget;
   namespace: string;
   /** Containers are labelled with it; a reaper only touches its own cluster's containers. */
   cluster: string;
@@ -50,12 +54,16 @@ export interface AirlockConfig {
    * Docker engine sees at the same place (a volume both mount, when the engine runs apart).
    */
   supervisorDir: string;
+  /** Browser origins that may call the API's codec endpoint: the Temporal UI's (the dev server's by default). */
+  codecCorsOrigins: string[];
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AirlockConfig {
+  const temporal = temporalTarget(env);
   return {
-    temporalAddress: env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233',
-    namespace: env.TEMPORAL_NAMESPACE ?? 'default',
+    temporalAddress: temporal.target.address,
+    temporal: temporal.target,
+    namespace: temporal.namespace,
     cluster: env.AIRLOCK_CLUSTER ?? 'default',
     hostId: env.AIRLOCK_HOST_ID || undefined,
     apiHost: env.AIRLOCK_API_HOST ?? '127.0.0.1',
@@ -90,6 +98,36 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AirlockConfig 
       previewBytes: intFrom(env, 'AIRLOCK_OUTPUT_PREVIEW_BYTES', 16 * 1024),
     },
     supervisorDir: env.AIRLOCK_SUPERVISOR_DIR || path.join(STATE_DIR, 'supervisor'),
+    codecCorsOrigins: (env.AIRLOCK_CODEC_CORS_ORIGINS ?? 'http://localhost:8233,http://127.0.0.1:8233')
+      .split(',')
+      .map((origin) => origin.trim())
+      .filter(Boolean),
+  };
+}
+
+/**
+ * Temporal's own client settings, read as its CLI and SDKs read them: TEMPORAL_ADDRESS,
+ * TEMPORAL_NAMESPACE, TEMPORAL_API_KEY, TEMPORAL_TLS, TEMPORAL_TLS_SERVER_CA_CERT_PATH,
+ * TEMPORAL_TLS_CLIENT_CERT_PATH / _KEY_PATH (mTLS), TEMPORAL_TLS_SERVER_NAME, TEMPORAL_GRPC_META_*,
+ * or a profile of a TOML file (TEMPORAL_CONFIG_FILE, TEMPORAL_PROFILE).
+ */
+function temporalTarget(env: NodeJS.ProcessEnv): { target: TemporalTarget; namespace: string } {
+  let loaded: ReturnType<typeof loadClientConnectConfig>;
+  try {
+    // Read as given (unset names are undefined, which it takes as absent).
+    loaded = loadClientConnectConfig({ overrideEnvVars: env as Record<string, string> });
+  } catch (err) {
+    throw new Error(`Temporal connection settings: ${(err as Error).message}`);
+  }
+  const { address, tls, apiKey, metadata } = loaded.connectionOptions;
+  return {
+    target: {
+      address: address || '127.0.0.1:7233',
+      ...(tls !== undefined && tls !== null ? { tls } : {}),
+      ...(apiKey ? { apiKey } : {}),
+      ...(metadata && Object.keys(metadata).length > 0 ? { metadata: metadata as Record<string, string> } : {}),
+    },
+    namespace: loaded.namespace || 'default',
   };
 }
 

@@ -1,26 +1,53 @@
 import { Client, Connection } from '@temporalio/client';
+import type { PayloadCodec } from '@temporalio/common';
+import type { TLSConfig } from '@temporalio/common/lib/internal-non-workflow';
 import type { SearchAttributeKey, SearchAttributeType } from '@temporalio/common/lib/search-attributes';
 import { temporal } from '@temporalio/proto';
 import { ALL_SEARCH_ATTRIBUTES } from './search-attributes';
+import { payloadCodec } from './payload-codec';
 import { tracingClientInterceptors } from './tracing';
 
+/** Workers decode what they are given and encode what they answer with the same codec as the clients. */
+export function workerDataConverter(codec: PayloadCodec = payloadCodec()): { payloadCodecs: PayloadCodec[] } {
+  return { payloadCodecs: [codec] };
+}
+
+/** Where Temporal is and how to prove who we are to it (lib/config.ts reads it from the environment). */
+export interface TemporalTarget {
+  address: string;
+  /** true: TLS with the system's roots; an object for a private CA, mTLS or another server name. */
+  tls?: TLSConfig | boolean;
+  /** Sent as `Authorization: Bearer` (Temporal Cloud API keys); turns TLS on unless tls is false. */
+  apiKey?: string;
+  metadata?: Record<string, string>;
+}
+
 /** Connects, retrying while the server starts: workers and the API may come up first. */
-export async function connectWithRetry(address: string, timeoutMs = 60_000): Promise<Connection> {
+export async function connectWithRetry(target: TemporalTarget, timeoutMs = 60_000): Promise<Connection> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {
-      return await Connection.connect({ address, connectTimeout: 2_000 });
+      return await Connection.connect({ ...target, connectTimeout: 2_000 });
     } catch (err) {
       if (Date.now() > deadline)
-        throw new Error(`Temporal at ${address} did not answer within ${timeoutMs} ms: ${String(err)}`);
+        throw new Error(`Temporal at ${target.address} did not answer within ${timeoutMs} ms: ${String(err)}`);
       await new Promise((r) => setTimeout(r, 500));
     }
   }
 }
 
-/** With tracing on (lib/tracing.ts, started first), each workflow call joins the caller's trace. */
-export function createClient(connection: Connection, namespace: string): Client {
-  return new Client({ connection, namespace, interceptors: tracingClientInterceptors() });
+/**
+ * A client whose payloads go through the deployment's codec (lib/payload-codec.ts), so what it
+ * writes is ciphertext in Temporal. With tracing on (lib/tracing.ts, started first), each workflow
+ * call joins the caller's trace.
+ */
+export function createClient(connection: Connection, namespace: string, codec: PayloadCodec = payloadCodec()): Client {
+  return new Client({
+    connection,
+    namespace,
+    interceptors: tracingClientInterceptors(),
+    dataConverter: { payloadCodecs: [codec] },
+  });
 }
 
 const INDEXED_TYPES: Record<string, temporal.api.enums.v1.IndexedValueType> = {

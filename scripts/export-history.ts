@@ -1,5 +1,5 @@
 /**
- * Writes an execution's workflow history as proto-JSON, the form replay and auditors read.
+ * Writes an execution's workflow history as proto-JSON, decrypted: the form replay and auditors read.
  *
  *   node dist/scripts/export-history.js EXECUTION_ID [OUT_FILE]
  */
@@ -7,15 +7,16 @@ import fs from 'node:fs';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { loadConfig } from '../lib/config';
 import { connectWithRetry, createClient } from '../lib/temporal';
+import { decodeHistory } from '../lib/payload-codec';
 
 async function main(): Promise<void> {
   const [executionId, outFile] = process.argv.slice(2);
   if (!executionId) throw new Error('usage: export-history EXECUTION_ID [OUT_FILE]');
   const config = loadConfig();
-  const connection = await connectWithRetry(config.temporalAddress, 10_000);
+  const connection = await connectWithRetry(config.temporal, 10_000);
   try {
     const history = await createClient(connection, config.namespace).workflow.getHandle(executionId).fetchHistory();
-    const json = historyToJSON(history);
+    const json = historyToJSON(await decodeHistory(history));
     if (outFile) fs.writeFileSync(outFile, `${json}\n`);
     else process.stdout.write(`${json}\n`);
   } finally {

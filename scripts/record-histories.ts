@@ -17,6 +17,7 @@ import type { ExecutionResult } from '../lib/schemas/execution-result';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { loadConfig } from '../lib/config';
 import { connectWithRetry, createClient } from '../lib/temporal';
+import { decodeHistory } from '../lib/payload-codec';
 import { Airlock } from '../sdk/src';
 import { ApiKeyStore } from '../lib/api-keys';
 import { quotaWorkflowId } from '../lib/quota-ids';
@@ -39,8 +40,7 @@ async function until(id: string, done: (r: ExecutionResult) => boolean): Promise
     await new Promise((r) => setTimeout(r, 200));
   }
 }
-const temporal = (async () =>
-  createClient(await connectWithRetry(loadConfig().temporalAddress), loadConfig().namespace))();
+const temporal = (async () => createClient(await connectWithRetry(loadConfig().temporal), loadConfig().namespace))();
 /** Once the workflow has closed: its result is answered before teardown, its history ends after it. */
 const finished = async (id: string): Promise<ExecutionResult> => {
   await (await temporal).workflow.getHandle(id).result();
@@ -179,7 +179,7 @@ async function main(): Promise<void> {
   for (const [name, scenario] of Object.entries(sandboxScenarios).filter(([n]) => chosen(n))) {
     const id = await scenario();
     const history = await (await temporal).workflow.getHandle(id).fetchHistory();
-    fs.writeFileSync(path.join(OUT, `${name}.json`), historyToJSON(history));
+    fs.writeFileSync(path.join(OUT, `${name}.json`), historyToJSON(await decodeHistory(history)));
     process.stdout.write(`${name}: closed (${id})\n`);
   }
   for (const [name, scenario] of Object.entries(scenarios).filter(([n]) => chosen(n))) {
@@ -191,7 +191,7 @@ async function main(): Promise<void> {
   // The quota workflow that granted, queued and released those leases (still running: its history so far).
   if (chosen('tenant-quota')) {
     const history = await (await temporal).workflow.getHandle(quotaWorkflowId('default')).fetchHistory();
-    fs.writeFileSync(path.join(OUT, 'tenant-quota.json'), historyToJSON(history));
+    fs.writeFileSync(path.join(OUT, 'tenant-quota.json'), historyToJSON(await decodeHistory(history)));
     process.stdout.write(`tenant-quota: ${history.events?.length ?? 0} events\n`);
   }
 }

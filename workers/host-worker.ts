@@ -16,6 +16,7 @@ import { HOSTS_QUEUE, hostQueue } from '../lib/task-queues';
 import type { Logger } from '../lib/logger';
 import type { AirlockMetrics } from '../lib/metrics';
 import { tracingWorkerInterceptors } from '../lib/tracing';
+import { workerDataConverter } from '../lib/temporal';
 import { Reaper } from './reaper';
 import { loadSeccompProfiles } from '../lib/seccomp';
 import { warmImagePageCache } from './page-cache-warmer';
@@ -120,6 +121,7 @@ export async function createHostWorker(opts: HostWorkerOptions): Promise<HostWor
     // Let running stages finish (or be killed and reported) before the process exits.
     shutdownGraceTime: '10 seconds',
     interceptors: withEngineErrors(tracingWorkerInterceptors()),
+    dataConverter: workerDataConverter(),
   } as const;
   // Provisioning and scanning may run on any host; everything else on the host that holds the sandbox.
   const { provisionContainer, runStaticAnalysis, ...onThisHost } = activities;

@@ -32,10 +32,10 @@ async function main(): Promise<void> {
   installRuntime(log);
   if (await startTracing(`airlock-worker-${role}`)) log.info('tracing on: exporting spans over OTLP/HTTP');
 
-  const clientConnection = await connectWithRetry(config.temporalAddress);
+  const clientConnection = await connectWithRetry(config.temporal);
   const client = createClient(clientConnection, config.namespace);
   await ensureSearchAttributes(clientConnection, config.namespace);
-  const connection = await NativeConnection.connect({ address: config.temporalAddress });
+  const connection = await NativeConnection.connect(config.temporal);
 
   const metrics = new AirlockMetrics(`worker-${role}`);
   const metricsServer = await metrics.serve(config.workerMetricsPort, config.metricsHost);

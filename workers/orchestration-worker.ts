@@ -10,6 +10,8 @@ import { WORKFLOW_INTERCEPTOR_MODULES } from './workflow-bundle';
 import type { HistoryEvent } from '../lib/audit/history-events';
 import type { HolderState } from '../activities/orchestration/leases';
 import { temporal } from '@temporalio/proto';
+import { workerDataConverter } from '../lib/temporal';
+import { decodeHistory } from '../lib/payload-codec';
 
 export interface OrchestrationWorkerOptions {
   connection: NativeConnection;
@@ -42,10 +44,11 @@ export function createOrchestrationWorker(opts: OrchestrationWorkerOptions): Pro
       ...(opts.workflowBundle ? {} : { workflowModules: WORKFLOW_INTERCEPTOR_MODULES }),
     },
     sinks: { ...metricsSinks(opts.metrics), ...workflowTracingSinks() },
+    dataConverter: workerDataConverter(),
   });
 }
 
-/** Reads an execution's whole history, page by page, over the worker's own connection (the seal needs it). */
+/** Reads an execution's whole history, page by page, over the worker's own connection, decrypted (the seal needs it). */
 function historyReader(connection: NativeConnection, namespace: string) {
   return async (executionId: string): Promise<HistoryEvent[]> => {
     const events: HistoryEvent[] = [];
@@ -59,7 +62,7 @@ function historyReader(connection: NativeConnection, namespace: string) {
       events.push(...(page.history?.events ?? []));
       nextPageToken = page.nextPageToken?.length ? page.nextPageToken : undefined;
     } while (nextPageToken);
-    return events;
+    return (await decodeHistory({ events })).events;
   };
 }
 

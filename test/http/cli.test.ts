@@ -91,7 +91,7 @@ describe('airlock keys', () => {
     expect(line(agent.stdout)).toMatch(/\ssubmit\s+strict \[strict\]\s+agent$/);
     expect(await keys('create', '--tenant', 'team-b', '--scopes', 'root')).toMatchObject({
       code: 125,
-      stderr: 'airlock: --scopes: unknown scope "root"; known: submit, approve, admin\n',
+      stderr: 'airlock: --scopes: unknown scope "root"; known: submit, approve, admin, codec\n',
     });
     expect((await keys('create', '--tenant', 'team-b', '--policies', 'lax')).stderr).toMatch(/no policy named "lax"/);
     expect((await keys('tenant', 'team-b', '--policies', 'strict', '--default-policy', 'default')).stderr).toMatch(

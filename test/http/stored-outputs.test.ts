@@ -15,6 +15,7 @@ import { createTestApi, type TestApi } from '../support/api';
 import { ApiProcess } from '../support/api-process';
 import { TEST_DIR } from '../support/test-env';
 import { WorkerProcess } from '../support/worker-process';
+import { decodeHistory } from '../../lib/payload-codec';
 
 const PREVIEW_BYTES = 16 * 1024;
 const OUTPUT_DIR = path.join(TEST_DIR, `stored-outputs-${process.pid}`);
@@ -72,7 +73,7 @@ async function runAndWait(body: unknown): Promise<ExecutionResult> {
  * crossed a 250 ms flush, so only the streamed program is sure to have any).
  */
 async function historyStats(id: string): Promise<{ bytes: number; largestEventBytes: number; signalBytes: number }> {
-  const json = historyToJSON(await cluster.client.workflow.getHandle(id).fetchHistory());
+  const json = historyToJSON(await decodeHistory(await cluster.client.workflow.getHandle(id).fetchHistory()));
   expect(json).not.toContain(TOKEN);
   const { events } = JSON.parse(json) as { events: Array<{ eventType: string }> };
   const sizes = events.map((e) => ({

@@ -10,6 +10,7 @@ import { containersOf } from '../support/docker';
 import { POLICIES_DIR } from '../../lib/paths';
 import type { ApprovalDecision, ExecutionResult } from '../../lib/schemas/execution-result';
 import { decideApprovalUpdate } from '../../workflows/messages';
+import { decodeHistory } from '../../lib/payload-codec';
 
 let cluster: TestCluster;
 const policiesDir = fs.mkdtempSync(path.join(os.tmpdir(), 'airlock-policies-'));
@@ -229,7 +230,10 @@ describe('output gate', () => {
     expect(result.status).toBe('succeeded');
     expect(result.run?.stdout).toBe('token [REDACTED:github-token]\n');
     expect(result.run?.stderr).toBe('[REDACTED:github-token]\n');
-    const history = JSON.stringify(await cluster.client.workflow.getHandle(result.id).fetchHistory());
+    // In the clear: that the history is also encrypted must not be what keeps the token out.
+    const history = JSON.stringify(
+      await decodeHistory(await cluster.client.workflow.getHandle(result.id).fetchHistory()),
+    );
     expect(history).not.toContain(token);
     expect(gate(result, 'output')?.findings.map((f) => f.location?.path)).toEqual([
       'run.stdout',

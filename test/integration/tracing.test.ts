@@ -12,7 +12,7 @@ import { TRACE_HEADER } from '@temporalio/interceptors-opentelemetry/lib/instrum
 import { ApiKeyStore } from '../../lib/api-keys';
 import { AirlockMetrics } from '../../lib/metrics';
 import { metricsSinks } from '../../lib/metrics-sinks';
-import { connectWithRetry, createClient } from '../../lib/temporal';
+import { connectWithRetry, createClient, workerDataConverter } from '../../lib/temporal';
 import { workflowTracingSinks } from '../../lib/tracing';
 import { WORKFLOW_BUNDLE_PATH } from '../../workers/workflow-bundle';
 import { ApiProcess } from '../support/api-process';
@@ -111,13 +111,18 @@ test('one execution submitted through the API is one trace, from the HTTP reques
   for (const line of hostLines) expect(line.traceId).toBe(request.traceId);
 
   // The traced history replays against the bundle the workers run, with a worker's sinks.
-  const connection = await connectWithRetry(readTestEnv().server.address);
+  const connection = await connectWithRetry({ address: readTestEnv().server.address });
   try {
     const history = await createClient(connection, 'default').workflow.getHandle(executionId).fetchHistory();
     const started = history.events![0]!.workflowExecutionStartedEventAttributes!;
     expect(Object.keys(started.header?.fields ?? {})).toContain(TRACE_HEADER);
     const sinks = { ...metricsSinks(new AirlockMetrics('replay')), ...workflowTracingSinks() };
-    await Worker.runReplayHistory({ workflowBundle: { codePath: WORKFLOW_BUNDLE_PATH }, sinks }, history, executionId);
+    // Straight from Temporal, so encrypted: replay decrypts with the workers' codec.
+    await Worker.runReplayHistory(
+      { workflowBundle: { codePath: WORKFLOW_BUNDLE_PATH }, sinks, dataConverter: workerDataConverter() },
+      history,
+      executionId,
+    );
   } finally {
     await connection.close();
   }

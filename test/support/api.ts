@@ -35,6 +35,8 @@ export interface TestApiOptions {
   executions?: TestCluster['executions'];
   /** How often the tenant quota workflows check on their holders (default a minute). */
   leaseSweep?: { intervalMs: number; graceMs: number };
+  /** Browser origins that may call the codec endpoint. */
+  codecCorsOrigins?: string[];
 }
 
 /** The real API app over the test cluster, with its own key file holding two tenants' keys. */
@@ -55,6 +57,7 @@ export function createTestApi(cluster: TestCluster, opts: TestApiOptions = {}): 
     health: createHealthProbe({ client: cluster.client, namespace: 'default' }),
     keys,
     waitLimitMs: opts.waitLimitMs ?? 60_000,
+    ...(opts.codecCorsOrigins ? { codecCorsOrigins: opts.codecCorsOrigins } : {}),
     log: createLogger('api-test', 'silent'),
   });
   return { app, keys, key, otherTenantKey, reviewerKey, secondReviewerKey, adminKey };

@@ -38,7 +38,7 @@ export class TestCluster {
     opts: { reaperIntervalMs?: number; policiesDir?: string; hostEnv?: NodeJS.ProcessEnv } = {},
   ): Promise<TestCluster> {
     const { server, namespace } = readTestEnv();
-    const connection = await connectWithRetry(server.address);
+    const connection = await connectWithRetry({ address: server.address });
     const client = createClient(connection, namespace);
     const hostId = `test-host-${process.pid}-${++hostCounter}`;
     const [orchestrator, host] = await Promise.all([

@@ -32,6 +32,8 @@ export const OTHER_VARIABLES: Record<string, string> = {
   AIRLOCK_SCAN_BUDGET_MS: 'activities/scanner.ts',
   AIRLOCK_SCAN_THREADS: 'activities/scanner.ts',
   AIRLOCK_KEYS_FILE: 'lib/api-keys.ts',
+  AIRLOCK_PAYLOAD_KEYS_FILE: 'lib/payload-codec.ts',
+  AIRLOCK_PAYLOAD_ENCRYPTION: 'lib/payload-codec.ts',
   AIRLOCK_STATE_DIR: 'lib/paths.ts',
   DOCKER_HOST: 'node_modules/docker-modem/lib/modem.js',
 };

@@ -22,7 +22,7 @@ import type { ExecutionResult, ProcessResult, Seal } from '../../lib/schemas/exe
 import type { ProvisionedSandbox, ProvisionInput } from '../../activities/host';
 import { containerNameFor } from '../../lib/containers';
 import { HOSTS_QUEUE } from '../../lib/task-queues';
-import { connectWithRetry, createClient } from '../../lib/temporal';
+import { connectWithRetry, createClient, workerDataConverter } from '../../lib/temporal';
 import { readTestEnv } from './test-env';
 
 let bundle: WorkflowBundleWithSourceMap;
@@ -36,7 +36,7 @@ export function useWorkflowServer(): void {
     Runtime.install({ logger: new DefaultLogger('WARN') });
     bundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows') });
     const { server } = readTestEnv();
-    connection = await connectWithRetry(server.address);
+    connection = await connectWithRetry({ address: server.address });
     nativeConnection = await NativeConnection.connect({ address: server.address });
     client = createClient(connection, 'default');
   });
@@ -138,7 +138,11 @@ export async function runWithMocks(mocks: Mocks): Promise<{ result: ExecutionRes
     image: { tag: 't', id: 'i', definitionSha256: 'd', runtimeVersion: 'v' },
   };
   const provision = mocks.provisionContainer;
-  const common = { connection: nativeConnection, maxHeartbeatThrottleInterval: '100 milliseconds' } as const;
+  const common = {
+    connection: nativeConnection,
+    maxHeartbeatThrottleInterval: '100 milliseconds',
+    dataConverter: workerDataConverter(),
+  } as const;
   const workers = await Promise.all([
     Worker.create({
       ...common,

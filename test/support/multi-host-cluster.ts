@@ -79,7 +79,7 @@ export class MultiHostCluster {
     const setup = await Connection.connect({ address: server.address });
     await ensureSearchAttributes(setup, 'default');
     await setup.close();
-    this.connection = await connectWithRetry(server.address);
+    this.connection = await connectWithRetry({ address: server.address });
     this.client = createClient(this.connection, 'default');
     // Containers of an earlier, interrupted run would count against this one.
     await Promise.all(this.engines().map((docker) => removeContainers(docker, [this.label])));

@@ -36,9 +36,11 @@ export async function startDevServer(opts: {
   logFile: string;
   /** `PRAGMA=VALUE` statements for its SQLite file, e.g. FAST_SQLITE_PRAGMAS. */
   sqlitePragmas?: string[];
+  /** Namespaces besides `default`, made at start. */
+  namespaces?: string[];
 }): Promise<DevServer> {
   const port = await freePort();
-  const { sqlitePragmas = [], ...files } = opts;
+  const { sqlitePragmas = [], namespaces = [], ...files } = opts;
   const args = [
     'server',
     'start-dev',
@@ -52,6 +54,7 @@ export async function startDevServer(opts: {
     '--log-level',
     'warn',
     ...sqlitePragmas.flatMap((pragma) => ['--sqlite-pragma', pragma]),
+    ...namespaces.flatMap((namespace) => ['--namespace', namespace]),
     ...DEV_SERVER_DYNAMIC_CONFIG.flatMap((value) => ['--dynamic-config-value', value]),
   ];
   const server: DevServer = { pid: 0, address: `127.0.0.1:${port}`, args, cli: temporalCli(), ...files };

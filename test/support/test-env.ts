@@ -18,6 +18,9 @@ export const TEST_CLUSTER = `test-${crypto
   .digest('hex')
   .slice(0, 8)}`;
 
+/** A namespace only the TLS test's workers serve, so what runs in it went through TLS. */
+export const TLS_NAMESPACE = 'airlock-tls';
+
 export const TEST_DIR = path.join(PROJECT_ROOT, '.airlock', RUN ? `test-${RUN}` : 'test');
 const STATE_FILE = path.join(TEST_DIR, 'state.json');
 

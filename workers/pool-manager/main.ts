@@ -20,7 +20,7 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const scaling = loadScalingConfig();
   const log = createLogger('airlock-pool-manager', config.logLevel);
-  const connection = await connectWithRetry(config.temporalAddress);
+  const connection = await connectWithRetry(config.temporal);
   const client = createClient(connection, config.namespace);
   const driver = new LocalProcessDriver({
     hostIdPrefix: config.hostId ?? 'local',
