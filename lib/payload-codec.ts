@@ -7,7 +7,7 @@
  * history written before encryption was on still reads.
  */
 import crypto from 'node:crypto';
-import type { Payload, PayloadCodec } from '@temporalio/common';
+import { defaultPayloadConverter, type Payload, type PayloadCodec } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import { PayloadKeyStore } from './payload-keys';
 
@@ -113,17 +113,42 @@ function encryptedPayloads(node: unknown, found: Node[] = []): Node[] {
   return found;
 }
 
+/** Every failure whose message and stack trace were moved into its encoded attributes (lib/failure-converter.ts). */
+function encodedFailures(node: unknown, found: Node[] = []): Node[] {
+  if (!node || typeof node !== 'object' || ArrayBuffer.isView(node)) return found;
+  if (Array.isArray(node)) {
+    for (const item of node) encodedFailures(item, found);
+    return found;
+  }
+  const obj = node as Node;
+  if (obj.encodedAttributes && typeof obj.encodedAttributes === 'object') found.push(obj);
+  for (const value of Object.values(obj)) encodedFailures(value, found);
+  return found;
+}
+
 /**
- * A history (proto form) with every payload decrypted in place: what the audit report, the seal,
- * replay and the API's history export read. A history in the clear is returned unchanged.
+ * A history (proto form) with every payload decrypted in place, and each failure's message and
+ * stack trace back where they were: what the audit report, the seal, replay and the API's history
+ * export read. A history in the clear is returned unchanged.
  */
 export async function decodeHistory<T extends object>(history: T, codec: PayloadCodec = payloadCodec()): Promise<T> {
   const payloads = encryptedPayloads(history);
-  if (payloads.length === 0) return history;
-  const decoded = await codec.decode(payloads as Payload[]);
-  payloads.forEach((p, i) => {
-    p.metadata = decoded[i]!.metadata;
-    p.data = decoded[i]!.data;
-  });
+  if (payloads.length > 0) {
+    const decoded = await codec.decode(payloads as Payload[]);
+    payloads.forEach((p, i) => {
+      p.metadata = decoded[i]!.metadata;
+      p.data = decoded[i]!.data;
+    });
+  }
+  for (const failure of encodedFailures(history)) {
+    const attributes = failure.encodedAttributes as Payload;
+    if (isEncrypted(attributes)) continue;
+    const { message, stack_trace } = defaultPayloadConverter.fromPayload<{ message?: string; stack_trace?: string }>(
+      attributes,
+    );
+    failure.message = message ?? '';
+    failure.stackTrace = stack_trace ?? '';
+    delete failure.encodedAttributes;
+  }
   return history;
 }

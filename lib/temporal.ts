@@ -7,9 +7,15 @@ import { ALL_SEARCH_ATTRIBUTES } from './search-attributes';
 import { payloadCodec } from './payload-codec';
 import { tracingClientInterceptors } from './tracing';
 
+/** The failure converter (lib/failure-converter.ts), by path: workflow bundles take it so too. */
+export const FAILURE_CONVERTER_PATH = require.resolve('./failure-converter');
+
 /** Workers decode what they are given and encode what they answer with the same codec as the clients. */
-export function workerDataConverter(codec: PayloadCodec = payloadCodec()): { payloadCodecs: PayloadCodec[] } {
-  return { payloadCodecs: [codec] };
+export function workerDataConverter(codec: PayloadCodec = payloadCodec()): {
+  payloadCodecs: PayloadCodec[];
+  failureConverterPath: string;
+} {
+  return { payloadCodecs: [codec], failureConverterPath: FAILURE_CONVERTER_PATH };
 }
 
 /** Where Temporal is and how to prove who we are to it (lib/config.ts reads it from the environment). */
@@ -46,7 +52,7 @@ export function createClient(connection: Connection, namespace: string, codec: P
     connection,
     namespace,
     interceptors: tracingClientInterceptors(),
-    dataConverter: { payloadCodecs: [codec] },
+    dataConverter: workerDataConverter(codec),
   });
 }
 

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { DefaultLogger, Runtime, Worker, bundleWorkflowCode, type WorkflowBundleOption } from '@temporalio/worker';
 import { PROJECT_ROOT } from '../paths';
 import { replaySinks } from '../metrics-sinks';
+import { FAILURE_CONVERTER_PATH, workerDataConverter } from '../temporal';
 
 let runtimeInstalled = false;
 
@@ -16,7 +17,7 @@ export async function replayAgainstCurrentCode(historyJson: unknown, workflowId:
     runtimeInstalled = true;
   }
   await Worker.runReplayHistory(
-    { workflowBundle: await currentBundle(), sinks: replaySinks() },
+    { workflowBundle: await currentBundle(), sinks: replaySinks(), dataConverter: workerDataConverter() },
     historyJson,
     workflowId,
   );
@@ -25,5 +26,9 @@ export async function replayAgainstCurrentCode(historyJson: unknown, workflowId:
 async function currentBundle(): Promise<WorkflowBundleOption> {
   const prebuilt = path.join(PROJECT_ROOT, 'dist', 'workflow-bundle.js');
   if (fs.existsSync(prebuilt)) return { codePath: prebuilt };
-  return bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), logger: new DefaultLogger('ERROR') });
+  return bundleWorkflowCode({
+    workflowsPath: require.resolve('../../workflows'),
+    failureConverterPath: FAILURE_CONVERTER_PATH,
+    logger: new DefaultLogger('ERROR'),
+  });
 }

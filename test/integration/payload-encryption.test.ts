@@ -12,7 +12,9 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { temporal } from '@temporalio/proto';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import request from 'supertest';
 import { TestCluster } from '../support/cluster';
+import { createTestApi, type TestApi } from '../support/api';
 import { TEST_DIR, readTestEnv } from '../support/test-env';
 import { decodeHistory, isEncrypted } from '../../lib/payload-codec';
 import { historyEvents } from '../../lib/audit/history-events';
@@ -25,8 +27,10 @@ import { PROJECT_ROOT } from '../../lib/paths';
 const run = promisify(execFile);
 
 let cluster: TestCluster;
+let api: TestApi;
 beforeAll(async () => {
   cluster = await TestCluster.start();
+  api = createTestApi(cluster);
 });
 afterAll(async () => {
   await cluster?.stop();
@@ -131,4 +135,25 @@ test('Temporal holds an execution as ciphertext; decrypted, it is whole, sealed 
   }).catch((err: { code: number; stderr: string }) => err);
   expect(elsewhere).toMatchObject({ code: 125 });
   expect((elsewhere as { stderr: string }).stderr).toContain('the history is encrypted and cannot be read here');
+});
+
+test('a failure that names what the tenant sent is ciphertext too, and reads whole decrypted', async () => {
+  const auth = { authorization: `Bearer ${api.key}` };
+  const created = await request(api.app).post('/v1/sandboxes').set(auth).send({ language: 'python' });
+  expect(created.status).toBe(201);
+  const id = created.body.id as string;
+  // The path a tenant chose, in the message of the step that failed on it.
+  const secretPath = `missing-${crypto.randomBytes(8).toString('hex')}.txt`;
+  const read = await request(api.app).get(`/v1/sandboxes/${id}/files`).query({ path: secretPath }).set(auth);
+  expect(read.status).toBe(404);
+  expect(read.body.error.message).toContain(secretPath);
+  await request(api.app).delete(`/v1/sandboxes/${id}`).set(auth).expect(200);
+
+  const { bytes, history } = await rawHistory(id);
+  const failed = (history.events ?? []).filter((e) => e.activityTaskFailedEventAttributes);
+  expect(failed.length).toBeGreaterThan(0);
+  expect(bytes.includes(Buffer.from(secretPath))).toBe(false);
+  const clear = await decodeHistory(history);
+  const messages = (clear.events ?? []).flatMap((e) => e.activityTaskFailedEventAttributes?.failure?.message ?? []);
+  expect(messages).toContain(`${secretPath} does not exist`);
 });

@@ -22,7 +22,7 @@ import type { ExecutionResult, ProcessResult, Seal } from '../../lib/schemas/exe
 import type { ProvisionedSandbox, ProvisionInput } from '../../activities/host';
 import { containerNameFor } from '../../lib/containers';
 import { HOSTS_QUEUE } from '../../lib/task-queues';
-import { connectWithRetry, createClient, workerDataConverter } from '../../lib/temporal';
+import { FAILURE_CONVERTER_PATH, connectWithRetry, createClient, workerDataConverter } from '../../lib/temporal';
 import { readTestEnv } from './test-env';
 
 let bundle: WorkflowBundleWithSourceMap;
@@ -34,7 +34,10 @@ let client: Client;
 export function useWorkflowServer(): void {
   beforeAll(async () => {
     Runtime.install({ logger: new DefaultLogger('WARN') });
-    bundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows') });
+    bundle = await bundleWorkflowCode({
+      workflowsPath: require.resolve('../../workflows'),
+      failureConverterPath: FAILURE_CONVERTER_PATH,
+    });
     const { server } = readTestEnv();
     connection = await connectWithRetry({ address: server.address });
     nativeConnection = await NativeConnection.connect({ address: server.address });
