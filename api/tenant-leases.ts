@@ -2,7 +2,7 @@ import { WithStartWorkflowOperation, WorkflowUpdateFailedError, type Client } fr
 import { ApplicationFailure, WorkflowNotFoundError } from '@temporalio/common';
 import type { Principal } from '../lib/api-keys';
 import type { LeaseAnswer, LeaseRequest, TenantQuotas } from '../lib/schemas/quotas';
-import type { LeaseLimit } from '../lib/vocabulary';
+import { LEASE_LIMITS, type LeaseLimit } from '../lib/vocabulary';
 import { quotaWorkflowId } from '../lib/quota-ids';
 import { ORCHESTRATION_QUEUE } from '../lib/task-queues';
 import type { TenantQuotaInput, tenantQuotaWorkflow } from '../workflows/tenant-quota';
@@ -30,8 +30,8 @@ export type Leased = { queued: boolean; fresh: boolean } | undefined;
 /** When a holder ends is not known: a client over an in-flight quota is told to look again soon. */
 const IN_FLIGHT_RETRY_SECONDS = { execution: 1, sandbox: 5 } as const;
 
-const hasLeaseQuotas = (q: TenantQuotas) =>
-  q.executions !== undefined || q.sandboxes !== undefined || q.memoryMb !== undefined || q.cpus !== undefined;
+/** Whether any in-flight quota bounds the tenant: without one nothing is leased or counted. */
+export const hasLeaseQuotas = (q: TenantQuotas): boolean => LEASE_LIMITS.some((limit) => q[limit] !== undefined);
 
 const WHAT: Record<LeaseLimit, string> = {
   executions: 'executions',
@@ -130,26 +130,40 @@ interface AskLine {
 export class TenantLeases {
   private readonly lines = new Map<string, AskLine>();
 
+  private readonly sweep: TenantQuotaInput['sweep'] | undefined;
+  private readonly acquireTimeoutMs: number;
+
   constructor(
     private readonly client: Client,
-    /** How the quota workflows check on holders; their own default when absent (tests make it short). */
-    private readonly sweep?: TenantQuotaInput['sweep'],
-  ) {}
+    opts: {
+      /** How the quota workflows check on holders; their own default when absent (tests make it short). */
+      sweep?: TenantQuotaInput['sweep'];
+      /** How long a request waits for its tenant's quota workflow to answer before a 503. */
+      acquireTimeoutMs?: number;
+    } = {},
+  ) {
+    this.sweep = opts.sweep;
+    this.acquireTimeoutMs = opts.acquireTimeoutMs ?? ACQUIRE_TIMEOUT_MS;
+  }
 
   /**
    * A lease for `needs`, or the 429 (over a quota: `Retry-After` and `RateLimit-*`) or 400 (over
    * it alone) that refuses it. Executions of a tenant whose quotas say `queue` wait instead.
    */
-  async acquire(principal: Principal, needs: LeaseNeeds): Promise<Leased> {
+  async acquire(principal: Principal, needs: LeaseNeeds | undefined): Promise<Leased> {
     const [leased] = await this.acquireAll(principal, [needs]);
     if (leased instanceof HttpError) throw leased;
     return leased;
   }
 
-  /** Leases for several, judged in order in one round trip (a batch): each a lease or its refusal. */
-  async acquireAll(principal: Principal, all: LeaseNeeds[]): Promise<Array<Leased | HttpError>> {
+  /**
+   * Leases for several, judged in order in one round trip (a batch): each a lease or its refusal.
+   * Needs are undefined only for a tenant without in-flight quotas, which leases nothing.
+   */
+  async acquireAll(principal: Principal, wanted: Array<LeaseNeeds | undefined>): Promise<Array<Leased | HttpError>> {
     const { quotas, tenant } = principal;
-    if (!hasLeaseQuotas(quotas)) return all.map(() => undefined);
+    const all = wanted.filter((n): n is LeaseNeeds => n !== undefined);
+    if (!hasLeaseQuotas(quotas) || all.length < wanted.length) return wanted.map(() => undefined);
     for (const needs of all) checkFits(principal, needs);
     const requests = all.map((needs) => ({
       ...needs,
@@ -263,7 +277,7 @@ export class TenantLeases {
       });
       // Bounded: with no orchestration worker polling, an update would wait for ever, and every
       // request of the tenant behind it. A lease granted after the bound is freed by the sweep.
-      const deadline = AbortSignal.timeout(ACQUIRE_TIMEOUT_MS);
+      const deadline = AbortSignal.timeout(this.acquireTimeoutMs);
       try {
         return await this.client.withAbortSignal(deadline, () =>
           this.client.workflow.executeUpdateWithStart(acquireLeasesUpdate, {

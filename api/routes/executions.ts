@@ -25,7 +25,14 @@ import { lastEventId, streamEvents } from '../sse';
 import { idempotencyConflict, idempotencyKeyOf, idempotencyOf } from '../idempotency';
 import { idempotentExecutionId } from '../../lib/execution-ids';
 import { APPROVAL_REFUSALS } from '../../workflows/messages';
-import { checkFits, executionNeeds, type LeaseNeeds, type Leased, type TenantLeases } from '../tenant-leases';
+import {
+  checkFits,
+  executionNeeds,
+  hasLeaseQuotas,
+  type LeaseNeeds,
+  type Leased,
+  type TenantLeases,
+} from '../tenant-leases';
 
 export interface ExecutionRoutesDeps {
   executions: ExecutionService;
@@ -90,6 +97,8 @@ export function executionRoutes({ executions, leases, runtimes, policies, waitLi
         shown,
       );
     }
+    // Only a tenant with in-flight quotas pays for working out what its execution asks of them.
+    if (!hasLeaseQuotas(principal.quotas)) return { input, needs: undefined };
     const needs = { id: input.executionId, ...executionNeeds(input, policy, runtime.manifest) };
     checkFits(principal, needs, prefix);
     return { input, needs };
@@ -259,7 +268,8 @@ type Started = 'started' | 'duplicate' | 'conflict' | Error;
 /** An item ready to start, and what it asks of its tenant's quotas. */
 interface Prepared {
   input: ExecutionInput;
-  needs: LeaseNeeds;
+  /** Undefined when the tenant has no in-flight quota. */
+  needs: LeaseNeeds | undefined;
 }
 
 /** Starts every item, a few at a time; each one's outcome, a failure included, in order. */

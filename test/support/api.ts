@@ -50,7 +50,7 @@ export function createTestApi(cluster: TestCluster, opts: TestApiOptions = {}): 
   const app = createApp({
     executions: opts.executions ?? cluster.executions,
     sandboxes: new SandboxService(cluster.client),
-    leases: new TenantLeases(cluster.client, opts.leaseSweep),
+    leases: new TenantLeases(cluster.client, opts.leaseSweep ? { sweep: opts.leaseSweep } : {}),
     sandboxStepsPerRun: opts.sandboxStepsPerRun ?? 500,
     runtimes: cluster.runtimes,
     policies: loadPolicies(opts.policiesDir),

@@ -5,7 +5,7 @@ import { Connection } from '@temporalio/client';
 import { LABELS } from '../../lib/containers';
 import { ensureSearchAttributes } from '../../lib/temporal';
 import { startDevServer } from './temporal-server';
-import { TEST_CLUSTER, TEST_DIR, TLS_NAMESPACE, writeTestEnv } from './test-env';
+import { IDLE_NAMESPACE, TEST_CLUSTER, TEST_DIR, TLS_NAMESPACE, writeTestEnv } from './test-env';
 import { removeContainers } from './docker';
 import { warmImagePageCache } from '../../workers/page-cache-warmer';
 
@@ -21,7 +21,7 @@ export default async function globalSetup(): Promise<void> {
   const server = await startDevServer({
     dbFile: path.join(TEST_DIR, 'temporal.db'),
     logFile: path.join(TEST_DIR, 'temporal.log'),
-    namespaces: [TLS_NAMESPACE],
+    namespaces: [TLS_NAMESPACE, IDLE_NAMESPACE],
   });
   const connection = await Connection.connect({ address: server.address });
   await ensureSearchAttributes(connection, 'default');

@@ -20,6 +20,8 @@ export const TEST_CLUSTER = `test-${crypto
 
 /** A namespace only the TLS test's workers serve, so what runs in it went through TLS. */
 export const TLS_NAMESPACE = 'airlock-tls';
+/** A namespace no worker ever polls: what waits on a worker there waits for ever. */
+export const IDLE_NAMESPACE = 'airlock-idle';
 
 export const TEST_DIR = path.join(PROJECT_ROOT, '.airlock', RUN ? `test-${RUN}` : 'test');
 const STATE_FILE = path.join(TEST_DIR, 'state.json');
