@@ -6,8 +6,10 @@ export interface Sample {
 
 export type Summary = ReturnType<typeof summarize>;
 
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+/** The nearest-rank percentile of values sorted ascending (0 for none). */
+export function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return 0;
+  return sorted[Math.max(0, Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1))]!;
 }
 
 export function summarize(samples: Sample[]) {

@@ -18,7 +18,7 @@ import { ApiKeyStore } from '../lib/api-keys';
 import { loadConfig } from '../lib/config';
 import { connectWithRetry, createClient } from '../lib/temporal';
 import type { ExecutionResult } from '../lib/schemas/execution-result';
-import { summarize, type Sample } from './stats';
+import { percentile, summarize, type Sample } from './stats';
 import { quotaWorkflowId } from '../lib/quota-ids';
 import { quotaUsageQuery } from '../workflows/messages';
 
@@ -48,7 +48,11 @@ async function interactive(client: ApiClient, n: number): Promise<Interactive> {
 
 /** Where the interactive tenant's time went: the median wait before its first stage, and of each stage. */
 function breakdown(results: ExecutionResult[]): string {
-  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
+  const median = (xs: number[]) =>
+    percentile(
+      [...xs].sort((a, b) => a - b),
+      50,
+    );
   const waits = results.map((r) => Date.parse(r.stages[0]!.startedAt ?? r.createdAt) - Date.parse(r.createdAt));
   const stages = ['gate', 'provision', 'run', 'scan', 'teardown'].map((name) => {
     const ms = results.map((r) => r.stages.find((s) => s.name === name)?.durationMs ?? 0);
