@@ -42,6 +42,8 @@ export default tseslint.config(
       '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: { arguments: false } }],
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
+      // One statement per module: a type goes inline (`import { f, type T }`).
+      'no-duplicate-imports': 'error',
     },
   },
   {
@@ -73,6 +75,9 @@ export default tseslint.config(
                 '../lib/runtimes',
                 '../lib/temporal',
                 '../lib/logger',
+                '../lib/payload-codec',
+                '../lib/payload-keys',
+                '../lib/locked-file',
               ],
               message: 'Node-only module.',
             },

@@ -1,5 +1,11 @@
-import type { Client, WorkflowExecutionDescription, WorkflowHandle } from '@temporalio/client';
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import {
+  type Client,
+  type WorkflowExecutionDescription,
+  type WorkflowHandle,
+  WithStartWorkflowOperation,
+  WorkflowUpdateFailedError,
+} from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, ApplicationFailure } from '@temporalio/common';
 import {
   describeOwned,
   startAttributes,
@@ -10,12 +16,12 @@ import {
   type OwnedWorkflow,
 } from './workflow-lookup';
 import type { ExecutionInput } from '../lib/schemas/execution-request';
-import type { ExecutionResult } from '../lib/schemas/execution-result';
+import type { ExecutionResult, Approval } from '../lib/schemas/execution-result';
 import { isTerminal, type ExecutionStatus } from '../lib/vocabulary';
 import { blankResult } from '../lib/blank-result';
 import { EXECUTION_ID_PATTERN } from '../lib/execution-ids';
 import { ORCHESTRATION_QUEUE } from '../lib/task-queues';
-import { LANGUAGE, POLICY, STATUS, TENANT } from '../lib/search-attributes';
+import { LANGUAGE, POLICY, STATUS, TENANT, GATE } from '../lib/search-attributes';
 import type { executionWorkflow } from '../workflows/execution';
 import {
   decideApprovalUpdate,
@@ -25,11 +31,7 @@ import {
   type ApprovalDecision,
 } from '../workflows/messages';
 import type { LiveEvent } from '../lib/schemas/events';
-import { WithStartWorkflowOperation, WorkflowUpdateFailedError } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
-import type { Approval } from '../lib/schemas/execution-result';
-import { GATE } from '../lib/search-attributes';
 import { tenantPriority } from '../lib/priority';
 import { sameRequest, type Idempotency } from './idempotency';
 import { decodeHistory } from '../lib/payload-codec';

@@ -1,5 +1,9 @@
-import type { Client, WorkflowExecutionDescription } from '@temporalio/client';
-import { WorkflowUpdateFailedError, WorkflowUpdateStage } from '@temporalio/client';
+import {
+  type Client,
+  type WorkflowExecutionDescription,
+  WorkflowUpdateFailedError,
+  WorkflowUpdateStage,
+} from '@temporalio/client';
 import { ApplicationFailure, WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { SandboxInfo, SandboxListItem, StepResult } from '../lib/schemas/sandbox';
 import type { LiveEvent } from '../lib/schemas/events';

@@ -7,8 +7,7 @@
  *   node dist/bench/sandbox-steps.js [--steps N] [--creates M] [--url URL]
  */
 import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
-import { parseArgs } from 'node:util';
+import { promisify, parseArgs } from 'node:util';
 import { resolveApiKey } from '../cli/api-client';
 import { Airlock } from '../sdk/src';
 import { ratio, summarize, table, timed, type Sample } from './stats';

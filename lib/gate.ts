@@ -1,7 +1,6 @@
 import { commandToArgv } from './schemas/common';
 import type { ExecutionInput } from './schemas/execution-request';
-import type { Limits } from './schemas/limits';
-import { REQUESTABLE_LIMITS } from './schemas/limits';
+import { type Limits, REQUESTABLE_LIMITS } from './schemas/limits';
 import type { ExecutionPlan, Policy, PolicyRef, SandboxSettings } from './schemas/policy';
 import type { RuntimeManifest } from './schemas/runtime';
 import { imageTagFor } from './containers';

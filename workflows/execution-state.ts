@@ -1,9 +1,8 @@
 import type { ExecutionInput } from '../lib/schemas/execution-request';
 import type { ExecutionResult, Stage } from '../lib/schemas/execution-result';
-import type { StageName, StageOutcome } from '../lib/vocabulary';
+import { type StageName, type StageOutcome, isTerminal } from '../lib/vocabulary';
 import { blankResult } from '../lib/blank-result';
 import type { LiveEvent } from '../lib/schemas/events';
-import { isTerminal } from '../lib/vocabulary';
 import { LiveLog } from './live-log';
 import { metrics } from './sinks';
 

@@ -25,8 +25,7 @@ import type {
   TestsOutput,
 } from './types';
 import type { OutputRules } from '../../lib/schemas/policy';
-import type { ArtifactScan } from './artifacts';
-import { scanArtifactArchive } from './artifacts';
+import { type ArtifactScan, scanArtifactArchive } from './artifacts';
 import { ScanBudgetExceeded, sharedScanner, type Scanner } from '../scanner';
 import type { Finding } from '../../lib/schemas/findings';
 

@@ -1,10 +1,9 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import http from 'node:http';
+import http, { type Server } from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
 import { spawn } from 'node:child_process';
 import { loadConfig } from '../../lib/config';
 import { PROJECT_ROOT } from '../../lib/paths';

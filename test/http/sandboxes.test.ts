@@ -5,12 +5,11 @@
 import crypto from 'node:crypto';
 import request from 'supertest';
 import type { Express } from 'express';
-import type { SandboxInfo, StepResult } from '../../lib/schemas/sandbox';
+import { type SandboxInfo, type StepResult, MAX_SANDBOX_FILE_BYTES } from '../../lib/schemas/sandbox';
 import { TestCluster } from '../support/cluster';
 import { containersOf, eventually } from '../support/docker';
 import { createTestApi, listen, type TestApi } from '../support/api';
 import { readEvents, streamedText } from '../support/sse';
-import { MAX_SANDBOX_FILE_BYTES } from '../../lib/schemas/sandbox';
 import type { SandboxInput } from '../../lib/sandbox-steps';
 import { ORCHESTRATION_QUEUE } from '../../lib/task-queues';
 import type { sandboxWorkflow } from '../../workflows';

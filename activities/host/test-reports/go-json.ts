@@ -1,5 +1,4 @@
-import type { ParsedTests } from './types';
-import { seconds } from './types';
+import { type ParsedTests, seconds } from './types';
 
 interface GoTestEvent {
   Action?: string;

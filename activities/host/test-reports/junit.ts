@@ -1,6 +1,5 @@
 import { XMLParser } from 'fast-xml-parser';
-import type { ParsedTests } from './types';
-import { seconds } from './types';
+import { type ParsedTests, seconds } from './types';
 
 interface XmlTestCase {
   '@_name'?: string;
