@@ -1,6 +1,8 @@
 // What a sandbox workflow receives: plain types and checks, so its update validator can use them.
 import type { SourceFile } from './schemas/common';
 import type { SandboxInfo, StepResult } from './schemas/sandbox';
+import type { ExecutionPlan } from './schemas/policy';
+import type { LiveEvent } from './schemas/events';
 import { relativePathProblem } from './relative-path';
 
 export type StepRequest =
@@ -51,16 +53,23 @@ export interface SandboxInput {
   maxQueuedSteps?: number;
 }
 
+/** A live event with the step (or sandbox) it belongs to, as the workflow's log keeps it. */
+export interface LoggedEvent {
+  scope: string;
+  event: LiveEvent;
+}
+
 export interface CarriedSandbox {
   info: SandboxInfo;
   /** The container's host and the queue its activities go to. */
   host: { hostId: string; taskQueue: string; containerId: string };
-  plan: unknown;
+  /** The plan the sandbox was made under; absent only if it ended before it had one. */
+  plan: ExecutionPlan | undefined;
   /** Finished steps whose results a retry may still ask for. */
   completed: StepResult[];
   nextEventId: number;
   /** The live events of the carried steps, so a client streaming one resumes in the new run. */
-  events: unknown[];
+  events: LoggedEvent[];
 }
 
 const STEP_ID = /^[A-Za-z0-9._:-]{1,128}$/;

@@ -51,3 +51,6 @@ export type TestStatus = (typeof TEST_STATUSES)[number];
 /** A tenant's in-flight quotas: what each lease counts against (lib/schemas/quotas.ts). */
 export const LEASE_LIMITS = ['executions', 'sandboxes', 'memoryMb', 'cpus'] as const;
 export type LeaseLimit = (typeof LEASE_LIMITS)[number];
+
+/** Steps a sandbox's `recentSteps` keeps: a value the workflow and the schema share. */
+export const RECENT_STEPS = 20;

@@ -1,4 +1,5 @@
 import type { LiveEvent } from '../lib/schemas/events';
+import type { LoggedEvent } from '../lib/sandbox-steps';
 import type { OutputChunk, OutputStream } from '../lib/live-output';
 
 /** Events one query answers at most; the API asks again for the rest. */
@@ -6,7 +7,7 @@ const PAGE_EVENTS = 500;
 const PAGE_CHARS = 512 * 1024;
 
 type Body = LiveEvent extends infer E ? (E extends LiveEvent ? Omit<E, 'id'> : never) : never;
-export type LoggedEvent = { scope: string; event: LiveEvent };
+export type { LoggedEvent };
 
 /**
  * The live event log of one workflow: stage changes and output chunks, numbered in the order the

@@ -2,7 +2,9 @@ import type { LiveEvent } from '../lib/schemas/events';
 import type { ProvisionedSandbox } from '../activities/host';
 import type { SandboxEndReason, SandboxInfo, SandboxStatus, StepResult } from '../lib/schemas/sandbox';
 import type { CarriedSandbox, SandboxInput, StepEnvelope } from '../lib/sandbox-steps';
-import { LiveLog, type LoggedEvent } from './live-log';
+import { LiveLog } from './live-log';
+import type { ExecutionPlan } from '../lib/schemas/policy';
+import { RECENT_STEPS } from '../lib/vocabulary';
 import { metrics } from './sinks';
 
 /** Full step results kept for retries and for the stream's `end`; older steps keep their summary. */
@@ -31,7 +33,7 @@ export class SandboxState {
 
   constructor(input: SandboxInput) {
     const carried = input.carried;
-    this.live = new LiveLog(carried?.nextEventId ?? 1, (carried?.events ?? []) as LoggedEvent[]);
+    this.live = new LiveLog(carried?.nextEventId ?? 1, carried?.events ?? []);
     carried?.completed.forEach((r) => this.completed.set(r.stepId, r));
     if (carried && carried.info.image) this.sandbox = { ...carried.host, image: carried.info.image };
     this.info = carried?.info ?? {
@@ -92,7 +94,7 @@ export class SandboxState {
     const { stepId, index, kind, status, startedAt, durationMs } = result;
     this.info.steps += 1;
     this.info.recentSteps = [...this.info.recentSteps, { stepId, index, kind, status, startedAt, durationMs }].slice(
-      -KEPT_RESULTS,
+      -RECENT_STEPS,
     );
     this.live.end(stepId, status);
     metrics.stepFinished({ kind, status });
@@ -119,7 +121,7 @@ export class SandboxState {
       .map((e) => (e.type === 'end' ? { ...e, data: { ...e.data, result: this.completed.get(stepId) ?? null } } : e));
   }
 
-  carry(sandbox: ProvisionedSandbox, plan: unknown): CarriedSandbox {
+  carry(sandbox: ProvisionedSandbox, plan: ExecutionPlan | undefined): CarriedSandbox {
     const completed: StepResult[] = [];
     let chars = 0;
     for (const result of [...this.completed.values()].reverse()) {

@@ -48,7 +48,7 @@ const REAPER_GRACE_MS = 5 * 60_000;
  */
 export async function sandboxWorkflow(input: SandboxInput): Promise<SandboxInfo> {
   const state = new SandboxState(input);
-  let plan = input.carried?.plan as ExecutionPlan | undefined;
+  let plan = input.carried?.plan;
   installHandlers(state, input);
 
   let carryOn = false;

@@ -6,8 +6,7 @@ import { GateResult } from './findings';
 
 /** Bytes of one file written or read in one step: the content travels through workflow history. */
 export const MAX_SANDBOX_FILE_BYTES = 1_048_576;
-/** Steps kept in `recentSteps`. */
-export const RECENT_STEPS = 20;
+export { RECENT_STEPS } from '../vocabulary';
 
 export const SANDBOX_STATUSES = ['starting', 'ready', 'busy', 'closing', 'closed', 'lost', 'failed'] as const;
 export const SandboxStatus = z.enum(SANDBOX_STATUSES);
