@@ -94,6 +94,23 @@ export default tseslint.config(
     },
   },
   {
+    // lib/ is below workflows/, activities/ and workers/: it never imports them (docs/architecture.md#layout).
+    files: ['lib/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/workflows', '**/workflows/*', '**/activities/*', '**/workers/*', '**/api/*', '**/cli/*'],
+              message: 'lib/ is the bottom layer: move the code that needs this up, or the shared part down.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['**/*.mjs', '**/*.js'],
     ...tseslint.configs.disableTypeChecked,
   },

@@ -4,7 +4,7 @@ import { verifySeal, type SealCheck } from '../lib/audit/seal';
 import { historyEvents } from '../lib/audit/history-events';
 import { AuditKeyStore, type PublicAuditKey } from '../lib/audit/signing-keys';
 import { auditReport, type AuditReport } from '../lib/audit/timeline';
-import { replayAgainstCurrentCode } from '../lib/audit/replay';
+import { replayAgainstCurrentCode } from '../workers/replay';
 import { decodeHistory } from '../lib/payload-codec';
 import { historyFromJSON, historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { ApiClient, resolveApiKey } from './api-client';

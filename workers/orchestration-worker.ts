@@ -1,6 +1,6 @@
 import { Worker, type NativeConnection, type WorkflowBundleOption } from '@temporalio/worker';
 import type { AirlockMetrics } from '../lib/metrics';
-import { metricsSinks } from '../lib/metrics-sinks';
+import { metricsSinks } from './metrics-sinks';
 import { tracingWorkerInterceptors, workflowTracingSinks } from '../lib/tracing';
 import { createOrchestrationActivities } from '../activities/orchestration';
 import { ORCHESTRATION_QUEUE } from '../lib/task-queues';

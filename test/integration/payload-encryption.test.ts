@@ -20,7 +20,7 @@ import { decodeHistory, isEncrypted } from '../../lib/payload-codec';
 import { historyEvents } from '../../lib/audit/history-events';
 import { verifySeal } from '../../lib/audit/seal';
 import { AuditKeyStore } from '../../lib/audit/signing-keys';
-import { replayAgainstCurrentCode } from '../../lib/audit/replay';
+import { replayAgainstCurrentCode } from '../../workers/replay';
 import type { Payload } from '@temporalio/common';
 import { PROJECT_ROOT } from '../../lib/paths';
 

@@ -11,7 +11,7 @@ import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { TRACE_HEADER } from '@temporalio/interceptors-opentelemetry/lib/instrumentation';
 import { ApiKeyStore } from '../../lib/api-keys';
 import { AirlockMetrics } from '../../lib/metrics';
-import { metricsSinks } from '../../lib/metrics-sinks';
+import { metricsSinks } from '../../workers/metrics-sinks';
 import { connectWithRetry, createClient, workerDataConverter } from '../../lib/temporal';
 import { workflowTracingSinks } from '../../lib/tracing';
 import { WORKFLOW_BUNDLE_PATH } from '../../workers/workflow-bundle';

@@ -4,7 +4,7 @@
  */
 import crypto from 'node:crypto';
 import { AirlockMetrics } from '../../lib/metrics';
-import { metricsSinks } from '../../lib/metrics-sinks';
+import { metricsSinks } from '../../workers/metrics-sinks';
 import { Context } from '@temporalio/activity';
 import {
   bundleWorkflowCode,

@@ -17,7 +17,7 @@ import {
 import { TRACE_HEADER } from '@temporalio/interceptors-opentelemetry/lib/instrumentation';
 import type { SerializableSpan } from '@temporalio/interceptors-opentelemetry/lib/workflow/definitions';
 import { AirlockMetrics } from '../../lib/metrics';
-import { metricsSinks } from '../../lib/metrics-sinks';
+import { metricsSinks } from '../../workers/metrics-sinks';
 import { workflowTracingSinks } from '../../lib/tracing';
 import { WORKFLOW_INTERCEPTOR_MODULES } from '../../workers/workflow-bundle';
 

@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import { AirlockMetrics } from '../../lib/metrics';
-import { metricsSinks } from '../../lib/metrics-sinks';
+import { metricsSinks } from '../../workers/metrics-sinks';
 import path from 'node:path';
 import {
   bundleWorkflowCode,

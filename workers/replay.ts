@@ -1,9 +1,7 @@
-import fs from 'node:fs';
-import path from 'node:path';
 import { DefaultLogger, Runtime, Worker, bundleWorkflowCode, type WorkflowBundleOption } from '@temporalio/worker';
-import { PROJECT_ROOT } from '../paths';
-import { replaySinks } from '../metrics-sinks';
-import { FAILURE_CONVERTER_PATH, workerDataConverter } from '../temporal';
+import { prebuiltWorkflowBundle } from './workflow-bundle';
+import { replaySinks } from './metrics-sinks';
+import { FAILURE_CONVERTER_PATH, workerDataConverter } from '../lib/temporal';
 
 let runtimeInstalled = false;
 
@@ -24,10 +22,10 @@ export async function replayAgainstCurrentCode(historyJson: unknown, workflowId:
 }
 
 async function currentBundle(): Promise<WorkflowBundleOption> {
-  const prebuilt = path.join(PROJECT_ROOT, 'dist', 'workflow-bundle.js');
-  if (fs.existsSync(prebuilt)) return { codePath: prebuilt };
+  const prebuilt = prebuiltWorkflowBundle();
+  if (prebuilt) return prebuilt;
   return bundleWorkflowCode({
-    workflowsPath: require.resolve('../../workflows'),
+    workflowsPath: require.resolve('../workflows'),
     failureConverterPath: FAILURE_CONVERTER_PATH,
     logger: new DefaultLogger('ERROR'),
   });
