@@ -1,6 +1,7 @@
 /** What the deployment files are checked against: the vendored schemas and the code's own facts. */
 import fs from 'node:fs';
 import path from 'node:path';
+import YAML from 'yaml';
 import { loadConfig } from '../../lib/config';
 import { evaluateGateUnder } from '../../lib/gate';
 import { PROJECT_ROOT } from '../../lib/paths';
@@ -73,3 +74,61 @@ export const socketPath = (dockerHost: string | undefined): string => (dockerHos
 /** Whether a service or container runs the runtime-image build. */
 export const buildsImages = (s: { command?: string[] }): boolean =>
   s.command?.includes('dist/scripts/build-images.js') ?? false;
+
+/** A Compose service as the layout checks read it. */
+export interface ComposeService {
+  command?: string[];
+  environment?: Record<string, string>;
+  volumes?: string[];
+}
+
+/** docker-compose.yml, with its anchors merged. */
+export function readCompose(): { services: Record<string, ComposeService>; volumes: Record<string, unknown> } {
+  return YAML.parse(fs.readFileSync(path.join(PROJECT_ROOT, 'docker-compose.yml'), 'utf8'), { merge: true }) as {
+    services: Record<string, ComposeService>;
+    volumes: Record<string, unknown>;
+  };
+}
+
+export interface KubeContainer {
+  command?: string[];
+  envFrom?: Array<{ configMapRef?: { name: string } }>;
+  env?: Array<{ name: string; value?: string }>;
+  volumeMounts?: Array<{ name: string; mountPath: string; readOnly?: boolean }>;
+}
+export interface KubePodSpec {
+  containers: KubeContainer[];
+  volumes?: Array<{
+    name: string;
+    persistentVolumeClaim?: { claimName: string; readOnly?: boolean };
+    secret?: { secretName: string };
+  }>;
+}
+
+/**
+ * Each Deployment of deploy/kubernetes: its pod, its main container's command, and that container's
+ * environment as the process sees it (its ConfigMaps, then its own values).
+ */
+export function kubernetesPods(): Array<{ pod: KubePodSpec; role: string; env: Record<string, string> }> {
+  type Manifest = { kind: string; metadata: { name: string }; data?: Record<string, string>; spec?: unknown };
+  const dir = path.join(PROJECT_ROOT, 'deploy', 'kubernetes');
+  const objects = fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith('.yaml'))
+    .flatMap((f) =>
+      YAML.parseAllDocuments(fs.readFileSync(path.join(dir, f), 'utf8')).map((d) => d.toJS() as Manifest),
+    );
+  const configMaps = new Map(objects.filter((o) => o.kind === 'ConfigMap').map((o) => [o.metadata.name, o.data ?? {}]));
+  return objects
+    .filter((o) => o.kind === 'Deployment')
+    .map((o) => (o.spec as { template: { spec: KubePodSpec } }).template.spec)
+    .map((pod) => {
+      const main = pod.containers[0]!;
+      const env = Object.assign(
+        {},
+        ...(main.envFrom ?? []).map((e) => configMaps.get(e.configMapRef?.name ?? '') ?? {}),
+        Object.fromEntries((main.env ?? []).filter((e) => e.value !== undefined).map((e) => [e.name, e.value])),
+      ) as Record<string, string>;
+      return { pod, role: main.command?.join(' ') ?? '', env };
+    });
+}
