@@ -100,31 +100,27 @@ export function payloadCodec(): AesGcmPayloadCodec {
 
 type Node = Record<string, unknown>;
 
-/** Every encrypted payload anywhere in a proto message tree (events, failures, headers, memos). */
-function encryptedPayloads(node: unknown, found: Node[] = []): Node[] {
+/**
+ * Every object in a proto message tree (events, failures, headers, memos) that `matches`; below a
+ * match the walk goes on only when `nested` says a match may hold others.
+ */
+function collect(node: unknown, matches: (obj: Node) => boolean, nested: boolean, found: Node[] = []): Node[] {
   if (!node || typeof node !== 'object' || ArrayBuffer.isView(node)) return found;
   if (Array.isArray(node)) {
-    for (const item of node) encryptedPayloads(item, found);
+    for (const item of node) collect(item, matches, nested, found);
     return found;
   }
   const obj = node as Node;
-  if (obj.metadata && typeof obj.metadata === 'object' && isEncrypted(obj as Payload)) found.push(obj);
-  else for (const value of Object.values(obj)) encryptedPayloads(value, found);
+  const hit = matches(obj);
+  if (hit) found.push(obj);
+  if (!hit || nested) for (const value of Object.values(obj)) collect(value, matches, nested, found);
   return found;
 }
 
-/** Every failure whose message and stack trace were moved into its encoded attributes (lib/failure-converter.ts). */
-function encodedFailures(node: unknown, found: Node[] = []): Node[] {
-  if (!node || typeof node !== 'object' || ArrayBuffer.isView(node)) return found;
-  if (Array.isArray(node)) {
-    for (const item of node) encodedFailures(item, found);
-    return found;
-  }
-  const obj = node as Node;
-  if (obj.encodedAttributes && typeof obj.encodedAttributes === 'object') found.push(obj);
-  for (const value of Object.values(obj)) encodedFailures(value, found);
-  return found;
-}
+const isEncryptedNode = (obj: Node) =>
+  !!obj.metadata && typeof obj.metadata === 'object' && isEncrypted(obj as Payload);
+/** A failure whose message and stack trace were moved into its encoded attributes (lib/failure-converter.ts); its cause may be another. */
+const hasEncodedAttributes = (obj: Node) => !!obj.encodedAttributes && typeof obj.encodedAttributes === 'object';
 
 /**
  * A history (proto form) with every payload decrypted in place, and each failure's message and
@@ -132,7 +128,7 @@ function encodedFailures(node: unknown, found: Node[] = []): Node[] {
  * export read. A history in the clear is returned unchanged.
  */
 export async function decodeHistory<T extends object>(history: T, codec: PayloadCodec = payloadCodec()): Promise<T> {
-  const payloads = encryptedPayloads(history);
+  const payloads = collect(history, isEncryptedNode, false);
   if (payloads.length > 0) {
     const decoded = await codec.decode(payloads as Payload[]);
     payloads.forEach((p, i) => {
@@ -140,7 +136,7 @@ export async function decodeHistory<T extends object>(history: T, codec: Payload
       p.data = decoded[i]!.data;
     });
   }
-  for (const failure of encodedFailures(history)) {
+  for (const failure of collect(history, hasEncodedAttributes, true)) {
     const attributes = failure.encodedAttributes as Payload;
     if (isEncrypted(attributes)) continue;
     const { message, stack_trace } = defaultPayloadConverter.fromPayload<{ message?: string; stack_trace?: string }>(
