@@ -1,6 +1,7 @@
 import { Router, type Request } from 'express';
 import { z } from 'zod';
 import {
+  BatchRequest,
   ExecutionRequest,
   LanguageName,
   PolicyName,
@@ -11,6 +12,7 @@ import { EXECUTION_STATUSES } from '../../lib/vocabulary';
 import { toSarif } from '../../lib/reports/sarif';
 import { toJunit } from '../../lib/reports/junit';
 import type { ExecutionResult } from '../../lib/schemas/execution-result';
+import { DecisionRequest } from '../../lib/schemas/approval';
 import { normalizeRequest } from '../../lib/normalize-request';
 import type { RuntimeDefinition } from '../../lib/runtimes';
 import type { LoadedPolicy } from '../../lib/policies';
@@ -42,7 +44,6 @@ export interface ExecutionRoutesDeps {
   waitLimitMs: number;
 }
 
-export const MAX_BATCH = 100;
 /** Workflow starts in flight at once for one batch. */
 const BATCH_START_CONCURRENCY = 16;
 
@@ -56,17 +57,6 @@ const ListQuery = z.strictObject({
   until: z.iso.datetime({ offset: true }).optional(),
   pageSize: z.coerce.number().int().min(1).max(100).default(20),
   pageToken: PageToken.optional(),
-});
-const DecisionBody = z.strictObject({
-  comment: z.string().max(2000).optional(),
-  /** Before approvers were keys: free text, now kept only as part of the comment. */
-  reviewer: z.string().trim().min(1).max(200).optional(),
-});
-const BatchRequest = z.strictObject({
-  executions: z
-    .array(z.unknown())
-    .min(1, 'must not be empty')
-    .max(MAX_BATCH, `must have at most ${MAX_BATCH} executions`),
 });
 
 export function executionRoutes({ executions, leases, runtimes, policies, waitLimitMs }: ExecutionRoutesDeps): Router {
@@ -211,7 +201,7 @@ export function executionRoutes({ executions, leases, runtimes, policies, waitLi
   ] as const) {
     router.post(`/:id/${action}`, requireScope('approve'), async (req, res) => {
       requireJson(req);
-      const { comment, reviewer } = parseBody(DecisionBody, req.body);
+      const { comment, reviewer } = parseBody(DecisionRequest, req.body);
       const principal = principalOf(req);
       const id = String(req.params.id);
       const text = [reviewer && `reviewer: ${reviewer}`, comment].filter(Boolean).join('; ');

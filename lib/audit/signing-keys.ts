@@ -11,19 +11,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { STATE_DIR } from '../paths';
+import { PublicAuditKey } from '../schemas/audit';
+
+export { PublicAuditKey };
 
 export const AUDIT_KEYS_DIR = process.env.AIRLOCK_AUDIT_KEYS_DIR ?? path.join(STATE_DIR, 'audit-keys');
-
-export const PublicAuditKey = z.strictObject({
-  id: z.string().regex(/^[0-9a-f]{16}$/),
-  algorithm: z.literal('ed25519'),
-  /** SPKI, PEM. */
-  publicKey: z.string(),
-  createdAt: z.string(),
-  /** When a newer key took over sealing; null for the active key. */
-  retiredAt: z.string().nullable(),
-});
-export type PublicAuditKey = z.infer<typeof PublicAuditKey>;
 
 const KeysFile = z.strictObject({ version: z.literal(1), keys: z.array(PublicAuditKey) });
 

@@ -108,6 +108,16 @@ export const ExecutionRequest = z
 export type ExecutionRequest = z.input<typeof ExecutionRequest>;
 export type ParsedExecutionRequest = z.output<typeof ExecutionRequest>;
 
+export const MAX_BATCH = 100;
+
+/** `POST /v1/executions/batch`. Each item is an ExecutionRequest, checked on its own so an error names it. */
+export const BatchRequest = z.strictObject({
+  executions: z
+    .array(z.unknown())
+    .min(1, 'must not be empty')
+    .max(MAX_BATCH, `must have at most ${MAX_BATCH} executions`),
+});
+
 /**
  * What the API hands to the workflow: the request normalised (code turned into a file,
  * defaults applied) plus who submitted it. Plain data, so workflows can import it type-only.

@@ -1,4 +1,5 @@
 import type { RuntimeSummary } from '../../lib/schemas/runtime';
+import { Audit } from './audit';
 import { Executions } from './executions';
 import { HttpClient, type RequestOptions } from './http';
 import { Sandboxes } from './sandboxes';
@@ -22,6 +23,15 @@ export interface AirlockOptions {
 }
 
 export const DEFAULT_BASE_URL = 'http://127.0.0.1:8080';
+
+/** `$AIRLOCK_URL`, else the embedded service's address, without a trailing slash. */
+export function baseUrlFromEnv(env: Record<string, string | undefined> = processEnv()): string {
+  return (env.AIRLOCK_URL || DEFAULT_BASE_URL).replace(/\/+$/, '');
+}
+
+function processEnv(): Record<string, string | undefined> {
+  return typeof process === 'undefined' ? {} : process.env;
+}
 export const DEFAULT_MAX_RETRIES = 3;
 export const DEFAULT_TIMEOUT_MS = 300_000;
 
@@ -36,10 +46,11 @@ export const DEFAULT_TIMEOUT_MS = 300_000;
 export class Airlock {
   readonly executions: Executions;
   readonly sandboxes: Sandboxes;
+  readonly audit: Audit;
   private readonly http: HttpClient;
 
   constructor(options: AirlockOptions = {}) {
-    const env = typeof process === 'undefined' ? {} : process.env;
+    const env = processEnv();
     const maxRetries = options.maxRetries ?? DEFAULT_MAX_RETRIES;
     const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     if (!Number.isInteger(maxRetries) || maxRetries < 0) throw new RangeError('maxRetries must be an integer >= 0');
@@ -47,7 +58,7 @@ export class Airlock {
     const fetchImpl = options.fetch ?? globalThis.fetch;
     if (typeof fetchImpl !== 'function') throw new TypeError('no fetch implementation: pass options.fetch');
     this.http = new HttpClient({
-      baseUrl: (options.baseUrl ?? env.AIRLOCK_URL ?? DEFAULT_BASE_URL).replace(/\/+$/, ''),
+      baseUrl: options.baseUrl === undefined ? baseUrlFromEnv(env) : options.baseUrl.replace(/\/+$/, ''),
       apiKey: options.apiKey ?? env.AIRLOCK_API_KEY ?? undefined,
       maxRetries,
       timeoutMs,
@@ -58,6 +69,7 @@ export class Airlock {
     });
     this.executions = new Executions(this.http);
     this.sandboxes = new Sandboxes(this.http);
+    this.audit = new Audit(this.http);
   }
 
   /** The base URL requests go to. */

@@ -1,11 +1,15 @@
-import { ExecutionRequest } from '../../lib/schemas/execution-request';
+import { DecisionRequest, type DecisionResponse } from '../../lib/schemas/approval';
+import { BatchRequest, ExecutionRequest } from '../../lib/schemas/execution-request';
 import type { ExecutionResult, ExecutionStatus } from '../../lib/schemas/execution-result';
 import type { LiveEvent } from '../../lib/schemas/events';
 import { isTerminal } from '../../lib/vocabulary';
-import { AirlockNotFoundError } from './errors';
+import { AirlockError, AirlockNotFoundError } from './errors';
 import { liveEvents, type EventsOptions } from './events';
 import { sleep, type HttpClient, type MutationOptions, type RequestOptions } from './http';
 import { expectObject, idempotencyKey, validate } from './validation';
+
+/** The reports `GET /v1/executions/:id/{sarif,junit,history}` answer, as text. */
+export type ExecutionReport = 'sarif' | 'junit' | 'history';
 
 /** One row of `GET /v1/executions`. */
 export interface ExecutionSummary {
@@ -107,6 +111,24 @@ export class Execution {
     return res.data;
   }
 
+  /**
+   * `output()` as its chunks arrive, for an output too large to hold: printed or saved, never kept
+   * whole in memory. Hash the chunks to check them against the ref's sha256.
+   */
+  async outputStream(
+    stage: OutputStage,
+    stream: OutputStream,
+    options: RequestOptions = {},
+  ): Promise<AsyncIterable<Uint8Array>> {
+    const res = await this.http.request<AsyncIterable<Uint8Array>>({
+      method: 'GET',
+      path: `${path(this.id)}/outputs/${encodeURIComponent(stage)}/${encodeURIComponent(stream)}`,
+      responseType: 'stream',
+      ...options,
+    });
+    return res.data;
+  }
+
   /** `output()` as text: outputs are stored as the UTF-8 of the text the output gate passed. */
   async outputText(stage: OutputStage, stream: OutputStream, options: RequestOptions = {}): Promise<string> {
     return new TextDecoder().decode(await this.output(stage, stream, options));
@@ -126,6 +148,49 @@ export class Execution {
       timeoutMs: options.timeoutMs,
     });
     return expectObject(res.data, `cancel ${this.id}`, 'id');
+  }
+
+  /**
+   * A report as the API writes it: `sarif` (SARIF 2.1.0 findings), `junit` (JUnit XML test
+   * results) or `history` (the workflow history, decrypted, that `airlock audit verify` checks).
+   */
+  async report(kind: ExecutionReport, options: RequestOptions = {}): Promise<string> {
+    const res = await this.http.request<string>({
+      method: 'GET',
+      path: `${path(this.id)}/${kind}`,
+      responseType: 'text',
+      ...options,
+    });
+    return res.data;
+  }
+
+  /**
+   * Approves an execution waiting in `awaiting_approval`; needs a key with the `approve` scope, other
+   * than the one that submitted it. The decision is recorded with the key that made it.
+   */
+  async approve(decision: DecisionRequest = {}, options: RequestOptions = {}): Promise<DecisionResponse> {
+    return this.decide('approve', decision, options);
+  }
+
+  /** Rejects an execution waiting in `awaiting_approval`; one rejection ends it `rejected`. */
+  async reject(decision: DecisionRequest = {}, options: RequestOptions = {}): Promise<DecisionResponse> {
+    return this.decide('reject', decision, options);
+  }
+
+  private async decide(
+    action: 'approve' | 'reject',
+    decision: DecisionRequest,
+    options: RequestOptions,
+  ): Promise<DecisionResponse> {
+    validate(DecisionRequest, decision);
+    // Not retried: a decision is recorded once, and a second one from the same key is refused.
+    const res = await this.http.request<unknown>({
+      method: 'POST',
+      path: `${path(this.id)}/${action}`,
+      json: decision,
+      ...options,
+    });
+    return expectObject(res.data, `${action} ${this.id}`, 'id');
   }
 
   private async poll(options: RequestOptions): Promise<ExecutionResult> {
@@ -149,6 +214,33 @@ export class Executions {
   async create(request: ExecutionRequest, options: MutationOptions = {}): Promise<Execution> {
     const res = await this.submit(request, options, false);
     return new Execution(this.http, res.id);
+  }
+
+  /**
+   * Submits up to 100 executions in one request and returns their handles, in order. All are checked
+   * before any starts. A retry carries the same `Idempotency-Key`, so it starts only the items that
+   * had not started, and answers the same ids.
+   */
+  async createBatch(requests: ExecutionRequest[], options: MutationOptions = {}): Promise<Execution[]> {
+    validate(BatchRequest, { executions: requests });
+    requests.forEach((request, i) => validate(ExecutionRequest, request, `executions.${i}`));
+    const res = await this.http.request<unknown>({
+      method: 'POST',
+      path: '/v1/executions/batch',
+      json: { executions: requests },
+      idempotencyKey: idempotencyKey(options.idempotencyKey),
+      signal: options.signal,
+      timeoutMs: options.timeoutMs,
+    });
+    const { ids } = expectObject<{ ids?: unknown }>(res.data, 'POST /v1/executions/batch');
+    if (!Array.isArray(ids) || ids.length !== requests.length || !ids.every((id) => typeof id === 'string')) {
+      throw new AirlockError({
+        status: 0,
+        code: 'invalid_response',
+        message: `unexpected ids for POST /v1/executions/batch: ${JSON.stringify(ids)?.slice(0, 200)}`,
+      });
+    }
+    return ids.map((id: string) => new Execution(this.http, id));
   }
 
   /** Submits an execution and waits for its result. */

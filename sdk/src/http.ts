@@ -49,8 +49,11 @@ interface Call extends RequestOptions {
   bytes?: Uint8Array;
   /** Sends `Idempotency-Key`; a POST is only retried when it has one. */
   idempotencyKey?: string;
-  /** How to read a 2xx body. */
-  responseType?: 'json' | 'bytes';
+  /**
+   * How to read a 2xx body. `stream` answers the body as it arrives: the time limit then bounds the
+   * wait for the headers only, and the caller's signal still aborts the transfer.
+   */
+  responseType?: 'json' | 'bytes' | 'text' | 'stream';
 }
 
 export interface HttpResponse<T> {
@@ -145,6 +148,7 @@ export class HttpClient {
     const onAbort = () => controller.abort(call.signal?.reason);
     call.signal?.addEventListener('abort', onAbort, { once: true });
     let timedOut = false;
+    let streaming = false;
     const timer = setTimeout(() => {
       timedOut = true;
       controller.abort();
@@ -167,14 +171,31 @@ export class HttpClient {
         signal: controller.signal,
       });
       if (!response.ok) throw await this.toError(response, controller.signal);
-      const data =
-        call.responseType === 'bytes' ? new Uint8Array(await response.arrayBuffer()) : await readJson(response);
-      return { status: response.status, headers: response.headers, data: data as T };
+      if (call.responseType === 'stream') {
+        clearTimeout(timer);
+        streaming = true;
+        const body = this.chunks(response, call, () => call.signal?.removeEventListener('abort', onAbort));
+        return { status: response.status, headers: response.headers, data: body as T };
+      }
+      return { status: response.status, headers: response.headers, data: (await readBody(response, call)) as T };
     } catch (err) {
       throw this.normalise(err, call.signal, timedOut, `${call.method} ${call.path}`, timeoutMs);
     } finally {
       clearTimeout(timer);
-      call.signal?.removeEventListener('abort', onAbort);
+      // A streamed body keeps listening: the caller's signal must still stop the transfer.
+      if (!streaming) call.signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  /** A body as its chunks arrive, failing with the SDK's errors; `done` runs once it has ended, however. */
+  private async *chunks(response: Response, call: Call, done: () => void): AsyncGenerator<Uint8Array, void, undefined> {
+    try {
+      // undici's web stream is async-iterable in Node 20.
+      if (response.body) yield* response.body as unknown as AsyncIterable<Uint8Array>;
+    } catch (err) {
+      throw this.normalise(err, call.signal, false, `${call.method} ${call.path} (the body)`, 0);
+    } finally {
+      done();
     }
   }
 
@@ -219,6 +240,12 @@ export class HttpClient {
 export interface OpenStream {
   response: Response;
   close(): void;
+}
+
+async function readBody(response: Response, call: Call): Promise<unknown> {
+  if (call.responseType === 'bytes') return new Uint8Array(await response.arrayBuffer());
+  if (call.responseType === 'text') return response.text();
+  return readJson(response);
 }
 
 async function readJson(response: Response): Promise<unknown> {

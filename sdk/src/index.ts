@@ -1,9 +1,17 @@
-export { Airlock, DEFAULT_BASE_URL, DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT_MS, type AirlockOptions } from './client';
+export {
+  Airlock,
+  DEFAULT_BASE_URL,
+  baseUrlFromEnv,
+  DEFAULT_MAX_RETRIES,
+  DEFAULT_TIMEOUT_MS,
+  type AirlockOptions,
+} from './client';
 export {
   Execution,
   Executions,
   type ExecutionListFilters,
   type ExecutionPage,
+  type ExecutionReport,
   type ExecutionSummary,
   type OutputStage,
   type OutputStream,
@@ -18,6 +26,7 @@ export {
   type StepOptions,
   type WrittenFile,
 } from './sandboxes';
+export { Audit } from './audit';
 export { type EventsOptions } from './events';
 export { newIdempotencyKey, type MutationOptions, type RequestOptions } from './http';
 export {
@@ -36,6 +45,8 @@ export {
 } from './errors';
 
 // The request and result types are the server's own zod schemas, shared rather than copied.
+export type { DecisionRequest, DecisionResponse } from '../../lib/schemas/approval';
+export type { PublicAuditKey } from '../../lib/schemas/audit';
 export type { Command, SourceFile } from '../../lib/schemas/common';
 export type { LiveEvent, LiveEventType } from '../../lib/schemas/events';
 export type { ExecutionRequest, TestCase, TestsRequest } from '../../lib/schemas/execution-request';

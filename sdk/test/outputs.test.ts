@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import { AirlockError, AirlockNotFoundError } from '../src';
+import { AirlockAbortError, AirlockError, AirlockNotFoundError } from '../src';
 import { clientFor, fakeServer, json, type FakeServer } from './fake-server';
 
 let server: FakeServer | undefined;
@@ -53,5 +53,43 @@ describe('stored outputs', () => {
       '/v1/executions/ex_1/outputs/tests/stdout',
       '/v1/executions/ex_1/outputs/case.3/stderr',
     ]);
+  });
+
+  it('outputStream() yields the stored stream as it arrives, whole, past the per-attempt time limit', async () => {
+    server = await fakeServer((req, res) => {
+      res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' });
+      // The second half comes after the time limit: it bounds the wait for the headers only.
+      res.write(STORED.subarray(0, 1000));
+      setTimeout(() => res.end(STORED.subarray(1000)), 300);
+    });
+    const body = await clientFor(server, { timeoutMs: 100 }).executions.handle('ex_1').outputStream('run', 'stdout');
+    const chunks: Uint8Array[] = [];
+    for await (const chunk of body) chunks.push(chunk);
+    expect(chunks.length).toBeGreaterThan(1);
+    expect(sha256(Buffer.concat(chunks))).toBe(sha256(STORED));
+    expect(server.requests[0]).toMatchObject({ path: '/v1/executions/ex_1/outputs/run/stdout' });
+  });
+
+  it('outputStream() fails with the API error before any byte, and stops when its signal fires', async () => {
+    server = await serveOutput();
+    const airlock = clientFor(server);
+    await expect(airlock.executions.handle('ex_1').outputStream('case.3', 'stderr')).rejects.toMatchObject({
+      status: 410,
+      code: 'output_expired',
+    });
+
+    await server.close();
+    server = await fakeServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      res.write('first');
+    });
+    const controller = new AbortController();
+    const body = await clientFor(server)
+      .executions.handle('ex_1')
+      .outputStream('run', 'stdout', { signal: controller.signal });
+    const read = (async () => {
+      for await (const _ of body) controller.abort(new Error('enough'));
+    })();
+    await expect(read).rejects.toBeInstanceOf(AirlockAbortError);
   });
 });
