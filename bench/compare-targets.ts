@@ -3,7 +3,7 @@
  * a program in a fresh sandbox and returns what it printed; timing and judging are the caller's.
  */
 import { spawn } from 'node:child_process';
-import { ApiClient } from '../cli/api-client';
+import type { Airlock } from '../sdk/src';
 
 /** What one run produced; `error` says why there is no exit code (or why it does not count). */
 export interface Outcome {
@@ -23,19 +23,15 @@ export interface Target {
   close(): Promise<void>;
 }
 
-/** POST /v1/executions?wait=true, polling past the server's wait bound (the CLI's own client). */
+/** POST /v1/executions?wait=true through the SDK, following the execution past the server's wait bound. */
 export class AirlockTarget implements Target {
   readonly name = 'airlock';
   readonly description = 'Airlock HTTP API: POST /v1/executions?wait=true, language python, default policy';
-  private readonly client: ApiClient;
-
-  constructor(url: string, apiKey: string) {
-    this.client = new ApiClient(url, apiKey);
-  }
+  constructor(private readonly client: Airlock) {}
 
   async run(code: string): Promise<Outcome> {
     try {
-      const result = await this.client.run({ language: 'python', code });
+      const result = await this.client.executions.run({ language: 'python', code });
       const outcome = { exitCode: result.run?.exitCode ?? null, stdout: result.run?.stdout ?? '' };
       if (result.status === 'succeeded') return outcome;
       const reason = result.error ? `${result.error.type}: ${result.error.message}` : (result.run?.stderr ?? '');

@@ -21,7 +21,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs, promisify } from 'node:util';
 import * as prettier from 'prettier';
-import { resolveApiKey } from '../cli/api-client';
+import { benchClient, urlOption } from './client';
 import { PROJECT_ROOT } from '../lib/paths';
 import { DEFAULT_VENV, LlmSandboxTarget } from './compare-llm-sandbox';
 import {
@@ -106,7 +106,7 @@ function options() {
       'workload-concurrency': { type: 'string', default: '8' },
       warmup: { type: 'string', default: '3' },
       'settle-ms': { type: 'string', default: '1500' },
-      url: { type: 'string', default: process.env.AIRLOCK_URL ?? 'http://127.0.0.1:8080' },
+      url: { ...urlOption },
       image: { type: 'string', default: 'airlock/python:latest' },
       python: { type: 'string', default: 'python3' },
       venv: { type: 'string', default: DEFAULT_VENV },
@@ -142,12 +142,11 @@ type Options = ReturnType<typeof options>;
 async function startTarget(name: TargetName, opts: Options): Promise<Target> {
   switch (name) {
     case 'airlock': {
-      const key = resolveApiKey(undefined);
-      if (!key) throw new Error('no API key: set AIRLOCK_API_KEY or start the service with npm start');
+      const client = benchClient(opts.url);
       const health = await fetch(`${opts.url}/readyz`).catch((err: unknown) => String(err));
       if (typeof health === 'string' || !health.ok)
         throw new Error(`Airlock is not ready at ${opts.url}: run npm start`);
-      return new AirlockTarget(opts.url, key);
+      return new AirlockTarget(client);
     }
     case 'docker':
       return new DockerRunTarget(opts.image);

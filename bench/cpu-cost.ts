@@ -10,7 +10,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
-import { resolveApiKey } from '../cli/api-client';
+import { benchClient, urlOption } from './client';
 import { AirlockTarget, DockerRunTarget, type Target } from './compare-targets';
 
 const TICK_MS = 1000 / 100; // USER_HZ
@@ -98,13 +98,11 @@ async function main(): Promise<void> {
       runs: { type: 'string', default: '48' },
       concurrency: { type: 'string', default: '8' },
       rounds: { type: 'string', default: '2' },
-      url: { type: 'string', default: process.env.AIRLOCK_URL ?? 'http://127.0.0.1:8080' },
+      url: urlOption,
       image: { type: 'string', default: 'airlock/python:latest' },
     },
   });
-  const apiKey = resolveApiKey(undefined);
-  if (!apiKey) throw new Error('no API key: set AIRLOCK_API_KEY or start the service with npm start');
-  const targets: Target[] = [new DockerRunTarget(values.image!), new AirlockTarget(values.url!, apiKey)];
+  const targets: Target[] = [new DockerRunTarget(values.image!), new AirlockTarget(benchClient(values.url))];
   const runs = Number(values.runs);
   const concurrency = Number(values.concurrency);
   // Alternating rounds, so drift hits both equally.

@@ -8,21 +8,17 @@
  */
 import { spawn } from 'node:child_process';
 import { parseArgs } from 'node:util';
-import { resolveApiKey } from '../cli/api-client';
+import type { Airlock } from '../sdk/src';
+import { benchClient, urlOption } from './client';
 import { ratio, summarize, table, type Sample } from './stats';
 
 const CODE = 'print("hello")';
 const IMAGE = 'airlock/python:latest';
 
-async function viaApi(url: string, key: string): Promise<Sample> {
+async function viaApi(client: Airlock): Promise<Sample> {
   const started = performance.now();
-  const res = await fetch(`${url}/v1/executions?wait=true`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
-    body: JSON.stringify({ language: 'python', code: CODE }),
-  });
-  const body = (await res.json()) as { status?: string; run?: { stdout?: string } };
-  return { ms: performance.now() - started, ok: body.status === 'succeeded' && body.run?.stdout === 'hello\n' };
+  const result = await client.executions.run({ language: 'python', code: CODE }).catch(() => undefined);
+  return { ms: performance.now() - started, ok: result?.status === 'succeeded' && result.run?.stdout === 'hello\n' };
 }
 
 function viaDockerRun(): Promise<Sample> {
@@ -40,23 +36,21 @@ async function main(): Promise<void> {
     options: {
       sequential: { type: 'string', default: '30' },
       concurrent: { type: 'string', default: '8' },
-      url: { type: 'string', default: process.env.AIRLOCK_URL ?? 'http://127.0.0.1:8080' },
+      url: urlOption,
     },
   });
   const sequential = Number(values.sequential);
   const concurrent = Number(values.concurrent);
-  const url = values.url!;
-  const key = resolveApiKey(undefined);
-  if (!key) throw new Error('no API key: set AIRLOCK_API_KEY or start the service with npm start');
+  const client = benchClient(values.url);
 
   // Warm both paths: first runs pay for page cache and JIT.
-  await viaApi(url, key);
+  await viaApi(client);
   await viaDockerRun();
 
   const seqApi: Sample[] = [];
   const seqDocker: Sample[] = [];
   for (let i = 0; i < sequential; i++) {
-    seqApi.push(await viaApi(url, key));
+    seqApi.push(await viaApi(client));
     seqDocker.push(await viaDockerRun());
   }
 
@@ -65,7 +59,7 @@ async function main(): Promise<void> {
     const samples = await Promise.all(Array.from({ length: concurrent }, fn));
     return { samples, wallMs: performance.now() - started };
   };
-  const conApi = await burst(() => viaApi(url, key));
+  const conApi = await burst(() => viaApi(client));
   const conDocker = await burst(viaDockerRun);
 
   const rows: Array<[string, ReturnType<typeof summarize>, number | undefined]> = [

@@ -8,8 +8,7 @@
  */
 import { execFile } from 'node:child_process';
 import { promisify, parseArgs } from 'node:util';
-import { resolveApiKey } from '../cli/api-client';
-import { Airlock } from '../sdk/src';
+import { benchClient, urlOption } from './client';
 import { ratio, summarize, table, timed, type Sample } from './stats';
 
 const run = promisify(execFile);
@@ -21,12 +20,10 @@ async function main(): Promise<void> {
     options: {
       steps: { type: 'string', default: '30' },
       creates: { type: 'string', default: '10' },
-      url: { type: 'string', default: process.env.AIRLOCK_URL ?? 'http://127.0.0.1:8080' },
+      url: urlOption,
     },
   });
-  const apiKey = resolveApiKey(undefined);
-  if (!apiKey) throw new Error('no API key: set AIRLOCK_API_KEY or start the service with npm start');
-  const airlock = new Airlock({ baseUrl: values.url!, apiKey });
+  const airlock = benchClient(values.url);
 
   const sbx = await airlock.sandboxes.create({ language: 'python' });
   const plain = (await run('docker', ['run', '-d', '--network', 'none', IMAGE, 'sleep', 'infinity'])).stdout.trim();

@@ -12,8 +12,8 @@
  * Needs the service (npm start) on this machine: it makes the tenants' keys in its key file.
  */
 import { parseArgs } from 'node:util';
-import { Airlock } from '../sdk/src';
-import { ApiClient } from '../cli/api-client';
+import type { Airlock } from '../sdk/src';
+import { benchClient, urlOption } from './client';
 import { ApiKeyStore } from '../lib/api-keys';
 import { loadConfig } from '../lib/config';
 import { connectWithRetry, createClient } from '../lib/temporal';
@@ -32,13 +32,13 @@ interface Interactive {
   results: ExecutionResult[];
 }
 
-async function interactive(client: ApiClient, n: number): Promise<Interactive> {
+async function interactive(client: Airlock, n: number): Promise<Interactive> {
   const started = performance.now();
   const results: ExecutionResult[] = [];
   const samples = await Promise.all(
     Array.from({ length: n }, async () => {
       const t0 = performance.now();
-      const result = await client.run(HELLO);
+      const result = await client.executions.run(HELLO);
       results.push(result);
       return { ms: performance.now() - t0, ok: result.status === 'succeeded' };
     }),
@@ -67,7 +67,7 @@ async function main(): Promise<void> {
       burst: { type: 'string', default: '500' },
       interactive: { type: 'string', default: '20' },
       limited: { type: 'string', default: '40' },
-      url: { type: 'string', default: process.env.AIRLOCK_URL ?? 'http://127.0.0.1:8080' },
+      url: urlOption,
     },
   });
   const burstN = Number(values.burst);
@@ -77,7 +77,7 @@ async function main(): Promise<void> {
   const keys = new ApiKeyStore();
   const made = ['bench-burst', 'bench-interactive', 'bench-limited'].map((tenant) => keys.create(tenant, 'bench'));
   keys.setQuotas('bench-limited', { executions: 4 });
-  const [burst, inter] = made.map(({ key }) => new ApiClient(url, key)) as [ApiClient, ApiClient];
+  const [burst, inter] = made.map(({ key }) => benchClient(url, { apiKey: key })) as [Airlock, Airlock];
   const temporal = createClient(await connectWithRetry(loadConfig().temporal), loadConfig().namespace);
   try {
     await interactive(inter, 4); // warm
@@ -89,17 +89,15 @@ async function main(): Promise<void> {
     await Promise.all(
       Array.from({ length: Math.ceil(burstN / 100) }, async (_, b) => {
         const count = Math.min(100, burstN - b * 100);
-        const { ids: batch } = await burst.post<{ ids: string[] }>('/v1/executions/batch', {
-          executions: Array.from({ length: count }, () => HELLO),
-        });
-        ids.push(...batch);
+        const batch = await burst.executions.createBatch(Array.from({ length: count }, () => HELLO));
+        ids.push(...batch.map((execution) => execution.id));
       }),
     );
     const submittedMs = performance.now() - burstStarted;
     const loadedPromise = interactive(inter, interactiveN);
 
     // The limited tenant, through the SDK's retries; its quota workflow says what it holds.
-    const sdk = new Airlock({ baseUrl: url, apiKey: made[2]!.key, maxRetries: 200, retryBackoff: { maxMs: 2_000 } });
+    const sdk = benchClient(url, { apiKey: made[2]!.key, maxRetries: 200, retryBackoff: { maxMs: 2_000 } });
     const limitedStarted = performance.now();
     const limitedPromise = Promise.all(
       Array.from({ length: limitedN }, async () => (await sdk.executions.run(HELLO)).status === 'succeeded'),

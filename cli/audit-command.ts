@@ -2,12 +2,15 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import { verifySeal, type SealCheck } from '../lib/audit/seal';
 import { historyEvents } from '../lib/audit/history-events';
-import { AuditKeyStore, type PublicAuditKey } from '../lib/audit/signing-keys';
+import { AuditKeyStore } from '../lib/audit/signing-keys';
+import type { PublicAuditKey } from '../lib/schemas/audit';
 import { auditReport, type AuditReport } from '../lib/audit/timeline';
 import { replayAgainstCurrentCode } from '../workers/replay';
 import { decodeHistory } from '../lib/payload-codec';
 import { historyFromJSON, historyToJSON } from '@temporalio/common/lib/proto-utils';
-import { ApiClient, resolveApiKey } from './api-client';
+import { resolveApiKey } from '../lib/api-key-file';
+import type { Airlock } from '../sdk/src';
+import { apiClient } from './client';
 import { UsageError } from './run-command';
 
 export interface AuditOptions {
@@ -21,8 +24,8 @@ export interface AuditOptions {
 
 /** `airlock audit ID`: fetch the history, check its seal, replay it against this checkout's workflow code, print the timeline. */
 export async function auditCommand(id: string, opts: AuditOptions): Promise<number> {
-  const client = new ApiClient(opts.url, resolveApiKey(opts.key));
-  const text = await client.text(`/v1/executions/${encodeURIComponent(id)}/history`);
+  const client = apiClient(opts);
+  const text = await client.executions.handle(id).report('history');
   if (opts.history) fs.writeFileSync(opts.history, text);
   const keys = opts.keys ? keysFromFile(opts.keys) : await keysFromApi(client);
   return auditHistory(JSON.parse(text) as unknown, keys, opts);
@@ -52,9 +55,7 @@ export async function auditKeysCommand(opts: {
   local?: boolean;
   json?: string;
 }): Promise<void> {
-  const keys = opts.local
-    ? new AuditKeyStore().publicKeys()
-    : (await new ApiClient(opts.url, resolveApiKey(opts.key)).get<{ keys: PublicAuditKey[] }>('/v1/audit/keys')).keys;
+  const keys = opts.local ? new AuditKeyStore().publicKeys() : await apiClient(opts).audit.keys();
   if (opts.json) fs.writeFileSync(opts.json, `${JSON.stringify({ keys }, null, 2)}\n`);
   for (const k of keys) {
     process.stdout.write(
@@ -80,8 +81,8 @@ function keysFromFile(file: string): Map<string, crypto.KeyObject> {
   }
 }
 
-async function keysFromApi(client: ApiClient): Promise<Map<string, crypto.KeyObject>> {
-  const { keys } = await client.get<{ keys: PublicAuditKey[] }>('/v1/audit/keys');
+async function keysFromApi(client: Airlock): Promise<Map<string, crypto.KeyObject>> {
+  const keys = await client.audit.keys();
   return new Map(keys.map((k) => [k.id, crypto.createPublicKey(k.publicKey)]));
 }
 
@@ -89,10 +90,10 @@ async function verificationKeys(
   opts: Pick<AuditOptions, 'keys' | 'url' | 'key'>,
 ): Promise<Map<string, crypto.KeyObject>> {
   if (opts.keys) return keysFromFile(opts.keys);
-  const key = opts.url ? resolveApiKey(opts.key) : undefined;
-  if (opts.url && key) {
+  if (opts.url && resolveApiKey(opts.key)) {
     try {
-      return await keysFromApi(new ApiClient(opts.url, key));
+      // One attempt: offline is an expected case here, and the local keys answer it at once.
+      return await keysFromApi(apiClient({ url: opts.url, key: opts.key }, { maxRetries: 0 }));
     } catch {
       // Offline: this machine's own keys, as the embedded default keeps them.
     }

@@ -3,7 +3,8 @@ import path from 'node:path';
 import type { ExecutionRequest } from '../lib/schemas/execution-request';
 import type { ExecutionResult } from '../lib/schemas/execution-result';
 import type { Finding } from '../lib/schemas/findings';
-import { ApiClient, resolveApiKey } from './api-client';
+import type { Airlock } from '../sdk/src';
+import { apiClient } from './client';
 import { UsageError, describeError } from './run-command';
 import { collectFiles } from './gate-files';
 
@@ -30,7 +31,7 @@ export interface GateOptions {
  */
 export async function gateCommand(paths: string[], opts: GateOptions): Promise<number> {
   try {
-    const client = new ApiClient(opts.url, resolveApiKey(opts.key));
+    const client = apiClient(opts);
     // Its own reports from an earlier run are not part of the change.
     const outputs = new Set([path.resolve(opts.sarif), path.resolve(opts.junit)]);
     const change = collectFiles(paths.length > 0 ? paths : ['.']).filter((f) => !outputs.has(f.source));
@@ -56,11 +57,9 @@ export async function gateCommand(paths: string[], opts: GateOptions): Promise<n
         ...(trusted.length > 0 ? { files: encoded(trusted) } : {}),
       },
     };
-    const result = await client.run(request);
-    const [sarif, junit] = await Promise.all([
-      client.text(`/v1/executions/${result.id}/sarif`),
-      client.text(`/v1/executions/${result.id}/junit`),
-    ]);
+    const result = await client.executions.run(request);
+    const execution = client.executions.handle(result.id);
+    const [sarif, junit] = await Promise.all([execution.report('sarif'), execution.report('junit')]);
     fs.writeFileSync(opts.sarif, sarif);
     fs.writeFileSync(opts.junit, junit);
     process.stdout.write(summary(result, opts));
@@ -79,7 +78,7 @@ export async function gateCommand(paths: string[], opts: GateOptions): Promise<n
   }
 }
 
-async function inferLanguage(client: ApiClient, files: string[]): Promise<string> {
+async function inferLanguage(client: Airlock, files: string[]): Promise<string> {
   const runtimes = await client.runtimes();
   const votes = new Map<string, number>();
   for (const file of files) {

@@ -11,7 +11,9 @@ import {
   type GrantOptions,
   type QuotaOptions,
 } from './keys-command';
-import { DEFAULT_KEY_FILE, ApiClient, resolveApiKey } from './api-client';
+import { DEFAULT_KEY_FILE, resolveApiKey } from '../lib/api-key-file';
+import { baseUrlFromEnv } from '../sdk/src';
+import { apiClient, type ApiTarget } from './client';
 import { GATE_ERROR, gateCommand, type GateOptions } from './gate-command';
 import { auditCommand, auditKeysCommand, auditKeysRotateCommand, auditVerifyCommand } from './audit-command';
 import { encryptionInit, encryptionKeys, encryptionRotate, type EncryptionOptions } from './encryption-command';
@@ -19,7 +21,7 @@ import { encryptionInit, encryptionKeys, encryptionRotate, type EncryptionOption
 const program = new Command()
   .name('airlock')
   .description('Run untrusted code in hardened, durable sandboxes')
-  .option('--url <url>', 'Airlock API base URL', process.env.AIRLOCK_URL ?? 'http://127.0.0.1:8080')
+  .option('--url <url>', 'Airlock API base URL (default: $AIRLOCK_URL, else the embedded service)', baseUrlFromEnv())
   .option('--key <key>', `API key (default: $AIRLOCK_API_KEY, else ${DEFAULT_KEY_FILE})`)
   .exitOverride();
 
@@ -49,7 +51,7 @@ program
       ...rest,
       lang: language ?? lang,
       timeout: timeoutMs ?? timeout,
-      ...program.opts<{ url: string; key?: string }>(),
+      ...program.opts<ApiTarget>(),
     });
   });
 
@@ -70,7 +72,7 @@ program
     process.exitCode = await gateCommand(paths, {
       ...rest,
       lang: language ?? lang,
-      ...program.opts<{ url: string; key?: string }>(),
+      ...program.opts<ApiTarget>(),
     });
   });
 
@@ -84,7 +86,7 @@ const audit = program
   .option('--history <file>', 'also save the history (for `audit verify`)')
   .option('--keys <file>', "check the seal with these public keys (`audit keys --json`), not the API's")
   .action(async (id: string, opts: { json?: string; history?: string; keys?: string }) => {
-    process.exitCode = await auditCommand(id, { ...opts, ...program.opts<{ url: string; key?: string }>() });
+    process.exitCode = await auditCommand(id, { ...opts, ...program.opts<ApiTarget>() });
   });
 /** Commander hands an option both `audit` and a subcommand declare to `audit` itself. */
 const auditOpt = (name: 'json' | 'keys', own: string | undefined) => own ?? audit.opts<Record<string, string>>()[name];
@@ -100,7 +102,7 @@ audit
     process.exitCode = await auditVerifyCommand(file, {
       ...(json ? { json } : {}),
       ...(keys ? { keys } : {}),
-      ...program.opts<{ url: string; key?: string }>(),
+      ...program.opts<ApiTarget>(),
     });
   });
 const auditKeys = audit
@@ -113,7 +115,7 @@ const auditKeys = audit
     await auditKeysCommand({
       ...(opts.local ? { local: true } : {}),
       ...(json ? { json } : {}),
-      ...program.opts<{ url: string; key?: string }>(),
+      ...program.opts<ApiTarget>(),
     });
   });
 auditKeys
@@ -123,19 +125,16 @@ auditKeys
   )
   .action(() => auditKeysRotateCommand());
 
-for (const [name, format, path] of [
-  ['sarif', 'SARIF 2.1.0 findings', 'sarif'],
-  ['junit', 'JUnit XML test results', 'junit'],
+for (const [report, format] of [
+  ['sarif', 'SARIF 2.1.0 findings'],
+  ['junit', 'JUnit XML test results'],
 ] as const) {
   program
-    .command(name)
+    .command(report)
     .description(`print an execution's ${format}`)
     .argument('<id>', 'execution id')
     .action(async (id: string) => {
-      const { url, key } = program.opts<{ url: string; key?: string }>();
-      process.stdout.write(
-        await new ApiClient(url, resolveApiKey(key)).text(`/v1/executions/${encodeURIComponent(id)}/${path}`),
-      );
+      process.stdout.write(await apiClient(program.opts<ApiTarget>()).executions.handle(id).report(report));
     });
 }
 
@@ -147,11 +146,7 @@ for (const decision of ['approve', 'reject'] as const) {
     .option('--comment <text>', 'why (the decision is recorded with the key that made it)')
     .option('--reviewer <name>', 'free text kept in the comment; the reviewer is the key')
     .action(async (id: string, opts: { reviewer?: string; comment?: string }) => {
-      const { url, key } = program.opts<{ url: string; key?: string }>();
-      const body = await new ApiClient(url, resolveApiKey(key)).post(
-        `/v1/executions/${encodeURIComponent(id)}/${decision}`,
-        opts,
-      );
+      const body = await apiClient(program.opts<ApiTarget>()).executions.handle(id)[decision](opts);
       process.stdout.write(`${JSON.stringify(body, null, 2)}\n`);
     });
 }
@@ -164,7 +159,7 @@ program
   .option('--port <port>', 'port with --http', process.env.AIRLOCK_MCP_PORT ?? '8090')
   .option('--allowed-host <name...>', 'Host header names to accept with --http (default: loopback names)')
   .action(async (opts: { http?: boolean; host: string; port: string; allowedHost?: string[] }) => {
-    const { url, key } = program.opts<{ url: string; key?: string }>();
+    const { url, key } = program.opts<ApiTarget>();
     // Loaded here, not at the top: the MCP SDK and express stay out of every other command's start-up.
     if (opts.http) {
       const port = Number(opts.port);

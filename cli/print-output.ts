@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import { once } from 'node:events';
 import type { ExecutionResult } from '../lib/schemas/execution-result';
-import type { ApiClient } from './api-client';
+import type { Airlock } from '../sdk/src';
 
 type Stream = 'stdout' | 'stderr';
 
@@ -11,7 +11,7 @@ type Stream = 'stdout' | 'stderr';
  * false, after saying why on stderr, when the whole could not be printed.
  */
 export async function printOutput(
-  client: ApiClient,
+  client: Airlock,
   result: ExecutionResult,
   stream: Stream,
   out: NodeJS.WritableStream,
@@ -23,10 +23,9 @@ export async function printOutput(
     return true;
   }
   const name = `run.${stream}`;
-  const path = `/v1/executions/${encodeURIComponent(result.id)}/outputs/run/${stream}`;
   let body: AsyncIterable<Uint8Array>;
   try {
-    body = await client.stream(path);
+    body = await client.executions.handle(result.id).outputStream('run', stream);
   } catch (err) {
     // Nothing is printed yet: the preview is better than nothing, and the note says it is one.
     out.write(run[stream]);

@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { ExecutionResult } from '../lib/schemas/execution-result';
-import { ApiClient, ApiError, resolveApiKey } from './api-client';
+import { AirlockError, type Airlock } from '../sdk/src';
+import { apiClient } from './client';
 import { printOutput } from './print-output';
 
 export interface RunOptions {
@@ -24,14 +25,14 @@ export class UsageError extends Error {}
  * whole output could not be printed).
  */
 export async function runCommand(file: string, opts: RunOptions): Promise<number> {
-  const client = new ApiClient(opts.url, resolveApiKey(opts.key));
+  const client = apiClient(opts);
   const code = readFile(file, 'FILE');
   const language = opts.lang ?? (await inferLanguage(client, file));
   const timeoutMs = opts.timeout === undefined ? undefined : Number(opts.timeout);
   if (timeoutMs !== undefined && (!Number.isInteger(timeoutMs) || timeoutMs <= 0)) {
     throw new UsageError(`--timeout must be a positive whole number of milliseconds, got "${opts.timeout}"`);
   }
-  const result = await client.run({
+  const result = await client.executions.run({
     language,
     files: [{ path: path.basename(file), content: code.toString('base64'), encoding: 'base64' }],
     entrypoint: path.basename(file),
@@ -65,7 +66,7 @@ export function exitCodeFor(result: ExecutionResult): number {
   }
 }
 
-async function inferLanguage(client: ApiClient, file: string): Promise<string> {
+async function inferLanguage(client: Airlock, file: string): Promise<string> {
   const ext = path.extname(file).toLowerCase();
   const runtimes = await client.runtimes();
   const match = runtimes.find((r) => r.extensions.includes(ext));
@@ -85,6 +86,6 @@ function readFile(file: string, what: string): Buffer {
 }
 
 export function describeError(err: unknown): string {
-  if (err instanceof ApiError || err instanceof UsageError) return err.message;
+  if (err instanceof AirlockError || err instanceof UsageError) return err.message;
   return err instanceof Error ? err.message : String(err);
 }

@@ -3,9 +3,12 @@
  * API is, a logger that keeps stdout free). The only module of mcp/ that loads the SDK's code.
  */
 import pino from 'pino';
-import { Airlock } from '../sdk/src';
+import { Airlock, baseUrlFromEnv } from '../sdk/src';
 import type { Logger } from '../lib/logger';
 import type { AirlockLike } from './airlock-like';
+
+/** `$AIRLOCK_URL`, else the embedded service: the SDK's own default. */
+export { baseUrlFromEnv };
 
 export interface ClientConfig {
   baseUrl: string;
@@ -14,13 +17,6 @@ export interface ClientConfig {
 
 /** Makes the client one MCP session uses; http.ts makes one per session, with that session's key. */
 export type ClientFactory = (config: ClientConfig) => AirlockLike;
-
-export const DEFAULT_API_URL = 'http://127.0.0.1:8080';
-
-/** `$AIRLOCK_URL`, as the CLI reads it, without a trailing slash. */
-export function apiUrlFromEnv(env: NodeJS.ProcessEnv = process.env): string {
-  return (env.AIRLOCK_URL || DEFAULT_API_URL).replace(/\/+$/, '');
-}
 
 export const createAirlockClient: ClientFactory = (config) => {
   const airlock = new Airlock({ baseUrl: config.baseUrl, apiKey: config.apiKey });

@@ -19,7 +19,7 @@ import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { createLogger, type Logger } from '../lib/logger';
 import { isApiError, type AirlockLike } from './airlock-like';
-import { apiUrlFromEnv, createAirlockClient, type ClientFactory } from './client';
+import { baseUrlFromEnv, createAirlockClient, type ClientFactory } from './client';
 import { createMcpServer } from './server';
 
 export interface McpHttpOptions {
@@ -261,7 +261,7 @@ export async function runHttp(opts: ServeHttpOptions): Promise<void> {
 if (require.main === module) {
   const env = process.env;
   runHttp({
-    apiUrl: apiUrlFromEnv(),
+    apiUrl: baseUrlFromEnv(),
     host: env.AIRLOCK_MCP_HOST || '127.0.0.1',
     port: Number(env.AIRLOCK_MCP_PORT || 8090),
     ...(env.AIRLOCK_MCP_ALLOWED_HOSTS ? { allowedHosts: env.AIRLOCK_MCP_ALLOWED_HOSTS.split(',') } : {}),

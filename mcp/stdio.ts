@@ -5,9 +5,9 @@
  */
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { resolveApiKey } from '../cli/api-client';
+import { resolveApiKey } from '../lib/api-key-file';
 import type { Logger } from '../lib/logger';
-import { apiUrlFromEnv, createAirlockClient, stderrLogger, type ClientFactory } from './client';
+import { baseUrlFromEnv, createAirlockClient, stderrLogger, type ClientFactory } from './client';
 import { createMcpServer } from './server';
 
 export interface StdioOptions {
@@ -24,8 +24,8 @@ export class MissingApiKeyError extends Error {}
 /** Serves until the client closes stdin (or a signal), then exits the process. */
 export async function serveStdio(opts: StdioOptions = {}): Promise<McpServer> {
   const log = opts.log ?? stderrLogger('airlock-mcp');
-  const baseUrl = (opts.apiUrl ?? apiUrlFromEnv()).replace(/\/+$/, '');
-  const apiKey = opts.apiKey ?? resolveApiKey(undefined);
+  const baseUrl = (opts.apiUrl ?? baseUrlFromEnv()).replace(/\/+$/, '');
+  const apiKey = opts.apiKey ?? resolveApiKey();
   // Fail at start rather than on every tool call: the client shows a server that would not start.
   if (!apiKey) throw new MissingApiKeyError('no Airlock API key: set AIRLOCK_API_KEY (see `airlock keys`)');
 

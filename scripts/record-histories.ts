@@ -10,7 +10,6 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { ApiClient, resolveApiKey } from '../cli/api-client';
 import { PROJECT_ROOT } from '../lib/paths';
 import type { ExecutionRequest } from '../lib/schemas/execution-request';
 import type { ExecutionResult } from '../lib/schemas/execution-result';
@@ -19,23 +18,19 @@ import { loadConfig } from '../lib/config';
 import { connectWithRetry, createClient } from '../lib/temporal';
 import { decodeHistory } from '../lib/payload-codec';
 import { Airlock } from '../sdk/src';
+import { resolveApiKey } from '../lib/api-key-file';
 import { ApiKeyStore } from '../lib/api-keys';
 import { quotaWorkflowId } from '../lib/quota-ids';
 
 const OUT = path.join(PROJECT_ROOT, 'test', 'fixtures', 'histories');
-const baseUrl = process.env.AIRLOCK_URL ?? 'http://127.0.0.1:8080';
-const client = new ApiClient(baseUrl, resolveApiKey(undefined));
+// $AIRLOCK_URL, else the embedded service; the key as the CLI finds it.
+const airlock = new Airlock({ apiKey: resolveApiKey() });
 
-const airlock = new Airlock({
-  baseUrl: process.env.AIRLOCK_URL ?? 'http://127.0.0.1:8080',
-  apiKey: resolveApiKey(undefined),
-});
-
-const start = (request: ExecutionRequest) => client.post<{ id: string }>('/v1/executions', request);
+const start = (request: ExecutionRequest) => airlock.executions.create(request);
 
 async function until(id: string, done: (r: ExecutionResult) => boolean): Promise<ExecutionResult> {
   for (;;) {
-    const result = await client.result(id);
+    const result = await airlock.executions.get(id);
     if (done(result)) return result;
     await new Promise((r) => setTimeout(r, 200));
   }
@@ -44,7 +39,7 @@ const temporal = (async () => createClient(await connectWithRetry(loadConfig().t
 /** Once the workflow has closed: its result is answered before teardown, its history ends after it. */
 const finished = async (id: string): Promise<ExecutionResult> => {
   await (await temporal).workflow.getHandle(id).result();
-  return client.result(id);
+  return airlock.executions.get(id);
 };
 
 const scenarios: Record<string, () => Promise<string>> = {
@@ -71,7 +66,7 @@ const scenarios: Record<string, () => Promise<string>> = {
   'cancelled-mid-run': async () => {
     const { id } = await start({ language: 'python', code: 'import time\ntime.sleep(60)' });
     await until(id, (r) => r.stages.find((s) => s.name === 'run')?.outcome === 'running');
-    await client.post(`/v1/executions/${id}/cancel`, {});
+    await airlock.executions.handle(id).cancel();
     return id;
   },
   'gate-blocked': async () =>
@@ -88,21 +83,16 @@ const scenarios: Record<string, () => Promise<string>> = {
   'approved-after-warning': async () => {
     const { id } = await start({ language: 'python', policy: 'strict', code: 'print(eval("6*7"))' });
     await until(id, (r) => r.status === 'awaiting_approval');
-    await client.post(`/v1/executions/${id}/approve`, { reviewer: 'fixture-reviewer', comment: 'literal eval' });
+    await airlock.executions.handle(id).approve({ reviewer: 'fixture-reviewer', comment: 'literal eval' });
     return id;
   },
   // Answered through ?wait=true (update-with-start) as soon as the outcome was decided, before teardown.
   'answered-before-teardown': async () =>
-    (
-      await client.post<{ id: string }>('/v1/executions?wait=true', {
-        language: 'python',
-        code: 'print("early")',
-      })
-    ).id,
+    (await airlock.executions.run({ language: 'python', code: 'print("early")' })).id,
   // The run stage returns the manifest of the files the program wrote (no collectArtifacts activity).
   'run-with-manifest': async () =>
     (
-      await client.post<{ id: string }>('/v1/executions?wait=true', {
+      await airlock.executions.run({
         language: 'python',
         code: 'open("out.txt", "w").write("written")\nprint("wrote")',
       })
@@ -112,7 +102,7 @@ const scenarios: Record<string, () => Promise<string>> = {
     const { id } = await start({ language: 'python', policy: 'strict', code: 'print(eval("6*7"))' });
     await until(id, (r) => r.status === 'awaiting_approval');
     const reviewer = new ApiKeyStore().create('default', 'fixture reviewer', { scopes: ['approve'] }).key;
-    await new ApiClient(baseUrl, reviewer).post(`/v1/executions/${id}/approve`, { comment: 'literal eval' });
+    await new Airlock({ apiKey: reviewer }).executions.handle(id).approve({ comment: 'literal eval' });
     return id;
   },
   // Over its tenant's quota with overQuota queue: it waits for its lease, then runs and gives it back.
@@ -185,7 +175,7 @@ async function main(): Promise<void> {
   for (const [name, scenario] of Object.entries(scenarios).filter(([n]) => chosen(n))) {
     const id = await scenario();
     const result = await finished(id);
-    fs.writeFileSync(path.join(OUT, `${name}.json`), await client.text(`/v1/executions/${id}/history`));
+    fs.writeFileSync(path.join(OUT, `${name}.json`), await airlock.executions.handle(id).report('history'));
     process.stdout.write(`${name}: ${result.status} (${id})\n`);
   }
   // The quota workflow that granted, queued and released those leases (still running: its history so far).
