@@ -11,3 +11,8 @@ export function relativePathProblem(p: string): string | null {
     return 'must not contain empty, . or .. segments';
   return null;
 }
+
+/** Why `p` is not a directory to list in the workspace (`.` is the workspace itself), or null. */
+export function directoryProblem(p: string): string | null {
+  return p === '.' ? null : relativePathProblem(p);
+}

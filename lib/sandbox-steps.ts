@@ -3,7 +3,9 @@ import type { SourceFile } from './schemas/common';
 import type { SandboxInfo, StepResult } from './schemas/sandbox';
 import type { ExecutionPlan } from './schemas/policy';
 import type { LiveEvent } from './schemas/events';
-import { relativePathProblem } from './relative-path';
+import { directoryProblem, relativePathProblem } from './relative-path';
+import { BASE64_PATTERN, ID_PATTERN, ID_RULE, base64Bytes } from './rules';
+import { STEP_KINDS } from './vocabulary';
 
 export type StepRequest =
   | {
@@ -72,12 +74,9 @@ export interface CarriedSandbox {
   events: LoggedEvent[];
 }
 
-const STEP_ID = /^[A-Za-z0-9._:-]{1,128}$/;
-const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
-
 /** Why the workflow refuses a step before it enters history, or null. The API checks the same first. */
 export function stepProblem({ stepId, request }: StepEnvelope, limits: { maxFileBytes: number }): string | null {
-  if (typeof stepId !== 'string' || !STEP_ID.test(stepId)) return 'stepId must be 1-128 of A-Z a-z 0-9 . _ : -';
+  if (typeof stepId !== 'string' || !ID_PATTERN.test(stepId)) return `stepId must be ${ID_RULE}`;
   switch (request?.kind) {
     case 'exec': {
       const hasCode = typeof request.code === 'string';
@@ -90,9 +89,9 @@ export function stepProblem({ stepId, request }: StepEnvelope, limits: { maxFile
     case 'write_file': {
       const bad = relativePathProblem(request.path);
       if (bad) return `path ${bad}`;
-      if (typeof request.contentBase64 !== 'string' || !BASE64.test(request.contentBase64))
+      if (typeof request.contentBase64 !== 'string' || !BASE64_PATTERN.test(request.contentBase64))
         return 'contentBase64 must be base64';
-      if (Math.floor((request.contentBase64.length * 3) / 4) > limits.maxFileBytes + 2)
+      if (base64Bytes(request.contentBase64) > limits.maxFileBytes)
         return `content must be at most ${limits.maxFileBytes} bytes`;
       return null;
     }
@@ -102,10 +101,10 @@ export function stepProblem({ stepId, request }: StepEnvelope, limits: { maxFile
       return bad ? `path ${bad}` : null;
     }
     case 'list_files': {
-      const bad = request.path === '.' ? null : relativePathProblem(request.path);
+      const bad = directoryProblem(request.path);
       return bad ? `path ${bad}` : null;
     }
     default:
-      return 'kind must be exec, write_file, read_file, delete_file or list_files';
+      return `kind must be one of ${STEP_KINDS.join(', ')}`;
   }
 }

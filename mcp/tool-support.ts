@@ -3,7 +3,9 @@ import { z } from 'zod';
 import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import type { ServerNotification, ServerRequest } from '@modelcontextprotocol/sdk/types.js';
 import { RelativePath } from '../lib/schemas/common';
-import { LanguageName, PolicyName } from '../lib/schemas/execution-request';
+import { LanguageName, MAX_STDIN_CHARS, PolicyName } from '../lib/schemas/execution-request';
+import { MAX_STEP_TIMEOUT_SECONDS } from '../lib/schemas/sandbox';
+import { ID_PATTERN } from '../lib/rules';
 import type { AirlockLike, SandboxLike } from './airlock-like';
 
 export type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;
@@ -27,16 +29,16 @@ export const policy = PolicyName.describe(
 );
 export const sandboxId = z
   .string()
-  .regex(/^[A-Za-z0-9._:-]{1,128}$/, 'must be a sandbox id as sandbox_create returned it')
+  .regex(ID_PATTERN, 'must be a sandbox id as sandbox_create returned it')
   .describe('The sandbox id that sandbox_create returned (sbx_…).');
 export const stdin = z
   .string()
-  .max(1_048_576)
+  .max(MAX_STDIN_CHARS)
   .describe("Text written to the program's standard input, which is then closed.");
 export const timeoutSeconds = z
   .number()
   .positive()
-  .max(3600)
+  .max(MAX_STEP_TIMEOUT_SECONDS)
   .describe("Wall-clock limit in seconds (default and ceiling: the policy's).");
 export const filePath = RelativePath.describe(
   'Path relative to the workspace (/workspace), e.g. "main.py" or "src/util.py": no leading /, no .. segments.',

@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { Command } from '../lib/schemas/common';
+import { SandboxCreateRequest } from '../lib/schemas/sandbox';
 import type { AirlockLike } from './airlock-like';
 import { registerFileTools } from './file-tools';
 import {
@@ -97,18 +98,13 @@ export function registerTools(server: McpServer, opts: ToolOptions): void {
       inputSchema: z.strictObject({
         language: language.describe('Runtime of the programs sandbox_exec runs as `code` (python, javascript, go, …).'),
         policy: policy.optional(),
-        idleTimeoutSeconds: z
-          .number()
-          .int()
-          .min(10)
-          .max(3600)
+        // The API's bounds, without its defaults: the API applies those.
+        idleTimeoutSeconds: SandboxCreateRequest.shape.idleTimeoutSeconds
+          .unwrap()
           .optional()
           .describe('Seconds without a step before the sandbox is torn down (10-3600, default 300).'),
-        maxLifetimeSeconds: z
-          .number()
-          .int()
-          .min(60)
-          .max(86_400)
+        maxLifetimeSeconds: SandboxCreateRequest.shape.maxLifetimeSeconds
+          .unwrap()
           .optional()
           .describe('Seconds after creation when it is torn down whatever happens (60-86400, default 3600).'),
       }),

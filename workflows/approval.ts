@@ -8,6 +8,7 @@ import type { ExecutionInput } from '../lib/schemas/execution-request';
 import type { Approval, ApprovalDecisionRecord, Approver } from '../lib/schemas/execution-result';
 import type { GateResult } from '../lib/schemas/findings';
 import type { ExecutionPlan } from '../lib/schemas/policy';
+import { decisionCommentProblem } from '../lib/rules';
 import { STATUS } from '../lib/search-attributes';
 import type { ExecutionState } from './execution-state';
 import { APPROVAL_REFUSALS, decideApprovalUpdate, type ApprovalDecision } from './messages';
@@ -37,9 +38,8 @@ function validate(state: ExecutionState, input: ExecutionInput, d: ApprovalDecis
   if (!approver || typeof approver.keyId !== 'string' || approver.keyId === '') {
     throw refuse('a decision must name the approving key', APPROVAL_REFUSALS.invalid);
   }
-  if (d.comment !== undefined && (typeof d.comment !== 'string' || d.comment.length > 2000)) {
-    throw refuse('comment must be at most 2000 characters', APPROVAL_REFUSALS.invalid);
-  }
+  const commentProblem = decisionCommentProblem(d.comment);
+  if (commentProblem) throw refuse(commentProblem, APPROVAL_REFUSALS.invalid);
   if (approver.tenant !== input.tenant) {
     throw refuse('the approving key belongs to another tenant', APPROVAL_REFUSALS.otherTenant);
   }

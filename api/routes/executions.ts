@@ -13,6 +13,7 @@ import { toSarif } from '../../lib/reports/sarif';
 import { toJunit } from '../../lib/reports/junit';
 import type { ExecutionResult } from '../../lib/schemas/execution-result';
 import { DecisionRequest } from '../../lib/schemas/approval';
+import { decisionComment } from '../../lib/rules';
 import { normalizeRequest } from '../../lib/normalize-request';
 import type { RuntimeDefinition } from '../../lib/runtimes';
 import type { LoadedPolicy } from '../../lib/policies';
@@ -201,10 +202,9 @@ export function executionRoutes({ executions, leases, runtimes, policies, waitLi
   ] as const) {
     router.post(`/:id/${action}`, requireScope('approve'), async (req, res) => {
       requireJson(req);
-      const { comment, reviewer } = parseBody(DecisionRequest, req.body);
+      const text = decisionComment(parseBody(DecisionRequest, req.body));
       const principal = principalOf(req);
       const id = String(req.params.id);
-      const text = [reviewer && `reviewer: ${reviewer}`, comment].filter(Boolean).join('; ');
       const outcome = await executions.decide(id, principal.tenant, {
         decision,
         ...(text ? { comment: text } : {}),

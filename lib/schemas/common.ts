@@ -1,11 +1,17 @@
 import { z } from 'zod';
 import { relativePathProblem } from '../relative-path';
+import { BASE64_PATTERN } from '../rules';
+
+/** A string checked by one of the plain rules the workflows share (`problem` answers why it is bad, or null). */
+export function stringRule(problem: (value: string) => string | null): z.ZodString {
+  return z.string().superRefine((value, ctx) => {
+    const why = problem(value);
+    if (why) ctx.addIssue({ code: 'custom', message: why });
+  });
+}
 
 /** A path inside the sandbox workspace: relative, no `..`, no NUL, no backslashes. */
-export const RelativePath = z.string().superRefine((p, ctx) => {
-  const problem = relativePathProblem(p);
-  if (problem) ctx.addIssue({ code: 'custom', message: problem });
-});
+export const RelativePath = stringRule(relativePathProblem);
 
 /** Lone UTF-16 surrogates cannot be encoded as UTF-8: such a string did not come from UTF-8 text. */
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
@@ -13,8 +19,6 @@ export const UNICODE_MESSAGE = 'must be valid Unicode text (send binary content 
 
 /** A string that is valid UTF-8 when encoded. */
 export const Text = z.string().refine((s) => !LONE_SURROGATE.test(s), UNICODE_MESSAGE);
-
-const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
 export const Encoding = z.enum(['utf8', 'base64']);
 
@@ -25,7 +29,7 @@ export const SourceFile = z
     encoding: Encoding.default('utf8'),
   })
   .superRefine((file, ctx) => {
-    if (file.encoding === 'base64' && !BASE64.test(file.content)) {
+    if (file.encoding === 'base64' && !BASE64_PATTERN.test(file.content)) {
       ctx.addIssue({ code: 'custom', path: ['content'], message: 'is not valid base64' });
     } else if (file.encoding === 'utf8' && LONE_SURROGATE.test(file.content)) {
       ctx.addIssue({ code: 'custom', path: ['content'], message: UNICODE_MESSAGE });

@@ -1,12 +1,17 @@
 import { z } from 'zod';
-import { Command, EnvName, RelativePath, SourceFile, Text } from './common';
+import { Command, EnvName, RelativePath, SourceFile, Text, stringRule } from './common';
 import { LanguageName, MAX_FILES, MAX_STDIN_CHARS, PolicyName, RESERVED_DIR } from './execution-request';
 import { ExecutionStatus, ImageRef, ProcessResult } from './execution-result';
 import { GateResult } from './findings';
+import { directoryProblem } from '../relative-path';
+import { ID_PATTERN, ID_RULE } from '../rules';
+import { STEP_KINDS } from '../vocabulary';
 
 /** Bytes of one file written or read in one step: the content travels through workflow history. */
 export const MAX_SANDBOX_FILE_BYTES = 1_048_576;
-export { RECENT_STEPS } from '../vocabulary';
+/** The longest a step may ask to run; the policy may set less. */
+export const MAX_STEP_TIMEOUT_SECONDS = 3600;
+export { RECENT_STEPS, STEP_KINDS } from '../vocabulary';
 
 export const SANDBOX_STATUSES = ['starting', 'ready', 'busy', 'closing', 'closed', 'lost', 'failed'] as const;
 export const SandboxStatus = z.enum(SANDBOX_STATUSES);
@@ -59,7 +64,7 @@ export const SandboxExecRequest = z
     code: Text.pipe(z.string().max(MAX_STDIN_CHARS)).optional(),
     command: Command.optional(),
     stdin: Text.pipe(z.string().max(MAX_STDIN_CHARS)).optional(),
-    timeoutSeconds: z.number().positive().max(3600).optional(),
+    timeoutSeconds: z.number().positive().max(MAX_STEP_TIMEOUT_SECONDS).optional(),
     env: Env.optional(),
   })
   .superRefine((req, ctx) => {
@@ -70,15 +75,12 @@ export const SandboxExecRequest = z
 export type SandboxExecRequest = z.input<typeof SandboxExecRequest>;
 
 /** The `Idempotency-Key` header, which also names the step. */
-export const IdempotencyKey = z
-  .string()
-  .regex(/^[A-Za-z0-9._:-]{1,128}$/, 'must be 1-128 characters of A-Z a-z 0-9 . _ : -');
+export const IdempotencyKey = z.string().regex(ID_PATTERN, `must be ${ID_RULE}`);
 
 export const SandboxPath = RelativePath;
 /** A directory to list: the workspace itself is `.`. */
-export const SandboxDirectory = z.union([z.literal('.'), RelativePath]);
+export const SandboxDirectory = stringRule(directoryProblem);
 
-export const STEP_KINDS = ['exec', 'write_file', 'read_file', 'delete_file', 'list_files'] as const;
 export const StepKind = z.enum(STEP_KINDS);
 export type StepKind = z.infer<typeof StepKind>;
 

@@ -114,6 +114,16 @@ describe('approve and reject', () => {
     expect(res.body.approval).toMatchObject({ reviewer: 'alice', comment: 'reviewer: the CISO; ok' });
   });
 
+  test('a comment the workflow would not record is a 400 naming it, not a 409 on a waiting execution', async () => {
+    const id = await awaitingApproval();
+    // Each field within its own bound, but with the reviewer's text over the recorded comment's.
+    const long = await decide(id, 'approve', { reviewer: 'r'.repeat(200), comment: 'x'.repeat(2000) }, api.reviewerKey);
+    expect(long.status).toBe(400);
+    expect(long.body.error).toMatchObject({ code: 'invalid_request', field: 'comment' });
+    expect((await get(`/v1/executions/${id}`)).body.status).toBe('awaiting_approval');
+    expect((await decide(id, 'reject', { comment: 'x'.repeat(2000) }, api.reviewerKey)).status).toBe(200);
+  });
+
   test('a reviewer key cannot submit code, and an approval-only key cannot create sandboxes', async () => {
     const res = await submit({ language: 'python', code: 'print(1)' }, api.reviewerKey);
     expect(res.status).toBe(403);
