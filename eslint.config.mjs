@@ -2,6 +2,8 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import prettier from 'eslint-config-prettier';
+import { importX } from 'eslint-plugin-import-x';
+import { createTypeScriptImportResolver } from 'eslint-import-resolver-typescript';
 import { builtinModules } from 'node:module';
 
 // Workflow code is replayed and must be deterministic: no Node built-ins, no I/O libraries.
@@ -15,6 +17,70 @@ const ioLibraries = [
   '@temporalio/client',
   '@temporalio/worker',
   '@temporalio/activity',
+];
+
+// The layers of docs/architecture.md#layout, as import rules: each zone says what `target` may never import.
+const LEAF = ['./lib/vocabulary.ts', './lib/rules.ts', './lib/relative-path.ts'];
+const EDGE = ['./api', './cli', './mcp', './bench', './scripts', './examples'];
+const layers = [
+  {
+    target: LEAF,
+    from: '.',
+    except: LEAF,
+    message: 'The leaf modules import nothing of the project: the workflows and the SDK load them.',
+  },
+  {
+    target: './lib/schemas',
+    from: '.',
+    except: ['./lib/schemas', './node_modules', ...LEAF],
+    message: 'The schemas import only each other and the leaf modules: the SDK ships them.',
+  },
+  {
+    target: './sdk/src',
+    from: '.',
+    except: ['./sdk/src', './lib/schemas', './node_modules', ...LEAF],
+    message: 'The SDK is a pure client: its own code, the shared schemas and the leaf modules only.',
+  },
+  {
+    target: './lib',
+    from: ['./workflows', './activities', './workers', './sdk', ...EDGE],
+    message: 'lib/ is the bottom layer: move the code that needs this up, or the shared part down.',
+  },
+  {
+    target: './workflows',
+    from: ['./workers', './sdk', ...EDGE],
+    message: 'Workflows call nothing above them; they reach the world through activities.',
+  },
+  {
+    target: './activities',
+    from: ['./workflows', './workers', './sdk', ...EDGE],
+    message: 'Activities are called by workflows, never the other way; they know nothing of the edge.',
+  },
+  {
+    target: './workers',
+    from: ['./sdk', ...EDGE],
+    message: 'Workers host workflows and activities; nothing at the edge is theirs to import.',
+  },
+  {
+    target: './api',
+    from: ['./activities', './workers', './cli', './mcp', './bench', './scripts', './examples', './sdk'],
+    message: 'The API never runs container work: it starts and queries workflows through Temporal.',
+  },
+  {
+    target: ['./cli', './mcp', './bench', './scripts', './examples'],
+    from: './api',
+    message: 'Clients reach the API over HTTP, through the SDK.',
+  },
+  {
+    target: './mcp',
+    from: ['./cli', './activities', './workers', './workflows', './bench', './scripts'],
+    message: 'The MCP server is an SDK client; the CLI starts it, never the other way.',
+  },
+  {
+    target: ['./cli', './bench', './scripts', './examples'],
+    from: './activities',
+    message: 'Container work runs in the host worker only.',
+  },
 ];
 
 export default tseslint.config(
@@ -34,6 +100,12 @@ export default tseslint.config(
   ...tseslint.configs.recommended,
   {
     files: ['**/*.ts'],
+    plugins: { 'import-x': importX },
+    settings: {
+      // The TypeScript preset's parsers and extensions, so the import rules read the .ts they resolve to.
+      ...importX.flatConfigs.typescript.settings,
+      'import-x/resolver-next': [createTypeScriptImportResolver({ alwaysTryTypes: true })],
+    },
     languageOptions: {
       parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
     },
@@ -43,7 +115,9 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
       // One statement per module: a type goes inline (`import { f, type T }`).
-      'no-duplicate-imports': 'error',
+      'import-x/no-duplicates': ['error', { 'prefer-inline': true }],
+      'import-x/no-cycle': 'error',
+      'import-x/no-restricted-paths': ['error', { basePath: import.meta.dirname, zones: layers }],
     },
   },
   {
@@ -94,20 +168,14 @@ export default tseslint.config(
     },
   },
   {
-    // lib/ is below workflows/, activities/ and workers/: it never imports them (docs/architecture.md#layout).
-    files: ['lib/**/*.ts'],
+    // The workflows load the leaf modules too, so they are as deterministic as the workflows.
+    files: LEAF.map((f) => f.slice(2)),
     rules: {
       'no-restricted-imports': [
         'error',
-        {
-          patterns: [
-            {
-              group: ['**/workflows', '**/workflows/*', '**/activities/*', '**/workers/*', '**/api/*', '**/cli/*'],
-              message: 'lib/ is the bottom layer: move the code that needs this up, or the shared part down.',
-            },
-          ],
-        },
+        { paths: nodeBuiltins.map((name) => ({ name, message: 'The leaf modules run in the workflow sandbox.' })) },
       ],
+      'no-restricted-globals': ['error', { name: 'process', message: 'No environment access in the leaf modules.' }],
     },
   },
   {
