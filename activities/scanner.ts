@@ -13,7 +13,7 @@ import type { OutputRules } from '../lib/schemas/policy';
 import type { TextSource } from '../lib/gates/secrets';
 import type { ImportCheck } from '../lib/gates/imports';
 import type { ScannedOutput } from '../lib/gates/output-scan';
-import { PROJECT_ROOT } from '../lib/paths';
+import { PROJECT_ROOT } from '../lib/node/paths';
 import * as scans from './scan-worker';
 
 /** The scans a thread runs: the exports of scan-worker.ts. */

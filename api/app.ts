@@ -1,25 +1,25 @@
 import express from 'express';
-import type { ApiKeyStore } from '../lib/api-keys';
-import { withLogFields, type Logger } from '../lib/logger';
-import { httpRequestSpans, tracingEnabled } from '../lib/tracing';
-import { type RuntimeDefinition, summarize } from '../lib/runtimes';
-import type { LoadedPolicy } from '../lib/policies';
+import type { ApiKeyStore } from '../lib/node/api-keys';
+import { withLogFields, type Logger } from '../lib/node/logger';
+import { httpRequestSpans, tracingEnabled } from '../lib/node/tracing';
+import { type RuntimeDefinition, summarize } from '../lib/node/runtimes';
+import type { LoadedPolicy } from '../lib/node/policies';
 import type { ExecutionService } from './execution-service';
 import type { HealthReport } from './health';
 import { errorHandler, notFoundRoute } from './errors';
 import { executionRoutes } from './routes/executions';
 import { outputRoutes } from './routes/outputs';
-import { FileOutputStore, type OutputStore } from '../lib/output-store';
-import { loadConfig } from '../lib/config';
+import { FileOutputStore, type OutputStore } from '../lib/node/output-store';
+import { loadConfig } from '../lib/node/config';
 import { sandboxRoutes } from './routes/sandboxes';
 import type { SandboxService } from './sandbox-service';
 import { requireApiKey, requireScope } from './auth';
 import { rateLimit } from './rate-limit';
 import type { TenantLeases } from './tenant-leases';
 import { keyRoutes } from './routes/keys';
-import { AuditKeyStore } from '../lib/audit/signing-keys';
+import { AuditKeyStore } from '../lib/node/audit/signing-keys';
 import type { PayloadCodec } from '@temporalio/common';
-import { payloadCodec } from '../lib/payload-codec';
+import { payloadCodec } from '../lib/node/payload-codec';
 import { codecCors, codecRoutes } from './routes/codec';
 
 export interface ApiDeps {
@@ -39,7 +39,7 @@ export interface ApiDeps {
   auditKeys?: AuditKeyStore;
   /** Where the hosts store long stage outputs; default the directory AIRLOCK_OUTPUT_DIR names. */
   outputs?: OutputStore;
-  /** The codec the clients use (lib/payload-codec.ts), served to the Temporal UI; default this process's. */
+  /** The codec the clients use (lib/node/payload-codec.ts), served to the Temporal UI; default this process's. */
   codec?: PayloadCodec;
   /** The Temporal namespace, and the browser origins (the Temporal UI's) that may call the codec. */
   namespace?: string;

@@ -1,5 +1,5 @@
 import type { Request, RequestHandler } from 'express';
-import type { ApiKeyStore, Principal, Scope } from '../lib/api-keys';
+import type { ApiKeyStore, Principal, Scope } from '../lib/node/api-keys';
 import { HttpError } from './errors';
 
 /** Every route behind it needs `Authorization: Bearer <key>`; the key's tenant is the caller. */

@@ -2,7 +2,7 @@ import { STATUS_CODES } from 'node:http';
 import type { ErrorRequestHandler, Request, RequestHandler } from 'express';
 import type { ZodError } from 'zod';
 import { fieldIssues, type FieldIssue } from '../lib/schemas/issues';
-import type { Logger } from '../lib/logger';
+import type { Logger } from '../lib/node/logger';
 import { undecodableParameterField } from './path-parameters';
 
 /** An error with an HTTP status and a stable code; its body names the field at fault where there is one. */

@@ -19,7 +19,7 @@ import type { ExecutionInput } from '../lib/schemas/execution-request';
 import type { ExecutionResult, Approval } from '../lib/schemas/execution-result';
 import { isTerminal, type ExecutionStatus } from '../lib/vocabulary';
 import { blankResult } from '../lib/blank-result';
-import { EXECUTION_ID_PATTERN } from '../lib/execution-ids';
+import { EXECUTION_ID_PATTERN } from '../lib/node/execution-ids';
 import { ORCHESTRATION_QUEUE } from '../lib/task-queues';
 import { LANGUAGE, POLICY, STATUS, TENANT, GATE } from '../lib/search-attributes';
 import type { executionWorkflow } from '../workflows/execution';
@@ -32,9 +32,9 @@ import {
 } from '../workflows/messages';
 import type { LiveEvent } from '../lib/schemas/events';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
-import { tenantPriority } from '../lib/priority';
+import { tenantPriority } from './priority';
 import { sameRequest, type Idempotency } from './idempotency';
-import { decodeHistory } from '../lib/payload-codec';
+import { decodeHistory } from '../lib/node/payload-codec';
 
 /**
  * Executions as Temporal workflows: the workflow id is the execution id, and every answer comes

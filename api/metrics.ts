@@ -1,8 +1,8 @@
 import type { Client } from '@temporalio/client';
 import type { temporal } from '@temporalio/proto';
-import { AirlockMetrics } from '../lib/metrics';
+import { AirlockMetrics } from '../lib/node/metrics';
 import { HOSTS_QUEUE, ORCHESTRATION_QUEUE } from '../lib/task-queues';
-import { TASK_QUEUE_TYPE_ACTIVITY, TASK_QUEUE_TYPE_WORKFLOW, readQueueStats } from '../lib/task-queue-stats';
+import { TASK_QUEUE_TYPE_ACTIVITY, TASK_QUEUE_TYPE_WORKFLOW, readQueueStats } from '../lib/node/task-queue-stats';
 
 /** The queues whose backlog says whether workers keep up: what an autoscaler watches. */
 const WATCHED: Array<[label: string, queue: string, type: temporal.api.enums.v1.TaskQueueType]> = [

@@ -9,7 +9,7 @@ import type { SandboxInfo, SandboxListItem, StepResult } from '../lib/schemas/sa
 import type { LiveEvent } from '../lib/schemas/events';
 import type { SandboxInput, StepEnvelope } from '../lib/sandbox-steps';
 import { ErrorType } from '../lib/errors';
-import { idPattern, prefixedId } from '../lib/execution-ids';
+import { idPattern, prefixedId } from '../lib/node/execution-ids';
 import { LANGUAGE, POLICY, STATUS, TENANT } from '../lib/search-attributes';
 import { ORCHESTRATION_QUEUE } from '../lib/task-queues';
 import type { sandboxWorkflow } from '../workflows/sandbox';
@@ -23,7 +23,7 @@ import {
 import { HttpError } from './errors';
 import type { EventPages } from './execution-service';
 import { sameRequest, type Idempotency } from './idempotency';
-import { tenantPriority } from '../lib/priority';
+import { tenantPriority } from './priority';
 import {
   describeOwned,
   startAttributes,

@@ -1,18 +1,18 @@
 /** The HTTP API: `node dist/api/server.js`. */
 import type { AddressInfo } from 'node:net';
-import { loadConfig } from '../lib/config';
-import { createLogger } from '../lib/logger';
-import { loadPolicies } from '../lib/policies';
-import { loadRuntimes } from '../lib/runtimes';
-import { connectWithRetry, createClient } from '../lib/temporal';
-import { startTracing, stopTracing } from '../lib/tracing';
+import { loadConfig } from '../lib/node/config';
+import { createLogger } from '../lib/node/logger';
+import { loadPolicies } from '../lib/node/policies';
+import { loadRuntimes } from '../lib/node/runtimes';
+import { connectWithRetry, createClient } from '../lib/node/temporal';
+import { startTracing, stopTracing } from '../lib/node/tracing';
 import { ExecutionService } from './execution-service';
 import { SandboxService } from './sandbox-service';
 import { createApiMetrics } from './metrics';
 import { createHealthProbe } from './health';
 import { TenantLeases } from './tenant-leases';
 import { createApp } from './app';
-import { ApiKeyStore } from '../lib/api-keys';
+import { ApiKeyStore } from '../lib/node/api-keys';
 
 async function main(): Promise<void> {
   const config = loadConfig();

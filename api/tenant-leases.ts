@@ -1,6 +1,6 @@
 import { WithStartWorkflowOperation, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import { ApplicationFailure, WorkflowNotFoundError } from '@temporalio/common';
-import type { Principal } from '../lib/api-keys';
+import type { Principal } from '../lib/node/api-keys';
 import type { LeaseAnswer, LeaseRequest, TenantQuotas } from '../lib/schemas/quotas';
 import { LEASE_LIMITS, type LeaseLimit } from '../lib/vocabulary';
 import { quotaWorkflowId } from '../lib/quota-ids';
@@ -9,12 +9,12 @@ import type { TenantQuotaInput, tenantQuotaWorkflow } from '../workflows/tenant-
 import { acquireLeasesUpdate, quotaUsageQuery, releaseLeaseSignal } from '../workflows/messages';
 import { LeaseBook, type QuotaView } from '../workflows/lease-book';
 import type { ExecutionInput } from '../lib/schemas/execution-request';
-import type { LoadedPolicy } from '../lib/policies';
+import type { LoadedPolicy } from '../lib/node/policies';
 import type { RuntimeManifest } from '../lib/schemas/runtime';
-import { evaluateGateUnder } from '../lib/gate';
+import { evaluateGateUnder } from '../lib/node/gate';
 import { containerNeeds } from '../lib/container-needs';
 import { HttpError } from './errors';
-import { tenantPriority } from '../lib/priority';
+import { tenantPriority } from './priority';
 
 /** What one execution or sandbox asks of its tenant's in-flight quotas. */
 export interface LeaseNeeds {

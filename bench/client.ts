@@ -1,5 +1,5 @@
 import { Airlock, baseUrlFromEnv, type AirlockOptions } from '../sdk/src';
-import { resolveApiKey } from '../lib/api-key-file';
+import { resolveApiKey } from '../lib/node/api-key-file';
 
 /** The `--url` option every bench takes: `$AIRLOCK_URL`, else the embedded service. */
 export const urlOption = { type: 'string', default: baseUrlFromEnv() } as const;

@@ -10,8 +10,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { defaultPayloadConverter } from '@temporalio/common';
-import { AesGcmPayloadCodec } from '../lib/payload-codec';
-import { PayloadKeyStore } from '../lib/payload-keys';
+import { AesGcmPayloadCodec } from '../lib/node/payload-codec';
+import { PayloadKeyStore } from '../lib/node/payload-keys';
 import { percentile, ratio } from './stats';
 
 const SIZES = [2 * 1024, 16 * 1024, 1_500_000];

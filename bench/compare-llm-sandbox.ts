@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { promisify } from 'node:util';
-import { PROJECT_ROOT, STATE_DIR } from '../lib/paths';
+import { PROJECT_ROOT, STATE_DIR } from '../lib/node/paths';
 import type { Outcome, Target } from './compare-targets';
 
 const run = promisify(execFile);

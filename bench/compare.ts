@@ -22,7 +22,7 @@ import path from 'node:path';
 import { parseArgs, promisify } from 'node:util';
 import * as prettier from 'prettier';
 import { benchClient, urlOption } from './client';
-import { PROJECT_ROOT } from '../lib/paths';
+import { PROJECT_ROOT } from '../lib/node/paths';
 import { DEFAULT_VENV, LlmSandboxTarget } from './compare-llm-sandbox';
 import {
   type CompareResults,

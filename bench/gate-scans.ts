@@ -11,7 +11,7 @@ import { parseArgs } from 'node:util';
 import { findSecrets } from '../lib/gates/secrets';
 import { deniedImports } from '../lib/gates/imports';
 import { scanOutput } from '../lib/gates/output-scan';
-import { PROJECT_ROOT } from '../lib/paths';
+import { PROJECT_ROOT } from '../lib/node/paths';
 
 /** The project's own TypeScript, concatenated: code with quotes, keys, tokens and imports in it. */
 function ordinaryCode(bytes: number): string {

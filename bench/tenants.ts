@@ -14,9 +14,9 @@
 import { parseArgs } from 'node:util';
 import type { Airlock } from '../sdk/src';
 import { benchClient, urlOption } from './client';
-import { ApiKeyStore } from '../lib/api-keys';
-import { loadConfig } from '../lib/config';
-import { connectWithRetry, createClient } from '../lib/temporal';
+import { ApiKeyStore } from '../lib/node/api-keys';
+import { loadConfig } from '../lib/node/config';
+import { connectWithRetry, createClient } from '../lib/node/temporal';
 import type { ExecutionResult } from '../lib/schemas/execution-result';
 import { percentile, summarize, type Sample } from './stats';
 import { quotaWorkflowId } from '../lib/quota-ids';

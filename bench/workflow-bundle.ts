@@ -12,8 +12,8 @@ import path from 'node:path';
 import { parseArgs, promisify } from 'node:util';
 import { bundleWorkflowCode, Worker } from '@temporalio/worker';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
-import { PROJECT_ROOT } from '../lib/paths';
-import { FAILURE_CONVERTER_PATH, workerDataConverter } from '../lib/temporal';
+import { PROJECT_ROOT } from '../lib/node/paths';
+import { FAILURE_CONVERTER_PATH, workerDataConverter } from '../lib/node/temporal';
 import { WORKFLOW_INTERCEPTOR_MODULES } from '../workers/workflow-bundle';
 import { percentile } from './stats';
 

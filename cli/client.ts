@@ -1,5 +1,5 @@
 import { Airlock, type AirlockOptions } from '../sdk/src';
-import { resolveApiKey } from '../lib/api-key-file';
+import { resolveApiKey } from '../lib/node/api-key-file';
 
 /** Where the commands that call the API send their calls: the global `--url` and `--key`. */
 export interface ApiTarget {

@@ -1,4 +1,4 @@
-import { PayloadKeyStore, type PayloadKeyInfo } from '../lib/payload-keys';
+import { PayloadKeyStore, type PayloadKeyInfo } from '../lib/node/payload-keys';
 
 /** `airlock encryption ...`: the payload keys, run where the file is (operator commands; see docs/deployment.md). */
 export interface EncryptionOptions {

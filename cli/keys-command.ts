@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { ApiKeyStore, SCOPES, Scope, TenantName, type KeyGrant } from '../lib/api-keys';
-import { loadPolicies } from '../lib/policies';
+import { ApiKeyStore, SCOPES, Scope, TenantName, type KeyGrant } from '../lib/node/api-keys';
+import { loadPolicies } from '../lib/node/policies';
 import { UsageError } from './run-command';
 import { TenantQuotas } from '../lib/schemas/quotas';
 

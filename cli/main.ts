@@ -11,7 +11,7 @@ import {
   type GrantOptions,
   type QuotaOptions,
 } from './keys-command';
-import { DEFAULT_KEY_FILE, resolveApiKey } from '../lib/api-key-file';
+import { DEFAULT_KEY_FILE, resolveApiKey } from '../lib/node/api-key-file';
 import { baseUrlFromEnv } from '../sdk/src';
 import { apiClient, type ApiTarget } from './client';
 import { GATE_ERROR, gateCommand, type GateOptions } from './gate-command';

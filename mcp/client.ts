@@ -4,7 +4,7 @@
  */
 import pino from 'pino';
 import { Airlock, baseUrlFromEnv } from '../sdk/src';
-import type { Logger } from '../lib/logger';
+import type { Logger } from '../lib/node/logger';
 import type { AirlockLike } from './airlock-like';
 
 /** `$AIRLOCK_URL`, else the embedded service: the SDK's own default. */
@@ -29,7 +29,7 @@ export const createAirlockClient: ClientFactory = (config) => {
 
 /**
  * pino writing to stderr: on stdio, stdout carries the protocol and one stray line breaks the
- * client. Same shape as lib/logger's, which writes to stdout.
+ * client. Same shape as lib/node/logger's, which writes to stdout.
  */
 export function stderrLogger(name: string, level = process.env.AIRLOCK_LOG_LEVEL ?? 'info'): Logger {
   return pino({ name, level, base: { pid: process.pid } }, pino.destination({ dest: 2, sync: true }));

@@ -17,7 +17,7 @@ import {
 } from '@modelcontextprotocol/sdk/server/middleware/hostHeaderValidation.js';
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { createLogger, type Logger } from '../lib/logger';
+import { createLogger, type Logger } from '../lib/node/logger';
 import { isApiError, type AirlockLike } from './airlock-like';
 import { baseUrlFromEnv, createAirlockClient, type ClientFactory } from './client';
 import { createMcpServer } from './server';

@@ -6,8 +6,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { PROJECT_ROOT } from '../lib/paths';
-import type { Logger } from '../lib/logger';
+import { PROJECT_ROOT } from '../lib/node/paths';
+import type { Logger } from '../lib/node/logger';
 import type { AirlockLike } from './airlock-like';
 import { DEFAULT_MAX_TEXT_CHARS } from './results';
 import { registerTools } from './tools';

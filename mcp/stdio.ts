@@ -5,8 +5,8 @@
  */
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { resolveApiKey } from '../lib/api-key-file';
-import type { Logger } from '../lib/logger';
+import { resolveApiKey } from '../lib/node/api-key-file';
+import type { Logger } from '../lib/node/logger';
 import { baseUrlFromEnv, createAirlockClient, stderrLogger, type ClientFactory } from './client';
 import { createMcpServer } from './server';
 

@@ -11,10 +11,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Docker from 'dockerode';
-import { loadRuntimes, loadToolImages, type ImageDefinition } from '../lib/runtimes';
+import { loadRuntimes, loadToolImages, type ImageDefinition } from '../lib/node/runtimes';
 import { IMAGE_LABELS, imageTagFor } from '../lib/containers';
-import { STATE_DIR } from '../lib/paths';
-import { BUILD_KEY_LABEL, RECIPE_VERSION, imageBuildKey, needsBuild } from '../lib/image-build-key';
+import { STATE_DIR } from '../lib/node/paths';
+import { BUILD_KEY_LABEL, RECIPE_VERSION, imageBuildKey, needsBuild } from './images/build-key';
 import { prepareBase } from './images/base';
 import { buildRoot, withOverlayRoot } from './images/root';
 import { importRoot } from './images/import';

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { WORKFLOW_BUNDLE_PATH, WORKFLOW_INTERCEPTOR_MODULES } from '../workers/workflow-bundle';
-import { FAILURE_CONVERTER_PATH } from '../lib/temporal';
+import { FAILURE_CONVERTER_PATH } from '../lib/node/temporal';
 
 async function main(): Promise<void> {
   const { code } = await bundleWorkflowCode({

@@ -5,9 +5,9 @@
  */
 import fs from 'node:fs';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
-import { loadConfig } from '../lib/config';
-import { connectWithRetry, createClient } from '../lib/temporal';
-import { decodeHistory } from '../lib/payload-codec';
+import { loadConfig } from '../lib/node/config';
+import { connectWithRetry, createClient } from '../lib/node/temporal';
+import { decodeHistory } from '../lib/node/payload-codec';
 
 async function main(): Promise<void> {
   const [executionId, outFile] = process.argv.slice(2);

@@ -10,16 +10,16 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { PROJECT_ROOT } from '../lib/paths';
+import { PROJECT_ROOT } from '../lib/node/paths';
 import type { ExecutionRequest } from '../lib/schemas/execution-request';
 import type { ExecutionResult } from '../lib/schemas/execution-result';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
-import { loadConfig } from '../lib/config';
-import { connectWithRetry, createClient } from '../lib/temporal';
-import { decodeHistory } from '../lib/payload-codec';
+import { loadConfig } from '../lib/node/config';
+import { connectWithRetry, createClient } from '../lib/node/temporal';
+import { decodeHistory } from '../lib/node/payload-codec';
 import { Airlock } from '../sdk/src';
-import { resolveApiKey } from '../lib/api-key-file';
-import { ApiKeyStore } from '../lib/api-keys';
+import { resolveApiKey } from '../lib/node/api-key-file';
+import { ApiKeyStore } from '../lib/node/api-keys';
 import { quotaWorkflowId } from '../lib/quota-ids';
 
 const OUT = path.join(PROJECT_ROOT, 'test', 'fixtures', 'histories');

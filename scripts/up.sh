@@ -33,7 +33,7 @@ if ! pid_alive "$RUN_DIR/temporal.pid"; then
   say "starting the Temporal dev server on $TEMPORAL_ADDRESS (UI :$TEMPORAL_UI_PORT, data $DATA_DIR/temporal.db)"
   # Write-ahead log: a commit is one append rather than the rollback journal's fsyncs, which more
   # than halves the server's write latency under load. Commits survive a crash of the server; a
-  # crash of the machine may lose the last few. Fairness (lib/temporal-cli.ts
+  # crash of the machine may lose the last few. Fairness (test/support/temporal-cli.ts
   # DEV_SERVER_DYNAMIC_CONFIG): one tenant's backlog does not hold another's tasks behind it.
   setsid nohup "$TEMPORAL_CLI" server start-dev \
     --ip 127.0.0.1 --port "$TEMPORAL_PORT" --ui-port "$TEMPORAL_UI_PORT" \

@@ -1,6 +1,6 @@
 import type { InjectedSinks } from '@temporalio/worker';
 import type { AirlockSinks } from '../workflows/sinks';
-import { AirlockMetrics } from '../lib/metrics';
+import { AirlockMetrics } from '../lib/node/metrics';
 
 /** Where the workflows' facts land: Prometheus metrics, counted once (never during replay). */
 export function metricsSinks(metrics: AirlockMetrics): InjectedSinks<AirlockSinks> {

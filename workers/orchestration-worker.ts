@@ -1,17 +1,17 @@
 import { Worker, type NativeConnection, type WorkflowBundleOption } from '@temporalio/worker';
-import type { AirlockMetrics } from '../lib/metrics';
+import type { AirlockMetrics } from '../lib/node/metrics';
 import { metricsSinks } from './metrics-sinks';
-import { tracingWorkerInterceptors, workflowTracingSinks } from '../lib/tracing';
+import { tracingWorkerInterceptors, workflowTracingSinks } from '../lib/node/tracing';
 import { createOrchestrationActivities } from '../activities/orchestration';
 import { ORCHESTRATION_QUEUE } from '../lib/task-queues';
-import type { LoadedPolicy } from '../lib/policies';
-import type { RuntimeDefinition } from '../lib/runtimes';
+import type { LoadedPolicy } from '../lib/node/policies';
+import type { RuntimeDefinition } from '../lib/node/runtimes';
 import { WORKFLOW_INTERCEPTOR_MODULES } from './workflow-bundle';
-import type { HistoryEvent } from '../lib/audit/history-events';
+import type { HistoryEvent } from '../lib/node/audit/history-events';
 import type { HolderState } from '../activities/orchestration/leases';
 import { temporal } from '@temporalio/proto';
-import { workerDataConverter } from '../lib/temporal';
-import { decodeHistory } from '../lib/payload-codec';
+import { workerDataConverter } from '../lib/node/temporal';
+import { decodeHistory } from '../lib/node/payload-codec';
 
 export interface OrchestrationWorkerOptions {
   connection: NativeConnection;

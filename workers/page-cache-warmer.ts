@@ -3,7 +3,7 @@ import type { Dirent } from 'node:fs';
 import path from 'node:path';
 import type Docker from 'dockerode';
 import { IMAGE_LABELS } from '../lib/containers';
-import type { Logger } from '../lib/logger';
+import type { Logger } from '../lib/node/logger';
 
 export interface WarmStats {
   images: number;

@@ -1,9 +1,9 @@
 import { ExecutionRequest } from '../lib/schemas/execution-request';
-import { evaluateGateUnder } from '../lib/gate';
+import { evaluateGateUnder } from '../lib/node/gate';
 import { containerNeeds } from '../lib/container-needs';
-import { normalizeRequest } from '../lib/normalize-request';
-import { DEFAULT_POLICY, type LoadedPolicy } from '../lib/policies';
-import type { RuntimeDefinition } from '../lib/runtimes';
+import { normalizeRequest } from '../lib/node/normalize-request';
+import { DEFAULT_POLICY, type LoadedPolicy } from '../lib/node/policies';
+import type { RuntimeDefinition } from '../lib/node/runtimes';
 import type { ProfileInput } from '../activities/host';
 
 /**

@@ -1,7 +1,7 @@
 import { DefaultLogger, Runtime, Worker, bundleWorkflowCode, type WorkflowBundleOption } from '@temporalio/worker';
 import { prebuiltWorkflowBundle } from './workflow-bundle';
 import { replaySinks } from './metrics-sinks';
-import { FAILURE_CONVERTER_PATH, workerDataConverter } from '../lib/temporal';
+import { FAILURE_CONVERTER_PATH, workerDataConverter } from '../lib/node/temporal';
 
 let runtimeInstalled = false;
 

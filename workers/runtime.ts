@@ -1,5 +1,5 @@
 import { DefaultLogger, Runtime, type LogLevel, type LogMetadata } from '@temporalio/worker';
-import type { Logger } from '../lib/logger';
+import type { Logger } from '../lib/node/logger';
 
 const PINO_LEVEL: Record<LogLevel, 'trace' | 'debug' | 'info' | 'warn' | 'error'> = {
   TRACE: 'trace',
@@ -13,7 +13,7 @@ const PINO_LEVEL: Record<LogLevel, 'trace' | 'debug' | 'info' | 'warn' | 'error'
  * Routes the SDK's own logs (worker, activities, replay-aware workflow logs) into pino. Once per process.
  * Each SDK line about a workflow also names it as `executionId`, the field every Airlock line uses
  * (the workflow id is the execution or sandbox id). Activity lines get their trace from the active
- * span (lib/logger.ts); workflow lines bring it from the workflow's interceptor, renamed to match.
+ * span (lib/node/logger.ts); workflow lines bring it from the workflow's interceptor, renamed to match.
  */
 export function installRuntime(log: Logger): void {
   Runtime.install({

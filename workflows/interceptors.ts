@@ -10,7 +10,7 @@
  *
  * They add no commands: headers are not part of replay's comparison, and what the interceptors
  * added in later SDK versions is gated by SDK flags, so histories recorded without them replay
- * unchanged. The spans leave the sandbox through the `exporter` sink (lib/tracing.ts), which replay
+ * unchanged. The spans leave the sandbox through the `exporter` sink (lib/node/tracing.ts), which replay
  * never calls.
  */
 import type { WorkflowInterceptorsFactory } from '@temporalio/workflow';

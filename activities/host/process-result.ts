@@ -1,5 +1,5 @@
 import type { ProcessResult } from '../../lib/schemas/execution-result';
-import { signalFromExit } from '../../lib/signals';
+import { signalFromExit } from './signals';
 import type { OutputCapture } from './output-capture';
 import type { CgroupSample } from './cgroup-metrics';
 import type { LiveOutputTarget } from './live-output';

@@ -4,7 +4,7 @@ import type { ImageRef } from '../../lib/schemas/execution-result';
 import type { SandboxSettings } from '../../lib/schemas/policy';
 import { IMAGE_LABELS, containerNameFor } from '../../lib/containers';
 import { ErrorType } from '../../lib/errors';
-import { fileDigests } from '../../lib/digest';
+import { fileDigests } from '../../lib/node/digest';
 import { hostQueue } from '../../lib/task-queues';
 import { sandboxContainerSpec } from './container-spec';
 import { LaunchFailed, superviseCapture } from './supervisor/process';

@@ -3,8 +3,8 @@ import type { CaseResult, ProcessResult } from '../../lib/schemas/execution-resu
 import { containerNameFor } from '../../lib/containers';
 import { ErrorType } from '../../lib/errors';
 import { judgeRun } from '../../lib/judge';
-import { EXECUTION_ID_PATTERN } from '../../lib/execution-ids';
-import { storeLongOutputs } from '../../lib/output-store';
+import { EXECUTION_ID_PATTERN } from '../../lib/node/execution-ids';
+import { storeLongOutputs } from '../../lib/node/output-store';
 import { LaunchFailed, superviseCapture } from './supervisor/process';
 import { SandboxGone, type SupervisedSandbox } from './supervisor/sandboxes';
 import { withHeartbeat } from './heartbeat';

@@ -5,11 +5,11 @@ import type { Digest, ImageRef, ProcessResult, TestReport } from '../../lib/sche
 import type { ArtifactScan } from './artifacts';
 import type { TestCase } from '../../lib/schemas/execution-request';
 import type { OutputRules, SandboxSettings, TestPlan } from '../../lib/schemas/policy';
-import type { LoadedSeccompProfile } from '../../lib/seccomp';
+import type { LoadedSeccompProfile } from '../../lib/node/seccomp';
 import type { LiveOutputSink } from './live-output';
 import type { WarmPool } from './warm-pool';
 import type { HostLedger } from './host-ledger';
-import type { OutputStore } from '../../lib/output-store';
+import type { OutputStore } from '../../lib/node/output-store';
 import type { Scanner } from '../scanner';
 import type { SupervisedSandboxes } from './supervisor/sandboxes';
 import type { HostAdmission } from './admission';

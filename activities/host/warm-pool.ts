@@ -1,8 +1,8 @@
 import crypto from 'node:crypto';
 import type Docker from 'dockerode';
 import { LABELS, POOL_NAME_PREFIX } from '../../lib/containers';
-import type { Logger } from '../../lib/logger';
-import type { AirlockMetrics } from '../../lib/metrics';
+import type { Logger } from '../../lib/node/logger';
+import type { AirlockMetrics } from '../../lib/node/metrics';
 import { type ContainerProfile, profileKey, sandboxContainerSpec } from './container-spec';
 import { removeQuietly } from './docker-errors';
 import { openSupervised, type SupervisedSandbox } from './supervisor/sandboxes';

@@ -2,18 +2,18 @@ import { ApplicationFailure } from '@temporalio/activity';
 import type { ExecutionInput } from '../../lib/schemas/execution-request';
 import type { ExecutionPlan } from '../../lib/schemas/policy';
 import type { ExecutionResult, OutputRef, ScanManifest, Seal } from '../../lib/schemas/execution-result';
-import { sealFields, signSeal } from '../../lib/audit/seal';
-import { AuditKeyStore } from '../../lib/audit/signing-keys';
-import type { HistoryEvent } from '../../lib/audit/history-events';
+import { sealFields, signSeal } from '../../lib/node/audit/seal';
+import { AuditKeyStore } from '../../lib/node/audit/signing-keys';
+import type { HistoryEvent } from '../../lib/node/audit/history-events';
 import type { SourceFile } from '../../lib/schemas/common';
-import type { LoadedPolicy } from '../../lib/policies';
-import type { RuntimeDefinition } from '../../lib/runtimes';
-import { evaluateGateUnder } from '../../lib/gate';
+import type { LoadedPolicy } from '../../lib/node/policies';
+import type { RuntimeDefinition } from '../../lib/node/runtimes';
+import { evaluateGateUnder } from '../../lib/node/gate';
 import { ErrorType } from '../../lib/errors';
 import { createGateActivities } from './gates';
 import { createLeaseActivities, type HolderState } from './leases';
 import { sharedScanner, type Scanner } from '../scanner';
-import { digest, fileDigests } from '../../lib/digest';
+import { digest, fileDigests } from '../../lib/node/digest';
 
 export interface OrchestrationActivityDeps {
   policies: Map<string, LoadedPolicy>;
@@ -61,7 +61,7 @@ export function createOrchestrationActivities({
 
   /**
    * Seals the execution's record: each part's digest, computed from its history as the verifier
-   * computes it (lib/audit/seal.ts), and the result it is about to end with, signed with the active key.
+   * computes it (lib/node/audit/seal.ts), and the result it is about to end with, signed with the active key.
    */
   async function sealExecution({
     executionId,

@@ -9,16 +9,16 @@ import {
   type ParsedExecutionRequest,
 } from '../../lib/schemas/execution-request';
 import { EXECUTION_STATUSES } from '../../lib/vocabulary';
-import { toSarif } from '../../lib/reports/sarif';
-import { toJunit } from '../../lib/reports/junit';
+import { toSarif } from '../reports/sarif';
+import { toJunit } from '../reports/junit';
 import type { ExecutionResult } from '../../lib/schemas/execution-result';
 import { DecisionRequest } from '../../lib/schemas/approval';
 import { decisionComment } from '../../lib/rules';
-import { normalizeRequest } from '../../lib/normalize-request';
-import type { RuntimeDefinition } from '../../lib/runtimes';
-import type { LoadedPolicy } from '../../lib/policies';
-import { policyViolations } from '../../lib/gate';
-import type { Principal } from '../../lib/api-keys';
+import { normalizeRequest } from '../../lib/node/normalize-request';
+import type { RuntimeDefinition } from '../../lib/node/runtimes';
+import type { LoadedPolicy } from '../../lib/node/policies';
+import { policyViolations } from '../../lib/node/gate';
+import type { Principal } from '../../lib/node/api-keys';
 import type { ExecutionService } from '../execution-service';
 import { HttpError } from '../errors';
 import { jsonBody } from '../body';
@@ -26,7 +26,7 @@ import { principalOf, requireScope } from '../auth';
 import { PageToken, choosePolicy, parseBody, parseQuery, requireJson, resolveRuntimeAndPolicy } from './parse';
 import { lastEventId, streamEvents } from '../sse';
 import { idempotencyConflict, idempotencyKeyOf, idempotencyOf } from '../idempotency';
-import { idempotentExecutionId } from '../../lib/execution-ids';
+import { idempotentExecutionId } from '../../lib/node/execution-ids';
 import { APPROVAL_REFUSALS } from '../../workflows/messages';
 import {
   checkFits,

@@ -3,7 +3,7 @@
  * one, say an agent's that leaked. Making keys stays an operator's command (`airlock keys create`).
  */
 import { Router } from 'express';
-import type { ApiKeyStore } from '../../lib/api-keys';
+import type { ApiKeyStore } from '../../lib/node/api-keys';
 import { principalOf, requireScope } from '../auth';
 import { HttpError } from '../errors';
 

@@ -1,7 +1,7 @@
 import { pipeline } from 'node:stream/promises';
 import { Router } from 'express';
 import type { ExecutionResult, OutputRef, ProcessResult } from '../../lib/schemas/execution-result';
-import type { OutputStore } from '../../lib/output-store';
+import type { OutputStore } from '../../lib/node/output-store';
 import type { ExecutionService } from '../execution-service';
 import { HttpError } from '../errors';
 import { principalOf } from '../auth';

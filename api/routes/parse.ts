@@ -1,8 +1,8 @@
 import type { Request } from 'express';
 import { z } from 'zod';
-import type { RuntimeDefinition } from '../../lib/runtimes';
-import type { LoadedPolicy } from '../../lib/policies';
-import type { Principal } from '../../lib/api-keys';
+import type { RuntimeDefinition } from '../../lib/node/runtimes';
+import type { LoadedPolicy } from '../../lib/node/policies';
+import type { Principal } from '../../lib/node/api-keys';
 import { HttpError } from '../errors';
 
 export function requireJson(req: Request): void {

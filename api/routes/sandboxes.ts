@@ -12,8 +12,8 @@ import {
   type StepResult,
 } from '../../lib/schemas/sandbox';
 import type { SandboxInput, StepRequest } from '../../lib/sandbox-steps';
-import type { RuntimeDefinition } from '../../lib/runtimes';
-import type { LoadedPolicy } from '../../lib/policies';
+import type { RuntimeDefinition } from '../../lib/node/runtimes';
+import type { LoadedPolicy } from '../../lib/node/policies';
 import { ErrorType } from '../../lib/errors';
 import { HttpError } from '../errors';
 import { jsonBody, withBodyErrors } from '../body';
@@ -22,7 +22,7 @@ import { idempotencyConflict, idempotencyKeyOf, idempotencyOf } from '../idempot
 import { newSandboxId, type SandboxService } from '../sandbox-service';
 import { lastEventId, streamEvents } from '../sse';
 import { checkFits, type TenantLeases } from '../tenant-leases';
-import { resolveLimits } from '../../lib/gate';
+import { resolveLimits } from '../../lib/node/gate';
 import { PageToken, choosePolicy, parseBody, parseQuery, requireJson, resolveRuntimeAndPolicy } from './parse';
 
 export interface SandboxRoutesDeps {

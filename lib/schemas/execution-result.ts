@@ -180,7 +180,7 @@ export const Approval = z.object({
 });
 export type Approval = z.infer<typeof Approval>;
 
-/** The execution's record, sealed: each part's digest, signed with the deployment's key (lib/audit/seal.ts). */
+/** The execution's record, sealed: each part's digest, signed with the deployment's key (lib/node/audit/seal.ts). */
 export const Seal = z.object({
   version: z.literal(1),
   executionId: z.string(),

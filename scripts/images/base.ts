@@ -10,7 +10,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { RECIPE_VERSION } from '../../lib/image-build-key';
+import { RECIPE_VERSION } from './build-key';
 import { BuildScope } from './steps';
 
 export interface BaseOptions {

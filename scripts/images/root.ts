@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { ImageDefinition } from '../../lib/runtimes';
+import type { ImageDefinition } from '../../lib/node/runtimes';
 import { WORKSPACE } from '../../lib/containers';
 import { harden, SANDBOX_UID } from './harden';
 import type { BuildScope } from './steps';

@@ -2,7 +2,7 @@ import type Docker from 'dockerode';
 import type { WorkflowExecutionInfo } from '@temporalio/client';
 import { POOL_NAME_PREFIX } from '../../lib/containers';
 import type { Airlock } from '../../sdk/src';
-import { idempotentExecutionId } from '../../lib/execution-ids';
+import { idempotentExecutionId } from '../../lib/node/execution-ids';
 import type { ExecutionResult } from '../../lib/schemas/execution-result';
 import { HOST, STATUS, TENANT } from '../../lib/search-attributes';
 import { MultiHostCluster } from '../support/multi-host-cluster';

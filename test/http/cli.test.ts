@@ -5,8 +5,8 @@ import os from 'node:os';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { spawn } from 'node:child_process';
-import { loadConfig } from '../../lib/config';
-import { PROJECT_ROOT } from '../../lib/paths';
+import { loadConfig } from '../../lib/node/config';
+import { PROJECT_ROOT } from '../../lib/node/paths';
 import { createTestApi } from '../support/api';
 import { TestCluster } from '../support/cluster';
 

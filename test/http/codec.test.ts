@@ -11,7 +11,7 @@ import { defaultPayloadConverter } from '@temporalio/common';
 import { TestCluster } from '../support/cluster';
 import { createTestApi, listen, type TestApi } from '../support/api';
 import { readTestEnv } from '../support/test-env';
-import { resolveTemporalCli } from '../../lib/temporal-cli';
+import { resolveTemporalCli } from '../support/temporal-cli';
 
 const run = promisify(execFile);
 const UI = 'http://localhost:8233';

@@ -7,7 +7,7 @@ import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { spawn } from 'node:child_process';
-import { PROJECT_ROOT } from '../../lib/paths';
+import { PROJECT_ROOT } from '../../lib/node/paths';
 import type { ExecutionResult } from '../../lib/schemas/execution-result';
 import { createTestApi } from '../support/api';
 import { TestCluster } from '../support/cluster';

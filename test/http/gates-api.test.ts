@@ -1,7 +1,7 @@
 /**
  * The HTTP side of gates, approvals, reports, audit history and listing, on a real cluster.
  */
-import { auditReport } from '../../lib/audit/timeline';
+import { auditReport } from '../../lib/node/audit/timeline';
 import type { ExecutionResult } from '../../lib/schemas/execution-result';
 import { eventually } from '../support/docker';
 import { useTestApi } from '../support/api';

@@ -15,7 +15,7 @@ import { createTestApi, type TestApi } from '../support/api';
 import { ApiProcess } from '../support/api-process';
 import { TEST_DIR } from '../support/test-env';
 import { WorkerProcess } from '../support/worker-process';
-import { decodeHistory } from '../../lib/payload-codec';
+import { decodeHistory } from '../../lib/node/payload-codec';
 
 const PREVIEW_BYTES = 16 * 1024;
 const OUTPUT_DIR = path.join(TEST_DIR, `stored-outputs-${process.pid}`);

@@ -9,8 +9,8 @@ import path from 'node:path';
 import YAML from 'yaml';
 import { TestCluster } from '../support/cluster';
 import { containersOf } from '../support/docker';
-import { POLICIES_DIR } from '../../lib/paths';
-import { loadRuntimes } from '../../lib/runtimes';
+import { POLICIES_DIR } from '../../lib/node/paths';
+import { loadRuntimes } from '../../lib/node/runtimes';
 
 /** The compile limit under the test policy. RLIMIT_CPU is whole seconds, rounded up (3 s), so the wall timer fires first. */
 const COMPILE_LIMIT_MS = 2_500;

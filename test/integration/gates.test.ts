@@ -7,10 +7,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { TestCluster } from '../support/cluster';
 import { containersOf } from '../support/docker';
-import { POLICIES_DIR } from '../../lib/paths';
+import { POLICIES_DIR } from '../../lib/node/paths';
 import type { ApprovalDecision, ExecutionResult } from '../../lib/schemas/execution-result';
 import { decideApprovalUpdate } from '../../workflows/messages';
-import { decodeHistory } from '../../lib/payload-codec';
+import { decodeHistory } from '../../lib/node/payload-codec';
 
 let cluster: TestCluster;
 const policiesDir = fs.mkdtempSync(path.join(os.tmpdir(), 'airlock-policies-'));

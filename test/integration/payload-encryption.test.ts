@@ -16,13 +16,13 @@ import request from 'supertest';
 import { TestCluster } from '../support/cluster';
 import { createTestApi, type TestApi } from '../support/api';
 import { TEST_DIR, readTestEnv } from '../support/test-env';
-import { decodeHistory, isEncrypted } from '../../lib/payload-codec';
-import { historyEvents } from '../../lib/audit/history-events';
-import { verifySeal } from '../../lib/audit/seal';
-import { AuditKeyStore } from '../../lib/audit/signing-keys';
+import { decodeHistory, isEncrypted } from '../../lib/node/payload-codec';
+import { historyEvents } from '../../lib/node/audit/history-events';
+import { verifySeal } from '../../lib/node/audit/seal';
+import { AuditKeyStore } from '../../lib/node/audit/signing-keys';
 import { replayAgainstCurrentCode } from '../../workers/replay';
 import type { Payload } from '@temporalio/common';
-import { PROJECT_ROOT } from '../../lib/paths';
+import { PROJECT_ROOT } from '../../lib/node/paths';
 
 const run = promisify(execFile);
 

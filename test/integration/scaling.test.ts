@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { createLogger } from '../../lib/logger';
+import { createLogger } from '../../lib/node/logger';
 import { LocalProcessDriver } from '../../workers/pool-manager/local-driver';
 import { PoolManager } from '../../workers/pool-manager/manager';
 import { TestCluster } from '../support/cluster';

@@ -10,7 +10,7 @@ import { DefaultLogger } from '@temporalio/worker';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createStaticAnalysisActivity, type StaticAnalysisInput } from '../../activities/host/static-analysis/activity';
 import type { HostActivityDeps } from '../../activities/host/types';
-import { loadSeccompProfiles } from '../../lib/seccomp';
+import { loadSeccompProfiles } from '../../lib/node/seccomp';
 import type { GateResult } from '../../lib/schemas/findings';
 import { TEST_CLUSTER } from '../support/test-env';
 import { testSupervisor } from '../support/docker';

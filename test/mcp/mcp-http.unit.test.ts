@@ -5,7 +5,7 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { createMcpHttpApp, type McpHttpApp } from '../../mcp/http';
 import type { ClientConfig } from '../../mcp/client';
-import { createLogger } from '../../lib/logger';
+import { createLogger } from '../../lib/node/logger';
 import { FakeApiError, fakeAirlock, type FakeAirlock } from './fake-airlock';
 
 const GOOD_KEY = 'ak_good';

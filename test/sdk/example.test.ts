@@ -4,7 +4,7 @@
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { PROJECT_ROOT } from '../../lib/paths';
+import { PROJECT_ROOT } from '../../lib/node/paths';
 import { TestCluster } from '../support/cluster';
 import { createTestApi, listen, type TestApi } from '../support/api';
 import { TEST_DIR } from '../support/test-env';

@@ -8,8 +8,8 @@ import { pipeline } from 'node:stream/promises';
 import Docker from 'dockerode';
 import tar from 'tar-stream';
 import { IMAGE_LABELS, LABELS, SANDBOX_USER, WORKSPACE, imageTagFor } from '../../lib/containers';
-import { BUILD_KEY_LABEL } from '../../lib/image-build-key';
-import { loadRuntimes, loadToolImages, type ImageDefinition } from '../../lib/runtimes';
+import { BUILD_KEY_LABEL } from '../../scripts/images/build-key';
+import { loadRuntimes, loadToolImages, type ImageDefinition } from '../../lib/node/runtimes';
 import { TEST_CLUSTER } from '../support/test-env';
 
 const docker = new Docker();

@@ -9,9 +9,9 @@ import { createApp } from '../../api/app';
 import { createHealthProbe } from '../../api/health';
 import { TenantLeases } from '../../api/tenant-leases';
 import { SandboxService } from '../../api/sandbox-service';
-import { ApiKeyStore } from '../../lib/api-keys';
-import { loadPolicies } from '../../lib/policies';
-import { createLogger } from '../../lib/logger';
+import { ApiKeyStore } from '../../lib/node/api-keys';
+import { loadPolicies } from '../../lib/node/policies';
+import { createLogger } from '../../lib/node/logger';
 import { TestCluster } from './cluster';
 
 export interface TestApi {

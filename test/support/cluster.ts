@@ -1,9 +1,9 @@
 import Docker from 'dockerode';
 import type { Client, Connection } from '@temporalio/client';
 import { ExecutionService } from '../../api/execution-service';
-import { normalizeRequest } from '../../lib/normalize-request';
-import { loadRuntimes } from '../../lib/runtimes';
-import { connectWithRetry, createClient } from '../../lib/temporal';
+import { normalizeRequest } from '../../lib/node/normalize-request';
+import { loadRuntimes } from '../../lib/node/runtimes';
+import { connectWithRetry, createClient } from '../../lib/node/temporal';
 import { ExecutionRequest, type ExecutionInput } from '../../lib/schemas/execution-request';
 import type { ExecutionResult } from '../../lib/schemas/execution-result';
 import type { StageName, StageOutcome } from '../../lib/vocabulary';

@@ -2,11 +2,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
-import { loadConfig } from '../../lib/config';
-import { evaluateGateUnder } from '../../lib/gate';
-import { PROJECT_ROOT } from '../../lib/paths';
-import { loadPolicies } from '../../lib/policies';
-import { loadRuntimes } from '../../lib/runtimes';
+import { loadConfig } from '../../lib/node/config';
+import { evaluateGateUnder } from '../../lib/node/gate';
+import { PROJECT_ROOT } from '../../lib/node/paths';
+import { loadPolicies } from '../../lib/node/policies';
+import { loadRuntimes } from '../../lib/node/runtimes';
 import type { ExecutionInput } from '../../lib/schemas/execution-request';
 
 export type Json = Record<string, unknown>;
@@ -15,7 +15,7 @@ export const AIRLOCK_IMAGE = /^airlock\/service(:|$)/;
 export const readJson = (file: string): Json => JSON.parse(fs.readFileSync(path.join(SCHEMAS, file), 'utf8')) as Json;
 export const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-/** Every variable lib/config.ts reads: the config is loaded from an environment that records each read. */
+/** Every variable lib/node/config.ts reads: the config is loaded from an environment that records each read. */
 const configVariables = new Set<string>();
 const recordingEnvironment = new Proxy(
   {},
@@ -29,13 +29,13 @@ const recordingEnvironment = new Proxy(
 loadConfig(recordingEnvironment);
 /** The few read elsewhere, each by the file named (checked in deploy-kubernetes.test.ts). */
 export const OTHER_VARIABLES: Record<string, string> = {
-  AIRLOCK_AUDIT_KEYS_DIR: 'lib/audit/signing-keys.ts',
+  AIRLOCK_AUDIT_KEYS_DIR: 'lib/node/audit/signing-keys.ts',
   AIRLOCK_SCAN_BUDGET_MS: 'activities/scanner.ts',
   AIRLOCK_SCAN_THREADS: 'activities/scanner.ts',
-  AIRLOCK_KEYS_FILE: 'lib/api-keys.ts',
-  AIRLOCK_PAYLOAD_KEYS_FILE: 'lib/payload-codec.ts',
-  AIRLOCK_PAYLOAD_ENCRYPTION: 'lib/payload-codec.ts',
-  AIRLOCK_STATE_DIR: 'lib/paths.ts',
+  AIRLOCK_KEYS_FILE: 'lib/node/api-keys.ts',
+  AIRLOCK_PAYLOAD_KEYS_FILE: 'lib/node/payload-codec.ts',
+  AIRLOCK_PAYLOAD_ENCRYPTION: 'lib/node/payload-codec.ts',
+  AIRLOCK_STATE_DIR: 'lib/node/paths.ts',
   DOCKER_HOST: 'node_modules/docker-modem/lib/modem.js',
 };
 export const knownVariables = new Set([...configVariables, ...Object.keys(OTHER_VARIABLES)]);

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import Docker from 'dockerode';
-import { PROJECT_ROOT } from '../../lib/paths';
+import { PROJECT_ROOT } from '../../lib/node/paths';
 
 const run = promisify(execFile);
 const ENGINE_SCRIPT = path.join(PROJECT_ROOT, 'scripts', 'engine.sh');

@@ -1,5 +1,5 @@
 import { installSupervisor } from '../../activities/host/supervisor/install';
-import { loadConfig } from '../../lib/config';
+import { loadConfig } from '../../lib/node/config';
 import type Docker from 'dockerode';
 import { LABELS, containerNameFor } from '../../lib/containers';
 

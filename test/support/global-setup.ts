@@ -3,7 +3,7 @@ import path from 'node:path';
 import Docker from 'dockerode';
 import { Connection } from '@temporalio/client';
 import { LABELS } from '../../lib/containers';
-import { ensureSearchAttributes } from '../../lib/temporal';
+import { ensureSearchAttributes } from '../../lib/node/temporal';
 import { startDevServer } from './temporal-server';
 import { IDLE_NAMESPACE, TEST_CLUSTER, TEST_DIR, TLS_NAMESPACE, writeTestEnv } from './test-env';
 import { removeContainers } from './docker';

@@ -3,7 +3,7 @@
  * test/workflow, whose cases reach the paths real containers make hard to reach.
  */
 import crypto from 'node:crypto';
-import { AirlockMetrics } from '../../lib/metrics';
+import { AirlockMetrics } from '../../lib/node/metrics';
 import { metricsSinks } from '../../workers/metrics-sinks';
 import { Context } from '@temporalio/activity';
 import {
@@ -22,7 +22,7 @@ import type { ExecutionResult, ProcessResult, Seal } from '../../lib/schemas/exe
 import type { ProvisionedSandbox, ProvisionInput } from '../../activities/host';
 import { containerNameFor } from '../../lib/containers';
 import { HOSTS_QUEUE } from '../../lib/task-queues';
-import { FAILURE_CONVERTER_PATH, connectWithRetry, createClient, workerDataConverter } from '../../lib/temporal';
+import { FAILURE_CONVERTER_PATH, connectWithRetry, createClient, workerDataConverter } from '../../lib/node/temporal';
 import { readTestEnv } from './test-env';
 
 let bundle: WorkflowBundleWithSourceMap;

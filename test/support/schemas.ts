@@ -3,7 +3,7 @@ import path from 'node:path';
 // The SARIF schema is JSON Schema draft-04.
 import Ajv from 'ajv-draft-04';
 import { validateXML } from 'xmllint-wasm';
-import { PROJECT_ROOT } from '../../lib/paths';
+import { PROJECT_ROOT } from '../../lib/node/paths';
 
 /** The OASIS SARIF 2.1.0 JSON schema, as shipped in @microsoft/jest-sarif. */
 const sarifSchema = JSON.parse(

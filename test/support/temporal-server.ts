@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import { spawn } from 'node:child_process';
 import { Connection } from '@temporalio/client';
-import { DEV_SERVER_DYNAMIC_CONFIG, resolveTemporalCli } from '../../lib/temporal-cli';
+import { DEV_SERVER_DYNAMIC_CONFIG, resolveTemporalCli } from './temporal-cli';
 
 /** A Temporal dev server owned by the test run, on its own port and SQLite file. */
 export interface DevServer {

@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { PROJECT_ROOT } from '../../lib/paths';
+import { PROJECT_ROOT } from '../../lib/node/paths';
 import type { DevServer } from './temporal-server';
 
 /** Names a test run, so two runs from one checkout (say, two suites at once) keep apart. */

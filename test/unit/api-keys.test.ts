@@ -7,8 +7,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { ApiKeyStore, LEGACY_SCOPES } from '../../lib/api-keys';
-import { PROJECT_ROOT } from '../../lib/paths';
+import { ApiKeyStore, LEGACY_SCOPES } from '../../lib/node/api-keys';
+import { PROJECT_ROOT } from '../../lib/node/paths';
 
 const run = promisify(execFile);
 let file: string;
@@ -69,7 +69,7 @@ test('revoking within a tenant finds only that tenant’s keys', () => {
 
 test('keys created by several processes at once are all kept (the file is changed under a lock)', async () => {
   // The compiled store, as `airlock keys` runs it (the suite builds dist/ first).
-  const compiled = path.join(PROJECT_ROOT, 'dist', 'lib', 'api-keys.js');
+  const compiled = path.join(PROJECT_ROOT, 'dist', 'lib', 'node', 'api-keys.js');
   const script = `
     const { ApiKeyStore } = require(${JSON.stringify(compiled)});
     const store = new ApiKeyStore(process.argv[1]);

@@ -11,8 +11,8 @@ import { createApp } from '../../api/app';
 import type { ExecutionService } from '../../api/execution-service';
 import type { TenantLeases } from '../../api/tenant-leases';
 import type { SandboxService } from '../../api/sandbox-service';
-import { ApiKeyStore } from '../../lib/api-keys';
-import { createLogger, withLogFields } from '../../lib/logger';
+import { ApiKeyStore } from '../../lib/node/api-keys';
+import { createLogger, withLogFields } from '../../lib/node/logger';
 
 const lines: Array<Record<string, unknown>> = [];
 const sink = new Writable({

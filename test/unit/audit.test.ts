@@ -1,9 +1,9 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { auditReport, codeDigest } from '../../lib/audit/timeline';
-import { historyEvents } from '../../lib/audit/history-events';
-import { verifySeal } from '../../lib/audit/seal';
+import { auditReport, codeDigest } from '../../lib/node/audit/timeline';
+import { historyEvents } from '../../lib/node/audit/history-events';
+import { verifySeal } from '../../lib/node/audit/seal';
 
 const history = (name: string): unknown =>
   JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'fixtures', 'histories', `${name}.json`), 'utf8'));

@@ -1,6 +1,6 @@
 import type Docker from 'dockerode';
 import { classifyRun } from '../../lib/classify';
-import { signalFromExit, signalFromExitCode, signalName, type ExitEvidence } from '../../lib/signals';
+import { signalFromExit, signalFromExitCode, signalName, type ExitEvidence } from '../../activities/host/signals';
 import { ProcessResult } from '../../lib/schemas/execution-result';
 import { ContainerCgroup, type CgroupSample } from '../../activities/host/cgroup-metrics';
 import { superviseCapture, type SupervisedProcessOptions } from '../../activities/host/supervisor/process';

@@ -1,9 +1,9 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { loadPolicies } from '../../lib/policies';
-import { loadRuntimes, loadToolImages, runtimeForFile } from '../../lib/runtimes';
-import { DefinitionError } from '../../lib/yaml-file';
+import { loadPolicies } from '../../lib/node/policies';
+import { loadRuntimes, loadToolImages, runtimeForFile } from '../../lib/node/runtimes';
+import { DefinitionError } from '../../lib/node/yaml-file';
 
 function tempDir(files: Record<string, string>): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'airlock-defs-'));

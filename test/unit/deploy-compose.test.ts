@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Ajv2020 from 'ajv/dist/2020';
 import YAML from 'yaml';
-import { PROJECT_ROOT } from '../../lib/paths';
+import { PROJECT_ROOT } from '../../lib/node/paths';
 import {
   AIRLOCK_IMAGE,
   LONGEST_EXECUTION_MS,

@@ -6,8 +6,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Ajv, { type AnySchemaObject, type ErrorObject, type ValidateFunction } from 'ajv';
 import YAML from 'yaml';
-import { loadConfig } from '../../lib/config';
-import { PROJECT_ROOT } from '../../lib/paths';
+import { loadConfig } from '../../lib/node/config';
+import { PROJECT_ROOT } from '../../lib/node/paths';
 import { HOSTS_QUEUE, ORCHESTRATION_QUEUE } from '../../lib/task-queues';
 import {
   AIRLOCK_IMAGE,

@@ -3,7 +3,7 @@
  * their configuration names and the API serves them from its own, so in both layouts those
  * directories must be one shared volume, writable by every host.
  */
-import { loadConfig } from '../../lib/config';
+import { loadConfig } from '../../lib/node/config';
 import { kubernetesPods, readCompose, type ComposeService } from '../support/deploy-files';
 
 const API = 'node dist/api/server.js';

@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
-import { DEV_SERVER_DYNAMIC_CONFIG } from '../../lib/temporal-cli';
-import { PROJECT_ROOT } from '../../lib/paths';
+import { DEV_SERVER_DYNAMIC_CONFIG } from '../support/temporal-cli';
+import { PROJECT_ROOT } from '../../lib/node/paths';
 
 const read = (file: string) => fs.readFileSync(path.join(PROJECT_ROOT, file), 'utf8');
 

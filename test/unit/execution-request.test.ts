@@ -1,9 +1,9 @@
 import { ExecutionRequest, MAX_FILES } from '../../lib/schemas/execution-request';
 import { RelativePath } from '../../lib/schemas/common';
-import { normalizeRequest } from '../../lib/normalize-request';
+import { normalizeRequest } from '../../lib/node/normalize-request';
 import { fieldIssues } from '../../lib/schemas/issues';
 import type { RuntimeManifest } from '../../lib/schemas/runtime';
-import { loadRuntimes } from '../../lib/runtimes';
+import { loadRuntimes } from '../../lib/node/runtimes';
 
 const python: RuntimeManifest = loadRuntimes().get('python')!.manifest;
 

@@ -1,8 +1,8 @@
-import { evaluateGate, PIPELINE_OVERHEAD_MS } from '../../lib/gate';
+import { evaluateGate, PIPELINE_OVERHEAD_MS } from '../../lib/node/gate';
 import { Policy } from '../../lib/schemas/policy';
 import type { ExecutionInput } from '../../lib/schemas/execution-request';
 import type { RuntimeManifest } from '../../lib/schemas/runtime';
-import { loadRuntimes } from '../../lib/runtimes';
+import { loadRuntimes } from '../../lib/node/runtimes';
 
 const policy = Policy.parse({
   name: 'p',

@@ -5,9 +5,9 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { BUILD_KEY_LABEL, RECIPE_VERSION, imageBuildKey, needsBuild } from '../../lib/image-build-key';
-import { IMAGES_DIR } from '../../lib/paths';
-import { loadRuntimes } from '../../lib/runtimes';
+import { BUILD_KEY_LABEL, RECIPE_VERSION, imageBuildKey, needsBuild } from '../../scripts/images/build-key';
+import { IMAGES_DIR } from '../../lib/node/paths';
+import { loadRuntimes } from '../../lib/node/runtimes';
 
 const RECIPE = RECIPE_VERSION;
 

@@ -9,7 +9,7 @@ import {
   storeLongOutputs,
   utf8Prefix,
   type OutputStore,
-} from '../../lib/output-store';
+} from '../../lib/node/output-store';
 import { ExecutionResult, ProcessResult } from '../../lib/schemas/execution-result';
 
 const HOUR_MS = 60 * 60_000;

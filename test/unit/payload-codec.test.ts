@@ -10,9 +10,9 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { defaultPayloadConverter, type Payload } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
-import { AesGcmPayloadCodec, decodeHistory, encryptionOn, isEncrypted } from '../../lib/payload-codec';
-import { PayloadKeyStore } from '../../lib/payload-keys';
-import { PROJECT_ROOT } from '../../lib/paths';
+import { AesGcmPayloadCodec, decodeHistory, encryptionOn, isEncrypted } from '../../lib/node/payload-codec';
+import { PayloadKeyStore } from '../../lib/node/payload-keys';
+import { PROJECT_ROOT } from '../../lib/node/paths';
 
 const run = promisify(execFile);
 let file: string;
@@ -100,7 +100,7 @@ test('the keys file is owner-only, and a broken one is an error that names it', 
 });
 
 test('processes starting at once agree on one first key (it is made under a lock)', async () => {
-  const compiled = path.join(PROJECT_ROOT, 'dist', 'lib', 'payload-keys.js');
+  const compiled = path.join(PROJECT_ROOT, 'dist', 'lib', 'node', 'payload-keys.js');
   const script = `
     const { PayloadKeyStore } = require(${JSON.stringify(compiled)});
     process.stdout.write(new PayloadKeyStore(process.argv[1]).active().id);

@@ -2,8 +2,8 @@ import express from 'express';
 import request from 'supertest';
 import { TokenBuckets, burstOf, rateLimit } from '../../api/rate-limit';
 import { errorHandler } from '../../api/errors';
-import { createLogger } from '../../lib/logger';
-import type { Principal } from '../../lib/api-keys';
+import { createLogger } from '../../lib/node/logger';
+import type { Principal } from '../../lib/node/api-keys';
 
 test('a bucket allows its burst at once, then refills at its rate', () => {
   const buckets = new TokenBuckets();

@@ -16,9 +16,9 @@ import {
 } from '@temporalio/worker';
 import { TRACE_HEADER } from '@temporalio/interceptors-opentelemetry/lib/instrumentation';
 import type { SerializableSpan } from '@temporalio/interceptors-opentelemetry/lib/workflow/definitions';
-import { AirlockMetrics } from '../../lib/metrics';
+import { AirlockMetrics } from '../../lib/node/metrics';
 import { metricsSinks } from '../../workers/metrics-sinks';
-import { workflowTracingSinks } from '../../lib/tracing';
+import { workflowTracingSinks } from '../../lib/node/tracing';
 import { WORKFLOW_INTERCEPTOR_MODULES } from '../../workers/workflow-bundle';
 
 const FIXTURES = path.join(__dirname, '..', 'fixtures', 'histories');

@@ -4,7 +4,7 @@
  * for a deliberate, versioned change.
  */
 import fs from 'node:fs';
-import { AirlockMetrics } from '../../lib/metrics';
+import { AirlockMetrics } from '../../lib/node/metrics';
 import { metricsSinks } from '../../workers/metrics-sinks';
 import path from 'node:path';
 import {

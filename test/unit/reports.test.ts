@@ -1,5 +1,5 @@
-import { toSarif } from '../../lib/reports/sarif';
-import { toJunit } from '../../lib/reports/junit';
+import { toSarif } from '../../api/reports/sarif';
+import { toJunit } from '../../api/reports/junit';
 import type { ExecutionResult } from '../../lib/schemas/execution-result';
 import type { GateResult } from '../../lib/schemas/findings';
 import { junitErrors, sarifErrors } from '../support/schemas';

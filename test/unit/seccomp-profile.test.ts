@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { loadSeccompProfiles } from '../../lib/seccomp';
+import { loadSeccompProfiles } from '../../lib/node/seccomp';
 
 /**
  * "At least as strict as Docker's default": every syscall call (name and arguments) that one of our

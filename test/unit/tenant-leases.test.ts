@@ -2,7 +2,7 @@ import type { Client } from '@temporalio/client';
 import { WorkflowNotFoundError } from '@temporalio/common';
 import { TenantLeases } from '../../api/tenant-leases';
 import type { LeaseRequest } from '../../lib/schemas/quotas';
-import type { Principal } from '../../lib/api-keys';
+import type { Principal } from '../../lib/node/api-keys';
 
 /** A quota workflow that grants the first `room` and refuses the rest, and counts updates in flight. */
 function fakeClient(room: number) {

@@ -1,5 +1,5 @@
 /**
- * lib/tracing.ts in one process: when it switches on, and the API's request spans, exported over
+ * lib/node/tracing.ts in one process: when it switches on, and the API's request spans, exported over
  * OTLP/HTTP to a receiver in this process.
  */
 import type { AddressInfo } from 'node:net';
@@ -14,8 +14,8 @@ import {
   tracingConfigured,
   tracingEnabled,
   tracingWorkerInterceptors,
-} from '../../lib/tracing';
-import { createLogger } from '../../lib/logger';
+} from '../../lib/node/tracing';
+import { createLogger } from '../../lib/node/logger';
 import { OtlpReceiver } from '../support/otlp-receiver';
 
 test.each([

@@ -4,7 +4,7 @@ import {
   idempotentExecutionId,
   newExecutionId,
   prefixedId,
-} from '../../lib/execution-ids';
+} from '../../lib/node/execution-ids';
 import { SANDBOX_ID_PATTERN, newSandboxId } from '../../api/sandbox-service';
 
 describe('workflow ids', () => {

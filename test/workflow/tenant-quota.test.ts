@@ -9,8 +9,8 @@ import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/wo
 import type { Client, Connection } from '@temporalio/client';
 import { TenantLeases } from '../../api/tenant-leases';
 import { HttpError } from '../../api/errors';
-import type { Principal } from '../../lib/api-keys';
-import { connectWithRetry, createClient, workerDataConverter } from '../../lib/temporal';
+import type { Principal } from '../../lib/node/api-keys';
+import { connectWithRetry, createClient, workerDataConverter } from '../../lib/node/temporal';
 import { acquireLeasesUpdate, quotaUsageQuery } from '../../workflows/messages';
 import { WORKFLOW_BUNDLE_PATH } from '../../workers/workflow-bundle';
 import { eventually } from '../support/docker';

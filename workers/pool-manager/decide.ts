@@ -1,4 +1,4 @@
-import type { QueueStats } from '../../lib/task-queue-stats';
+import type { QueueStats } from '../../lib/node/task-queue-stats';
 
 export interface ScalingBounds {
   minWorkers: number;

@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { PROJECT_ROOT } from '../../lib/paths';
-import type { Logger } from '../../lib/logger';
+import { PROJECT_ROOT } from '../../lib/node/paths';
+import type { Logger } from '../../lib/node/logger';
 
 export interface LocalDriverOptions {
   /** Host ids are `<prefix>-<n>`: a restarted slot keeps its id, so its reaper finds what it left. */

@@ -8,10 +8,10 @@
  * AIRLOCK_SCALE_MAX_BACKLOG_AGE_MS, AIRLOCK_SCALE_IN_AFTER_MS and AIRLOCK_SCALE_INTERVAL_MS.
  */
 import path from 'node:path';
-import { loadConfig } from '../../lib/config';
-import { createLogger } from '../../lib/logger';
-import { PROJECT_ROOT } from '../../lib/paths';
-import { connectWithRetry, createClient } from '../../lib/temporal';
+import { loadConfig } from '../../lib/node/config';
+import { createLogger } from '../../lib/node/logger';
+import { PROJECT_ROOT } from '../../lib/node/paths';
+import { connectWithRetry, createClient } from '../../lib/node/temporal';
 import { LocalProcessDriver } from './local-driver';
 import { PoolManager } from './manager';
 import { loadScalingConfig } from './scaling-config';

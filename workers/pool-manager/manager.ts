@@ -1,7 +1,7 @@
 import type { Client } from '@temporalio/client';
-import type { Logger } from '../../lib/logger';
+import type { Logger } from '../../lib/node/logger';
 import { HOSTS_QUEUE } from '../../lib/task-queues';
-import { TASK_QUEUE_TYPE_ACTIVITY, readQueueStats } from '../../lib/task-queue-stats';
+import { TASK_QUEUE_TYPE_ACTIVITY, readQueueStats } from '../../lib/node/task-queue-stats';
 import { decideWorkers, type ScalingBounds } from './decide';
 import type { LocalProcessDriver } from './local-driver';
 

@@ -1,4 +1,4 @@
-import { intFrom } from '../../lib/config';
+import { intFrom } from '../../lib/node/config';
 import type { ScalingBounds } from './decide';
 
 export interface ScalingConfig {

@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
-import type { SourceFile } from './schemas/common';
-import type { Digest } from './schemas/execution-result';
+import type { SourceFile } from '../schemas/common';
+import type { Digest } from '../schemas/execution-result';
 
 export function digest(name: string, bytes: Buffer): Digest {
   return { name, sha256: crypto.createHash('sha256').update(bytes).digest('hex'), bytes: bytes.length };

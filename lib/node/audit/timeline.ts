@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
-import type { ExecutionInput } from '../schemas/execution-request';
-import type { ImageRef } from '../schemas/execution-result';
+import type { ExecutionInput } from '../../schemas/execution-request';
+import type { ImageRef } from '../../schemas/execution-result';
 import {
   approvalDecisions,
   completedResult,
@@ -11,9 +11,9 @@ import {
   timeOf,
   type HistoryEvent,
 } from './history-events';
-import type { GateResult } from '../schemas/findings';
-import type { ExecutionPlan } from '../schemas/policy';
-import { STAGE_NAMES } from '../vocabulary';
+import type { GateResult } from '../../schemas/findings';
+import type { ExecutionPlan } from '../../schemas/policy';
+import { STAGE_NAMES } from '../../vocabulary';
 
 export interface TimelineEntry {
   at: string;

@@ -8,7 +8,7 @@
  * request, the plan, each pre-run gate's decision, the approvals, the teardown and the result.
  */
 import crypto from 'node:crypto';
-import type { ExecutionResult, Seal } from '../schemas/execution-result';
+import type { ExecutionResult, Seal } from '../../schemas/execution-result';
 import { codeDigest } from './timeline';
 import {
   approvalDecisions,

@@ -3,12 +3,12 @@ import type { PayloadCodec } from '@temporalio/common';
 import type { TLSConfig } from '@temporalio/common/lib/internal-non-workflow';
 import type { SearchAttributeKey, SearchAttributeType } from '@temporalio/common/lib/search-attributes';
 import { temporal } from '@temporalio/proto';
-import { ALL_SEARCH_ATTRIBUTES } from './search-attributes';
+import { ALL_SEARCH_ATTRIBUTES } from '../search-attributes';
 import { payloadCodec } from './payload-codec';
 import { tracingClientInterceptors } from './tracing';
 
 /** The failure converter (lib/failure-converter.ts), by path: workflow bundles take it so too. */
-export const FAILURE_CONVERTER_PATH = require.resolve('./failure-converter');
+export const FAILURE_CONVERTER_PATH = require.resolve('../failure-converter');
 
 /** Workers decode what they are given and encode what they answer with the same codec as the clients. */
 export function workerDataConverter(codec: PayloadCodec = payloadCodec()): {
@@ -18,7 +18,7 @@ export function workerDataConverter(codec: PayloadCodec = payloadCodec()): {
   return { payloadCodecs: [codec], failureConverterPath: FAILURE_CONVERTER_PATH };
 }
 
-/** Where Temporal is and how to prove who we are to it (lib/config.ts reads it from the environment). */
+/** Where Temporal is and how to prove who we are to it (lib/node/config.ts reads it from the environment). */
 export interface TemporalTarget {
   address: string;
   /** true: TLS with the system's roots; an object for a private CA, mTLS or another server name. */
@@ -43,8 +43,8 @@ export async function connectWithRetry(target: TemporalTarget, timeoutMs = 60_00
 }
 
 /**
- * A client whose payloads go through the deployment's codec (lib/payload-codec.ts), so what it
- * writes is ciphertext in Temporal. With tracing on (lib/tracing.ts, started first), each workflow
+ * A client whose payloads go through the deployment's codec (lib/node/payload-codec.ts), so what it
+ * writes is ciphertext in Temporal. With tracing on (lib/node/tracing.ts, started first), each workflow
  * call joins the caller's trace.
  */
 export function createClient(connection: Connection, namespace: string, codec: PayloadCodec = payloadCodec()): Client {

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import crypto from 'node:crypto';
 import type { z } from 'zod';
-import { RuntimeManifest, ToolImage, type ImageBuild, type RuntimeSummary } from './schemas/runtime';
+import { RuntimeManifest, ToolImage, type ImageBuild, type RuntimeSummary } from '../schemas/runtime';
 import { DefinitionError, loadYamlFile } from './yaml-file';
 import { IMAGES_DIR } from './paths';
 

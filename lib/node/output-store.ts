@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
-import type { OutputRef, ProcessResult } from './schemas/execution-result';
+import type { OutputRef, ProcessResult } from '../schemas/execution-result';
 
 /** A stored output, opened for reading: it stays readable even if a sweep removes it meanwhile. */
 export interface StoredOutput {

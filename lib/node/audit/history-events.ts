@@ -6,8 +6,8 @@
 import { defaultPayloadConverter, type Payload } from '@temporalio/common';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import type { temporal } from '@temporalio/proto';
-import type { ExecutionInput } from '../schemas/execution-request';
-import type { ApprovalDecision, ExecutionResult } from '../schemas/execution-result';
+import type { ExecutionInput } from '../../schemas/execution-request';
+import type { ApprovalDecision, ExecutionResult } from '../../schemas/execution-result';
 
 export type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
 

@@ -1,6 +1,6 @@
 import { XMLBuilder } from 'fast-xml-parser';
-import type { ExecutionResult } from '../schemas/execution-result';
-import type { Finding } from '../schemas/findings';
+import type { ExecutionResult } from '../../lib/schemas/execution-result';
+import type { Finding } from '../../lib/schemas/findings';
 
 interface Case {
   name: string;

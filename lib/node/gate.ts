@@ -1,9 +1,9 @@
-import { commandToArgv } from './schemas/common';
-import type { ExecutionInput } from './schemas/execution-request';
-import { type Limits, REQUESTABLE_LIMITS } from './schemas/limits';
-import type { ExecutionPlan, Policy, PolicyRef, SandboxSettings } from './schemas/policy';
-import type { RuntimeManifest } from './schemas/runtime';
-import { imageTagFor } from './containers';
+import { commandToArgv } from '../schemas/common';
+import type { ExecutionInput } from '../schemas/execution-request';
+import { type Limits, REQUESTABLE_LIMITS } from '../schemas/limits';
+import type { ExecutionPlan, Policy, PolicyRef, SandboxSettings } from '../schemas/policy';
+import type { RuntimeManifest } from '../schemas/runtime';
+import { imageTagFor } from '../containers';
 import { fillCommand, placeholderValues } from './commands';
 import type { LoadedPolicy } from './policies';
 

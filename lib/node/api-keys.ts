@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { STATE_DIR } from './paths';
 import { withFileLock, writeFileAtomic } from './locked-file';
 import { DEFAULT_POLICY } from './policies';
-import { TenantQuotas } from './schemas/quotas';
+import { TenantQuotas } from '../schemas/quotas';
 
 export const DEFAULT_KEYS_FILE = process.env.AIRLOCK_KEYS_FILE ?? path.join(STATE_DIR, 'keys.json');
 

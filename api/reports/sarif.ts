@@ -1,5 +1,5 @@
-import type { ExecutionResult } from '../schemas/execution-result';
-import type { Finding, Severity } from '../schemas/findings';
+import type { ExecutionResult } from '../../lib/schemas/execution-result';
+import type { Finding, Severity } from '../../lib/schemas/findings';
 
 /** The SARIF 2.1.0 subset Airlock writes (and GitHub code scanning reads). */
 export interface SarifLog {

@@ -44,7 +44,7 @@ export interface AirlockConfig {
   /** Steps one sandbox workflow run takes before it continues as new (Temporal may suggest it sooner). */
   sandboxStepsPerRun: number;
   /**
-   * Stage outputs longer than the preview, stored by reference (lib/output-store.ts): the directory
+   * Stage outputs longer than the preview, stored by reference (lib/node/output-store.ts): the directory
    * the hosts write and the API reads (one volume shared by all of them when they are apart), and
    * the preview a result keeps inline (0: every output stays whole in the result, nothing is stored).
    */
@@ -139,7 +139,7 @@ export function intFrom(env: NodeJS.ProcessEnv, name: string, fallback: number):
   return value;
 }
 
-/** Unset means "derive it from the host" (see lib/host-capacity.ts). */
+/** Unset means "derive it from the host" (see workers/host-capacity.ts). */
 function optionalIntFrom(env: NodeJS.ProcessEnv, name: string): number | undefined {
   return env[name] === undefined || env[name] === '' ? undefined : intFrom(env, name, 0);
 }

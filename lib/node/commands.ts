@@ -1,5 +1,5 @@
 import path from 'node:path';
-import type { SourceFile } from './schemas/common';
+import type { SourceFile } from '../schemas/common';
 
 export interface CommandContext {
   entrypoint: string | null;

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { STATE_DIR } from './paths';
+import { STATE_DIR } from '../../lib/node/paths';
 
 /**
  * The Temporal CLI by absolute path, found as scripts/lib.sh finds it: $TEMPORAL_CLI, then PATH,
@@ -44,7 +44,7 @@ export function resolveTemporalCli(env: NodeJS.ProcessEnv = process.env): string
 /**
  * Dynamic config the dev server starts with (scripts/up.sh passes the same; a unit test checks):
  * task-queue fairness, so one tenant's backlog does not hold another's tasks behind it. Each
- * workflow's fairness key is its tenant (lib/priority.ts).
+ * workflow's fairness key is its tenant (api/priority.ts).
  */
 export const DEV_SERVER_DYNAMIC_CONFIG = [
   'matching.enableFairness=true',

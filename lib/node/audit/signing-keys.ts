@@ -11,7 +11,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { STATE_DIR } from '../paths';
-import { PublicAuditKey } from '../schemas/audit';
+import { PublicAuditKey } from '../../schemas/audit';
 
 export { PublicAuditKey };
 

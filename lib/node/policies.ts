@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { Policy, type PolicyRef } from './schemas/policy';
-import { REQUESTABLE_LIMITS } from './schemas/limits';
+import { Policy, type PolicyRef } from '../schemas/policy';
+import { REQUESTABLE_LIMITS } from '../schemas/limits';
 import { DefinitionError, loadYamlFile } from './yaml-file';
 import { POLICIES_DIR } from './paths';
 import { loadSeccompProfiles, type LoadedSeccompProfile } from './seccomp';

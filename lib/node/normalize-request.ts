@@ -1,5 +1,5 @@
-import type { ExecutionInput, ParsedExecutionRequest } from './schemas/execution-request';
-import type { RuntimeManifest } from './schemas/runtime';
+import type { ExecutionInput, ParsedExecutionRequest } from '../schemas/execution-request';
+import type { RuntimeManifest } from '../schemas/runtime';
 import { DEFAULT_POLICY } from './policies';
 import { newExecutionId } from './execution-ids';
 
