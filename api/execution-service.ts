@@ -158,6 +158,21 @@ export class ExecutionService {
    * execution answers its result update once its outcome is decided; one that has closed (or is
    * from before that update) answers from its history.
    */
+  /** Each one's result once it has ended within `ms` of now, else `{id, status: 'running'}`, in order. */
+  async waitForResults(
+    ids: string[],
+    tenant: string,
+    ms: number,
+  ): Promise<Array<ExecutionResult | { id: string; status: 'running' }>> {
+    const deadline = Date.now() + ms;
+    return Promise.all(
+      ids.map(
+        async (id) =>
+          (await this.waitForResult(id, tenant, Math.max(0, deadline - Date.now()))) ?? { id, status: 'running' },
+      ),
+    );
+  }
+
   async waitForResult(id: string, tenant: string, ms: number): Promise<ExecutionResult | null | undefined> {
     const deadline = Date.now() + ms;
     const found = await this.describe(id, tenant);

@@ -1,41 +1,23 @@
 import { Router, type Request } from 'express';
 import { z } from 'zod';
-import {
-  BatchRequest,
-  ExecutionRequest,
-  LanguageName,
-  PolicyName,
-  type ExecutionInput,
-  type ParsedExecutionRequest,
-} from '../../lib/schemas/execution-request';
+import { BatchRequest, ExecutionRequest, LanguageName, PolicyName } from '../../lib/schemas/execution-request';
 import { EXECUTION_STATUSES } from '../../lib/vocabulary';
 import { toSarif } from '../reports/sarif';
 import { toJunit } from '../reports/junit';
-import type { ExecutionResult } from '../../lib/schemas/execution-result';
 import { DecisionRequest } from '../../lib/schemas/approval';
 import { decisionComment } from '../../lib/rules';
-import { normalizeRequest } from '../../lib/node/normalize-request';
 import type { RuntimeDefinition } from '../../lib/node/runtimes';
 import type { LoadedPolicy } from '../../lib/node/policies';
-import { policyViolations } from '../../lib/node/gate';
-import type { Principal } from '../../lib/node/api-keys';
 import type { ExecutionService } from '../execution-service';
+import { ExecutionAdmission } from '../execution-admission';
 import { HttpError } from '../errors';
 import { jsonBody } from '../body';
 import { principalOf, requireScope } from '../auth';
-import { PageToken, choosePolicy, parseBody, parseQuery, requireJson, resolveRuntimeAndPolicy } from './parse';
+import { PageToken, parseBody, parseQuery, requireJson } from './parse';
 import { lastEventId, streamEvents } from '../sse';
 import { idempotencyConflict, idempotencyKeyOf, idempotencyOf } from '../idempotency';
-import { idempotentExecutionId } from '../../lib/node/execution-ids';
 import { APPROVAL_REFUSALS } from '../../workflows/messages';
-import {
-  checkFits,
-  executionNeeds,
-  hasLeaseQuotas,
-  type LeaseNeeds,
-  type Leased,
-  type TenantLeases,
-} from '../tenant-leases';
+import type { TenantLeases } from '../tenant-leases';
 
 export interface ExecutionRoutesDeps {
   executions: ExecutionService;
@@ -44,9 +26,6 @@ export interface ExecutionRoutesDeps {
   policies: Map<string, LoadedPolicy>;
   waitLimitMs: number;
 }
-
-/** Workflow starts in flight at once for one batch. */
-const BATCH_START_CONCURRENCY = 16;
 
 const WaitQuery = z.object({ wait: z.enum(['true', 'false']).optional() });
 const ListQuery = z.strictObject({
@@ -61,74 +40,31 @@ const ListQuery = z.strictObject({
 });
 
 export function executionRoutes({ executions, leases, runtimes, policies, waitLimitMs }: ExecutionRoutesDeps): Router {
+  const admission = new ExecutionAdmission({ executions, leases, runtimes, policies });
   const router = Router();
   router.use(jsonBody());
   const tenantOf = (req: Request): string => principalOf(req).tenant;
-
-  /** Validation, runtime and policy checks, normalisation: everything before the workflow starts. */
-  function prepare(body: ParsedExecutionRequest, principal: Principal, prefix = '', idempotencyKey?: string): Prepared {
-    const at = (field: string) => [prefix, field].filter(Boolean).join('.');
-    const bound = { ...body, policy: choosePolicy(principal, body.policy, at) };
-    const { runtime, policy } = resolveRuntimeAndPolicy(runtimes, policies, bound, at);
-    const input = normalizeRequest(bound, {
-      tenant: principal.tenant,
-      keyId: principal.keyId,
-      runtime: runtime.manifest,
-      ...(idempotencyKey === undefined ? {} : { executionId: idempotentExecutionId(principal.tenant, idempotencyKey) }),
-    });
-    // The gate checks again in the workflow (and records it); answering here names the field.
-    const violations = policyViolations(input, policy.policy, runtime.manifest);
-    if (violations.length > 0) {
-      const size = violations.find((v) => v.kind === 'size');
-      const shown = (size ? [size] : violations).map(({ field, message }) => ({ field: at(field), message }));
-      throw new HttpError(
-        size ? 413 : 400,
-        size ? 'payload_too_large' : 'policy_violation',
-        `${shown[0]!.field}: ${shown[0]!.message}`,
-        shown,
-      );
-    }
-    // Only a tenant with in-flight quotas pays for working out what its execution asks of them.
-    if (!hasLeaseQuotas(principal.quotas)) return { input, needs: undefined };
-    const needs = { id: input.executionId, ...executionNeeds(input, policy, runtime.manifest) };
-    checkFits(principal, needs, prefix);
-    return { input, needs };
-  }
-
-  /**
-   * Starts under a lease taken for it (undefined: the tenant has no in-flight quota). A lease the
-   * start did not use (it failed, or found the execution already there) is given back.
-   */
-  async function submitLeased<T extends { submitted: 'started' | 'duplicate' | 'conflict' }>(
-    principal: Principal,
-    input: ExecutionInput,
-    leased: Leased,
-    submit: (input: ExecutionInput) => Promise<T>,
-  ): Promise<T> {
-    let outcome: T;
-    try {
-      outcome = await submit(leased ? { ...input, lease: { queued: leased.queued } } : input);
-    } catch (err) {
-      await leases.release(principal.tenant, input.executionId, leased);
-      throw err;
-    }
-    if (outcome.submitted !== 'started') await leases.release(principal.tenant, input.executionId, leased);
-    return outcome;
-  }
 
   router.post('/', requireScope('submit'), async (req, res) => {
     const { wait } = parseQuery(WaitQuery, req.query);
     requireJson(req);
     const principal = principalOf(req);
     const key = idempotencyKeyOf(req);
-    const { input, needs } = prepare(parseBody(ExecutionRequest, req.body), principal, '', key);
+    const { input, needs } = admission.prepare({
+      body: parseBody(ExecutionRequest, req.body),
+      principal,
+      idempotencyKey: key,
+    });
     const idempotency = idempotencyOf(req.body, key);
-    const leased = await leases.acquire(principal, needs);
-    const { submitted, result } = await submitLeased(principal, input, leased, async (leased) =>
-      wait === 'true'
-        ? await executions.submitAndWait(leased, principal.tenant, waitLimitMs, idempotency)
-        : { submitted: await executions.submit(leased, idempotency), result: null },
-    );
+    const { submitted, result } = await admission.submitLeased({
+      principal,
+      input,
+      leased: await admission.acquire(principal, needs),
+      submit: async (leased) =>
+        wait === 'true'
+          ? await executions.submitAndWait(leased, principal.tenant, waitLimitMs, idempotency)
+          : { submitted: await executions.submit(leased, idempotency), result: null },
+    });
     if (submitted === 'conflict') throw idempotencyConflict();
     res.location(`/v1/executions/${input.executionId}`);
     if (result) res.status(200).json(result);
@@ -148,40 +84,20 @@ export function executionRoutes({ executions, leases, runtimes, policies, waitLi
       const prefix = `executions.${i}`;
       if (typeof item !== 'object' || item === null || Array.isArray(item))
         throw HttpError.invalid(prefix, 'must be a JSON object');
-      return prepare(parseBody(ExecutionRequest, item, prefix), principal, prefix, itemKey(i));
+      return admission.prepare({
+        body: parseBody(ExecutionRequest, item, prefix),
+        principal,
+        prefix,
+        idempotencyKey: itemKey(i),
+      });
     });
-    const inputs = prepared.map((p) => p.input);
-    // In order, in one round trip: under a quota the first items are the ones admitted.
-    const leased = await leases.acquireAll(
-      principal,
-      prepared.map((p) => p.needs),
-    );
-    const started = await startEach(inputs, async (input, i) => {
-      const lease = leased[i];
-      if (lease instanceof HttpError) return lease;
-      const idempotency = idempotencyOf(batch.executions[i], itemKey(i));
-      const { submitted } = await submitLeased(principal, input, lease, async (leasedInput) => ({
-        submitted: await executions.submit(leasedInput, idempotency),
-      }));
-      return submitted;
-    });
-    const failure = batchFailure(inputs, started);
-    if (failure) throw failure;
+    await admission.startBatch({ principal, items: batch.executions, prepared, itemKey });
+    const ids = prepared.map((p) => p.input.executionId);
     if (wait !== 'true') {
-      res.status(202).json({ ids: inputs.map((i) => i.executionId) });
+      res.status(202).json({ ids });
       return;
     }
-    const deadline = Date.now() + waitLimitMs;
-    const results = await Promise.all(
-      inputs.map(async ({ executionId }): Promise<ExecutionResult | { id: string; status: 'queued' | 'running' }> => {
-        const result = await executions.waitForResult(
-          executionId,
-          principal.tenant,
-          Math.max(0, deadline - Date.now()),
-        );
-        return result ?? { id: executionId, status: 'running' };
-      }),
-    );
+    const results = await executions.waitForResults(ids, principal.tenant, waitLimitMs);
     res.status(200).json({ results });
   });
 
@@ -251,65 +167,6 @@ export function executionRoutes({ executions, leases, runtimes, policies, waitLi
   });
 
   return router;
-}
-
-type Started = 'started' | 'duplicate' | 'conflict' | Error;
-
-/** An item ready to start, and what it asks of its tenant's quotas. */
-interface Prepared {
-  input: ExecutionInput;
-  /** Undefined when the tenant has no in-flight quota. */
-  needs: LeaseNeeds | undefined;
-}
-
-/** Starts every item, a few at a time; each one's outcome, a failure included, in order. */
-async function startEach<T>(items: T[], start: (item: T, index: number) => Promise<Started>): Promise<Started[]> {
-  const outcomes: Started[] = [];
-  for (let i = 0; i < items.length; i += BATCH_START_CONCURRENCY) {
-    const slice = items.slice(i, i + BATCH_START_CONCURRENCY);
-    outcomes.push(
-      ...(await Promise.all(
-        slice.map((item, j) =>
-          start(item, i + j).catch((err: unknown) => (err instanceof Error ? err : new Error(String(err)))),
-        ),
-      )),
-    );
-  }
-  return outcomes;
-}
-
-/**
- * A batch of which some items did not start: the answer names those that did (their ids, so a
- * client loses none) and why the others did not. A reused key is the client's 409; items over the
- * tenant's quota are a 429 (with its `Retry-After`); anything else is ours, 503. A retry with the
- * same Idempotency-Key starts only what is missing.
- */
-function batchFailure(inputs: ExecutionInput[], outcomes: Started[]): HttpError | undefined {
-  let overQuota: HttpError | undefined;
-  const failed = outcomes.flatMap((o, index) => {
-    if (o === 'conflict')
-      return [{ index, code: 'idempotency_key_reused', message: 'was already used for a different request' }];
-    if (o instanceof HttpError && o.status === 429) {
-      overQuota ??= o;
-      return [{ index, code: o.code, message: o.message }];
-    }
-    return o instanceof Error ? [{ index, code: 'start_failed', message: o.message }] : [];
-  });
-  if (failed.length === 0) return undefined;
-  const started = outcomes.flatMap((o, index) =>
-    o === 'started' || o === 'duplicate' ? [{ index, id: inputs[index]!.executionId }] : [],
-  );
-  const conflictsOnly = failed.every((f) => f.code === 'idempotency_key_reused');
-  const message = `${failed.length} of ${inputs.length} executions did not start; ${started.length} did`;
-  const issues = failed.map((f) => ({
-    field: f.code === 'idempotency_key_reused' ? 'header.Idempotency-Key' : `executions.${f.index}`,
-    message: `executions.${f.index}: ${f.message}`,
-  }));
-  if (conflictsOnly) return new HttpError(409, 'idempotency_key_reused', message, issues, { started, failed });
-  const ours = failed.some((f) => f.code === 'start_failed');
-  return overQuota && !ours
-    ? new HttpError(429, overQuota.code, message, issues, { started, failed }, overQuota.headers)
-    : new HttpError(503, 'batch_partially_started', message, issues, { started, failed });
 }
 
 /** A decision the workflow refused, as an answer: 403 for one the key may not make, 409 for the wrong moment. */

@@ -1,7 +1,6 @@
 import crypto from 'node:crypto';
 import express, { Router, type Request } from 'express';
 import { z } from 'zod';
-import { commandToArgv } from '../../lib/schemas/common';
 import {
   MAX_SANDBOX_FILE_BYTES,
   SANDBOX_STATUSES,
@@ -11,28 +10,17 @@ import {
   SandboxPath,
   type StepResult,
 } from '../../lib/schemas/sandbox';
-import type { SandboxInput, StepRequest } from '../../lib/sandbox-steps';
-import type { RuntimeDefinition } from '../../lib/node/runtimes';
-import type { LoadedPolicy } from '../../lib/node/policies';
+import type { StepRequest } from '../../lib/sandbox-steps';
 import { ErrorType } from '../../lib/errors';
 import { HttpError } from '../errors';
 import { jsonBody, withBodyErrors } from '../body';
 import { principalOf, requireScope } from '../auth';
 import { idempotencyConflict, idempotencyKeyOf, idempotencyOf } from '../idempotency';
-import { newSandboxId, type SandboxService } from '../sandbox-service';
 import { lastEventId, streamEvents } from '../sse';
-import { checkFits, type TenantLeases } from '../tenant-leases';
-import { resolveLimits } from '../../lib/node/gate';
-import { PageToken, choosePolicy, parseBody, parseQuery, requireJson, resolveRuntimeAndPolicy } from './parse';
+import { PageToken, parseBody, parseQuery, requireJson } from './parse';
+import { SandboxAdmission, execStep, type SandboxAdmissionDeps } from '../sandbox-admission';
 
-export interface SandboxRoutesDeps {
-  sandboxes: SandboxService;
-  leases: TenantLeases;
-  runtimes: Map<string, RuntimeDefinition>;
-  policies: Map<string, LoadedPolicy>;
-  /** Steps per workflow run before it continues as new. */
-  stepsPerRun: number;
-}
+export type SandboxRoutesDeps = SandboxAdmissionDeps;
 
 /** A file's bytes as they are, whatever their content type. */
 const fileBody = withBodyErrors(express.raw({ type: () => true, limit: MAX_SANDBOX_FILE_BYTES }));
@@ -61,7 +49,9 @@ const FILE_ERRORS: Record<string, [number, string]> = {
   [ErrorType.WorkspaceFull]: [507, 'workspace_full'],
 };
 
-export function sandboxRoutes({ sandboxes, leases, runtimes, policies, stepsPerRun }: SandboxRoutesDeps): Router {
+export function sandboxRoutes(deps: SandboxRoutesDeps): Router {
+  const { sandboxes, policies } = deps;
+  const admission = new SandboxAdmission(deps);
   const router = Router();
   // Everything a sandbox does runs code or reads what code wrote.
   router.use(requireScope('submit'));
@@ -107,54 +97,15 @@ export function sandboxRoutes({ sandboxes, leases, runtimes, policies, stepsPerR
 
   router.post('/', async (req, res) => {
     requireJson(req);
-    const principal = principalOf(req);
-    const parsed = parseBody(SandboxCreateRequest, req.body);
-    const body = { ...parsed, policy: choosePolicy(principal, parsed.policy) };
-    const { runtime, policy, policyName } = resolveRuntimeAndPolicy(runtimes, policies, body);
-    if (policy.policy.approval.required !== 'never') {
-      throw new HttpError(
-        400,
-        'policy_violation',
-        `policy: "${policyName}" requires a reviewer's approval, which interactive steps cannot wait for`,
-        [{ field: 'policy', message: 'requires approval; sandboxes run steps without a reviewer' }],
-      );
-    }
     const key = idempotencyKeyOf(req);
-    const input: SandboxInput = {
-      sandboxId: newSandboxId(principal.tenant, key),
-      tenant: principal.tenant,
-      keyId: principal.keyId,
-      language: body.language,
-      policy: policyName,
-      idleTimeoutMs: body.idleTimeoutSeconds * 1000,
-      maxLifetimeMs: body.maxLifetimeSeconds * 1000,
-      maxStepTimeoutMs: policy.policy.limits.ceilings.timeoutMs,
-      maxFileBytes: MAX_SANDBOX_FILE_BYTES,
-      sourceFile: runtime.manifest.sourceFile,
-      createdAt: new Date().toISOString(),
-      files: body.files ?? [],
-      env: body.env ?? {},
-      stepsPerRun,
-      ...(principal.quotas.queuedSteps !== undefined ? { maxQueuedSteps: principal.quotas.queuedSteps } : {}),
-    };
-    // A live sandbox holds its container's memory and CPUs for its whole life.
-    const limits = resolveLimits({ limits: {} }, policy.policy, runtime.manifest);
-    const needs = { id: input.sandboxId, kind: 'sandbox' as const, memoryMb: limits.memoryMb, cpus: limits.cpus };
-    checkFits(principal, needs);
-    const leased = await leases.acquire(principal, needs);
-    let created: Awaited<ReturnType<SandboxService['create']>>;
-    try {
-      created = await sandboxes.create(
-        leased ? { ...input, lease: { queued: false } } : input,
-        idempotencyOf(req.body, key),
-      );
-    } catch (err) {
-      await leases.release(principal.tenant, input.sandboxId, leased);
-      throw err;
-    }
-    if (created === 'conflict' || !created.started) await leases.release(principal.tenant, input.sandboxId, leased);
+    const created = await admission.create({
+      body: parseBody(SandboxCreateRequest, req.body),
+      principal: principalOf(req),
+      idempotencyKey: key,
+      idempotency: idempotencyOf(req.body, key),
+    });
     if (created === 'conflict') throw idempotencyConflict();
-    res.location(`/v1/sandboxes/${created.info.id}`).status(201).json(created.info);
+    res.location(`/v1/sandboxes/${created.id}`).status(201).json(created);
   });
 
   router.get('/', async (req, res) => {
@@ -177,13 +128,7 @@ export function sandboxRoutes({ sandboxes, leases, runtimes, policies, stepsPerR
     requireJson(req);
     const body = parseBody(SandboxExecRequest, req.body);
     if (body.timeoutSeconds !== undefined) await requireWithinCeiling(req, body.timeoutSeconds);
-    const request: StepRequest = {
-      kind: 'exec',
-      ...(body.code !== undefined ? { code: body.code } : { argv: commandToArgv(body.command!) }),
-      ...(body.stdin !== undefined ? { stdin: body.stdin } : {}),
-      ...(body.timeoutSeconds !== undefined ? { timeoutMs: Math.round(body.timeoutSeconds * 1000) } : {}),
-      ...(body.env !== undefined ? { env: body.env } : {}),
-    };
+    const request = execStep(body);
     if (wait === 'true') {
       res.json(await runStep(req, request));
       return;
