@@ -138,44 +138,8 @@ export async function createHostWorker(opts: HostWorkerOptions): Promise<HostWor
     activities: onThisHost,
     maxConcurrentActivityTaskExecutions: capacity.sandboxSlots,
   });
-  const reaper = new Reaper({
-    docker: opts.docker,
-    client: opts.client,
-    hostId: opts.hostId,
-    cluster: opts.cluster,
-    intervalMs: opts.reaperIntervalMs,
-    metrics: opts.metrics,
-    ledger: hostLedger,
-    ...(pool ? { pool } : {}),
-    // Room follows the containers: gone ones free theirs, ones no provision here holds (a retry's
-    // leftover, a worker before this one) are counted.
-    onSwept: async (present) => {
-      admission.forgetMissing(present);
-      const unheld = [...present].filter((name) => !admission.holds(name));
-      if (unheld.length > 0) admission.adopt(await containerAsks(opts.docker, unheld));
-    },
-    log: opts.log.child({ component: 'reaper' }),
-  });
-  /** This host's sandboxes (pool containers aside), by name; with `all`, stopped ones too. */
-  const sandboxNames = async (all: boolean) =>
-    (
-      await opts.docker.listContainers({
-        all,
-        filters: { label: [`${LABELS.cluster}=${opts.cluster}`, `${LABELS.host}=${opts.hostId}`] },
-      })
-    )
-      .map((c) => c.Names[0]?.replace(/^\//, '') ?? c.Id)
-      .filter((name) => !name.startsWith(POOL_NAME_PREFIX));
-  const liveSandboxes = async () => (await sandboxNames(true)).length;
-  // A restarted worker takes back its sandboxes' channels at once: a step waits on no attach.
-  const reattach = async () => {
-    const names = await sandboxNames(false);
-    if (names.length === 0) return;
-    // What a worker before this one admitted still holds its room.
-    admission.adopt(await containerAsks(opts.docker, names));
-    const reattached = await deps.sandboxes.reattach(names);
-    opts.log.info({ reattached, running: names.length }, 're-attached to the sandboxes running here');
-  };
+  const reaper = hostReaper(opts, { ledger: hostLedger, pool, admission });
+  const here = sandboxesHere(opts, { admission, sandboxes: deps.sandboxes });
 
   return {
     hostId: opts.hostId,
@@ -186,11 +150,11 @@ export async function createHostWorker(opts: HostWorkerOptions): Promise<HostWor
       if (shared.getState() === 'RUNNING') shared.shutdown();
       await pool?.drain();
       const deadline = Date.now() + timeoutMs;
-      let live = await liveSandboxes();
+      let live = await here.live();
       opts.log.info({ live, timeoutMs }, 'draining: no new sandboxes; waiting for those here to finish');
       while (live > 0 && Date.now() < deadline) {
         await new Promise((resolve) => setTimeout(resolve, DRAIN_POLL_MS));
-        live = await liveSandboxes();
+        live = await here.live();
       }
       opts.log.info({ left: live }, live === 0 ? 'drained' : 'drain timed out; stopping with sandboxes left');
       if (own.getState() === 'RUNNING') own.shutdown();
@@ -200,29 +164,8 @@ export async function createHostWorker(opts: HostWorkerOptions): Promise<HostWor
       await reaper.thawPaused().catch((err: unknown) => opts.log.warn({ err }, 'thawing paused containers failed'));
       reaper.start();
       // Before the workers poll: a sandbox being provisioned meanwhile must get one channel, not two.
-      await reattach().catch((err: unknown) => opts.log.warn({ err }, 're-attaching to sandboxes failed'));
-      // Stored outputs are kept as long as the longest artifact retention of any policy.
-      const sweeper = startOutputSweeper({
-        store: outputStore,
-        maxAgeMs: Math.max(1, ...[...policies.values()].map((p) => p.policy.retention.artifactsDays)) * DAY_MS,
-        intervalMs: DAY_MS,
-        onSwept: (removed) => {
-          if (removed > 0) opts.log.info({ removed, dir: outputSettings.dir }, 'removed expired stored outputs');
-        },
-        onError: (err) => opts.log.warn({ err, dir: outputSettings.dir }, 'sweeping stored outputs failed'),
-      });
-      if (pool) {
-        // In the background too: until it is warm, containers are made on demand as before.
-        void startPool(pool, deps, policies, opts).catch((err: unknown) =>
-          opts.log.warn({ err }, 'starting the warm pool failed'),
-        );
-      }
-      // In the background: the host serves at once, a few sandboxes may start on a cold cache.
-      if (opts.warmPageCache) {
-        void warmImagePageCache(opts.docker, opts.log).catch((err: unknown) =>
-          opts.log.warn({ err }, 'warming the page cache failed'),
-        );
-      }
+      await here.reattach().catch((err: unknown) => opts.log.warn({ err }, 're-attaching to sandboxes failed'));
+      const sweeper = startHousekeeping(opts, { outputStore, outputDir: outputSettings.dir, policies, pool, deps });
       const runs = [shared.run(), own.run()];
       try {
         await Promise.all(runs);
@@ -238,6 +181,102 @@ export async function createHostWorker(opts: HostWorkerOptions): Promise<HostWor
       }
     },
   };
+}
+
+/** The reaper of this host's containers; the admission's room follows the containers it finds. */
+function hostReaper(
+  opts: HostWorkerOptions,
+  { ledger, pool, admission }: { ledger: HostLedger; pool: WarmPool | undefined; admission: HostAdmission },
+): Reaper {
+  return new Reaper({
+    docker: opts.docker,
+    client: opts.client,
+    hostId: opts.hostId,
+    cluster: opts.cluster,
+    intervalMs: opts.reaperIntervalMs,
+    metrics: opts.metrics,
+    ledger,
+    ...(pool ? { pool } : {}),
+    // Room follows the containers: gone ones free theirs, ones no provision here holds (a retry's
+    // leftover, a worker before this one) are counted.
+    onSwept: async (present) => {
+      admission.forgetMissing(present);
+      const unheld = [...present].filter((name) => !admission.holds(name));
+      if (unheld.length > 0) admission.adopt(await containerAsks(opts.docker, unheld));
+    },
+    log: opts.log.child({ component: 'reaper' }),
+  });
+}
+
+/** The sandboxes running on this host (pool containers aside): how many, and taking them back after a restart. */
+function sandboxesHere(
+  opts: HostWorkerOptions,
+  { admission, sandboxes }: { admission: HostAdmission; sandboxes: SupervisedSandboxes },
+): { live(): Promise<number>; reattach(): Promise<void> } {
+  /** By name; with `all`, stopped ones too. */
+  const names = async (all: boolean) =>
+    (
+      await opts.docker.listContainers({
+        all,
+        filters: { label: [`${LABELS.cluster}=${opts.cluster}`, `${LABELS.host}=${opts.hostId}`] },
+      })
+    )
+      .map((c) => c.Names[0]?.replace(/^\//, '') ?? c.Id)
+      .filter((name) => !name.startsWith(POOL_NAME_PREFIX));
+  return {
+    live: async () => (await names(true)).length,
+    // A restarted worker takes back its sandboxes' channels at once: a step waits on no attach.
+    async reattach() {
+      const running = await names(false);
+      if (running.length === 0) return;
+      // What a worker before this one admitted still holds its room.
+      admission.adopt(await containerAsks(opts.docker, running));
+      const reattached = await sandboxes.reattach(running);
+      opts.log.info({ reattached, running: running.length }, 're-attached to the sandboxes running here');
+    },
+  };
+}
+
+/** What runs beside the workers: the stored-output sweeper, the warm pool's start and the page-cache warmer. */
+function startHousekeeping(
+  opts: HostWorkerOptions,
+  {
+    outputStore,
+    outputDir,
+    policies,
+    pool,
+    deps,
+  }: {
+    outputStore: FileOutputStore;
+    outputDir: string;
+    policies: Map<string, LoadedPolicy>;
+    pool: WarmPool | undefined;
+    deps: Parameters<typeof createProfileResolver>[0];
+  },
+): { stop(): void } {
+  // Stored outputs are kept as long as the longest artifact retention of any policy.
+  const sweeper = startOutputSweeper({
+    store: outputStore,
+    maxAgeMs: Math.max(1, ...[...policies.values()].map((p) => p.policy.retention.artifactsDays)) * DAY_MS,
+    intervalMs: DAY_MS,
+    onSwept: (removed) => {
+      if (removed > 0) opts.log.info({ removed, dir: outputDir }, 'removed expired stored outputs');
+    },
+    onError: (err) => opts.log.warn({ err, dir: outputDir }, 'sweeping stored outputs failed'),
+  });
+  if (pool) {
+    // In the background too: until it is warm, containers are made on demand as before.
+    void startPool(pool, deps, policies, opts).catch((err: unknown) =>
+      opts.log.warn({ err }, 'starting the warm pool failed'),
+    );
+  }
+  // In the background: the host serves at once, a few sandboxes may start on a cold cache.
+  if (opts.warmPageCache) {
+    void warmImagePageCache(opts.docker, opts.log).catch((err: unknown) =>
+      opts.log.warn({ err }, 'warming the page cache failed'),
+    );
+  }
+  return sweeper;
 }
 
 /** Clears what an earlier process left, then keeps the default policy's profile warm for each prewarmed runtime. */
