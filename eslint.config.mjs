@@ -42,7 +42,7 @@ const layers = [
     message: 'The SDK is a pure client: its own code, the shared schemas and the leaf modules only.',
   },
   {
-    target: ['./lib/*.ts', './lib/gates', './lib/schemas', './workflows'],
+    target: ['./lib/*.ts', './lib/scans', './lib/schemas', './workflows'],
     from: './lib/node',
     message: 'lib/node/ needs Node; the rest of lib/ is loaded by the workflows, so it never imports lib/node/.',
   },
@@ -160,7 +160,7 @@ export default tseslint.config(
   },
   {
     // The part of lib/ outside lib/node/ is what the workflow bundle may load: deterministic, like the workflows.
-    files: ['lib/*.ts', 'lib/gates/**/*.ts', 'lib/schemas/**/*.ts'],
+    files: ['lib/*.ts', 'lib/scans/**/*.ts', 'lib/schemas/**/*.ts'],
     rules: {
       'no-restricted-imports': [
         'error',

@@ -1,7 +1,7 @@
 /** What a scan thread runs (activities/scanner.ts): the gates' pure functions, one call per task. */
-import { findSecrets, type TextSource } from '../lib/gates/secrets';
-import { deniedImports, type ImportCheck } from '../lib/gates/imports';
-import { scanOutput, type ScannedOutput } from '../lib/gates/output-scan';
+import { findSecrets, type TextSource } from '../lib/scans/secrets';
+import { deniedImports, type ImportCheck } from '../lib/scans/imports';
+import { scanOutput, type ScannedOutput } from '../lib/scans/output-scan';
 import type { Finding } from '../lib/schemas/findings';
 import type { OutputRules } from '../lib/schemas/policy';
 

@@ -10,9 +10,9 @@ import path from 'node:path';
 import { Piscina } from 'piscina';
 import type { Finding } from '../lib/schemas/findings';
 import type { OutputRules } from '../lib/schemas/policy';
-import type { TextSource } from '../lib/gates/secrets';
-import type { ImportCheck } from '../lib/gates/imports';
-import type { ScannedOutput } from '../lib/gates/output-scan';
+import type { TextSource } from '../lib/scans/secrets';
+import type { ImportCheck } from '../lib/scans/imports';
+import type { ScannedOutput } from '../lib/scans/output-scan';
 import { PROJECT_ROOT } from '../lib/node/paths';
 import * as scans from './scan-worker';
 

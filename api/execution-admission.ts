@@ -8,7 +8,7 @@ import type { ExecutionInput, ParsedExecutionRequest } from '../lib/schemas/exec
 import { normalizeRequest } from '../lib/node/normalize-request';
 import type { RuntimeDefinition } from '../lib/node/runtimes';
 import type { LoadedPolicy } from '../lib/node/policies';
-import { policyViolations } from '../lib/node/gate';
+import { policyViolations } from '../lib/node/execution-plan';
 import type { Principal } from '../lib/node/api-keys';
 import { idempotentExecutionId } from '../lib/node/execution-ids';
 import type { ExecutionService } from './execution-service';

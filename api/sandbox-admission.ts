@@ -10,11 +10,11 @@ import {
   type SandboxExecRequest,
   type SandboxInfo,
 } from '../lib/schemas/sandbox';
-import type { SandboxInput, StepRequest } from '../lib/sandbox-steps';
+import type { SandboxInput, StepRequest } from '../lib/sandbox-input';
 import type { RuntimeDefinition } from '../lib/node/runtimes';
 import type { LoadedPolicy } from '../lib/node/policies';
 import type { Principal } from '../lib/node/api-keys';
-import { resolveLimits } from '../lib/node/gate';
+import { resolveLimits } from '../lib/node/execution-plan';
 import { HttpError } from './errors';
 import type { Idempotency } from './idempotency';
 import { newSandboxId, type SandboxService } from './sandbox-service';

@@ -7,7 +7,7 @@ import {
 import { ApplicationFailure, WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { SandboxInfo, SandboxListItem, StepResult } from '../lib/schemas/sandbox';
 import type { LiveEvent } from '../lib/schemas/events';
-import type { SandboxInput, StepEnvelope } from '../lib/sandbox-steps';
+import type { SandboxInput, StepEnvelope } from '../lib/sandbox-input';
 import { ErrorType } from '../lib/errors';
 import { idPattern, prefixedId } from '../lib/node/execution-ids';
 import { LANGUAGE, POLICY, STATUS, TENANT } from '../lib/search-attributes';

@@ -8,9 +8,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { findSecrets } from '../lib/gates/secrets';
-import { deniedImports } from '../lib/gates/imports';
-import { scanOutput } from '../lib/gates/output-scan';
+import { findSecrets } from '../lib/scans/secrets';
+import { deniedImports } from '../lib/scans/imports';
+import { scanOutput } from '../lib/scans/output-scan';
 import { PROJECT_ROOT } from '../lib/node/paths';
 
 /** The project's own TypeScript, concatenated: code with quotes, keys, tokens and imports in it. */

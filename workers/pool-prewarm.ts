@@ -1,5 +1,5 @@
 import { ExecutionRequest } from '../lib/schemas/execution-request';
-import { evaluateGateUnder } from '../lib/node/gate';
+import { evaluateGateUnder } from '../lib/node/execution-plan';
 import { containerNeeds } from '../lib/container-needs';
 import { normalizeRequest } from '../lib/node/normalize-request';
 import { DEFAULT_POLICY, type LoadedPolicy } from '../lib/node/policies';

@@ -1,6 +1,6 @@
 import type { LiveEvent } from '../lib/schemas/events';
-import type { LoggedEvent } from '../lib/sandbox-steps';
-import type { OutputChunk, OutputStream } from '../lib/live-output';
+import type { LoggedEvent } from '../lib/sandbox-input';
+import type { OutputChunk, OutputStream } from '../lib/output-chunks';
 
 /** Events one query answers at most; the API asks again for the rest. */
 const PAGE_EVENTS = 500;

@@ -1,8 +1,8 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { LiveEvent } from '../lib/schemas/events';
 import type { SandboxInfo, StepResult } from '../lib/schemas/sandbox';
-import type { StepEnvelope } from '../lib/sandbox-steps';
-import { EVENTS_QUERY, OUTPUT_CHUNK_SIGNAL, type EventsQueryInput, type OutputChunk } from '../lib/live-output';
+import type { StepEnvelope } from '../lib/sandbox-input';
+import { EVENTS_QUERY, OUTPUT_CHUNK_SIGNAL, type EventsQueryInput, type OutputChunk } from '../lib/output-chunks';
 import type { Approval, ApprovalDecision, ExecutionResult } from '../lib/schemas/execution-result';
 import type { LeaseAnswer, LeaseRequest } from '../lib/schemas/quotas';
 import type { QuotaView } from './lease-book';
@@ -34,7 +34,7 @@ export const APPROVAL_REFUSALS = {
  */
 export const decideApprovalUpdate = defineUpdate<Approval, [ApprovalDecision]>('decideApproval');
 
-/** Output a host sends while a process runs; see lib/live-output.ts. */
+/** Output a host sends while a process runs; see lib/output-chunks.ts. */
 export const outputChunkSignal = defineSignal<[OutputChunk]>(OUTPUT_CHUNK_SIGNAL);
 
 /** The live event log after an id; ends with an `end` event once the workflow's subject has finished. */

@@ -1,7 +1,7 @@
 import type { LiveEvent } from '../lib/schemas/events';
 import type { ProvisionedSandbox } from '../activities/host';
 import type { SandboxEndReason, SandboxInfo, SandboxStatus, StepResult } from '../lib/schemas/sandbox';
-import type { CarriedSandbox, SandboxInput, StepEnvelope } from '../lib/sandbox-steps';
+import type { CarriedSandbox, SandboxInput, StepEnvelope } from '../lib/sandbox-input';
 import { LiveLog } from './live-log';
 import type { ExecutionPlan } from '../lib/schemas/policy';
 import { RECENT_STEPS } from '../lib/vocabulary';

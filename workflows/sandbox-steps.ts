@@ -6,7 +6,7 @@ import type { ProcessResult } from '../lib/schemas/execution-result';
 import type { GateResult } from '../lib/schemas/findings';
 import type { ExecutionPlan } from '../lib/schemas/policy';
 import type { StepResult } from '../lib/schemas/sandbox';
-import type { SandboxInput, StepEnvelope, StepRequest } from '../lib/sandbox-steps';
+import type { SandboxInput, StepEnvelope, StepRequest } from '../lib/sandbox-input';
 import { ErrorType } from '../lib/errors';
 import { containerNeeds } from '../lib/container-needs';
 import { judgeRun } from '../lib/judge';

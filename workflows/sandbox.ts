@@ -14,7 +14,7 @@ import {
 } from '@temporalio/workflow';
 import type { ExecutionPlan } from '../lib/schemas/policy';
 import type { SandboxInfo, StepResult } from '../lib/schemas/sandbox';
-import { stepProblem, type SandboxInput, type StepEnvelope } from '../lib/sandbox-steps';
+import { stepProblem, type SandboxInput, type StepEnvelope } from '../lib/sandbox-input';
 import { containerNeeds } from '../lib/container-needs';
 import { ErrorType } from '../lib/errors';
 import { HOST, STATUS } from '../lib/search-attributes';

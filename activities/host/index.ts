@@ -1,5 +1,5 @@
 import { createProvisionActivity } from './provision';
-import { createStageActivities } from './stages';
+import { createStageActivities } from './stage-activities';
 import { createTeardownActivity } from './teardown';
 import { createSandboxFileActivities } from './sandbox-files';
 import { createStaticAnalysisActivity } from './static-analysis/activity';

@@ -1,7 +1,7 @@
 import { StringDecoder } from 'node:string_decoder';
 import type { OutputRules } from '../../lib/schemas/policy';
 import { sharedScanner, type Scanner } from '../scanner';
-import { LIVE_FLUSH_INTERVAL_MS, type OutputChunk, type OutputStream } from '../../lib/live-output';
+import { LIVE_FLUSH_INTERVAL_MS, type OutputChunk, type OutputStream } from '../../lib/output-chunks';
 
 /** Where live output goes: the workflow that owns the process (a Temporal signal in production). */
 export type LiveOutputSink = (workflowId: string, chunk: OutputChunk) => Promise<void>;

@@ -10,7 +10,7 @@ import {
   SandboxPath,
   type StepResult,
 } from '../../lib/schemas/sandbox';
-import type { StepRequest } from '../../lib/sandbox-steps';
+import type { StepRequest } from '../../lib/sandbox-input';
 import { ErrorType } from '../../lib/errors';
 import { HttpError } from '../errors';
 import { jsonBody, withBodyErrors } from '../body';

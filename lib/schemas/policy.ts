@@ -20,7 +20,7 @@ const SeverityGate = (blockAt: Severity | 'never', warnAt: Severity | 'never') =
 const ModuleName = z.string().regex(/^[A-Za-z0-9_.:/@-]+$/, 'must be a module or package name');
 
 /** A regular expression, checked when the policy loads. */
-/** An output pattern, in RE2 syntax: the output gate matches it in linear time (lib/gates/output-scan.ts). */
+/** An output pattern, in RE2 syntax: the output gate matches it in linear time (lib/scans/output-scan.ts). */
 const Pattern = z.string().refine((source) => {
   try {
     RE2JS.compile(source);

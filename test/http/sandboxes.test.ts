@@ -10,7 +10,7 @@ import { TestCluster } from '../support/cluster';
 import { containersOf, eventually } from '../support/docker';
 import { createTestApi, listen, type TestApi } from '../support/api';
 import { readEvents, streamedText } from '../support/sse';
-import type { SandboxInput } from '../../lib/sandbox-steps';
+import type { SandboxInput } from '../../lib/sandbox-input';
 import { ORCHESTRATION_QUEUE } from '../../lib/task-queues';
 import type { sandboxWorkflow } from '../../workflows';
 import { sandboxReadyUpdate, sandboxStepUpdate } from '../../workflows/messages';

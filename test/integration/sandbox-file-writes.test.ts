@@ -14,7 +14,7 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { ApplicationFailure } from '@temporalio/common';
 import { DefaultLogger } from '@temporalio/worker';
 import { createSandboxFileActivities } from '../../activities/host/sandbox-files';
-import { createStageActivities } from '../../activities/host/stages';
+import { createStageActivities } from '../../activities/host/stage-activities';
 import { HostLedger } from '../../activities/host/host-ledger';
 import type { HostActivityDeps } from '../../activities/host/types';
 import { containerNameFor, imageTagFor } from '../../lib/containers';

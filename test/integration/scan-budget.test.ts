@@ -2,7 +2,7 @@
  * A scan past its budget is stopped, its worker thread terminated, and the gate fails closed with
  * the reason: on real scan threads (the compiled scan worker), with a budget too small for the input.
  */
-import { createGateActivities } from '../../activities/orchestration/gates';
+import { createGateActivities } from '../../activities/orchestration/gate-activities';
 import { ScanBudgetExceeded, createScanPool } from '../../activities/scanner';
 
 const tight = createScanPool({ threads: 1, budgetMs: 5 });

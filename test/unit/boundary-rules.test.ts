@@ -1,7 +1,7 @@
 // The rules the API applies with zod and the workflows' update validators apply without it come from
 // one source (lib/rules.ts, lib/relative-path.ts, lib/vocabulary.ts). This checks that both sides
 // decide alike on the inputs an attacker would try, so a rule edited on one side only fails here.
-import { stepProblem, type StepRequest } from '../../lib/sandbox-steps';
+import { stepProblem, type StepRequest } from '../../lib/sandbox-input';
 import { base64Bytes, decisionComment, decisionCommentProblem, MAX_DECISION_COMMENT } from '../../lib/rules';
 import { DecisionRequest } from '../../lib/schemas/approval';
 import { RelativePath, SourceFile } from '../../lib/schemas/common';

@@ -3,10 +3,10 @@
  * RE2's, linear in the text, so these finish at all; bench/gate-scans.ts measures how fast), and
  * positions come from one line index rather than a re-split per match.
  */
-import { findSecrets } from '../../lib/gates/secrets';
-import { scanOutput } from '../../lib/gates/output-scan';
-import { deniedImports } from '../../lib/gates/imports';
-import { LineIndex } from '../../lib/gates/line-index';
+import { findSecrets } from '../../lib/scans/secrets';
+import { scanOutput } from '../../lib/scans/output-scan';
+import { deniedImports } from '../../lib/scans/imports';
+import { LineIndex } from '../../lib/scans/line-index';
 import { Gates } from '../../lib/schemas/policy';
 
 const secrets = (text: string) => findSecrets({ path: 'f', text });

@@ -1,4 +1,4 @@
-import { evaluateGate, PIPELINE_OVERHEAD_MS } from '../../lib/node/gate';
+import { evaluateGate, PIPELINE_OVERHEAD_MS } from '../../lib/node/execution-plan';
 import { Policy } from '../../lib/schemas/policy';
 import type { ExecutionInput } from '../../lib/schemas/execution-request';
 import type { RuntimeManifest } from '../../lib/schemas/runtime';

@@ -1,9 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { entropy, findSecrets } from '../../lib/gates/secrets';
-import { deniedImports, moduleMatches } from '../../lib/gates/imports';
-import { scanOutput } from '../../lib/gates/output-scan';
-import { verdictFor } from '../../lib/gates/verdict';
+import { entropy, findSecrets } from '../../lib/scans/secrets';
+import { deniedImports, moduleMatches } from '../../lib/scans/imports';
+import { scanOutput } from '../../lib/scans/output-scan';
+import { verdictFor } from '../../lib/scans/verdict';
 import {
   parseBandit,
   parseEslint,

@@ -1,7 +1,7 @@
 import { LiveOutput } from '../../activities/host/live-output';
-import type { OutputChunk } from '../../lib/live-output';
+import type { OutputChunk } from '../../lib/output-chunks';
 import type { OutputRules } from '../../lib/schemas/policy';
-import { scanOutput } from '../../lib/gates/output-scan';
+import { scanOutput } from '../../lib/scans/output-scan';
 import { LiveLog } from '../../workflows/live-log';
 import { inlineScanner } from '../../activities/scanner';
 

@@ -6,7 +6,7 @@ import type { Limits } from '../../../lib/schemas/limits';
 import type { ProcessResult } from '../../../lib/schemas/execution-result';
 import { containerNameFor, imageTagFor } from '../../../lib/containers';
 import { ErrorType } from '../../../lib/errors';
-import { verdictFor } from '../../../lib/gates/verdict';
+import { verdictFor } from '../../../lib/scans/verdict';
 import { sandboxContainerSpec } from '../container-spec';
 import { LaunchFailed, superviseCapture } from '../supervisor/process';
 import { openSupervised, type SupervisedSandbox } from '../supervisor/sandboxes';

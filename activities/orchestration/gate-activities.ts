@@ -1,8 +1,8 @@
 import type { SourceFile } from '../../lib/schemas/common';
 import type { GateResult } from '../../lib/schemas/findings';
 import type { GatePlan } from '../../lib/schemas/policy';
-import { verdictFor } from '../../lib/gates/verdict';
-import { sourceTexts } from '../../lib/gates/sources';
+import { verdictFor } from '../../lib/scans/verdict';
+import { sourceTexts } from '../../lib/scans/sources';
 import { ScanBudgetExceeded, type Scanner } from '../scanner';
 
 /**

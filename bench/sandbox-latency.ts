@@ -4,7 +4,7 @@
  * side by side in one run (alternating, so drift hits both equally). Also sandbox creation
  * against `docker run -d` + `docker rm -f`.
  *
- *   node dist/bench/sandbox-steps.js [--steps N] [--creates M] [--url URL]
+ *   node dist/bench/sandbox-latency.js [--steps N] [--creates M] [--url URL]
  */
 import { execFile } from 'node:child_process';
 import { promisify, parseArgs } from 'node:util';
