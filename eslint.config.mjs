@@ -21,6 +21,14 @@ const ioLibraries = [
 
 // The layers of docs/architecture.md#layout, as import rules: each zone says what `target` may never import.
 const LEAF = ['./lib/vocabulary.ts', './lib/rules.ts', './lib/relative-path.ts'];
+// What activities/ holds besides activities: the host services the activities and the host worker share.
+const SERVICES = [
+  './activities/containers',
+  './activities/supervisor',
+  './activities/capacity',
+  './activities/scanner.ts',
+  './activities/scan-worker.ts',
+];
 const EDGE = ['./api', './cli', './mcp', './bench', './scripts', './examples'];
 const layers = [
   {
@@ -60,6 +68,11 @@ const layers = [
     target: './activities',
     from: ['./workflows', './workers', './sdk', ...EDGE],
     message: 'Activities are called by workflows, never the other way; they know nothing of the edge.',
+  },
+  {
+    target: SERVICES,
+    from: ['./activities/host', './activities/orchestration'],
+    message: 'The host services sit below the activities that use them: they never import an activity.',
   },
   {
     target: './workers',

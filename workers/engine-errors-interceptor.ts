@@ -1,5 +1,5 @@
 import type { ActivityInboundCallsInterceptor, ActivityInterceptorsFactory } from '@temporalio/worker';
-import { engineUnavailable } from '../activities/host/docker-errors';
+import { engineUnavailable } from '../activities/containers/docker-errors';
 
 /** Host activities fail with a typed EngineUnavailable when the engine's socket does not answer. */
 export const engineErrorsInterceptor: ActivityInterceptorsFactory = () => {

@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import Docker from 'dockerode';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import { loadConfig } from '../lib/node/config';
-import { localResources } from './host-capacity';
+import { localResources } from '../activities/capacity/host-capacity';
 import { AirlockMetrics } from '../lib/node/metrics';
 import { createLogger, type Logger } from '../lib/node/logger';
 import { loadPolicies } from '../lib/node/policies';

@@ -6,15 +6,15 @@ import { IMAGE_LABELS, containerNameFor } from '../../lib/containers';
 import { ErrorType } from '../../lib/errors';
 import { fileDigests } from '../../lib/node/digest';
 import { hostQueue } from '../../lib/task-queues';
-import { sandboxContainerSpec } from './container-spec';
-import { LaunchFailed, superviseCapture } from './supervisor/process';
-import { openSupervised } from './supervisor/sandboxes';
+import { sandboxContainerSpec } from '../containers/container-spec';
+import { LaunchFailed, superviseCapture } from '../supervisor/process';
+import { openSupervised } from '../supervisor/sandboxes';
 import { packFiles } from './workspace-files';
 import { abandonedByServer, withHeartbeat } from './heartbeat';
 import { launchWriteFailure } from './write-failure';
-import { isNotFound, removeQuietly } from './docker-errors';
+import { isNotFound, removeQuietly } from '../containers/docker-errors';
 import type { HostActivityDeps, ProfileInput, ProvisionInput, ProvisionedSandbox } from './types';
-import type { PoolProfile } from './warm-pool';
+import type { PoolProfile } from '../containers/warm-pool';
 
 const WRITE_FILES_TIMEOUT_MS = 30_000;
 

@@ -4,7 +4,7 @@ import type { SourceFile } from '../../lib/schemas/common';
 import type { FileEntry } from '../../lib/schemas/sandbox';
 import { WORKSPACE, containerNameFor } from '../../lib/containers';
 import { ErrorType } from '../../lib/errors';
-import { superviseCapture, type SupervisedProcessOptions } from './supervisor/process';
+import { superviseCapture, type SupervisedProcessOptions } from '../supervisor/process';
 import { withHeartbeat } from './heartbeat';
 import { runOnce } from './host-ledger';
 import { packFiles } from './workspace-files';

@@ -1,6 +1,6 @@
 import { log } from '@temporalio/activity';
 import { containerNameFor } from '../../lib/containers';
-import { isNotFound } from './docker-errors';
+import { isNotFound } from '../containers/docker-errors';
 import type { HostActivityDeps, TeardownResult } from './types';
 
 export function createTeardownActivity({ docker, hostLedger, sandboxes, admission }: HostActivityDeps) {

@@ -6,13 +6,13 @@ import type { ArtifactScan } from './artifacts';
 import type { TestCase } from '../../lib/schemas/execution-request';
 import type { OutputRules, SandboxSettings, TestPlan } from '../../lib/schemas/policy';
 import type { LoadedSeccompProfile } from '../../lib/node/seccomp';
-import type { LiveOutputSink } from './live-output';
-import type { WarmPool } from './warm-pool';
+import type { LiveOutputSink } from '../supervisor/live-output';
+import type { WarmPool } from '../containers/warm-pool';
 import type { HostLedger } from './host-ledger';
 import type { OutputStore } from '../../lib/node/output-store';
 import type { Scanner } from '../scanner';
-import type { SupervisedSandboxes } from './supervisor/sandboxes';
-import type { HostAdmission } from './admission';
+import type { SupervisedSandboxes } from '../supervisor/sandboxes';
+import type { HostAdmission } from '../capacity/admission';
 
 export interface HostActivityDeps {
   docker: Docker;

@@ -24,7 +24,7 @@ export interface AirlockConfig {
   cpuOvercommit: number;
   /** On SIGTERM a host worker waits this long for its sandboxes to finish before it stops. */
   drainTimeoutMs: number;
-  /** Host workers read the images' files at start, so sandboxes do not pay for them (see workers/page-cache-warmer.ts). */
+  /** Host workers read the images' files at start, so sandboxes do not pay for them (see activities/containers/page-cache-warmer.ts). */
   warmPageCache: boolean;
   logLevel: string;
   /** Where workers and the API serve `GET /metrics` (port 0: any free port), apart from the API's own port. */
@@ -139,7 +139,7 @@ export function intFrom(env: NodeJS.ProcessEnv, name: string, fallback: number):
   return value;
 }
 
-/** Unset means "derive it from the host" (see workers/host-capacity.ts). */
+/** Unset means "derive it from the host" (see activities/capacity/host-capacity.ts). */
 function optionalIntFrom(env: NodeJS.ProcessEnv, name: string): number | undefined {
   return env[name] === undefined || env[name] === '' ? undefined : intFrom(env, name, 0);
 }

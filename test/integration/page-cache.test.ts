@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import Docker from 'dockerode';
 import { IMAGE_LABELS } from '../../lib/containers';
-import { warmImagePageCache } from '../../workers/page-cache-warmer';
+import { warmImagePageCache } from '../../activities/containers/page-cache-warmer';
 import { TestCluster } from '../support/cluster';
 
 let cluster: TestCluster;

@@ -1,14 +1,14 @@
 import Docker from 'dockerode';
 import { createProfileResolver } from '../../activities/host/provision';
-import { WarmPool, type PoolProfile } from '../../activities/host/warm-pool';
-import type { PoolBounds } from '../../activities/host/pool-sizing';
+import { WarmPool, type PoolProfile } from '../../activities/containers/warm-pool';
+import type { PoolBounds } from '../../activities/containers/pool-sizing';
 import { LABELS, POOL_NAME_PREFIX } from '../../lib/containers';
 import { createLogger } from '../../lib/node/logger';
 import { AirlockMetrics } from '../../lib/node/metrics';
 import { loadPolicies } from '../../lib/node/policies';
 import { loadRuntimes } from '../../lib/node/runtimes';
 import { loadSeccompProfiles } from '../../lib/node/seccomp';
-import { Reaper } from '../../workers/reaper';
+import { Reaper } from '../../activities/containers/reaper';
 import { prewarmProfiles } from '../../workers/pool-prewarm';
 import { TestCluster } from '../support/cluster';
 import { containersOf, containersWithLabels, eventually, removeContainers, testSupervisor } from '../support/docker';

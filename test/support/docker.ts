@@ -1,4 +1,4 @@
-import { installSupervisor } from '../../activities/host/supervisor/install';
+import { installSupervisor } from '../../activities/supervisor/install';
 import { loadConfig } from '../../lib/node/config';
 import type Docker from 'dockerode';
 import { LABELS, containerNameFor } from '../../lib/containers';

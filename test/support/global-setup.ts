@@ -7,7 +7,7 @@ import { ensureSearchAttributes } from '../../lib/node/temporal';
 import { startDevServer } from './temporal-server';
 import { IDLE_NAMESPACE, TEST_CLUSTER, TEST_DIR, TLS_NAMESPACE, writeTestEnv } from './test-env';
 import { removeContainers } from './docker';
-import { warmImagePageCache } from '../../workers/page-cache-warmer';
+import { warmImagePageCache } from '../../activities/containers/page-cache-warmer';
 
 /** One Temporal dev server for the whole run, on a fresh SQLite file. */
 export default async function globalSetup(): Promise<void> {

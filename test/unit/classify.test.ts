@@ -1,12 +1,12 @@
 import type Docker from 'dockerode';
 import { classifyRun } from '../../lib/classify';
-import { signalFromExit, signalFromExitCode, signalName, type ExitEvidence } from '../../activities/host/signals';
+import { signalFromExit, signalFromExitCode, signalName, type ExitEvidence } from '../../activities/supervisor/signals';
 import { ProcessResult } from '../../lib/schemas/execution-result';
-import { ContainerCgroup, type CgroupSample } from '../../activities/host/cgroup-metrics';
-import { superviseCapture, type SupervisedProcessOptions } from '../../activities/host/supervisor/process';
-import type { SupervisedSandbox } from '../../activities/host/supervisor/sandboxes';
-import type { RunAnswer, SupervisorChannel } from '../../activities/host/supervisor/channel';
-import { cpuLimitReached, cpuRlimitSeconds, stageCpuRlimit } from '../../activities/host/stage-limits';
+import { ContainerCgroup, type CgroupSample } from '../../activities/supervisor/cgroup-metrics';
+import { superviseCapture, type SupervisedProcessOptions } from '../../activities/supervisor/process';
+import type { SupervisedSandbox } from '../../activities/supervisor/sandboxes';
+import type { RunAnswer, SupervisorChannel } from '../../activities/supervisor/channel';
+import { cpuLimitReached, cpuRlimitSeconds, stageCpuRlimit } from '../../activities/supervisor/stage-limits';
 
 function run(overrides: Partial<ProcessResult>): ProcessResult {
   return {

@@ -1,4 +1,4 @@
-import { sandboxContainerSpec, tmpfsSizes } from '../../activities/host/container-spec';
+import { sandboxContainerSpec, tmpfsSizes } from '../../activities/containers/container-spec';
 import { MIN_MEMORY_MB, type Limits } from '../../lib/schemas/limits';
 
 const limits: Limits = {

@@ -1,4 +1,4 @@
-import { HostAdmission } from '../../activities/host/admission';
+import { HostAdmission } from '../../activities/capacity/admission';
 import { ErrorType } from '../../lib/errors';
 
 const big = { memoryMb: 600, cpus: 1 };

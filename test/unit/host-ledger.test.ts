@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/activity';
 import { HostLedger, type StageAttempt } from '../../activities/host/host-ledger';
-import { engineUnavailable } from '../../activities/host/docker-errors';
+import { engineUnavailable } from '../../activities/containers/docker-errors';
 import { ErrorType } from '../../lib/errors';
 
 let dir: string;

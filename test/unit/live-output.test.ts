@@ -1,4 +1,4 @@
-import { LiveOutput } from '../../activities/host/live-output';
+import { LiveOutput } from '../../activities/supervisor/live-output';
 import type { OutputChunk } from '../../lib/output-chunks';
 import type { OutputRules } from '../../lib/schemas/policy';
 import { scanOutput } from '../../lib/scans/output-scan';

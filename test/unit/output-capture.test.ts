@@ -1,4 +1,4 @@
-import { OutputCapture } from '../../activities/host/output-capture';
+import { OutputCapture } from '../../activities/supervisor/output-capture';
 
 function write(stream: NodeJS.WritableStream, text: string): Promise<void> {
   return new Promise((resolve) => stream.write(Buffer.from(text), () => resolve()));

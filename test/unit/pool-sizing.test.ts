@@ -1,5 +1,5 @@
-import { DemandWindow, fitTargets, idleTarget, type PoolBounds } from '../../activities/host/pool-sizing';
-import { hostCapacity, localResources } from '../../workers/host-capacity';
+import { DemandWindow, fitTargets, idleTarget, type PoolBounds } from '../../activities/containers/pool-sizing';
+import { hostCapacity, localResources } from '../../activities/capacity/host-capacity';
 
 const bounds: PoolBounds = { minIdle: 1, maxIdle: 8, maxTotalIdle: 12, idleTtlMs: 60_000, refillConcurrency: 2 };
 const now = 1_000_000;

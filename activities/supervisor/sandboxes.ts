@@ -1,6 +1,6 @@
 import type Docker from 'dockerode';
-import { ContainerCgroup } from '../cgroup-metrics';
-import { containerCpuSeconds } from '../stage-limits';
+import { ContainerCgroup } from './cgroup-metrics';
+import { containerCpuSeconds } from './stage-limits';
 import { SupervisorChannel } from './channel';
 
 /** A running sandbox this host holds a channel to, with what the host can see of it itself. */

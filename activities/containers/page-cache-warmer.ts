@@ -2,8 +2,8 @@ import fs from 'node:fs/promises';
 import type { Dirent } from 'node:fs';
 import path from 'node:path';
 import type Docker from 'dockerode';
-import { IMAGE_LABELS } from '../lib/containers';
-import type { Logger } from '../lib/node/logger';
+import { IMAGE_LABELS } from '../../lib/containers';
+import type { Logger } from '../../lib/node/logger';
 
 export interface WarmStats {
   images: number;

@@ -1,9 +1,9 @@
-import type { AirlockMetrics } from '../lib/node/metrics';
+import type { AirlockMetrics } from '../../lib/node/metrics';
 import type Docker from 'dockerode';
 import type { Client } from '@temporalio/client';
 import { WorkflowNotFoundError } from '@temporalio/common';
-import { LABELS, POOL_NAME_PREFIX, executionIdFromName } from '../lib/containers';
-import type { Logger } from '../lib/node/logger';
+import { LABELS, POOL_NAME_PREFIX, executionIdFromName } from '../../lib/containers';
+import type { Logger } from '../../lib/node/logger';
 
 export interface ReaperOptions {
   /** Counts what it removes, by reason. */

@@ -5,7 +5,7 @@ import type { Logger } from '../../lib/node/logger';
 import type { AirlockMetrics } from '../../lib/node/metrics';
 import { type ContainerProfile, profileKey, sandboxContainerSpec } from './container-spec';
 import { removeQuietly } from './docker-errors';
-import { openSupervised, type SupervisedSandbox } from './supervisor/sandboxes';
+import { openSupervised, type SupervisedSandbox } from '../supervisor/sandboxes';
 import { DemandWindow, type PoolBounds, fitTargets, idleTarget } from './pool-sizing';
 
 const DEMAND_WINDOW_MS = 30_000;

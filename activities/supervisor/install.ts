@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { PROJECT_ROOT } from '../../../lib/node/paths';
+import { PROJECT_ROOT } from '../../lib/node/paths';
 
 /** Where `npm run build` puts the supervisor (scripts/build-supervisor.sh). */
 export const BUILT_SUPERVISOR = path.join(PROJECT_ROOT, 'dist', 'supervisor', 'airlock-supervisor');

@@ -1,11 +1,11 @@
 import { ApplicationFailure } from '@temporalio/activity';
-import type { ProcessResult } from '../../../lib/schemas/execution-result';
-import { ErrorType } from '../../../lib/errors';
-import type { CgroupSample } from '../cgroup-metrics';
-import { processResult, type ProcessOptions, type ProcessOutcome } from '../process-result';
-import { LiveOutput } from '../live-output';
-import { OutputCapture } from '../output-capture';
-import { stageCpuRlimit } from '../stage-limits';
+import type { ProcessResult } from '../../lib/schemas/execution-result';
+import { ErrorType } from '../../lib/errors';
+import type { CgroupSample } from './cgroup-metrics';
+import { processResult, type ProcessOptions, type ProcessOutcome } from './process-result';
+import { LiveOutput } from './live-output';
+import { OutputCapture } from './output-capture';
+import { stageCpuRlimit } from './stage-limits';
 import { ChannelClosed, type RunAnswer } from './channel';
 import type { SupervisedSandbox } from './sandboxes';
 
