@@ -11,7 +11,7 @@ import { LeaseBook, type QuotaView } from '../workflows/lease-book';
 import type { ExecutionInput } from '../lib/schemas/execution-request';
 import type { LoadedPolicy } from '../lib/node/policies';
 import type { RuntimeManifest } from '../lib/schemas/runtime';
-import { evaluateGateUnder } from '../lib/node/execution-plan';
+import { planUnderPolicy } from '../lib/node/execution-plan';
 import { containerNeeds } from '../lib/container-needs';
 import { HttpError } from './errors';
 import { tenantPriority } from './priority';
@@ -83,7 +83,7 @@ export function executionNeeds(
   policy: LoadedPolicy,
   runtime: RuntimeManifest | undefined,
 ): Omit<LeaseNeeds, 'id'> {
-  const plan = evaluateGateUnder(input, policy, runtime);
+  const plan = planUnderPolicy({ input, loaded: policy, runtime });
   return { kind: 'execution', memoryMb: containerNeeds(plan).memoryMb, cpus: plan.limits.cpus };
 }
 

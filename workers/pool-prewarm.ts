@@ -1,5 +1,5 @@
 import { ExecutionRequest } from '../lib/schemas/execution-request';
-import { evaluateGateUnder } from '../lib/node/execution-plan';
+import { planUnderPolicy } from '../lib/node/execution-plan';
 import { containerNeeds } from '../lib/container-needs';
 import { normalizeRequest } from '../lib/node/normalize-request';
 import { DEFAULT_POLICY, type LoadedPolicy } from '../lib/node/policies';
@@ -27,7 +27,7 @@ export function prewarmProfiles(
     }
     const request = ExecutionRequest.parse({ language, code: '' });
     const input = normalizeRequest(request, { tenant: 'prewarm', keyId: 'prewarm', runtime: runtime.manifest });
-    const plan = evaluateGateUnder(input, loaded, runtime.manifest);
+    const plan = planUnderPolicy({ input, loaded, runtime: runtime.manifest });
     profiles.push({
       image: plan.runtime.image,
       limits: plan.limits,

@@ -99,7 +99,7 @@ export async function approvalGate(
   const warned = gates.filter((g) => g.verdict === 'warn').map((g) => g.gate);
   const { required, timeoutMs } = plan.approval;
   if (required === 'never' || (required === 'on-warn' && warned.length === 0)) {
-    state.finish('approval', 'skipped', required === 'never' ? 'not required by the policy' : 'no gate warned');
+    state.endStage('approval', 'skipped', required === 'never' ? 'not required by the policy' : 'no gate warned');
     return null;
   }
   const reason = required === 'always' ? 'the policy requires approval' : `gates warned: ${warned.join(', ')}`;
@@ -115,7 +115,7 @@ export async function approvalGate(
     decidedAt: null,
   };
   state.result.approval = approval;
-  state.start('approval');
+  state.startStage('approval');
   state.result.status = 'awaiting_approval';
   upsertSearchAttributes([{ key: STATUS, value: 'awaiting_approval' }]);
   const decided = await condition(pending.settled, timeoutMs);
@@ -125,7 +125,11 @@ export async function approvalGate(
     approval.decision = 'timed_out';
     approval.decidedAt = new Date().toISOString();
     const got = approval.decisions?.length ?? 0;
-    state.finish('approval', 'failed', `no decision within ${timeoutMs} ms (${got} of ${approval.required} approvals)`);
+    state.endStage(
+      'approval',
+      'failed',
+      `no decision within ${timeoutMs} ms (${got} of ${approval.required} approvals)`,
+    );
     return {
       status: 'rejected',
       timeLimit: null,
@@ -136,9 +140,9 @@ export async function approvalGate(
     `${r.approver.label || r.approver.keyId} (key ${r.approver.keyId})${r.comment ? `: ${r.comment}` : ''}`;
   if (approval.decision === 'rejected') {
     const who = by(approval.decisions!.find((r) => r.decision === 'reject')!);
-    state.finish('approval', 'failed', `rejected by ${who}`);
+    state.endStage('approval', 'failed', `rejected by ${who}`);
     return { status: 'rejected', timeLimit: null, error: { type: 'ApprovalRejected', message: `rejected by ${who}` } };
   }
-  state.finish('approval', 'succeeded', `approved by ${approval.decisions!.map(by).join('; ')}`);
+  state.endStage('approval', 'succeeded', `approved by ${approval.decisions!.map(by).join('; ')}`);
   return null;
 }

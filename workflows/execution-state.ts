@@ -30,14 +30,14 @@ export class ExecutionState {
     return this.result.stages.find((s) => s.name === name)!;
   }
 
-  start(name: StageName): void {
+  startStage(name: StageName): void {
     const stage = this.stage(name);
     stage.outcome = 'running';
     stage.startedAt = new Date().toISOString();
     this.live.stage(name, name, 'running');
   }
 
-  finish(name: StageName, outcome: StageOutcome, detail?: string): void {
+  endStage(name: StageName, outcome: StageOutcome, detail?: string): void {
     const stage = this.stage(name);
     const now = new Date();
     stage.outcome = outcome;
@@ -64,14 +64,14 @@ export class ExecutionState {
 
   /** Runs one stage, recording how it ended; a throw marks the stage failed (or cancelled) and propagates. */
   async track<T>(name: StageName, fn: () => Promise<T>, outcomeOf?: (value: T) => [StageOutcome, string?]): Promise<T> {
-    this.start(name);
+    this.startStage(name);
     try {
       const value = await fn();
       const [outcome, detail]: [StageOutcome, string?] = outcomeOf ? outcomeOf(value) : ['succeeded'];
-      this.finish(name, outcome, detail);
+      this.endStage(name, outcome, detail);
       return value;
     } catch (err) {
-      this.finish(name, isCancellationLike(err) ? 'cancelled' : 'failed', errorMessage(err));
+      this.endStage(name, isCancellationLike(err) ? 'cancelled' : 'failed', errorMessage(err));
       throw err;
     }
   }
@@ -81,7 +81,7 @@ export class ExecutionState {
     for (const stage of this.result.stages) {
       if (stage.name === except) continue;
       if (stage.outcome === 'pending') stage.outcome = 'skipped';
-      if (stage.outcome === 'running') this.finish(stage.name, 'cancelled');
+      if (stage.outcome === 'running') this.endStage(stage.name, 'cancelled');
     }
   }
 

@@ -170,7 +170,7 @@ async function teardown(
 ): Promise<void> {
   if (!sandbox) {
     // No host answered provisioning: any container it made carries labels its host's reaper acts on.
-    if (provisioning) state.finish('teardown', 'skipped', 'no host confirmed a container; host reapers remove any');
+    if (provisioning) state.endStage('teardown', 'skipped', 'no host confirmed a container; host reapers remove any');
     return;
   }
   try {

@@ -79,7 +79,7 @@ export async function runPreRunGates(
     plan,
   );
   const enabled = steps.filter(([stage, on]) => {
-    if (!on) state.finish(stage, 'skipped', 'turned off by the policy');
+    if (!on) state.endStage(stage, 'skipped', 'turned off by the policy');
     return on;
   });
   let results: GateResult[];

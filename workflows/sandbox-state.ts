@@ -100,7 +100,7 @@ export class SandboxState {
     metrics.stepFinished({ kind, status });
   }
 
-  /** Decides how the sandbox ends; its status reads `closing` until teardown has run (`finish`). */
+  /** Decides how the sandbox ends; its status reads `closing` until teardown has run (`markTornDown`). */
   end(status: Extract<SandboxStatus, 'closed' | 'lost' | 'failed'>, reason: SandboxEndReason, message: string): void {
     if (this.info.end) return;
     this.finalStatus = status;
@@ -109,7 +109,8 @@ export class SandboxState {
     this.info.end = { reason, message, at: new Date().toISOString() };
   }
 
-  finish(): void {
+  /** Teardown has run: the sandbox takes the status `end` decided. */
+  markTornDown(): void {
     this.info.status = this.finalStatus;
     this.tornDown = true;
   }

@@ -71,7 +71,7 @@ export async function sandboxWorkflow(input: SandboxInput): Promise<SandboxInfo>
         await teardown(state, input);
         if (holdsLease(input.lease)) await releaseLease({ tenant: input.tenant, id: input.sandboxId });
       });
-      state.finish();
+      state.markTornDown();
     }
   }
   if (carryOn) {

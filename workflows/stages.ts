@@ -154,7 +154,7 @@ async function runTestStage(
   const { limits } = plan;
   if (!plan.test) return outcome;
   if (outcome.status !== 'succeeded') {
-    state.finish('test', 'skipped', 'the run stage did not succeed');
+    state.endStage('test', 'skipped', 'the run stage did not succeed');
     return outcome;
   }
   const test = plan.test;

@@ -8,7 +8,7 @@ import type { HistoryEvent } from '../../lib/node/audit/history-events';
 import type { SourceFile } from '../../lib/schemas/common';
 import type { LoadedPolicy } from '../../lib/node/policies';
 import type { RuntimeDefinition } from '../../lib/node/runtimes';
-import { evaluateGateUnder } from '../../lib/node/execution-plan';
+import { planUnderPolicy } from '../../lib/node/execution-plan';
 import { ErrorType } from '../../lib/errors';
 import { createGateActivities } from './gate-activities';
 import { createLeaseActivities, type HolderState } from './leases';
@@ -48,7 +48,7 @@ export function createOrchestrationActivities({
     if (!loaded) {
       throw ApplicationFailure.nonRetryable(`policy "${input.policy}" is not loaded`, ErrorType.UnknownPolicy);
     }
-    return evaluateGateUnder(input, loaded, runtimes.get(input.language)?.manifest);
+    return planUnderPolicy({ input, loaded, runtime: runtimes.get(input.language)?.manifest });
   }
 
   /** Records what went in and what came out, so a result can later be matched to its bytes. */

@@ -10,7 +10,7 @@ import type { LoadedPolicy } from './policies';
 /** Time allowed for queueing, provisioning, scanning and teardown on top of the stages' own limits. */
 export const PIPELINE_OVERHEAD_MS = 120_000;
 
-export interface GateContext {
+export interface PlanContext {
   input: ExecutionInput;
   policy: Policy;
   policyRef: PolicyRef;
@@ -68,7 +68,7 @@ export function policyViolations(
  * The pre-run policy gate: decides pass or block and resolves every limit and command the
  * later stages use. Pure, so the same input always yields the same plan.
  */
-export function evaluateGate({ input, policy, policyRef, seccompProfile, runtime }: GateContext): ExecutionPlan {
+export function planExecution({ input, policy, policyRef, seccompProfile, runtime }: PlanContext): ExecutionPlan {
   const reasons = policyViolations(input, policy, runtime).map((v) => `${v.field}: ${v.message}`);
   const limits = resolveLimits(input, policy, runtime);
   const values = placeholderValues({ entrypoint: input.entrypoint, testFiles: input.tests?.files ?? [] });
@@ -111,13 +111,17 @@ export function evaluateGate({ input, policy, policyRef, seccompProfile, runtime
   };
 }
 
-/** The gate under a loaded policy: what the orchestration worker runs for every execution. */
-export function evaluateGateUnder(
-  input: ExecutionInput,
-  loaded: LoadedPolicy,
-  runtime: RuntimeManifest | undefined,
-): ExecutionPlan {
-  return evaluateGate({
+/** The plan under a loaded policy: what the orchestration worker's policy gate runs for every execution. */
+export function planUnderPolicy({
+  input,
+  loaded,
+  runtime,
+}: {
+  input: ExecutionInput;
+  loaded: LoadedPolicy;
+  runtime: RuntimeManifest | undefined;
+}): ExecutionPlan {
+  return planExecution({
     input,
     policy: loaded.policy,
     policyRef: loaded.ref,

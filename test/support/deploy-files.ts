@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
 import { loadConfig } from '../../lib/node/config';
-import { evaluateGateUnder } from '../../lib/node/execution-plan';
+import { planUnderPolicy } from '../../lib/node/execution-plan';
 import { PROJECT_ROOT } from '../../lib/node/paths';
 import { loadPolicies } from '../../lib/node/policies';
 import { loadRuntimes } from '../../lib/node/runtimes';
@@ -62,7 +62,7 @@ function longestExecutionMs(): number {
         normalizeTrailingWhitespace: true,
         submittedAt: '',
       };
-      const plan = evaluateGateUnder(input, loaded, manifest);
+      const plan = planUnderPolicy({ input, loaded, runtime: manifest });
       return plan.decision === 'pass' ? plan.budgetMs : 0;
     }),
   );

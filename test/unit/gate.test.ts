@@ -1,4 +1,4 @@
-import { evaluateGate, PIPELINE_OVERHEAD_MS } from '../../lib/node/execution-plan';
+import { planExecution, PIPELINE_OVERHEAD_MS } from '../../lib/node/execution-plan';
 import { Policy } from '../../lib/schemas/policy';
 import type { ExecutionInput } from '../../lib/schemas/execution-request';
 import type { RuntimeManifest } from '../../lib/schemas/runtime';
@@ -53,7 +53,7 @@ function input(overrides: Partial<ExecutionInput> = {}): ExecutionInput {
 
 describe('pre-run policy gate', () => {
   test('passes and resolves the plan from the policy defaults', () => {
-    const plan = evaluateGate({ input: input(), policy, policyRef, seccompProfile, runtime });
+    const plan = planExecution({ input: input(), policy, policyRef, seccompProfile, runtime });
     expect(plan).toEqual({
       decision: 'pass',
       reasons: [],
@@ -88,7 +88,7 @@ describe('pre-run policy gate', () => {
   });
 
   test('a request may tighten limits within the ceilings', () => {
-    const plan = evaluateGate({
+    const plan = planExecution({
       input: input({ limits: { timeoutMs: 4000, memoryMb: 64 } }),
       policy,
       policyRef,
@@ -100,7 +100,7 @@ describe('pre-run policy gate', () => {
   });
 
   test('blocks limits above the ceilings, disallowed languages and oversized input, with every reason', () => {
-    const plan = evaluateGate({
+    const plan = planExecution({
       input: input({
         language: 'ruby',
         limits: { timeoutMs: 6000, cpuTimeMs: 3001, memoryMb: 1024 },
@@ -123,7 +123,7 @@ describe('pre-run policy gate', () => {
   });
 
   test('a test command turns into an argv and extends the budget', () => {
-    const shell = evaluateGate({
+    const shell = planExecution({
       input: input({ tests: { command: 'pytest -q', files: [] } }),
       policy,
       policyRef,
@@ -132,7 +132,7 @@ describe('pre-run policy gate', () => {
     });
     expect(shell.test).toEqual({ argv: ['/bin/sh', '-c', 'pytest -q'], report: runtime.test.report });
     expect(shell.budgetMs).toBe(1000 + 2000 + PIPELINE_OVERHEAD_MS);
-    const argv = evaluateGate({
+    const argv = planExecution({
       input: input({ tests: { command: ['pytest', '-q'], files: [] } }),
       policy,
       policyRef,
@@ -140,7 +140,7 @@ describe('pre-run policy gate', () => {
       runtime,
     });
     expect(argv.test?.argv).toEqual(['pytest', '-q']);
-    const byDefault = evaluateGate({
+    const byDefault = planExecution({
       input: input({ tests: { files: [] } }),
       policy,
       policyRef,
@@ -151,7 +151,7 @@ describe('pre-run policy gate', () => {
   });
 
   test('a compiled language gets a compile stage with its own limits, and placeholders filled as single arguments', () => {
-    const plan = evaluateGate({
+    const plan = planExecution({
       input: input({
         language: 'rust',
         files: [{ path: 'src/main rs.rs', content: '', encoding: 'utf8' }],
@@ -173,7 +173,7 @@ describe('pre-run policy gate', () => {
 
   test("a runtime's default limits sit between the policy's defaults and the request", () => {
     const java = { ...policy, languages: ['*'] };
-    const byRuntime = evaluateGate({
+    const byRuntime = planExecution({
       input: input({ language: 'java' }),
       policy: java,
       policyRef,
@@ -181,7 +181,7 @@ describe('pre-run policy gate', () => {
       runtime: manifest('java'),
     });
     expect(byRuntime.limits).toMatchObject({ memoryMb: 512, pids: 256 });
-    const byRequest = evaluateGate({
+    const byRequest = planExecution({
       input: input({ language: 'java', limits: { memoryMb: 300 } }),
       policy: java,
       policyRef,
@@ -193,7 +193,7 @@ describe('pre-run policy gate', () => {
 
   test('tests alone: no run command, and a compile stage only where the runner needs one', () => {
     const tests = { files: [{ path: 'pkg/thing_test.go', content: '', encoding: 'utf8' as const }] };
-    const go = evaluateGate({
+    const go = planExecution({
       input: input({ language: 'go', entrypoint: null, files: [], tests }),
       policy: { ...policy, languages: ['*'] },
       policyRef,
@@ -203,7 +203,7 @@ describe('pre-run policy gate', () => {
     expect(go.runCommand).toBeNull();
     expect(go.compile).toBeNull();
     expect(go.test?.argv).toEqual(['go', 'test', '-json', '-v', './pkg']);
-    const java = evaluateGate({
+    const java = planExecution({
       input: input({ language: 'java', entrypoint: null, files: [], tests: { files: [] } }),
       policy: { ...policy, languages: ['*'] },
       policyRef,
@@ -214,7 +214,7 @@ describe('pre-run policy gate', () => {
   });
 
   test('cases multiply the run budget', () => {
-    const plan = evaluateGate({
+    const plan = planExecution({
       input: input({ cases: [{ stdin: '1' }, { stdin: '2' }, { stdin: '3' }] }),
       policy,
       policyRef,
@@ -229,14 +229,14 @@ describe('pre-run policy gate', () => {
       ...policy,
       gates: { imports: { deny: { python: ['subprocess'], go: ['os/exec'] } } },
     });
-    const plan = evaluateGate({ input: input(), policy: withDenials, policyRef, seccompProfile, runtime });
+    const plan = planExecution({ input: input(), policy: withDenials, policyRef, seccompProfile, runtime });
     expect(plan.gates.imports.deny).toEqual(['subprocess']);
   });
 
   test('base64 files count by their decoded size', () => {
     const file = { path: 'a.bin', content: Buffer.alloc(90).toString('base64'), encoding: 'base64' as const };
-    expect(evaluateGate({ input: input({ files: [file] }), policy, policyRef, seccompProfile, runtime }).decision).toBe(
-      'pass',
-    );
+    expect(
+      planExecution({ input: input({ files: [file] }), policy, policyRef, seccompProfile, runtime }).decision,
+    ).toBe('pass');
   });
 });
