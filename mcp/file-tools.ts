@@ -9,6 +9,12 @@ import { filePath, sandboxId, type ToolContext } from './tool-support';
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
 export function registerFileTools(server: McpServer, ctx: ToolContext): void {
+  registerWriteFile(server, ctx);
+  registerReadFile(server, ctx);
+  registerListFiles(server, ctx);
+}
+
+function registerWriteFile(server: McpServer, { handles }: ToolContext): void {
   server.registerTool(
     'sandbox_write_file',
     {
@@ -32,7 +38,7 @@ export function registerFileTools(server: McpServer, ctx: ToolContext): void {
         data = new Uint8Array(Buffer.from(args.content, 'base64'));
       }
       try {
-        const sbx = await ctx.handles.get(args.sandboxId, extra.signal);
+        const sbx = await handles.get(args.sandboxId, extra.signal);
         const written = await sbx.files.write(args.path, data, { signal: extra.signal });
         return textResult(`wrote ${written.bytes} bytes to ${written.path} (sha256 ${written.sha256})`, { ...written });
       } catch (err) {
@@ -40,7 +46,9 @@ export function registerFileTools(server: McpServer, ctx: ToolContext): void {
       }
     },
   );
+}
 
+function registerReadFile(server: McpServer, { handles }: ToolContext): void {
   server.registerTool(
     'sandbox_read_file',
     {
@@ -60,7 +68,7 @@ export function registerFileTools(server: McpServer, ctx: ToolContext): void {
     },
     async (args, extra) => {
       try {
-        const sbx = await ctx.handles.get(args.sandboxId, extra.signal);
+        const sbx = await handles.get(args.sandboxId, extra.signal);
         const bytes = await sbx.files.read(args.path, { signal: extra.signal });
         const size = bytes.byteLength;
         if (args.encoding !== 'base64' && isUtf8(bytes)) {
@@ -81,7 +89,9 @@ export function registerFileTools(server: McpServer, ctx: ToolContext): void {
       }
     },
   );
+}
 
+function registerListFiles(server: McpServer, { handles }: ToolContext): void {
   server.registerTool(
     'sandbox_list_files',
     {
@@ -96,7 +106,7 @@ export function registerFileTools(server: McpServer, ctx: ToolContext): void {
     async (args, extra) => {
       try {
         const dir = args.path ?? '.';
-        const sbx = await ctx.handles.get(args.sandboxId, extra.signal);
+        const sbx = await handles.get(args.sandboxId, extra.signal);
         const entries = await sbx.files.list(dir, { signal: extra.signal });
         return textResult(summarizeEntries(dir, entries), { path: dir, entries });
       } catch (err) {

@@ -6,21 +6,18 @@
  * API's tenant scoping applies unchanged, and every later request of the session must carry the
  * same key, so a leaked session id alone is worth nothing.
  */
-import crypto from 'node:crypto';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import express, { type Request, type RequestHandler, type Response } from 'express';
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import express, { type RequestHandler } from 'express';
 import {
   hostHeaderValidation,
   localhostHostValidation,
 } from '@modelcontextprotocol/sdk/server/middleware/hostHeaderValidation.js';
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { createLogger, type Logger } from '../lib/node/logger';
-import { isApiError, type AirlockLike } from './airlock-like';
 import { baseUrlFromEnv, createAirlockClient, type ClientFactory } from './client';
-import { createMcpServer } from './server';
+import { rpcError, unauthenticated } from './http-replies';
+import { McpSessions } from './http-sessions';
 
 export interface McpHttpOptions {
   /** The Airlock API the tools call. */
@@ -50,21 +47,17 @@ export interface McpHttpApp {
 const BODY_LIMIT = '4mb';
 const LOOPBACK = ['127.0.0.1', 'localhost', '::1'];
 
-interface Session {
-  transport: StreamableHTTPServerTransport;
-  server: McpServer;
-  keyDigest: Buffer;
-  open: number;
-  lastActive: number;
-}
-
 export function createMcpHttpApp(opts: McpHttpOptions): McpHttpApp {
   const log = opts.log ?? createLogger('airlock-mcp');
-  const baseUrl = opts.apiUrl.replace(/\/+$/, '');
-  const createClient = opts.createClient ?? createAirlockClient;
-  const maxSessions = opts.maxSessions ?? 1000;
-  const idleMs = opts.idleSessionMs ?? 30 * 60_000;
-  const sessions = new Map<string, Session>();
+  const sessions = new McpSessions({
+    log,
+    baseUrl: opts.apiUrl.replace(/\/+$/, ''),
+    createClient: opts.createClient ?? createAirlockClient,
+    maxSessions: opts.maxSessions ?? 1000,
+    idleMs: opts.idleSessionMs ?? 30 * 60_000,
+    verifyKeys: opts.verifyKeys !== false,
+    ...(opts.maxTextChars !== undefined ? { maxTextChars: opts.maxTextChars } : {}),
+  });
 
   const app = express();
   app.disable('x-powered-by');
@@ -78,72 +71,15 @@ export function createMcpHttpApp(opts: McpHttpOptions): McpHttpApp {
   app.use('/mcp', requireBearer);
   app.use('/mcp', express.json({ limit: BODY_LIMIT }));
 
-  const sessionOf = (req: Request, res: Response): Session | undefined => {
-    const id = req.get('mcp-session-id');
-    const session = id ? sessions.get(id) : undefined;
-    // Another key's session answers exactly as a missing one does.
-    if (!session || !sameKey(session.keyDigest, res.locals.apiKey as string)) {
-      rpcError(res, 404, -32001, 'Session not found');
-      return undefined;
-    }
-    // Count open responses, so that a long call or a listening SSE stream is not taken for idleness.
-    session.open += 1;
-    res.on('close', () => {
-      session.open -= 1;
-      session.lastActive = Date.now();
-    });
-    return session;
-  };
-
-  const keyAccepted = async (client: AirlockLike): Promise<boolean> => {
-    const runtimes = client.runtimes;
-    if (opts.verifyKeys === false || !runtimes) return true;
-    try {
-      await runtimes.list();
-      return true;
-    } catch (err) {
-      if (isApiError(err) && err.status === 401) return false;
-      // Anything else (the API down, say) is for the tool calls to report.
-      log.warn({ err }, 'could not check an API key; opening the session anyway');
-      return true;
-    }
-  };
-
   app.post('/mcp', async (req, res) => {
     if (req.get('mcp-session-id')) {
-      const session = sessionOf(req, res);
+      const session = sessions.find(req, res);
       if (session) await session.transport.handleRequest(req, res, req.body);
-      return;
-    }
-    if (!isInitializeRequest(req.body)) {
+    } else if (!isInitializeRequest(req.body)) {
       rpcError(res, 400, -32000, 'Bad Request: no valid session id; open a session with initialize');
-      return;
+    } else {
+      await sessions.open(req, res);
     }
-    if (sessions.size >= maxSessions) {
-      rpcError(res, 503, -32000, 'Too many open sessions; retry later');
-      return;
-    }
-    const apiKey = res.locals.apiKey as string;
-    const client = createClient({ baseUrl, apiKey });
-    if (!(await keyAccepted(client))) {
-      unauthenticated(res, 'invalid or revoked API key', 'invalid_token');
-      return;
-    }
-    const server = createMcpServer({ client, log, maxTextChars: opts.maxTextChars });
-    const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
-      sessionIdGenerator: () => crypto.randomUUID(),
-      // Stored once the id exists, before the answer leaves, so the client's next request finds it.
-      onsessioninitialized: (id) => {
-        sessions.set(id, { transport, server, keyDigest: digest(apiKey), open: 0, lastActive: Date.now() });
-        log.info({ session: id, sessions: sessions.size }, 'MCP session opened');
-      },
-    });
-    transport.onclose = () => {
-      const id = transport.sessionId;
-      if (id && sessions.delete(id)) log.info({ session: id, sessions: sessions.size }, 'MCP session closed');
-    };
-    await server.connect(transport);
-    await transport.handleRequest(req, res, req.body);
   });
 
   // GET opens the session's stream of server messages; DELETE ends the session.
@@ -152,7 +88,7 @@ export function createMcpHttpApp(opts: McpHttpOptions): McpHttpApp {
       rpcError(res, 400, -32000, 'Bad Request: missing Mcp-Session-Id header');
       return;
     }
-    const session = sessionOf(req, res);
+    const session = sessions.find(req, res);
     if (session) await session.transport.handleRequest(req, res);
   };
   app.get('/mcp', streamOrEnd);
@@ -161,9 +97,14 @@ export function createMcpHttpApp(opts: McpHttpOptions): McpHttpApp {
     res.set('Allow', 'GET, POST, DELETE');
     rpcError(res, 405, -32000, 'Method not allowed');
   });
+  app.use(jsonRpcErrors(log));
 
-  // Malformed JSON, a body over the limit, or a failure inside the SDK: a JSON-RPC error, never HTML.
-  app.use(((err, _req, res, _next) => {
+  return { app, sessionCount: () => sessions.size, close: () => sessions.close() };
+}
+
+/** Malformed JSON, a body over the limit, or a failure inside the SDK: a JSON-RPC error, never HTML. */
+function jsonRpcErrors(log: Logger): express.ErrorRequestHandler {
+  return (err, _req, res, _next) => {
     const status = (err as { status?: number }).status;
     if (status === 413) rpcError(res, 413, -32600, 'Request body too large');
     else if (status === 400) rpcError(res, 400, -32700, 'Parse error: the body is not valid JSON');
@@ -171,24 +112,6 @@ export function createMcpHttpApp(opts: McpHttpOptions): McpHttpApp {
       log.error({ err }, 'MCP request failed');
       rpcError(res, 500, -32603, 'Internal server error');
     }
-  }) as express.ErrorRequestHandler);
-
-  const sweep = setInterval(
-    () => {
-      const cutoff = Date.now() - idleMs;
-      for (const s of sessions.values()) if (s.open === 0 && s.lastActive < cutoff) void s.server.close();
-    },
-    Math.min(60_000, idleMs),
-  );
-  sweep.unref();
-
-  return {
-    app,
-    sessionCount: () => sessions.size,
-    close: async () => {
-      clearInterval(sweep);
-      await Promise.all([...sessions.values()].map((s) => s.server.close()));
-    },
   };
 }
 
@@ -202,25 +125,6 @@ const requireBearer: RequestHandler = (req, res, next) => {
   res.locals.apiKey = match[1];
   next();
 };
-
-function unauthenticated(res: Response, message: string, error?: string): void {
-  res.set('WWW-Authenticate', `Bearer realm="airlock"${error ? `, error="${error}"` : ''}`);
-  res.status(401).json({ error: { code: 'unauthenticated', message } });
-}
-
-function rpcError(res: Response, status: number, code: number, message: string): void {
-  if (res.headersSent) return;
-  res.status(status).json({ jsonrpc: '2.0', error: { code, message }, id: null });
-}
-
-/** Keys are compared as digests, in constant time, and never kept in the clear beside the session. */
-function digest(key: string): Buffer {
-  return crypto.createHash('sha256').update(key).digest();
-}
-
-function sameKey(expected: Buffer, key: string): boolean {
-  return crypto.timingSafeEqual(expected, digest(key));
-}
 
 export interface ServeHttpOptions extends Omit<McpHttpOptions, 'host'> {
   host?: string;

@@ -34,10 +34,17 @@ export interface ToolOptions {
 
 export function registerTools(server: McpServer, opts: ToolOptions): void {
   const { client, maxTextChars } = opts;
-  const handles = new SandboxHandles(client);
   const heartbeat = <T>(extra: Extra, work: Promise<T>): Promise<T> => withHeartbeat(extra, work, opts.heartbeatMs);
-  const ctx: ToolContext = { client, handles, maxTextChars, heartbeat };
+  const ctx: ToolContext = { client, handles: new SandboxHandles(client), maxTextChars, heartbeat };
+  // The order is the order clients list them in.
+  registerRunCode(server, ctx);
+  registerSandboxCreate(server, ctx);
+  registerSandboxExec(server, ctx);
+  registerFileTools(server, ctx);
+  registerSandboxClose(server, ctx);
+}
 
+function registerRunCode(server: McpServer, { client, heartbeat, maxTextChars }: ToolContext): void {
   server.registerTool(
     'run_code',
     {
@@ -85,7 +92,9 @@ export function registerTools(server: McpServer, opts: ToolOptions): void {
       }
     },
   );
+}
 
+function registerSandboxCreate(server: McpServer, { client, handles, heartbeat }: ToolContext): void {
   server.registerTool(
     'sandbox_create',
     {
@@ -128,7 +137,9 @@ export function registerTools(server: McpServer, opts: ToolOptions): void {
       }
     },
   );
+}
 
+function registerSandboxExec(server: McpServer, { handles, heartbeat, maxTextChars }: ToolContext): void {
   server.registerTool(
     'sandbox_exec',
     {
@@ -171,9 +182,9 @@ export function registerTools(server: McpServer, opts: ToolOptions): void {
       }
     },
   );
+}
 
-  registerFileTools(server, ctx);
-
+function registerSandboxClose(server: McpServer, { handles }: ToolContext): void {
   server.registerTool(
     'sandbox_close',
     {
