@@ -91,18 +91,7 @@ export async function createHostWorker(opts: HostWorkerOptions): Promise<HostWor
     runtimes: new Set(Object.keys(info.Runtimes ?? { runc: {} })),
     admission,
   };
-  const bounds = {
-    minIdle: opts.pool.minIdle,
-    maxIdle: opts.pool.maxIdle ?? capacity.poolMaxIdle,
-    maxTotalIdle: opts.pool.maxTotalIdle ?? capacity.poolMaxTotalIdle,
-    idleTtlMs: opts.pool.idleTtlMs,
-    refillConcurrency: opts.pool.refillConcurrency ?? capacity.poolRefillConcurrency,
-  };
-  const pool =
-    bounds.maxIdle > 0
-      ? new WarmPool({ ...deps, bounds, log: opts.log.child({ component: 'warm-pool' }), metrics: opts.metrics })
-      : undefined;
-  if (pool) opts.metrics.observePools(() => pool.stats());
+  const pool = warmPoolFor(opts, deps, capacity);
   const outputSettings = opts.outputs ?? loadConfig().outputs;
   const outputStore = new FileOutputStore(outputSettings.dir);
   const activities = createHostActivities({
@@ -112,32 +101,7 @@ export async function createHostWorker(opts: HostWorkerOptions): Promise<HostWor
     // Through Temporal, so the API reads live output wherever it runs: see docs/architecture.md.
     liveOutput: (workflowId, chunk) => opts.client.workflow.getHandle(workflowId).signal(outputChunkSignal, chunk),
   });
-  const common = {
-    connection: opts.connection,
-    namespace: opts.namespace,
-    // Cancellation reaches an activity with a heartbeat response; keep that path short.
-    maxHeartbeatThrottleInterval: '1 second',
-    defaultHeartbeatThrottleInterval: '1 second',
-    // Let running stages finish (or be killed and reported) before the process exits.
-    shutdownGraceTime: '10 seconds',
-    interceptors: withEngineErrors(tracingWorkerInterceptors()),
-    dataConverter: workerDataConverter(),
-  } as const;
-  // Provisioning and scanning may run on any host; everything else on the host that holds the sandbox.
-  const { provisionContainer, runStaticAnalysis, ...onThisHost } = activities;
-  const shared = await Worker.create({
-    ...common,
-    taskQueue: HOSTS_QUEUE,
-    activities: { provisionContainer, runStaticAnalysis },
-    // A host takes no more than its engine can make at once, so a busy host leaves work to idle ones.
-    maxConcurrentActivityTaskExecutions: capacity.provisionSlots,
-  });
-  const own = await Worker.create({
-    ...common,
-    taskQueue: hostQueue(opts.hostId),
-    activities: onThisHost,
-    maxConcurrentActivityTaskExecutions: capacity.sandboxSlots,
-  });
+  const { shared, own } = await queueWorkers(opts, activities, capacity);
   const reaper = hostReaper(opts, { ledger: hostLedger, pool, admission });
   const here = sandboxesHere(opts, { admission, sandboxes: deps.sandboxes });
 
@@ -149,14 +113,7 @@ export async function createHostWorker(opts: HostWorkerOptions): Promise<HostWor
     async drain(timeoutMs) {
       if (shared.getState() === 'RUNNING') shared.shutdown();
       await pool?.drain();
-      const deadline = Date.now() + timeoutMs;
-      let live = await here.live();
-      opts.log.info({ live, timeoutMs }, 'draining: no new sandboxes; waiting for those here to finish');
-      while (live > 0 && Date.now() < deadline) {
-        await new Promise((resolve) => setTimeout(resolve, DRAIN_POLL_MS));
-        live = await here.live();
-      }
-      opts.log.info({ left: live }, live === 0 ? 'drained' : 'drain timed out; stopping with sandboxes left');
+      await waitForSandboxes(opts, here, timeoutMs);
       if (own.getState() === 'RUNNING') own.shutdown();
     },
     async run() {
@@ -181,6 +138,80 @@ export async function createHostWorker(opts: HostWorkerOptions): Promise<HostWor
       }
     },
   };
+}
+
+/** The host's warm pool, sized by its capacity unless the settings say otherwise; none when sized to zero. */
+function warmPoolFor(
+  opts: HostWorkerOptions,
+  deps: Omit<ConstructorParameters<typeof WarmPool>[0], 'bounds' | 'log' | 'metrics'>,
+  capacity: ReturnType<typeof hostCapacity>,
+): WarmPool | undefined {
+  const bounds = {
+    minIdle: opts.pool.minIdle,
+    maxIdle: opts.pool.maxIdle ?? capacity.poolMaxIdle,
+    maxTotalIdle: opts.pool.maxTotalIdle ?? capacity.poolMaxTotalIdle,
+    idleTtlMs: opts.pool.idleTtlMs,
+    refillConcurrency: opts.pool.refillConcurrency ?? capacity.poolRefillConcurrency,
+  };
+  if (bounds.maxIdle <= 0) return undefined;
+  const pool = new WarmPool({
+    ...deps,
+    bounds,
+    log: opts.log.child({ component: 'warm-pool' }),
+    metrics: opts.metrics,
+  });
+  opts.metrics.observePools(() => pool.stats());
+  return pool;
+}
+
+/** Provisioning and scanning may run on any host; everything else on the host that holds the sandbox. */
+async function queueWorkers(
+  opts: HostWorkerOptions,
+  activities: ReturnType<typeof createHostActivities>,
+  capacity: ReturnType<typeof hostCapacity>,
+): Promise<{ shared: Worker; own: Worker }> {
+  const common = {
+    connection: opts.connection,
+    namespace: opts.namespace,
+    // Cancellation reaches an activity with a heartbeat response; keep that path short.
+    maxHeartbeatThrottleInterval: '1 second',
+    defaultHeartbeatThrottleInterval: '1 second',
+    // Let running stages finish (or be killed and reported) before the process exits.
+    shutdownGraceTime: '10 seconds',
+    interceptors: withEngineErrors(tracingWorkerInterceptors()),
+    dataConverter: workerDataConverter(),
+  } as const;
+  const { provisionContainer, runStaticAnalysis, ...onThisHost } = activities;
+  const shared = await Worker.create({
+    ...common,
+    taskQueue: HOSTS_QUEUE,
+    activities: { provisionContainer, runStaticAnalysis },
+    // A host takes no more than its engine can make at once, so a busy host leaves work to idle ones.
+    maxConcurrentActivityTaskExecutions: capacity.provisionSlots,
+  });
+  const own = await Worker.create({
+    ...common,
+    taskQueue: hostQueue(opts.hostId),
+    activities: onThisHost,
+    maxConcurrentActivityTaskExecutions: capacity.sandboxSlots,
+  });
+  return { shared, own };
+}
+
+/** Waits, up to the timeout, for the sandboxes on this host to end. */
+async function waitForSandboxes(
+  opts: Pick<HostWorkerOptions, 'log'>,
+  here: { live(): Promise<number> },
+  timeoutMs: number,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let live = await here.live();
+  opts.log.info({ live, timeoutMs }, 'draining: no new sandboxes; waiting for those here to finish');
+  while (live > 0 && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, DRAIN_POLL_MS));
+    live = await here.live();
+  }
+  opts.log.info({ left: live }, live === 0 ? 'drained' : 'drain timed out; stopping with sandboxes left');
 }
 
 /** The reaper of this host's containers; the admission's room follows the containers it finds. */
