@@ -18,6 +18,22 @@ const SUCCEEDED: Outcome = { status: 'succeeded', timeLimit: null };
 /** Workflow version marker: the run stage returns the workspace's manifest with the program's result. */
 export const ARTIFACTS_WITH_RUN = 'artifacts-with-run';
 
+/** What every stage of one execution works with. */
+interface StageContext {
+  state: ExecutionState;
+  input: ExecutionInput;
+  plan: ExecutionPlan;
+  sandbox: ProvisionedSandbox;
+  common: StageCommon;
+}
+
+/** What the run leaves the later stages: its outcome, the outputs to scan, and the manifest if it brought one. */
+interface RunProducts {
+  outcome: Outcome;
+  outputs: ScanInput['outputs'];
+  artifacts?: ArtifactScan | undefined;
+}
+
 /** compile, run (once, or once per case), scan, test: the stages that use the sandbox. */
 export async function runSandboxStages(
   state: ExecutionState,
@@ -25,132 +41,152 @@ export async function runSandboxStages(
   plan: ExecutionPlan,
   sandbox: ProvisionedSandbox,
 ): Promise<Outcome> {
-  const { limits } = plan;
-  const common = stageCommon(input.executionId, plan);
-
+  const ctx: StageContext = { state, input, plan, sandbox, common: stageCommon(input.executionId, plan) };
   if (plan.compile) {
-    const { compile } = plan;
-    const compiled = await state.track(
-      'compile',
-      () =>
-        compileOnHost({
-          taskQueue: sandbox.taskQueue,
-          compile,
-          common,
-          runMemoryMb: limits.memoryMb,
-          live: { scope: 'compile', stage: 'compile' },
-        }).then((r) => state.completeOutput('compile', r)),
-      (r) => processOutcome(r, compile.timeoutMs),
-    );
-    state.result.compile = compiled;
-    if (compileFailed(compiled)) {
-      return {
-        status: 'compile_error',
-        timeLimit: null,
-        error: { type: 'CompileError', message: compileMessage(compiled) },
-      };
-    }
+    const failed = await compileStage(ctx, plan.compile);
+    if (failed) return failed;
   }
-
-  let outcome = SUCCEEDED;
-  let artifactFindings: ArtifactScan | undefined;
-  const outputs: ScanInput['outputs'] = [];
   const runCommand = plan.runCommand;
-  if (input.cases && runCommand) {
-    const cases = input.cases;
-    const perCase = limits.timeoutMs + 5_000;
-    const results = await state.track(
-      'run',
-      () =>
-        onHost(sandbox.taskQueue, perCase * cases.length)
-          .runCasesInContainer({
-            ...common,
-            argv: runCommand,
-            cases,
-            timeoutMs: limits.timeoutMs,
-            cpuTimeMs: limits.cpuTimeMs,
-            normalizeTrailingWhitespace: input.normalizeTrailingWhitespace,
-          })
-          .then((rs) => rs.map((r) => state.completeOutput('run', r, `case.${r.index}`))),
-      casesStageOutcome,
-    );
-    state.result.cases = results;
-    outcome = casesOutcome(results);
-    results.forEach((c) => outputs.push({ name: `case.${c.index}.stdout`, text: c.stdout, ref: c.stdoutRef }));
-  } else if (runCommand) {
-    const submitted = sandbox.submitted;
-    // The manifest comes with the run: one host round trip fewer. Histories from before read it in the scan.
-    const collect = submitted !== undefined && patched(ARTIFACTS_WITH_RUN);
-    let judged: Outcome = SUCCEEDED;
-    const run = await state.track(
-      'run',
-      async () => {
-        const runInput = {
-          ...common,
-          argv: runCommand,
-          stdin: input.stdin,
-          timeoutMs: limits.timeoutMs,
-          cpuTimeMs: limits.cpuTimeMs,
-          live: { scope: 'run', stage: 'run' },
-          // Judged on the host, on the whole stdout, before a long one is cut to its preview.
-          ...(input.expectedStdout === undefined
-            ? {}
-            : {
-                expected: {
-                  stdout: input.expectedStdout,
-                  normalizeTrailingWhitespace: input.normalizeTrailingWhitespace,
-                },
-              }),
-        };
-        const host = onHost(sandbox.taskQueue, limits.timeoutMs);
-        if (!collect) return state.completeOutput('run', await host.execInContainer(runInput));
-        const { process, artifacts } = await host.runInContainer({
-          ...runInput,
-          collect: { submitted: submitted!, outputRules: plan.gates.output },
-        });
-        artifactFindings = artifacts ?? undefined;
-        return state.completeOutput('run', process);
-      },
-      (r) => {
-        judged = judgeRun(r, input.expectedStdout, input.normalizeTrailingWhitespace);
-        return judged.status === 'wrong_answer'
-          ? ['failed', 'stdout differs from the expected output']
-          : processOutcome(r, limits.timeoutMs);
-      },
-    );
-    state.result.run = run;
-    outcome = judged;
-    outputs.push(
-      { name: 'run.stdout', text: run.stdout, ref: run.stdoutRef },
-      { name: 'run.stderr', text: run.stderr, ref: run.stderrRef },
-    );
-  }
-
-  const files = [...input.files, ...(input.tests?.files ?? [])];
-  state.result.scan = await state.track('scan', async () => {
-    const digests = await orchestration().scanArtifacts({ files, outputs });
-    const produced =
-      artifactFindings ??
-      (await onHost(sandbox.taskQueue, 30_000).collectArtifacts({
-        executionId: input.executionId,
-        submitted: digests.files,
-        outputRules: plan.gates.output,
-      }));
-    artifactFindings = produced;
-    return { ...digests, artifacts: produced.artifacts, artifactsTruncated: produced.truncated };
-  });
-
-  const afterTests = await runTestStage(state, plan, sandbox, common, outcome);
-  return outputGate(state, afterTests, artifactFindings);
+  const ran: RunProducts = !runCommand
+    ? { outcome: SUCCEEDED, outputs: [] }
+    : input.cases
+      ? await runCasesStage(ctx, { cases: input.cases, runCommand })
+      : await runStage(ctx, runCommand);
+  const artifacts = await scanStage(ctx, ran);
+  const afterTests = await runTestStage(ctx, ran.outcome);
+  return outputGate(state, afterTests, artifacts);
 }
 
-async function runTestStage(
-  state: ExecutionState,
-  plan: ExecutionPlan,
-  sandbox: ProvisionedSandbox,
-  common: StageCommon,
-  outcome: Outcome,
-): Promise<Outcome> {
+/** The compile stage; a compile that produced no program ends the execution with its message. */
+async function compileStage(
+  { state, plan, sandbox, common }: StageContext,
+  compile: NonNullable<ExecutionPlan['compile']>,
+): Promise<Outcome | undefined> {
+  const compiled = await state.track(
+    'compile',
+    () =>
+      compileOnHost({
+        taskQueue: sandbox.taskQueue,
+        compile,
+        common,
+        runMemoryMb: plan.limits.memoryMb,
+        live: { scope: 'compile', stage: 'compile' },
+      }).then((r) => state.completeOutput('compile', r)),
+    (r) => processOutcome(r, compile.timeoutMs),
+  );
+  state.result.compile = compiled;
+  if (!compileFailed(compiled)) return undefined;
+  return {
+    status: 'compile_error',
+    timeLimit: null,
+    error: { type: 'CompileError', message: compileMessage(compiled) },
+  };
+}
+
+/** Every case in a fresh process of the one program, judged against its expected output. */
+async function runCasesStage(
+  { state, input, plan, sandbox, common }: StageContext,
+  { cases, runCommand }: { cases: NonNullable<ExecutionInput['cases']>; runCommand: string[] },
+): Promise<RunProducts> {
+  const { limits } = plan;
+  const perCase = limits.timeoutMs + 5_000;
+  const results = await state.track(
+    'run',
+    () =>
+      onHost(sandbox.taskQueue, perCase * cases.length)
+        .runCasesInContainer({
+          ...common,
+          argv: runCommand,
+          cases,
+          timeoutMs: limits.timeoutMs,
+          cpuTimeMs: limits.cpuTimeMs,
+          normalizeTrailingWhitespace: input.normalizeTrailingWhitespace,
+        })
+        .then((rs) => rs.map((r) => state.completeOutput('run', r, `case.${r.index}`))),
+    casesStageOutcome,
+  );
+  state.result.cases = results;
+  return {
+    outcome: casesOutcome(results),
+    outputs: results.map((c) => ({ name: `case.${c.index}.stdout`, text: c.stdout, ref: c.stdoutRef })),
+  };
+}
+
+/** The program once, judged if an expected stdout was given; the workspace's manifest comes with it. */
+async function runStage(
+  { state, input, plan, sandbox, common }: StageContext,
+  runCommand: string[],
+): Promise<RunProducts> {
+  const { limits } = plan;
+  const submitted = sandbox.submitted;
+  // The manifest comes with the run: one host round trip fewer. Histories from before read it in the scan.
+  const collect = submitted !== undefined && patched(ARTIFACTS_WITH_RUN);
+  let judged: Outcome = SUCCEEDED;
+  let artifacts: ArtifactScan | undefined;
+  const run = await state.track(
+    'run',
+    async () => {
+      const runInput = {
+        ...common,
+        argv: runCommand,
+        stdin: input.stdin,
+        timeoutMs: limits.timeoutMs,
+        cpuTimeMs: limits.cpuTimeMs,
+        live: { scope: 'run', stage: 'run' },
+        // Judged on the host, on the whole stdout, before a long one is cut to its preview.
+        ...(input.expectedStdout === undefined
+          ? {}
+          : {
+              expected: {
+                stdout: input.expectedStdout,
+                normalizeTrailingWhitespace: input.normalizeTrailingWhitespace,
+              },
+            }),
+      };
+      const host = onHost(sandbox.taskQueue, limits.timeoutMs);
+      if (!collect) return state.completeOutput('run', await host.execInContainer(runInput));
+      const ran = await host.runInContainer({
+        ...runInput,
+        collect: { submitted: submitted!, outputRules: plan.gates.output },
+      });
+      artifacts = ran.artifacts ?? undefined;
+      return state.completeOutput('run', ran.process);
+    },
+    (r) => {
+      judged = judgeRun(r, input.expectedStdout, input.normalizeTrailingWhitespace);
+      return judged.status === 'wrong_answer'
+        ? ['failed', 'stdout differs from the expected output']
+        : processOutcome(r, limits.timeoutMs);
+    },
+  );
+  state.result.run = run;
+  return {
+    outcome: judged,
+    outputs: [
+      { name: 'run.stdout', text: run.stdout, ref: run.stdoutRef },
+      { name: 'run.stderr', text: run.stderr, ref: run.stderrRef },
+    ],
+    artifacts,
+  };
+}
+
+/** The scan stage: digests of what went in and came out, and the manifest of the files the program wrote. */
+async function scanStage({ state, input, plan, sandbox }: StageContext, ran: RunProducts): Promise<ArtifactScan> {
+  const files = [...input.files, ...(input.tests?.files ?? [])];
+  let produced: ArtifactScan | undefined = ran.artifacts;
+  state.result.scan = await state.track('scan', async () => {
+    const digests = await orchestration().scanArtifacts({ files, outputs: ran.outputs });
+    produced ??= await onHost(sandbox.taskQueue, 30_000).collectArtifacts({
+      executionId: input.executionId,
+      submitted: digests.files,
+      outputRules: plan.gates.output,
+    });
+    return { ...digests, artifacts: produced.artifacts, artifactsTruncated: produced.truncated };
+  });
+  return produced!;
+}
+
+async function runTestStage({ state, plan, sandbox, common }: StageContext, outcome: Outcome): Promise<Outcome> {
   const { limits } = plan;
   if (!plan.test) return outcome;
   if (outcome.status !== 'succeeded') {
