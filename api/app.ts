@@ -2,7 +2,7 @@ import express from 'express';
 import type { ApiKeyStore } from '../lib/node/api-keys';
 import { withLogFields, type Logger } from '../lib/node/logger';
 import { httpRequestSpans, tracingEnabled } from '../lib/node/tracing';
-import { type RuntimeDefinition, summarize } from '../lib/node/runtimes';
+import { type RuntimeCatalog, summarize } from '../lib/node/runtimes';
 import type { LoadedPolicy } from '../lib/node/policies';
 import type { ExecutionService } from './execution-service';
 import type { HealthReport } from './health';
@@ -27,7 +27,7 @@ export interface ApiDeps {
   sandboxes: SandboxService;
   /** Steps a sandbox workflow run takes before it continues as new. */
   sandboxStepsPerRun: number;
-  runtimes: Map<string, RuntimeDefinition>;
+  runtimes: RuntimeCatalog;
   policies: Map<string, LoadedPolicy>;
   health: () => Promise<HealthReport>;
   keys: ApiKeyStore;
@@ -86,7 +86,7 @@ export function createApp(deps: ApiDeps): express.Express {
   });
 
   app.get('/v1/runtimes', (_req, res) => {
-    res.json({ runtimes: [...deps.runtimes.values()].map(summarize) });
+    res.json({ runtimes: deps.runtimes.languages().map((l) => summarize(deps.runtimes.versions(l))) });
   });
 
   app.use(

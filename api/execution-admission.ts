@@ -6,7 +6,7 @@
  */
 import type { ExecutionInput, ParsedExecutionRequest } from '../lib/schemas/execution-request';
 import { normalizeRequest } from '../lib/node/normalize-request';
-import type { RuntimeDefinition } from '../lib/node/runtimes';
+import type { RuntimeCatalog } from '../lib/node/runtimes';
 import type { LoadedPolicy } from '../lib/node/policies';
 import { policyViolations } from '../lib/node/execution-plan';
 import type { Principal } from '../lib/node/api-keys';
@@ -64,7 +64,7 @@ export class ExecutionAdmission {
     private readonly deps: {
       executions: ExecutionService;
       leases: TenantLeases;
-      runtimes: Map<string, RuntimeDefinition>;
+      runtimes: RuntimeCatalog;
       policies: Map<string, LoadedPolicy>;
     },
   ) {}

@@ -11,7 +11,7 @@ import {
   type SandboxInfo,
 } from '../lib/schemas/sandbox';
 import type { SandboxInput, StepRequest } from '../lib/sandbox-input';
-import type { RuntimeDefinition } from '../lib/node/runtimes';
+import type { RuntimeCatalog } from '../lib/node/runtimes';
 import type { LoadedPolicy } from '../lib/node/policies';
 import type { Principal } from '../lib/node/api-keys';
 import { resolveLimits } from '../lib/node/execution-plan';
@@ -24,7 +24,7 @@ import { choosePolicy, resolveRuntimeAndPolicy } from './routes/parse';
 export interface SandboxAdmissionDeps {
   sandboxes: SandboxService;
   leases: TenantLeases;
-  runtimes: Map<string, RuntimeDefinition>;
+  runtimes: RuntimeCatalog;
   policies: Map<string, LoadedPolicy>;
   /** Steps per workflow run before it continues as new. */
   stepsPerRun: number;
@@ -77,6 +77,7 @@ export class SandboxAdmission {
       tenant: principal.tenant,
       keyId: principal.keyId,
       language: body.language,
+      version: runtime.manifest.version,
       policy: policyName,
       idleTimeoutMs: body.idleTimeoutSeconds * 1000,
       maxLifetimeMs: body.maxLifetimeSeconds * 1000,

@@ -35,6 +35,7 @@ import {
 import { AirlockTarget, DockerRunTarget, TARGET_NAMES, type Target, type TargetName } from './compare-targets';
 import { workload } from './compare-workload';
 import { summarize, type Sample, type Summary } from './stats';
+import { PYTHON_IMAGE } from './images';
 
 const run = promisify(execFile);
 
@@ -107,7 +108,7 @@ function options() {
       warmup: { type: 'string', default: '3' },
       'settle-ms': { type: 'string', default: '1500' },
       url: { ...urlOption },
-      image: { type: 'string', default: 'airlock/python:latest' },
+      image: { type: 'string', default: PYTHON_IMAGE },
       python: { type: 'string', default: 'python3' },
       venv: { type: 'string', default: DEFAULT_VENV },
       out: {

@@ -12,6 +12,7 @@ import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { benchClient, urlOption } from './client';
 import { AirlockTarget, DockerRunTarget, type Target } from './compare-targets';
+import { PYTHON_IMAGE } from './images';
 
 const TICK_MS = 1000 / 100; // USER_HZ
 const HELLO = 'print("hello")';
@@ -99,7 +100,7 @@ async function main(): Promise<void> {
       concurrency: { type: 'string', default: '8' },
       rounds: { type: 'string', default: '2' },
       url: urlOption,
-      image: { type: 'string', default: 'airlock/python:latest' },
+      image: { type: 'string', default: PYTHON_IMAGE },
     },
   });
   const targets: Target[] = [new DockerRunTarget(values.image!), new AirlockTarget(benchClient(values.url))];

@@ -11,9 +11,10 @@ import { parseArgs } from 'node:util';
 import type { Airlock } from '../sdk/src';
 import { benchClient, urlOption } from './client';
 import { ratio, summarize, table, type Sample } from './stats';
+import { PYTHON_IMAGE } from './images';
 
 const CODE = 'print("hello")';
-const IMAGE = 'airlock/python:latest';
+const IMAGE = PYTHON_IMAGE;
 
 async function viaApi(client: Airlock): Promise<Sample> {
   const started = performance.now();

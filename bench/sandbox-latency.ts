@@ -10,9 +10,10 @@ import { execFile } from 'node:child_process';
 import { promisify, parseArgs } from 'node:util';
 import { benchClient, urlOption } from './client';
 import { ratio, summarize, table, timed, type Sample } from './stats';
+import { PYTHON_IMAGE } from './images';
 
 const run = promisify(execFile);
-const IMAGE = 'airlock/python:latest';
+const IMAGE = PYTHON_IMAGE;
 const CODE = 'print("hello")';
 
 async function main(): Promise<void> {

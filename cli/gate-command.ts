@@ -16,6 +16,7 @@ export interface GateOptions {
   url: string;
   key?: string;
   lang?: string;
+  runtimeVersion?: string;
   policy: string;
   test?: string;
   /** Tests from a directory apart from the change (a base branch's checkout), which the change cannot edit. */
@@ -49,6 +50,7 @@ export async function gateCommand(paths: string[], opts: GateOptions): Promise<n
       list.map((f) => ({ path: f.path, content: f.content.toString('base64'), encoding: 'base64' as const }));
     const request: ExecutionRequest = {
       language,
+      ...(opts.runtimeVersion !== undefined ? { version: opts.runtimeVersion } : {}),
       policy: opts.policy,
       files: encoded(files),
       ...(opts.entrypoint ? { entrypoint: opts.entrypoint } : {}),

@@ -15,6 +15,7 @@ import { DEFAULT_KEY_FILE, resolveApiKey } from '../lib/node/api-key-file';
 import { baseUrlFromEnv } from '../sdk/src';
 import { apiClient, type ApiTarget } from './client';
 import { GATE_ERROR, gateCommand, type GateOptions } from './gate-command';
+import { runtimesCommand } from './runtimes-command';
 import { auditCommand, auditKeysCommand, auditKeysRotateCommand, auditVerifyCommand } from './audit-command';
 import { encryptionInit, encryptionKeys, encryptionRotate, type EncryptionOptions } from './encryption-command';
 
@@ -42,18 +43,24 @@ program
   .argument('<file>', 'source file to run')
   .option('-l, --lang <language>', 'runtime (default: inferred from the file extension)')
   .addOption(apiName('--language <language>', 'lang'))
+  .option('--runtime-version <version>', "the runtime's version, from `airlock runtimes` (default: its newest)")
   .option('--stdin <file>', 'file to feed to the program on stdin')
   .option('--timeout <ms>', 'wall-clock limit in milliseconds')
   .addOption(apiName('--timeout-ms <ms>', 'timeout'))
-  .action(async (file: string, opts: LanguageOpts & { stdin?: string; timeout?: string; timeoutMs?: string }) => {
-    const { language, lang, timeoutMs, timeout, ...rest } = opts;
-    process.exitCode = await runCommand(file, {
-      ...rest,
-      lang: language ?? lang,
-      timeout: timeoutMs ?? timeout,
-      ...program.opts<ApiTarget>(),
-    });
-  });
+  .action(
+    async (
+      file: string,
+      opts: LanguageOpts & { runtimeVersion?: string; stdin?: string; timeout?: string; timeoutMs?: string },
+    ) => {
+      const { language, lang, timeoutMs, timeout, ...rest } = opts;
+      process.exitCode = await runCommand(file, {
+        ...rest,
+        lang: language ?? lang,
+        timeout: timeoutMs ?? timeout,
+        ...program.opts<ApiTarget>(),
+      });
+    },
+  );
 
 program
   .command('gate')
@@ -61,6 +68,7 @@ program
   .argument('[paths...]', 'files or directories (default: .)')
   .option('-l, --lang <language>', 'runtime (default: inferred from the files)')
   .addOption(apiName('--language <language>', 'lang'))
+  .option('--runtime-version <version>', "the runtime's version, from `airlock runtimes` (default: its newest)")
   .option('--policy <policy>', 'policy to gate under', 'ci-gate')
   .option('--test <command>', "test command (default: the runtime's test runner)")
   .option('--tests-from <dir>', "take the tests from DIR (say, the base branch's checkout), not from the change")
@@ -74,6 +82,14 @@ program
       lang: language ?? lang,
       ...program.opts<ApiTarget>(),
     });
+  });
+
+program
+  .command('runtimes')
+  .description('list the languages this service runs, each with its versions (the default first)')
+  .option('--json', 'print the API answer as JSON')
+  .action(async (opts: { json?: boolean }) => {
+    process.exitCode = await runtimesCommand({ ...opts, ...program.opts<ApiTarget>() });
   });
 
 const audit = program

@@ -7,6 +7,7 @@ import { printOutput } from './print-output';
 
 export interface RunOptions {
   lang?: string;
+  runtimeVersion?: string;
   stdin?: string;
   timeout?: string;
   url: string;
@@ -34,6 +35,7 @@ export async function runCommand(file: string, opts: RunOptions): Promise<number
   }
   const result = await client.executions.run({
     language,
+    ...(opts.runtimeVersion !== undefined ? { version: opts.runtimeVersion } : {}),
     files: [{ path: path.basename(file), content: code.toString('base64'), encoding: 'base64' }],
     entrypoint: path.basename(file),
     ...(opts.stdin !== undefined ? { stdin: readFile(opts.stdin, '--stdin').toString('utf8') } : {}),

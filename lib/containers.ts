@@ -37,8 +37,9 @@ export function executionIdFromName(name: string): string | undefined {
   return bare.slice(EXECUTION_NAME_PREFIX.length) || undefined;
 }
 
-export function imageTagFor(runtime: string): string {
-  return `airlock/${runtime}:latest`;
+/** A runtime version's image (`airlock/python:3.13`); a tool image, which has one version, is `latest`. */
+export function imageTagFor(name: string, version = 'latest'): string {
+  return `airlock/${name}:${version}`;
 }
 
 /** The sandbox's working directory, a tmpfs. */

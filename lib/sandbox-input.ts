@@ -34,6 +34,8 @@ export interface SandboxInput {
   tenant: string;
   keyId: string;
   language: string;
+  /** The runtime version the API resolved; absent in sandboxes from before versions, which mean the newest. */
+  version?: string;
   policy: string;
   idleTimeoutMs: number;
   maxLifetimeMs: number;

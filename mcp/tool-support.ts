@@ -4,6 +4,7 @@ import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/proto
 import type { ServerNotification, ServerRequest } from '@modelcontextprotocol/sdk/types.js';
 import { RelativePath } from '../lib/schemas/common';
 import { LanguageName, MAX_STDIN_CHARS, PolicyName } from '../lib/schemas/execution-request';
+import { RuntimeVersionName } from '../lib/schemas/runtime';
 import { MAX_STEP_TIMEOUT_SECONDS } from '../lib/schemas/sandbox';
 import { ID_PATTERN } from '../lib/rules';
 import type { AirlockLike, SandboxLike } from './airlock-like';
@@ -23,6 +24,9 @@ export interface ToolContext {
 export const language = LanguageName.describe(
   'Runtime: python, javascript, typescript, go, java, c, cpp, rust, bash or ruby ' +
     '(the resource airlock://runtimes lists them with versions).',
+);
+export const version = RuntimeVersionName.describe(
+  'The language\'s version, e.g. "3.11" for python (default: its newest; airlock://runtimes lists them).',
 );
 export const policy = PolicyName.describe(
   'Airlock policy to run under (default "default"); it sets the limits, the security gates and the languages allowed.',

@@ -20,6 +20,7 @@ import {
   sandboxId,
   stdin,
   timeoutSeconds,
+  version,
   withHeartbeat,
   type Extra,
   type ToolContext,
@@ -58,6 +59,7 @@ function registerRunCode(server: McpServer, { client, heartbeat, maxTextChars }:
         '(bad argument, policy limit) or could not be reached.',
       inputSchema: z.strictObject({
         language,
+        version: version.optional(),
         code: z
           .string()
           .min(1)
@@ -75,6 +77,7 @@ function registerRunCode(server: McpServer, { client, heartbeat, maxTextChars }:
           client.executions.run(
             {
               language: args.language,
+              ...(args.version !== undefined ? { version: args.version } : {}),
               code: args.code,
               ...(args.stdin !== undefined ? { stdin: args.stdin } : {}),
               ...(args.policy !== undefined ? { policy: args.policy } : {}),
@@ -106,6 +109,7 @@ function registerSandboxCreate(server: McpServer, { client, handles, heartbeat }
         'step, or maxLifetimeSeconds after creation; call sandbox_close when done.',
       inputSchema: z.strictObject({
         language: language.describe('Runtime of the programs sandbox_exec runs as `code` (python, javascript, go, …).'),
+        version: version.optional(),
         policy: policy.optional(),
         // The API's bounds, without its defaults: the API applies those.
         idleTimeoutSeconds: SandboxCreateRequest.shape.idleTimeoutSeconds

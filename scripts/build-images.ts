@@ -12,7 +12,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Docker from 'dockerode';
 import { loadRuntimes, loadToolImages, type ImageDefinition } from '../lib/node/runtimes';
-import { IMAGE_LABELS, imageTagFor } from '../lib/containers';
+import { IMAGE_LABELS } from '../lib/containers';
 import { STATE_DIR } from '../lib/node/paths';
 import { BUILD_KEY_LABEL, RECIPE_VERSION, imageBuildKey, needsBuild } from './images/build-key';
 import { prepareBase } from './images/base';
@@ -49,19 +49,22 @@ function parseArgs(args: string[]): Options {
 async function main(): Promise<void> {
   const opts = parseArgs(process.argv.slice(2));
   const docker = new Docker();
-  const definitions = [...loadRuntimes().values(), ...loadToolImages().values()];
-  const unknown = opts.only.filter((name) => !definitions.some((d) => d.manifest.name === name));
+  const definitions = [...loadRuntimes().all(), ...loadToolImages().values()];
+  // A name builds every version of it; `python-3.13` one version.
+  const named = (d: ImageDefinition, name: string) => d.manifest.name === name || d.key === name;
+  const unknown = opts.only.filter((name) => !definitions.some((d) => named(d, name)));
   if (unknown.length > 0) throw new Error(`no image definition named ${unknown.join(', ')}`);
   const todo: ImageDefinition[] = [];
-  for (const def of definitions.filter((d) => opts.only.length === 0 || opts.only.includes(d.manifest.name))) {
+  for (const def of definitions.filter((d) => opts.only.length === 0 || opts.only.some((n) => named(d, n)))) {
     const existingLabels = await currentLabels(docker, def);
     const { definitionSha256 } = def;
     if (needsBuild({ recipeVersion: RECIPE_VERSION, definitionSha256, existingLabels, force: opts.force })) {
       todo.push(def);
     } else {
-      process.stdout.write(`[images] ${def.manifest.name}: up to date\n`);
+      process.stdout.write(`[images] ${def.key}: up to date\n`);
     }
   }
+  await removeRetiredTags(docker, new Set(definitions.map((d) => d.tag)));
   if (todo.length === 0) return;
 
   sweepStaleRuns(BUILD_DIR);
@@ -69,7 +72,7 @@ async function main(): Promise<void> {
   fs.mkdirSync(runDir, { recursive: true });
   const started = Date.now();
   process.stdout.write(
-    `[images] building ${todo.map((d) => d.manifest.name).join(', ')}` +
+    `[images] building ${todo.map((d) => d.key).join(', ')}` +
       `${opts.fromScratch ? ' from scratch' : ''}, ${opts.jobs} at a time (logs: ${LOG_DIR})\n`,
   );
   try {
@@ -87,7 +90,7 @@ async function main(): Promise<void> {
       const base = await bases.get(def.manifest.debian.suite)!;
       const started = Date.now();
       await buildImage({ docker, def, base, runDir, npmCache });
-      durations.record(def.manifest.name, Date.now() - started);
+      durations.record(def.key, Date.now() - started);
     });
     if (failures.length > 0) {
       for (const failure of failures) {
@@ -103,10 +106,27 @@ async function main(): Promise<void> {
   }
 }
 
+/**
+ * Tags of Airlock images no definition names any more (a dropped version, `:latest` from before
+ * versions), so the engine does not keep them forever. One a container still uses stays until it is gone.
+ */
+async function removeRetiredTags(docker: Docker, current: Set<string>): Promise<void> {
+  const images = await docker.listImages({ filters: { label: [IMAGE_LABELS.runtime] } });
+  const retired = images.flatMap((i) => i.RepoTags ?? []).filter((t) => t.startsWith('airlock/') && !current.has(t));
+  for (const tag of retired) {
+    const removed = await docker
+      .getImage(tag)
+      .remove()
+      .then(() => true)
+      .catch(() => false);
+    if (removed) process.stdout.write(`[images] removed ${tag}: no definition names it\n`);
+  }
+}
+
 /** The labels of the image now under the definition's tag (null when it has none); undefined when there is no image. */
 async function currentLabels(docker: Docker, def: ImageDefinition): Promise<Record<string, string> | null | undefined> {
   try {
-    const info = await docker.getImage(imageTagFor(def.manifest.name)).inspect();
+    const info = await docker.getImage(def.tag).inspect();
     return info.Config?.Labels;
   } catch {
     return undefined;
@@ -124,33 +144,29 @@ interface BuildImageInput {
 
 async function buildImage({ docker, def, base, runDir, npmCache }: BuildImageInput): Promise<void> {
   const { manifest } = def;
-  const scope = new BuildScope(manifest.name, LOG_DIR);
+  const scope = new BuildScope(def.key, LOG_DIR);
   const started = Date.now();
-  const tag = imageTagFor(manifest.name);
+  const tag = def.tag;
   const previous = await docker
     .getImage(tag)
     .inspect()
     .then((i) => i.Id)
     .catch(() => undefined);
-  const { id, version } = await withOverlayRoot(
-    scope,
-    { base, dir: path.join(runDir, manifest.name) },
-    async (root) => {
-      const version = await buildRoot({ scope, def, root, npmCache });
-      const labels = {
-        [IMAGE_LABELS.runtime]: manifest.name,
-        [IMAGE_LABELS.definitionSha256]: def.definitionSha256,
-        [IMAGE_LABELS.runtimeVersion]: version,
-        [BUILD_KEY_LABEL]: imageBuildKey(RECIPE_VERSION, def.definitionSha256),
-        'org.opencontainers.image.licenses': 'Apache-2.0',
-      };
-      const id = await scope.step('docker import', () => importRoot(docker, { root, name: manifest.name, labels }), {
-        quiet: true,
-        timing: 'import',
-      });
-      return { id, version };
-    },
-  );
+  const { id, version } = await withOverlayRoot(scope, { base, dir: path.join(runDir, def.key) }, async (root) => {
+    const version = await buildRoot({ scope, def, root, npmCache });
+    const labels = {
+      [IMAGE_LABELS.runtime]: manifest.name,
+      [IMAGE_LABELS.definitionSha256]: def.definitionSha256,
+      [IMAGE_LABELS.runtimeVersion]: version,
+      [BUILD_KEY_LABEL]: imageBuildKey(RECIPE_VERSION, def.definitionSha256),
+      'org.opencontainers.image.licenses': 'Apache-2.0',
+    };
+    const id = await scope.step('docker import', () => importRoot(docker, { root, tag, labels }), {
+      quiet: true,
+      timing: 'import',
+    });
+    return { id, version };
+  });
   // Still in use by a container: harmless, the engine keeps it until that container is gone.
   if (previous && previous !== id)
     await docker

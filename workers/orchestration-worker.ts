@@ -5,7 +5,7 @@ import { tracingWorkerInterceptors, workflowTracingSinks } from '../lib/node/tra
 import { createOrchestrationActivities } from '../activities/orchestration';
 import { ORCHESTRATION_QUEUE } from '../lib/task-queues';
 import type { LoadedPolicy } from '../lib/node/policies';
-import type { RuntimeDefinition } from '../lib/node/runtimes';
+import type { RuntimeCatalog } from '../lib/node/runtimes';
 import { WORKFLOW_INTERCEPTOR_MODULES } from './workflow-bundle';
 import type { HistoryEvent } from '../lib/node/audit/history-events';
 import type { HolderState } from '../activities/orchestration/leases';
@@ -17,7 +17,7 @@ export interface OrchestrationWorkerOptions {
   connection: NativeConnection;
   namespace: string;
   policies: Map<string, LoadedPolicy>;
-  runtimes: Map<string, RuntimeDefinition>;
+  runtimes: RuntimeCatalog;
   /** A prebuilt bundle (tests, production); otherwise the workflows are bundled at start-up. */
   workflowBundle?: WorkflowBundleOption;
   metrics: AirlockMetrics;

@@ -220,6 +220,7 @@ export function stepAsExecution(
     tenant: input.tenant,
     keyId: input.keyId,
     language: input.language,
+    ...(input.version !== undefined ? { version: input.version } : {}),
     policy: input.policy,
     files,
     entrypoint: request === null || request.code !== undefined ? input.sourceFile : null,

@@ -7,7 +7,7 @@ import { AuditKeyStore } from '../../lib/node/audit/signing-keys';
 import type { HistoryEvent } from '../../lib/node/audit/history-events';
 import type { SourceFile } from '../../lib/schemas/common';
 import type { LoadedPolicy } from '../../lib/node/policies';
-import type { RuntimeDefinition } from '../../lib/node/runtimes';
+import type { RuntimeCatalog } from '../../lib/node/runtimes';
 import { planUnderPolicy } from '../../lib/node/execution-plan';
 import { ErrorType } from '../../lib/errors';
 import { createGateActivities } from './gate-activities';
@@ -17,7 +17,7 @@ import { digest, fileDigests } from '../../lib/node/digest';
 
 export interface OrchestrationActivityDeps {
   policies: Map<string, LoadedPolicy>;
-  runtimes: Map<string, RuntimeDefinition>;
+  runtimes: RuntimeCatalog;
   /** Where the gates' scans run; default the process's pool of scan threads. */
   scanner?: Scanner;
   /** An execution's history so far, for its seal. */
@@ -48,7 +48,7 @@ export function createOrchestrationActivities({
     if (!loaded) {
       throw ApplicationFailure.nonRetryable(`policy "${input.policy}" is not loaded`, ErrorType.UnknownPolicy);
     }
-    return planUnderPolicy({ input, loaded, runtime: runtimes.get(input.language)?.manifest });
+    return planUnderPolicy({ input, loaded, runtime: runtimes.get(input.language, input.version)?.manifest });
   }
 
   /** Records what went in and what came out, so a result can later be matched to its bytes. */

@@ -6,7 +6,7 @@ import { toSarif } from '../reports/sarif';
 import { toJunit } from '../reports/junit';
 import { DecisionRequest } from '../../lib/schemas/approval';
 import { decisionComment } from '../../lib/rules';
-import type { RuntimeDefinition } from '../../lib/node/runtimes';
+import type { RuntimeCatalog } from '../../lib/node/runtimes';
 import type { LoadedPolicy } from '../../lib/node/policies';
 import type { ExecutionService } from '../execution-service';
 import { ExecutionAdmission } from '../execution-admission';
@@ -22,7 +22,7 @@ import type { TenantLeases } from '../tenant-leases';
 export interface ExecutionRoutesDeps {
   executions: ExecutionService;
   leases: TenantLeases;
-  runtimes: Map<string, RuntimeDefinition>;
+  runtimes: RuntimeCatalog;
   policies: Map<string, LoadedPolicy>;
   waitLimitMs: number;
 }

@@ -1,6 +1,6 @@
 import type { Request } from 'express';
 import { z } from 'zod';
-import type { RuntimeDefinition } from '../../lib/node/runtimes';
+import type { RuntimeCatalog, RuntimeDefinition } from '../../lib/node/runtimes';
 import type { LoadedPolicy } from '../../lib/node/policies';
 import type { Principal } from '../../lib/node/api-keys';
 import { HttpError } from '../errors';
@@ -50,18 +50,12 @@ export function choosePolicy(principal: Principal, requested: string | undefined
 
 /** The runtime and policy a request names, or a 400 naming the field and what is available. */
 export function resolveRuntimeAndPolicy(
-  runtimes: Map<string, RuntimeDefinition>,
+  runtimes: RuntimeCatalog,
   policies: Map<string, LoadedPolicy>,
-  body: { language: string; policy: string },
+  body: { language: string; version?: string | undefined; policy: string },
   at: (field: string) => string = (f) => f,
 ): { runtime: RuntimeDefinition; policy: LoadedPolicy; policyName: string } {
-  const runtime = runtimes.get(body.language);
-  if (!runtime) {
-    throw HttpError.invalid(
-      at('language'),
-      `unknown runtime "${body.language}"; available: ${[...runtimes.keys()].join(', ')}`,
-    );
-  }
+  const runtime = resolveRuntime(runtimes, body, at);
   const policy = policies.get(body.policy);
   if (!policy) {
     throw HttpError.invalid(
@@ -70,4 +64,25 @@ export function resolveRuntimeAndPolicy(
     );
   }
   return { runtime, policy, policyName: body.policy };
+}
+
+/** The language at the version asked for (its newest when none is), or a 400 naming the field and the choices. */
+export function resolveRuntime(
+  runtimes: RuntimeCatalog,
+  { language, version }: { language: string; version?: string | undefined },
+  at: (field: string) => string = (f) => f,
+): RuntimeDefinition {
+  const versions = runtimes.versions(language);
+  if (versions.length === 0) {
+    throw HttpError.invalid(
+      at('language'),
+      `unknown runtime "${language}"; available: ${runtimes.languages().join(', ')}`,
+    );
+  }
+  const runtime = runtimes.get(language, version);
+  if (!runtime) {
+    const available = versions.map((v) => v.manifest.version).join(', ');
+    throw HttpError.invalid(at('version'), `${language} has no version "${version}"; available: ${available}`);
+  }
+  return runtime;
 }

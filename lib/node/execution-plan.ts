@@ -28,13 +28,15 @@ export interface PolicyViolation {
 
 /** Everything about the request the policy forbids. Shared by the API (a 4xx up front) and the gate (in history). */
 export function policyViolations(
-  input: Pick<ExecutionInput, 'language' | 'limits' | 'files' | 'tests' | 'stdin' | 'cases'>,
+  input: Pick<ExecutionInput, 'language' | 'version' | 'limits' | 'files' | 'tests' | 'stdin' | 'cases'>,
   policy: Policy,
   runtime: RuntimeManifest | undefined,
 ): PolicyViolation[] {
   const violations: PolicyViolation[] = [];
-  if (!runtime)
-    violations.push({ field: 'language', kind: 'language', message: `"${input.language}" has no runtime installed` });
+  if (!runtime) {
+    const named = input.version === undefined ? input.language : `${input.language} ${input.version}`;
+    violations.push({ field: 'language', kind: 'language', message: `"${named}" has no runtime installed` });
+  }
   if (!policy.languages.includes('*') && !policy.languages.includes(input.language)) {
     violations.push({
       field: 'language',
@@ -94,7 +96,7 @@ export function planExecution({ input, policy, policyRef, seccompProfile, runtim
     reasons,
     policy: policyRef,
     limits,
-    runtime: { name: input.language, image: imageTagFor(input.language) },
+    runtime: runtimeRef(input, runtime),
     sandbox: { runtime: policy.sandbox.runtime, seccompProfile },
     gates: {
       ...policy.gates,
@@ -153,4 +155,15 @@ export function totalInputBytes(input: Pick<ExecutionInput, 'files' | 'tests' | 
     Buffer.byteLength(input.stdin ?? '') +
     caseBytes
   );
+}
+
+/** The runtime version a plan runs, and its image. */
+function runtimeRef(
+  input: Pick<ExecutionInput, 'language' | 'version'>,
+  runtime: RuntimeManifest | undefined,
+): ExecutionPlan['runtime'] {
+  const version = runtime?.version ?? input.version;
+  return version === undefined
+    ? { name: input.language, image: imageTagFor(input.language) }
+    : { name: input.language, version, image: imageTagFor(input.language, version) };
 }

@@ -21,6 +21,7 @@ export function normalizeRequest(req: ParsedExecutionRequest, ctx: NormalizeCont
     tenant: ctx.tenant,
     keyId: ctx.keyId,
     language: req.language,
+    version: ctx.runtime.version,
     policy: req.policy ?? DEFAULT_POLICY,
     files,
     entrypoint: req.files ? (req.entrypoint ?? null) : ctx.runtime.sourceFile,

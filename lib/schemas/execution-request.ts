@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { Command, EnvName, RelativePath, SourceFile, Text } from './common';
 import { RequestedLimits } from './limits';
+import { RuntimeVersionName } from './runtime';
 
 export const MAX_FILES = 100;
 export const MAX_ARGS = 64;
@@ -36,6 +37,8 @@ export const RESERVED_DIR = '.airlock';
 export const ExecutionRequest = z
   .strictObject({
     language: LanguageName,
+    /** One of the language's versions in `GET /v1/runtimes`; default its newest. */
+    version: RuntimeVersionName.optional(),
     code: Text.optional(),
     files: z
       .array(SourceFile)
@@ -127,6 +130,8 @@ export interface ExecutionInput {
   tenant: string;
   keyId: string;
   language: string;
+  /** The runtime version the API resolved; absent in inputs from before versions, which mean the newest. */
+  version?: string;
   policy: string;
   files: SourceFile[];
   /** Null when only tests run. */

@@ -183,7 +183,8 @@ export interface ExecutionPlan {
   policy: PolicyRef;
   /** The run stage's limits (policy defaults, then the runtime's, then the request's). */
   limits: Limits;
-  runtime: { name: string; image: string };
+  /** The runtime version and its image; plans from before versions have no `version` (their image was `:latest`). */
+  runtime: { name: string; version?: string; image: string };
   sandbox: SandboxSettings;
   gates: GatePlan;
   approval: ApprovalPlan;

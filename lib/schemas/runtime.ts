@@ -111,11 +111,50 @@ export const RuntimeManifest = ImageBuild.extend({
 });
 export type RuntimeManifest = z.infer<typeof RuntimeManifest>;
 
-/** What `GET /v1/runtimes` lists. */
+/** A runtime version as requests name it: the major (and minor) the image carries, e.g. "3.13" or "21". */
+export const RuntimeVersionName = z.string().regex(/^[0-9]+(?:\.[0-9]+){0,2}$/, 'must be a version such as "3.13"');
+
+/** One version of a runtime: its own Debian suite and packages, and what it adds to the shared checks and env. */
+const RuntimeVersionEntry = z.strictObject({
+  version: RuntimeVersionName,
+  debian: ImageBuild.shape.debian,
+  checks: z.array(Argv).default([]),
+  env: z.record(z.string(), z.string()).default({}),
+});
+
+/**
+ * A runtime.yaml: what every version shares (how code is compiled, run and tested), and the
+ * versions, each an image of its own built from its suite's packages.
+ */
+export const RuntimeFile = RuntimeManifest.omit({ version: true, debian: true })
+  .extend({ versions: z.array(RuntimeVersionEntry).min(1) })
+  .superRefine((file, ctx) => {
+    const seen = new Set<string>();
+    file.versions.forEach((v, i) => {
+      if (seen.has(v.version))
+        ctx.addIssue({ code: 'custom', path: ['versions', i, 'version'], message: 'is a duplicate' });
+      seen.add(v.version);
+    });
+  });
+export type RuntimeFile = z.infer<typeof RuntimeFile>;
+
+/** One version of a runtime in `GET /v1/runtimes`. */
+export interface RuntimeVersionSummary {
+  version: string;
+  /** The version a request that names none gets: the newest. */
+  default: boolean;
+  /** The image its sandboxes run; results name the exact build (`image.id`, `image.runtimeVersion`). */
+  image: string;
+  /** The Debian suite its packages come from. */
+  debian: string;
+}
+
+/** What `GET /v1/runtimes` lists: one entry per language, `version` being its default. */
 export interface RuntimeSummary {
   name: string;
   displayName: string;
   version: string;
+  versions: RuntimeVersionSummary[];
   extensions: string[];
   compiled: boolean;
   testFramework: ReportFormat;

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { Command, EnvName, RelativePath, SourceFile, Text, stringRule } from './common';
 import { LanguageName, MAX_FILES, MAX_STDIN_CHARS, PolicyName, RESERVED_DIR } from './execution-request';
 import { ExecutionStatus, ImageRef, ProcessResult } from './execution-result';
+import { RuntimeVersionName } from './runtime';
 import { GateResult } from './findings';
 import { directoryProblem } from '../relative-path';
 import { ID_PATTERN, ID_RULE } from '../rules';
@@ -36,6 +37,8 @@ const Env = z
 export const SandboxCreateRequest = z
   .strictObject({
     language: LanguageName,
+    /** One of the language's versions in `GET /v1/runtimes`; default its newest. */
+    version: RuntimeVersionName.optional(),
     policy: PolicyName.optional(),
     idleTimeoutSeconds: z.number().int().min(10).max(3600).default(300),
     maxLifetimeSeconds: z.number().int().min(60).max(86_400).default(3600),

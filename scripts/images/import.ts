@@ -1,13 +1,13 @@
 /** A built root as an image: `docker import` with the sandbox user, workspace and labels set. */
 import { spawn } from 'node:child_process';
 import type Docker from 'dockerode';
-import { WORKSPACE, imageTagFor } from '../../lib/containers';
+import { WORKSPACE } from '../../lib/containers';
 import { SANDBOX_UID } from './harden';
 import { IMAGE_PATH } from './root';
 
 export async function importRoot(
   docker: Docker,
-  { root, name, labels }: { root: string; name: string; labels: Record<string, string> },
+  { root, tag, labels }: { root: string; tag: string; labels: Record<string, string> },
 ): Promise<string> {
   const tar = spawn('tar', ['-C', root, '--numeric-owner', '-c', '.'], { stdio: ['ignore', 'pipe', 'pipe'] });
   let tarError = '';
@@ -19,7 +19,6 @@ export async function importRoot(
     'CMD ["sleep", "infinity"]',
     ...Object.entries(labels).map(([k, v]) => `LABEL ${k}=${JSON.stringify(v)}`),
   ];
-  const tag = imageTagFor(name);
   const [repo, version] = tag.split(':') as [string, string];
   const tarDone = new Promise<void>((resolve, reject) =>
     tar.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`tar exited ${code}: ${tarError}`)))),

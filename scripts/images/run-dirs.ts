@@ -67,8 +67,8 @@ export class BuildDurations {
   }
 
   /** Longest first; an image never built here goes first of all, since nothing says it is quick. */
-  longestFirst<T extends { manifest: { name: string } }>(items: T[]): T[] {
-    const weight = (item: T) => this.ms[item.manifest.name] ?? Infinity;
+  longestFirst<T extends { key: string }>(items: T[]): T[] {
+    const weight = (item: T) => this.ms[item.key] ?? Infinity;
     return [...items].sort((a, b) => weight(b) - weight(a));
   }
 

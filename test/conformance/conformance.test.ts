@@ -1,10 +1,11 @@
 /**
- * The conformance suite: every language through the real pipeline, for every behaviour a
- * developer relies on. One cluster for the file; each language is a describe block.
+ * The conformance suite: every version of every language through the real pipeline, for every
+ * behaviour a developer relies on. One cluster for the file; each version is a describe block.
  */
 import crypto from 'node:crypto';
 import { TestCluster } from '../support/cluster';
 import type { ExecutionResult } from '../../lib/schemas/execution-result';
+import { loadRuntimes } from '../../lib/node/runtimes';
 import { PROGRAMS, type LanguagePrograms } from './programs';
 
 let cluster: TestCluster;
@@ -15,11 +16,24 @@ afterAll(async () => {
   await cluster?.stop();
 });
 
-const run = (request: Record<string, unknown>): Promise<ExecutionResult> => cluster.run(request);
+const runtimes = loadRuntimes();
+const VERSIONS = PROGRAMS.flatMap((p) =>
+  runtimes.versions(p.language).map((v) => ({ p, version: v.manifest.version })),
+);
 
-describe.each(PROGRAMS)('$language', (p: LanguagePrograms) => {
+test('every runtime has conformance programs', () => {
+  expect(runtimes.languages().sort()).toEqual(PROGRAMS.map((p) => p.language).sort());
+});
+
+describe.each(VERSIONS)('$p.language $version', ({ p, version }: { p: LanguagePrograms; version: string }) => {
   const { language } = p;
   const compiled = p.compileError !== undefined;
+  // Every request names the version; the image must be that version's.
+  const run = async (request: Record<string, unknown>): Promise<ExecutionResult> => {
+    const result = await cluster.run({ ...request, version });
+    expect(result.image?.tag).toBe(`airlock/${language}:${version}`);
+    return result;
+  };
 
   test('hello world', async () => {
     const result = await run({ language, code: p.hello });
@@ -98,6 +112,8 @@ describe.each(PROGRAMS)('$language', (p: LanguagePrograms) => {
     expect(byStatus.failed?.message).toEqual(expect.any(String));
   });
 });
+
+const run = (request: Record<string, unknown>): Promise<ExecutionResult> => cluster.run(request);
 
 describe('files sent as base64', () => {
   test('non-UTF-8 bytes reach the program unchanged', async () => {

@@ -277,7 +277,8 @@ export const PROGRAMS: LanguagePrograms[] = [
     runtimeError: {
       code: 'fn main() {\n    panic!("boom");\n}',
       status: 'runtime_error',
-      stderr: /panicked at 'boom'/,
+      // 1.63 prints `panicked at 'boom', main.rs:2:5`; since 1.73 the message follows on its own line.
+      stderr: /panicked at (?:'boom'|main\.rs:\d+:\d+:\nboom)/,
     },
     sleep: 'fn main() {\n    std::thread::sleep(std::time::Duration::from_secs(30));\n}',
     compileError: 'fn main() {\n    let x: i32 = "string";\n}',

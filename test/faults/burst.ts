@@ -8,6 +8,7 @@ import { HOST, STATUS, TENANT } from '../../lib/search-attributes';
 import { MultiHostCluster } from '../support/multi-host-cluster';
 import { FAST_SQLITE_PRAGMAS } from '../support/temporal-server';
 import { containersWithLabels } from '../support/docker';
+import { loadRuntimes } from '../../lib/node/runtimes';
 
 /**
  * Makes this run's idempotency keys, and so its execution ids and container names, its own: the
@@ -20,7 +21,7 @@ export function startFaultsCluster(name: string): Promise<MultiHostCluster> {
   return MultiHostCluster.start({
     name,
     engine: 'faults',
-    images: ['airlock/python:latest'],
+    images: [loadRuntimes().get('python')!.tag],
     sqlitePragmas: FAST_SQLITE_PRAGMAS,
   });
 }

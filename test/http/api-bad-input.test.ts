@@ -54,6 +54,16 @@ describe('HTTP API', () => {
       await expectBadRequest({ language: 'python', code: 'x', langauge: 'python' }, '(body)', /langauge/);
     });
 
+    test('a version the language does not have, or one that is not a version', async () => {
+      await expectBadRequest(
+        { language: 'python', version: '2.7', code: 'x' },
+        'version',
+        /^version: python has no version "2\.7"; available: 3\.13, 3\.11$/,
+      );
+      await expectBadRequest({ language: 'python', version: 'latest', code: 'x' }, 'version', /must be a version/);
+      await expectBadRequest({ language: 'python', version: 3.13, code: 'x' }, 'version', /expected string/);
+    });
+
     test('files, paths and entrypoints', async () => {
       const file = { path: 'main.py', content: 'print(1)' };
       await expectBadRequest(

@@ -35,26 +35,54 @@ describe('HTTP API', () => {
     expect(hosts.detail).toMatch(/poller\(s\): /);
   });
 
-  test('GET /v1/runtimes lists every runtime with its version and whether it compiles', async () => {
+  test('GET /v1/runtimes lists every language with its versions, newest first and the default', async () => {
     const res = await get('/v1/runtimes');
     expect(res.status).toBe(200);
+    type Listed = {
+      name: string;
+      version: string;
+      compiled: boolean;
+      versions: { version: string; default: boolean }[];
+    };
     const byName = Object.fromEntries(
-      (res.body.runtimes as Array<{ name: string; version: string; compiled: boolean }>).map((r) => [
-        r.name,
-        [r.version, r.compiled],
-      ]),
+      (res.body.runtimes as Listed[]).map((r) => [r.name, [r.versions.map((v) => v.version), r.compiled]]),
     );
     expect(byName).toEqual({
-      bash: ['5.2', false],
-      c: ['12', true],
-      cpp: ['12', true],
-      go: ['1.19', true],
-      java: ['17', true],
-      javascript: ['18', false],
-      python: ['3.11', false],
-      ruby: ['3.1', false],
-      rust: ['1.63', true],
-      typescript: ['4.8', true],
+      bash: [['5.2'], false],
+      c: [['14', '12'], true],
+      cpp: [['14', '12'], true],
+      go: [['1.24', '1.19'], true],
+      java: [['21', '17'], true],
+      javascript: [['20', '18'], false],
+      python: [['3.13', '3.11'], false],
+      ruby: [['3.3', '3.1'], false],
+      rust: [['1.85', '1.63'], true],
+      typescript: [['4.9', '4.8'], true],
+    });
+    const python = (res.body.runtimes as Listed[]).find((r) => r.name === 'python')!;
+    expect(python.version).toBe('3.13');
+    expect(python.versions).toEqual([
+      { version: '3.13', default: true, image: 'airlock/python:3.13', debian: 'trixie' },
+      { version: '3.11', default: false, image: 'airlock/python:3.11', debian: 'bookworm' },
+    ]);
+  });
+
+  test('"version" picks the image; the result names it and the exact version it carries', async () => {
+    const older = await post(
+      { language: 'python', version: '3.11', code: 'import sys; print(sys.version_info[:2])' },
+      '?wait=true',
+    );
+    expect(older.status).toBe(200);
+    expect(older.body.run.stdout).toBe('(3, 11)\n');
+    expect(older.body.image).toMatchObject({
+      tag: 'airlock/python:3.11',
+      runtimeVersion: expect.stringMatching(/^3\.11\./),
+    });
+    const newest = await post({ language: 'python', code: 'import sys; print(sys.version_info[:2])' }, '?wait=true');
+    expect(newest.body.run.stdout).toBe('(3, 13)\n');
+    expect(newest.body.image).toMatchObject({
+      tag: 'airlock/python:3.13',
+      runtimeVersion: expect.stringMatching(/^3\.13\./),
     });
   });
 

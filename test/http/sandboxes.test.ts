@@ -68,7 +68,7 @@ describe('sandboxes', () => {
   test('a created sandbox is ready on a host, with its limits and expiry', async () => {
     expect(sbx.id).toMatch(/^sbx_[0-9a-f]{32}$/);
     expect(sbx.host).toBe(cluster.hostId);
-    expect(sbx.image?.tag).toBe('airlock/python:latest');
+    expect(sbx.image?.tag).toBe('airlock/python:3.13');
     expect(sbx.idleTimeoutSeconds).toBe(300);
     expect(Date.parse(sbx.expiresAt) - Date.parse(sbx.createdAt)).toBe(3600_000);
     expect(await containersOf(cluster.docker, sbx.id)).toHaveLength(1);

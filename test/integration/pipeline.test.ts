@@ -38,8 +38,8 @@ describe('execution pipeline on Temporal and Docker', () => {
     expect(result.policy?.name).toBe('default');
     expect(result.host).toBe(cluster.hostId);
     expect(result.image).toMatchObject({
-      tag: 'airlock/python:latest',
-      runtimeVersion: expect.stringMatching(/^3\.11\./),
+      tag: 'airlock/python:3.13',
+      runtimeVersion: expect.stringMatching(/^3\.13\./),
     });
     await expectNoContainer(result.id);
   });
@@ -48,7 +48,7 @@ describe('execution pipeline on Temporal and Docker', () => {
     const result = await cluster.run({ language: 'javascript', code: 'console.log("hello from node", 6 * 7)' });
     expect(result.status).toBe('succeeded');
     expect(result.run?.stdout).toBe('hello from node 42\n');
-    expect(result.image?.runtimeVersion).toMatch(/^18\./);
+    expect(result.image?.runtimeVersion).toMatch(/^20\./);
   });
 
   test('stdin reaches the program', async () => {

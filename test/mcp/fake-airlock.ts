@@ -51,7 +51,7 @@ export function executionResult(overrides: Partial<ExecutionResult> = {}): Execu
     tenant: 'default',
     policy: { name: 'default', sha256: 'ab'.repeat(32) },
     host: 'host-1',
-    image: { tag: 'airlock/python:latest', id: 'sha256:1', definitionSha256: 'cd', runtimeVersion: '3.11.2' },
+    image: { tag: 'airlock/python:3.13', id: 'sha256:1', definitionSha256: 'cd', runtimeVersion: '3.13.5' },
     createdAt: '2026-01-01T00:00:00.000Z',
     finishedAt: '2026-01-01T00:00:01.000Z',
     stages: [],
@@ -113,7 +113,11 @@ export const RUNTIMES: RuntimeSummary[] = [
   {
     name: 'python',
     displayName: 'Python',
-    version: '3.11',
+    version: '3.13',
+    versions: [
+      { version: '3.13', default: true, image: 'airlock/python:3.13', debian: 'trixie' },
+      { version: '3.11', default: false, image: 'airlock/python:3.11', debian: 'bookworm' },
+    ],
     extensions: ['.py'],
     compiled: false,
     testFramework: 'junit',

@@ -30,6 +30,7 @@ describe('tool listing', () => {
       'policy',
       'stdin',
       'timeoutSeconds',
+      'version',
     ]);
     expect(tools.find((t) => t.name === 'sandbox_read_file')!.annotations?.readOnlyHint).toBe(true);
   });
@@ -55,6 +56,19 @@ describe('run_code', () => {
     expect(text(result)).toMatch(/--- stdout \(3 bytes\) ---\n42\n--- end of stdout ---/);
     expect(text(result)).toContain('--- stderr: (empty) ---');
     expect(structured(result)).toEqual(executionResult());
+  });
+
+  test('a version goes to the API as asked; a malformed one is refused before any call', async () => {
+    await call('run_code', { language: 'python', version: '3.11', code: 'print(1)' });
+    expect(airlock.executions.run).toHaveBeenCalledWith(
+      { language: 'python', version: '3.11', code: 'print(1)' },
+      { signal: expect.any(AbortSignal) },
+    );
+    airlock.executions.run.mockClear();
+    const refused = await call('run_code', { language: 'python', version: 'newest', code: 'print(1)' });
+    expect(refused.isError).toBe(true);
+    expect(text(refused)).toMatch(/version/);
+    expect(airlock.executions.run).not.toHaveBeenCalled();
   });
 
   test('a failing program is a normal result, not an error', async () => {

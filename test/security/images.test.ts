@@ -13,7 +13,7 @@ import { loadRuntimes, loadToolImages, type ImageDefinition } from '../../lib/no
 import { TEST_CLUSTER } from '../support/test-env';
 
 const docker = new Docker();
-const definitions: ImageDefinition[] = [...loadRuntimes().values(), ...loadToolImages().values()];
+const definitions: ImageDefinition[] = [...loadRuntimes().all(), ...loadToolImages().values()];
 const SANDBOX_UID = Number(SANDBOX_USER.split(':')[0]);
 const SETUID_OR_SETGID = 0o6000;
 

@@ -65,8 +65,8 @@ export class TestCluster {
   /** Validates and normalises like the API does, then starts the workflow. */
   async submit(request: unknown, tenant = 'default', keyId = 'test-key'): Promise<ExecutionInput> {
     const body = ExecutionRequest.parse(request);
-    const runtime = this.runtimes.get(body.language);
-    if (!runtime) throw new Error(`no runtime ${body.language}`);
+    const runtime = this.runtimes.get(body.language, body.version);
+    if (!runtime) throw new Error(`no runtime ${body.language} ${body.version ?? ''}`);
     const input = normalizeRequest(body, {
       tenant,
       keyId,

@@ -42,16 +42,17 @@ export const knownVariables = new Set([...configVariables, ...Object.keys(OTHER_
 
 /** The longest budget (run, compile and test limits plus overhead) any shipped policy gives a single-run execution. */
 function longestExecutionMs(): number {
-  const runtimes = [...loadRuntimes()];
+  const runtimes = loadRuntimes().all();
   const budgets = [...loadPolicies().values()].flatMap((loaded) =>
-    runtimes.map(([language, { manifest }]) => {
+    runtimes.map(({ manifest }) => {
       const { policy } = loaded;
       const { timeoutMs, cpuTimeMs, memoryMb } = policy.limits.ceilings;
       const input: ExecutionInput = {
         executionId: 'ex_1',
         tenant: 't',
         keyId: 'k',
-        language,
+        language: manifest.name,
+        version: manifest.version,
         policy: policy.name,
         files: [],
         entrypoint: manifest.sourceFile,

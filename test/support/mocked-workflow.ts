@@ -65,7 +65,7 @@ export const plan: ExecutionPlan = {
     outputBytes: 1024,
     testTimeoutMs: 1000,
   },
-  runtime: { name: 'python', image: 'airlock/python:latest' },
+  runtime: { name: 'python', version: '3.13', image: 'airlock/python:3.13' },
   sandbox: { runtime: 'runc', seccompProfile: { name: 'strict', sha256: 'e'.repeat(64) } },
   // The gate activities are mocked too; static analysis is off so no scanner is needed.
   gates: {

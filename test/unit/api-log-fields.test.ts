@@ -12,6 +12,7 @@ import type { ExecutionService } from '../../api/execution-service';
 import type { TenantLeases } from '../../api/tenant-leases';
 import type { SandboxService } from '../../api/sandbox-service';
 import { ApiKeyStore } from '../../lib/node/api-keys';
+import { RuntimeCatalog } from '../../lib/node/runtimes';
 import { createLogger, withLogFields } from '../../lib/node/logger';
 
 const lines: Array<Record<string, unknown>> = [];
@@ -33,7 +34,7 @@ const app = createApp({
   sandboxes: { get: unavailable } as unknown as SandboxService,
   leases: { acquire: unavailable } as unknown as TenantLeases,
   sandboxStepsPerRun: 500,
-  runtimes: new Map(),
+  runtimes: new RuntimeCatalog([]),
   policies: new Map(),
   health: async () => ({ ok: true }) as never,
   keys,

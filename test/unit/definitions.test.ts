@@ -79,10 +79,10 @@ describe('policies', () => {
 describe('runtimes', () => {
   test('the shipped image definitions load', () => {
     const runtimes = loadRuntimes();
-    expect([...runtimes.keys()].sort()).toEqual(expect.arrayContaining(['javascript', 'python']));
-    expect(runtimeForFile(runtimes.values(), 'app.PY')?.manifest.name).toBe('python');
-    expect(runtimeForFile(runtimes.values(), 'x.mjs')?.manifest.name).toBe('javascript');
-    expect(runtimeForFile(runtimes.values(), 'x.cob')).toBeUndefined();
+    expect(runtimes.languages().sort()).toEqual(expect.arrayContaining(['javascript', 'python']));
+    expect(runtimeForFile(runtimes.all(), 'app.PY')?.manifest.name).toBe('python');
+    expect(runtimeForFile(runtimes.all(), 'x.mjs')?.manifest.name).toBe('javascript');
+    expect(runtimeForFile(runtimes.all(), 'x.cob')).toBeUndefined();
   });
 
   test('the definition hash changes with any file in the folder', () => {

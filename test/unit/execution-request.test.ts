@@ -108,6 +108,7 @@ describe('normalizeRequest', () => {
       tenant: 't',
       keyId: 'k1',
       language: 'python',
+      version: ctx.runtime.version,
       policy: 'default',
       files: [{ path: 'main.py', content: 'print(1)', encoding: 'utf8' }],
       entrypoint: 'main.py',

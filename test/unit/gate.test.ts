@@ -69,7 +69,7 @@ describe('pre-run policy gate', () => {
         outputBytes: 1024,
         testTimeoutMs: 2000,
       },
-      runtime: { name: 'python', image: 'airlock/python:latest' },
+      runtime: { name: 'python', version: '3.13', image: 'airlock/python:3.13' },
       sandbox: { runtime: 'runc', seccompProfile },
       gates: {
         secrets: { enabled: true, blockAt: 'high', warnAt: 'low' },

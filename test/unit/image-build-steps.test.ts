@@ -86,16 +86,16 @@ describe('build folders', () => {
   test('the longest build starts first, and one never timed before goes ahead of all', () => {
     const file = path.join(dir, 'durations.json');
     const durations = new BuildDurations(file);
-    durations.record('bash', 5_000);
-    durations.record('java', 33_000);
-    const defs = ['bash', 'new', 'java'].map((name) => ({ manifest: { name } }));
-    expect(new BuildDurations(file).longestFirst(defs).map((d) => d.manifest.name)).toEqual(['new', 'java', 'bash']);
+    durations.record('bash-5.2', 5_000);
+    durations.record('java-21', 33_000);
+    const defs = ['bash-5.2', 'new-1', 'java-21'].map((key) => ({ key }));
+    expect(new BuildDurations(file).longestFirst(defs).map((d) => d.key)).toEqual(['new-1', 'java-21', 'bash-5.2']);
   });
 
   test('an unreadable durations file only loses the order', () => {
     const file = path.join(dir, 'durations.json');
     fs.writeFileSync(file, '{not json');
-    const defs = ['a', 'b'].map((name) => ({ manifest: { name } }));
-    expect(new BuildDurations(file).longestFirst(defs).map((d) => d.manifest.name)).toEqual(['a', 'b']);
+    const defs = ['a', 'b'].map((key) => ({ key }));
+    expect(new BuildDurations(file).longestFirst(defs).map((d) => d.key)).toEqual(['a', 'b']);
   });
 });

@@ -41,7 +41,7 @@ describe('execution workflow (mocked activities)', () => {
   test('a provision that never succeeds leaves teardown to the host reapers', async () => {
     const { result, teardowns } = await runWithMocks({
       provisionContainer: async () => {
-        throw ApplicationFailure.nonRetryable('image airlock/python:latest is not built on this host', 'ImageMissing');
+        throw ApplicationFailure.nonRetryable('image airlock/python:3.13 is not built on this host', 'ImageMissing');
       },
     });
     expect(result).toMatchObject({ status: 'internal_error', error: { type: 'ImageMissing' } });
