@@ -4,7 +4,8 @@ import path from 'node:path';
 import Docker from 'dockerode';
 import { HostLedger } from '../../activities/host/host-ledger';
 import { sandboxContainerSpec } from '../../activities/containers/container-spec';
-import { containerNameFor, imageTagFor } from '../../lib/containers';
+import { containerNameFor } from '../../lib/containers';
+import { loadRuntimes } from '../../lib/node/runtimes';
 import { createLogger } from '../../lib/node/logger';
 import { AirlockMetrics } from '../../lib/node/metrics';
 import { Reaper } from '../../activities/containers/reaper';
@@ -38,7 +39,7 @@ async function sandbox(executionId: string, deadlineAt: number, claimedFromPool 
   const container = await docker.createContainer(
     sandboxContainerSpec({
       name: containerNameFor(executionId),
-      image: imageTagFor('python'),
+      image: loadRuntimes().get('python')!.tag,
       limits: {
         timeoutMs: 1000,
         cpuTimeMs: 1000,

@@ -17,7 +17,8 @@ import { createSandboxFileActivities } from '../../activities/host/sandbox-files
 import { createStageActivities } from '../../activities/host/stage-activities';
 import { HostLedger } from '../../activities/host/host-ledger';
 import type { HostActivityDeps } from '../../activities/host/types';
-import { containerNameFor, imageTagFor } from '../../lib/containers';
+import { containerNameFor } from '../../lib/containers';
+import { loadRuntimes } from '../../lib/node/runtimes';
 import { sandboxContainerSpec } from '../../activities/containers/container-spec';
 import { SupervisedSandboxes } from '../../activities/supervisor/sandboxes';
 import { DEFAULT_POLICY, loadPolicies } from '../../lib/node/policies';
@@ -37,7 +38,7 @@ beforeAll(async () => {
   // A sandbox as provision makes it, but with a file size limit below the policies' 1 MiB floor.
   const spec = sandboxContainerSpec({
     name: containerNameFor(executionId),
-    image: imageTagFor('python'),
+    image: loadRuntimes().get('python')!.tag,
     limits: { ...loadPolicies().get(DEFAULT_POLICY)!.policy.limits.defaults, memoryMb: 64 },
     container: { memoryMb: 64, cpuTimeMs: 10_000 },
     runtime: 'runc',

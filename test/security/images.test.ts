@@ -7,7 +7,7 @@
 import { pipeline } from 'node:stream/promises';
 import Docker from 'dockerode';
 import tar from 'tar-stream';
-import { IMAGE_LABELS, LABELS, SANDBOX_USER, WORKSPACE, imageTagFor } from '../../lib/containers';
+import { IMAGE_LABELS, LABELS, SANDBOX_USER, WORKSPACE } from '../../lib/containers';
 import { BUILD_KEY_LABEL } from '../../scripts/images/build-key';
 import { loadRuntimes, loadToolImages, type ImageDefinition } from '../../lib/node/runtimes';
 import { TEST_CLUSTER } from '../support/test-env';
@@ -58,24 +58,33 @@ async function readFilesystem(tag: string): Promise<ImageFilesystem> {
 
 const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
-test('the images checked are every definition under images/: ten runtimes and the scanner', () => {
-  expect(definitions.map((d) => d.manifest.name).sort()).toEqual([
-    'bash',
-    'c',
-    'cpp',
-    'go',
-    'java',
-    'javascript',
-    'python',
-    'ruby',
-    'rust',
+test('the images checked are every definition under images/: each version of ten runtimes, and the scanner', () => {
+  expect(definitions.map((d) => d.key).sort()).toEqual([
+    'bash-5.2',
+    'c-12',
+    'c-14',
+    'cpp-12',
+    'cpp-14',
+    'go-1.19',
+    'go-1.24',
+    'java-17',
+    'java-21',
+    'javascript-18',
+    'javascript-20',
+    'python-3.11',
+    'python-3.13',
+    'ruby-3.1',
+    'ruby-3.3',
+    'rust-1.63',
+    'rust-1.85',
     'scanner',
-    'typescript',
+    'typescript-4.8',
+    'typescript-4.9',
   ]);
 });
 
-describe.each(definitions.map((d) => [d.manifest.name, d] as const))('image %s', (name, definition) => {
-  const tag = imageTagFor(name);
+describe.each(definitions.map((d) => [d.tag, d] as const))('image %s', (tag, definition) => {
+  const name = definition.manifest.name;
   let config: Docker.ImageInspectInfo['Config'];
   let filesystem: ImageFilesystem;
 
