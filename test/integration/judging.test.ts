@@ -119,7 +119,21 @@ describe('judging', () => {
   test('the compile stage gets more memory than the run, then the container drops to the run limit', async () => {
     const result = await cluster.run({
       language: 'rust',
-      code: 'fn main() {\n    let v: Vec<u8> = vec![1; 200 << 20];\n    println!("{}", v.len());\n}',
+      // Every byte written and pages read back volatile: rustc 1.85's -O elides an allocation only measured.
+      code: [
+        'fn main() {',
+        '    let n = 200 << 20;',
+        '    let mut v: Vec<u8> = Vec::with_capacity(n);',
+        '    for i in 0..n {',
+        '        v.push((i % 251) as u8);',
+        '    }',
+        '    let mut s: u64 = 0;',
+        '    for i in (0..n).step_by(4096) {',
+        '        s += unsafe { std::ptr::read_volatile(&v[i]) } as u64;',
+        '    }',
+        '    println!("{}", s);',
+        '}',
+      ].join('\n'),
       limits: { memoryMb: 128 },
     });
     expect(result.stages.find((s) => s.name === 'compile')?.outcome).toBe('succeeded');
