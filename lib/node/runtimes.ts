@@ -29,9 +29,10 @@ export class RuntimeCatalog {
   constructor(definitions: Iterable<RuntimeDefinition>) {
     for (const def of definitions) {
       const versions = this.byLanguage.get(def.manifest.name) ?? [];
-      versions.push(def);
-      versions.sort((a, b) => compareVersions(b.manifest.version, a.manifest.version));
-      this.byLanguage.set(def.manifest.name, versions);
+      this.byLanguage.set(def.manifest.name, [...versions, def]);
+    }
+    for (const versions of this.byLanguage.values()) {
+      versions.sort((x, y) => compareVersions(y.manifest.version, x.manifest.version));
     }
   }
 
