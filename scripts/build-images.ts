@@ -20,6 +20,7 @@ import { buildRoot, withOverlayRoot } from './images/root';
 import { importRoot } from './images/import';
 import { BuildScope, elapsed, runPool } from './images/steps';
 import { BuildDurations, runDirFor, sweepStaleRuns } from './images/run-dirs';
+import { pipWheel } from './images/pip';
 
 const MIRROR = process.env.AIRLOCK_DEBIAN_MIRROR ?? 'http://deb.debian.org/debian';
 const BUILD_DIR = path.join(STATE_DIR, 'build');
@@ -85,11 +86,14 @@ async function main(): Promise<void> {
       bases.set(suite, base);
     }
     const npmCache = opts.fromScratch ? path.join(runDir, 'npm-cache') : undefined;
+    const pipWheelFile = todo.some((d) => d.manifest.pip)
+      ? await pipWheel(opts.fromScratch ? runDir : path.join(BUILD_DIR, 'cache'))
+      : undefined;
     const durations = new BuildDurations(path.join(BUILD_DIR, 'durations.json'));
     const failures = await runPool(durations.longestFirst(todo), opts.jobs, async (def) => {
       const base = await bases.get(def.manifest.debian.suite)!;
       const started = Date.now();
-      await buildImage({ docker, def, base, runDir, npmCache });
+      await buildImage({ docker, def, base, runDir, npmCache, pipWheel: pipWheelFile });
       durations.record(def.key, Date.now() - started);
     });
     if (failures.length > 0) {
@@ -140,9 +144,10 @@ interface BuildImageInput {
   base: string;
   runDir: string;
   npmCache: string | undefined;
+  pipWheel: string | undefined;
 }
 
-async function buildImage({ docker, def, base, runDir, npmCache }: BuildImageInput): Promise<void> {
+async function buildImage({ docker, def, base, runDir, npmCache, pipWheel }: BuildImageInput): Promise<void> {
   const { manifest } = def;
   const scope = new BuildScope(def.key, LOG_DIR);
   const started = Date.now();
@@ -153,7 +158,7 @@ async function buildImage({ docker, def, base, runDir, npmCache }: BuildImageInp
     .then((i) => i.Id)
     .catch(() => undefined);
   const { id, version } = await withOverlayRoot(scope, { base, dir: path.join(runDir, def.key) }, async (root) => {
-    const version = await buildRoot({ scope, def, root, npmCache });
+    const version = await buildRoot({ scope, def, root, npmCache, pipWheel });
     const labels = {
       [IMAGE_LABELS.runtime]: manifest.name,
       [IMAGE_LABELS.definitionSha256]: def.definitionSha256,

@@ -64,7 +64,12 @@ export function loadRuntimes(dir = IMAGES_DIR): RuntimeCatalog {
     const { value } = loadYamlFile(file, RuntimeFile);
     checkName(file, value.name, folder);
     const folderSha256 = hashFolder(folder);
-    const { versions, checks, env, ...shared } = value;
+    const { versions, checks, env, files, modes, ...shared } = value;
+    for (const [i, entry] of versions.entries()) {
+      if (Object.keys(entry.libraries).length > 0 && !shared.librariesCommand) {
+        throw new DefinitionError(file, `versions.${i}.libraries`, 'needs a librariesCommand to check them');
+      }
+    }
     for (const entry of versions) {
       definitions.push({
         manifest: {
@@ -73,6 +78,9 @@ export function loadRuntimes(dir = IMAGES_DIR): RuntimeCatalog {
           debian: entry.debian,
           checks: [...checks, ...entry.checks],
           env: { ...env, ...entry.env },
+          files: { ...files, ...entry.files },
+          modes: { ...modes, ...entry.modes },
+          libraries: entry.libraries,
         },
         dir: folder,
         key: `${value.name}-${entry.version}`,
@@ -114,6 +122,7 @@ export function summarize(versions: RuntimeDefinition[]): RuntimeSummary {
       default: i === 0,
       image: v.tag,
       debian: v.manifest.debian.suite,
+      libraries: v.manifest.libraries,
     })),
     extensions: manifest.extensions,
     compiled: manifest.compile !== undefined,

@@ -52,7 +52,27 @@ export const ImageBuild = z.strictObject({
    * `npm/package-lock.json`) into this private prefix, by the build machine's npm. Nothing lands in
    * the paths Debian's packages own, so no package's links can collide with them.
    */
-  npm: z.strictObject({ prefix: z.string().regex(/^\/opt\/[A-Za-z0-9_./-]+$/) }).optional(),
+  npm: z
+    .strictObject({
+      prefix: z.string().regex(/^\/opt\/[A-Za-z0-9_./-]+$/),
+      /**
+       * `/node_modules`: a link there to the prefix's node_modules, the folder Node looks in last
+       * from any path, so `require` and `import` alike find the packages from the workspace.
+       */
+      linkAt: z.literal('/node_modules').optional(),
+    })
+    .optional(),
+  /**
+   * PyPI packages from a hash-pinned requirements file in the definition folder
+   * (`pip/requirements.txt`), installed as binary wheels only, without their dependencies (Debian's
+   * packages are those), by a pinned pip run from its wheel: the image gets no pip.
+   */
+  pip: z.strictObject({ requirements: z.string().regex(/^[A-Za-z0-9_./-]+$/) }).optional(),
+  /**
+   * Commands run as root in the root after its packages, files and wheels, before it is hardened:
+   * caches and indexes the image ships, made once here rather than in every sandbox.
+   */
+  setup: z.array(Argv).default([]),
   /**
    * Commands run in the built root that must succeed: the paths and tools the image's own commands
    * rely on. A renamed or dropped Debian file fails the build here, naming the check.
@@ -62,6 +82,11 @@ export const ImageBuild = z.strictObject({
   versionCommand: Argv,
   /** Picks the version out of the command's output (first capture group); the whole output otherwise. */
   versionPattern: z.string().optional(),
+  /**
+   * Prints `name==version`, a line for each library name it is given: how the build checks the
+   * libraries a version declares.
+   */
+  librariesCommand: Argv.optional(),
 });
 export type ImageBuild = z.infer<typeof ImageBuild>;
 
@@ -108,6 +133,8 @@ export const RuntimeManifest = ImageBuild.extend({
     })
     .default({}),
   env: z.record(z.string(), z.string()).default({}),
+  /** Set per version (RuntimeVersionEntry). */
+  libraries: z.record(z.string(), z.string()).default({}),
 });
 export type RuntimeManifest = z.infer<typeof RuntimeManifest>;
 
@@ -120,13 +147,21 @@ const RuntimeVersionEntry = z.strictObject({
   debian: ImageBuild.shape.debian,
   checks: z.array(Argv).default([]),
   env: z.record(z.string(), z.string()).default({}),
+  /**
+   * The libraries this version carries, by package name, with the version each must start with:
+   * what `GET /v1/runtimes` lists, checked against the built image by `librariesCommand`.
+   */
+  libraries: z.record(z.string().regex(/^[A-Za-z0-9_.@/-]+$/), z.string()).default({}),
+  /** Files of this version only, such as a module under its Python's own dist-packages. */
+  files: ImageBuild.shape.files,
+  modes: ImageBuild.shape.modes,
 });
 
 /**
  * A runtime.yaml: what every version shares (how code is compiled, run and tested), and the
  * versions, each an image of its own built from its suite's packages.
  */
-export const RuntimeFile = RuntimeManifest.omit({ version: true, debian: true })
+export const RuntimeFile = RuntimeManifest.omit({ version: true, debian: true, libraries: true })
   .extend({ versions: z.array(RuntimeVersionEntry).min(1) })
   .superRefine((file, ctx) => {
     const seen = new Set<string>();
@@ -147,6 +182,8 @@ export interface RuntimeVersionSummary {
   image: string;
   /** The Debian suite its packages come from. */
   debian: string;
+  /** The libraries it carries beyond the language's own, by package name, with their versions. */
+  libraries: Record<string, string>;
 }
 
 /** What `GET /v1/runtimes` lists: one entry per language, `version` being its default. */

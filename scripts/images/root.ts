@@ -8,6 +8,7 @@ import path from 'node:path';
 import type { ImageDefinition } from '../../lib/node/runtimes';
 import { WORKSPACE } from '../../lib/containers';
 import { harden, SANDBOX_UID } from './harden';
+import { HOST_CA_BUNDLE, PYPI_INDEX } from './pip';
 import type { BuildScope } from './steps';
 
 /** The PATH the image runs with (import.ts sets it). */
@@ -54,10 +55,12 @@ export interface RootOptions {
   root: string;
   /** npm's cache for this build; a build from scratch gives it a fresh one. */
   npmCache: string | undefined;
+  /** The pinned pip wheel (pip.ts), for a definition with PyPI packages. */
+  pipWheel?: string | undefined;
 }
 
 /** Builds the image's files in `root` (a fresh overlay on the base) and returns the runtime version it reports. */
-export async function buildRoot({ scope, def, root, npmCache }: RootOptions): Promise<string> {
+export async function buildRoot({ scope, def, root, npmCache, pipWheel }: RootOptions): Promise<string> {
   const proc = path.join(root, 'proc');
   // Maintainer scripts (the JDK's), $ORIGIN-relative libraries and the JVM need /proc in the chroot.
   await scope.run('mount', ['-t', 'proc', 'proc', proc]);
@@ -65,6 +68,14 @@ export async function buildRoot({ scope, def, root, npmCache }: RootOptions): Pr
     await installPackages(scope, def, root);
     await scope.step('copy the definition files', () => copyFiles(def, root), { quiet: true });
     if (def.manifest.npm) await installNpmPackages({ scope, def, root, npmCache });
+    if (def.manifest.pip) await installPipPackages({ scope, def, root, npmCache, pipWheel });
+    for (const command of def.manifest.setup) {
+      await scope.step(
+        `setup: ${command.join(' ')}`,
+        () => scope.run('chroot', [root, 'env', '-i', `PATH=${IMAGE_PATH}`, 'LANG=C.UTF-8', 'HOME=/root', ...command]),
+        { quiet: true, timing: 'setup' },
+      );
+    }
     await scope.step('harden', () => harden(scope, root), { quiet: true, timing: 'harden' });
     const version = await checkAsSandbox(scope, def, root);
     // Whatever the checks left behind is not part of the image.
@@ -107,8 +118,40 @@ async function installNpmPackages({ scope, def, root, npmCache }: RootOptions): 
       }
       const args = ['ci', '--omit=dev', '--ignore-scripts', '--no-audit', '--no-fund', '--loglevel=error'];
       await scope.run('npm', [...args, ...(npmCache ? ['--cache', npmCache] : [])], { cwd: prefix });
+      const { linkAt } = def.manifest.npm!;
+      if (linkAt) fs.symlinkSync(path.join(def.manifest.npm!.prefix, 'node_modules'), path.join(root, linkAt));
     },
     { timing: 'npm' },
+  );
+}
+
+/**
+ * The definition's hash-pinned wheels, installed in the chroot by the image's own Python (so each
+ * version gets its own ABI's wheels) into /usr/local, where Debian's packages never write. Binary
+ * wheels only: no package's build code runs, and none reaches the network after this.
+ */
+async function installPipPackages({ scope, def, root, pipWheel }: RootOptions): Promise<void> {
+  if (!pipWheel) throw new Error('a definition with pip packages needs the pinned pip wheel');
+  const requirements = def.manifest.pip!.requirements;
+  await scope.step(
+    `pip install -r ${requirements}`,
+    async () => {
+      fs.copyFileSync(pipWheel, path.join(root, 'tmp/pip.whl'));
+      fs.copyFileSync(path.join(def.dir, requirements), path.join(root, 'tmp/requirements.txt'));
+      // The build machine's trust store, as for its own npm: the root has none of its own.
+      fs.copyFileSync(HOST_CA_BUNDLE, path.join(root, 'tmp/ca.pem'));
+      await scope.run('chroot', [
+        root,
+        // Nothing of the build machine's pip settings (find-links, indexes) leaks in.
+        ...['env', '-i', `PATH=${IMAGE_PATH}`, 'LANG=C.UTF-8', 'HOME=/tmp'],
+        ...['python3', '/tmp/pip.whl/pip', 'install', '--quiet', '--no-cache-dir', '--disable-pip-version-check'],
+        ...['--isolated', '--cert', '/tmp/ca.pem', '--index-url', PYPI_INDEX],
+        ...['--require-hashes', '--only-binary=:all:', '--no-deps'],
+        ...['--break-system-packages', '--root-user-action=ignore'],
+        ...['-r', '/tmp/requirements.txt'],
+      ]);
+    },
+    { timing: 'pip' },
   );
 }
 
@@ -129,11 +172,51 @@ async function checkAsSandbox(scope: BuildScope, def: ImageDefinition, root: str
       timing: 'checks',
     });
   }
+  await checkLibraries(scope, def, (argv) => scope.run('chroot', asSandbox(argv)));
   const output = await scope.step('read the version', () => scope.run('chroot', asSandbox(manifest.versionCommand)), {
     quiet: true,
     timing: 'checks',
   });
   return scope.step('check the version', () => installedVersion(def, output.trim()), { quiet: true });
+}
+
+/** Each library the version declares is there, at a version that starts with the declared one. */
+async function checkLibraries(
+  scope: BuildScope,
+  def: ImageDefinition,
+  run: (argv: string[]) => Promise<string>,
+): Promise<void> {
+  const { librariesCommand } = def.manifest;
+  const declared = (def.manifest as { libraries?: Record<string, string> }).libraries ?? {};
+  const names = Object.keys(declared);
+  if (names.length === 0 || !librariesCommand) return;
+  const output = await scope.step('read the libraries', () => run([...librariesCommand, ...names]), {
+    quiet: true,
+    timing: 'checks',
+  });
+  const installed = new Map(
+    output
+      .trim()
+      .split('\n')
+      .map((line) => line.trim().split('==') as [string, string]),
+  );
+  await scope.step(
+    'check the libraries',
+    () => {
+      const wrong = names.filter((n) => !versionMatches(installed.get(n), declared[n]!));
+      if (wrong.length > 0) {
+        const found = wrong.map((n) => `${n} ${installed.get(n) ?? 'missing'} (declared ${declared[n]})`);
+        throw new Error(`libraries differ from the definition: ${found.join(', ')}`);
+      }
+    },
+    { quiet: true },
+  );
+}
+
+/** "2.2" matches 2.2, 2.2.4 and 2.2.3+dfsg, never 2.21. */
+function versionMatches(installed: string | undefined, declared: string): boolean {
+  if (installed === undefined) return false;
+  return installed === declared || (/^[.+~-]/.test(installed.slice(declared.length)) && installed.startsWith(declared));
 }
 
 function copyFiles(def: ImageDefinition, root: string): void {

@@ -115,8 +115,14 @@ export const RUNTIMES: RuntimeSummary[] = [
     displayName: 'Python',
     version: '3.13',
     versions: [
-      { version: '3.13', default: true, image: 'airlock/python:3.13', debian: 'trixie' },
-      { version: '3.11', default: false, image: 'airlock/python:3.11', debian: 'bookworm' },
+      { version: '3.13', default: true, image: 'airlock/python:3.13', debian: 'trixie', libraries: { numpy: '2.2' } },
+      {
+        version: '3.11',
+        default: false,
+        image: 'airlock/python:3.11',
+        debian: 'bookworm',
+        libraries: { numpy: '1.24' },
+      },
     ],
     extensions: ['.py'],
     compiled: false,

@@ -106,7 +106,15 @@ describe('runtimes', () => {
       'python/runtime.yaml': `${manifest}\nfiles:\n  /usr/local/lib/x.py: helper.py\n`,
       'python/helper.py': '',
     });
-    expect(loadRuntimes(dir).get('python')!.manifest.files).toEqual({ '/usr/local/lib/x.py': 'helper.py' });
+    expect(loadRuntimes(dir).get('python')!.manifest.files).toMatchObject({ '/usr/local/lib/x.py': 'helper.py' });
+    // A version's own files are held to the same rule.
+    const versioned = manifest.replace(
+      '/usr/local/lib/python3.13/dist-packages/airlock_figures.py',
+      '/usr/lib/python3/dist-packages/airlock_figures.py',
+    );
+    expect(() => loadRuntimes(tempDir({ 'python/runtime.yaml': versioned }))).toThrow(
+      'must be under /usr/local/ or /opt/',
+    );
   });
 
   test('every shipped image declares the files it adds under /usr/local or /opt, and the scanner its npm prefix', () => {
