@@ -1,4 +1,5 @@
 import type { ArtifactScan, ProvisionedSandbox } from '../activities/host';
+import { withholdAll } from '../lib/artifacts';
 import type { ScanInput } from '../activities/orchestration';
 import type { GateResult } from '../lib/schemas/findings';
 import type { ExecutionInput } from '../lib/schemas/execution-request';
@@ -183,6 +184,7 @@ async function scanStage({ state, input, plan, sandbox }: StageContext, ran: Run
     });
     return { ...digests, artifacts: produced.artifacts, artifactsTruncated: produced.truncated };
   });
+  if (produced!.typed) state.result.artifacts = produced!.typed;
   return produced!;
 }
 
@@ -234,6 +236,7 @@ function outputGate(state: ExecutionState, outcome: Outcome, artifacts: Artifact
   };
   state.result.gates = [...state.result.gates, gate];
   if (!blocked) return outcome;
+  if (result.artifacts) result.artifacts = withholdAll(result.artifacts);
   return {
     status: 'rejected',
     timeLimit: null,

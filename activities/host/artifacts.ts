@@ -1,11 +1,12 @@
 import crypto from 'node:crypto';
 import tar from 'tar-stream';
-import type { Digest } from '../../lib/schemas/execution-result';
+import type { Artifact, Digest } from '../../lib/schemas/execution-result';
 import type { Finding } from '../../lib/schemas/findings';
 import type { OutputRules } from '../../lib/schemas/policy';
 import { ScanBudgetExceeded, type Scanner } from '../scanner';
+import { artifactType, type ArtifactCandidate } from './artifact-types';
 
-/** Files up to this size are also scanned for secrets and the policy's patterns. */
+/** Files up to this size are also scanned for secrets and the policy's patterns; typed ones always are. */
 const SCAN_FILE_LIMIT = 256 * 1024;
 
 export interface ArtifactScan {
@@ -13,6 +14,13 @@ export interface ArtifactScan {
   truncated: boolean;
   findings: Finding[];
   blocked: boolean;
+  /** The typed files among them, with their content; absent in histories from before them. */
+  typed?: Artifact[];
+}
+
+/** The scan, and the typed files it read (their content goes back only if the gate passed them). */
+export interface ArtifactArchiveScan extends Omit<ArtifactScan, 'typed'> {
+  candidates: ArtifactCandidate[];
 }
 
 /**
@@ -25,8 +33,14 @@ export async function scanArtifactArchive(
   submitted: Map<string, string>,
   rules: OutputRules,
   scanner: Scanner,
-): Promise<ArtifactScan> {
-  const result: ArtifactScan = { artifacts: [], truncated: !archiveComplete, findings: [], blocked: false };
+): Promise<ArtifactArchiveScan> {
+  const result: ArtifactArchiveScan = {
+    artifacts: [],
+    truncated: !archiveComplete,
+    findings: [],
+    blocked: false,
+    candidates: [],
+  };
   const extract = tar.extract();
   extract.end(archive);
   try {
@@ -39,23 +53,12 @@ export async function scanArtifactArchive(
       const sha256 = crypto.createHash('sha256').update(bytes).digest('hex');
       if (submitted.get(name) === sha256) continue;
       result.artifacts.push({ name, sha256, bytes: bytes.length });
-      if (bytes.length <= SCAN_FILE_LIMIT) {
-        try {
-          const scanned = await scanner.output(name, bytes.toString('utf8'), rules);
-          result.findings.push(...scanned.findings);
-          result.blocked ||= scanned.blocked;
-        } catch (err) {
-          if (!(err instanceof ScanBudgetExceeded)) throw err;
-          result.findings.push({
-            gate: 'output',
-            ruleId: 'scan-budget',
-            severity: 'high',
-            message: `${name}: ${err.message}`,
-            location: { path: name, line: null, column: null },
-            tool: 'airlock-output',
-          });
-          result.blocked = true;
-        }
+      const mimeType = artifactType(name, bytes);
+      if (bytes.length > SCAN_FILE_LIMIT && !mimeType) continue;
+      const findings = await scanFile(scanner, name, bytes, rules, result);
+      if (mimeType) {
+        const held = findings.length > 0 ? `the output gate found ${ruleList(findings)} in it` : null;
+        result.candidates.push({ name, mimeType, sha256, content: bytes, held });
       }
     }
   } catch {
@@ -63,4 +66,37 @@ export async function scanArtifactArchive(
     result.truncated = true;
   }
   return result;
+}
+
+/** One file through the output gate; its findings join the scan's, and are returned. */
+async function scanFile(
+  scanner: Scanner,
+  name: string,
+  bytes: Buffer,
+  rules: OutputRules,
+  result: ArtifactScan,
+): Promise<Finding[]> {
+  try {
+    const scanned = await scanner.output(name, bytes.toString('utf8'), rules);
+    result.findings.push(...scanned.findings);
+    result.blocked ||= scanned.blocked;
+    return scanned.findings;
+  } catch (err) {
+    if (!(err instanceof ScanBudgetExceeded)) throw err;
+    const finding: Finding = {
+      gate: 'output',
+      ruleId: 'scan-budget',
+      severity: 'high',
+      message: `${name}: ${err.message}`,
+      location: { path: name, line: null, column: null },
+      tool: 'airlock-output',
+    };
+    result.findings.push(finding);
+    result.blocked = true;
+    return [finding];
+  }
+}
+
+function ruleList(findings: Finding[]): string {
+  return [...new Set(findings.map((f) => f.ruleId))].join(', ');
 }

@@ -39,7 +39,10 @@ export function createStageActivities(deps: HostActivityDeps) {
     return stage.once(async (signal, keys) => {
       const sandbox = await stage.openSandbox(input.executionId);
       const process = await stage.stageProcess(sandbox, input, { name: 'run', signal, key: keys() });
-      const artifacts = collect && !sandbox.channel.closed ? await stage.manifest(sandbox, collect) : null;
+      const artifacts =
+        collect && !sandbox.channel.closed
+          ? await stage.manifest(sandbox, { executionId: input.executionId, ...collect }, process.outputBlocked)
+          : null;
       return { process, artifacts };
     });
   }

@@ -11,6 +11,7 @@ import { SandboxGone, type SupervisedSandbox } from '../supervisor/sandboxes';
 import { killStrayProcesses } from '../supervisor/stray-processes';
 import { sharedScanner, type Scanner } from '../scanner';
 import { type ArtifactScan, scanArtifactArchive } from './artifacts';
+import { returnArtifacts } from './artifact-types';
 import { runOnce, type ProcessKeys } from './host-ledger';
 import { gatedText, gateOutput } from './output-gate';
 import { launchWriteFailure } from './write-failure';
@@ -127,19 +128,27 @@ export class StageRunner {
     return this.finishProcess(input, await this.gate(run, name, input.outputRules));
   }
 
-  /** The files the program wrote: a hash manifest, with small ones scanned by the output gate. */
+  /**
+   * The files the program wrote: a hash manifest, with small ones and typed ones scanned by the
+   * output gate, and the typed ones it passed returned (artifact-types.ts). `blocked`: the run's own
+   * output was blocked, so none of them goes out.
+   */
   async manifest(
     sandbox: SupervisedSandbox,
-    { submitted, outputRules }: Omit<CollectArtifactsInput, 'executionId'>,
+    { executionId, submitted, outputRules }: CollectArtifactsInput,
+    blocked = false,
   ): Promise<ArtifactScan> {
     // The supervisor packs it as the sandbox user, once every process of the program is gone.
     const packed = await sandbox.channel.pack(ARTIFACT_READ_LIMIT);
-    return scanArtifactArchive(
+    const { candidates, ...scan } = await scanArtifactArchive(
       packed.tar,
       !packed.truncated && packed.exitCode === 0,
       new Map(submitted.map((d) => [d.name, d.sha256])),
       outputRules,
       this.scanner,
     );
+    const store = this.storesOutputs(executionId) ? this.deps.outputs!.store : undefined;
+    const typed = await returnArtifacts(candidates, { blocked: blocked || scan.blocked, store });
+    return { ...scan, typed };
   }
 }

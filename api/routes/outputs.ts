@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Router } from 'express';
 import type { ExecutionResult, OutputRef, ProcessResult } from '../../lib/schemas/execution-result';
@@ -16,8 +17,9 @@ type Stream = (typeof STREAMS)[number];
 
 /**
  * `GET /v1/executions/:id/outputs/:stage/:stream`: the whole of a stage's output that the result
- * holds only a preview of (`stdoutRef` / `stderrRef`). The reference is looked up in the result the
- * tenant may read, so the store is never reached for an execution, or a digest, of another tenant.
+ * holds only a preview of (`stdoutRef` / `stderrRef`); `GET /v1/executions/:id/artifacts/:sha256`:
+ * a typed file it returned. Each reference is looked up in the result the tenant may read, so the
+ * store is never reached for an execution, or a digest, of another tenant.
  */
 export function outputRoutes({ executions, store }: OutputRoutesDeps): Router {
   const router = Router();
@@ -50,8 +52,44 @@ export function outputRoutes({ executions, store }: OutputRoutesDeps): Router {
     await pipeline(stored.stream, res).catch(() => undefined);
   });
 
+  router.get('/:id/artifacts/:sha256', async (req, res) => {
+    const { id, sha256 } = req.params;
+    const result = await executions.get(id, principalOf(req).tenant);
+    if (!result) throw HttpError.notFound(`execution ${id}`);
+    // Only what this result lists as returned: never a withheld file, nor a digest of another execution.
+    const artifact = result.artifacts?.find((a) => a.sha256 === sha256 && a.withheld === null);
+    if (!artifact) throw HttpError.notFound(`artifact ${sha256} of execution ${id}`);
+    const stored = await store.open(sha256);
+    if (!stored) {
+      throw new HttpError(
+        410,
+        'artifact_expired',
+        `artifact ${artifact.name} of execution ${id} is no longer stored (retention)`,
+      );
+    }
+    res.status(200).set({
+      'content-type': artifact.mimeType,
+      'content-length': String(stored.bytes),
+      'content-disposition': `${ACTIVE_TYPES.has(artifact.mimeType) ? 'attachment' : 'inline'}; filename*=UTF-8''${encodeURIComponent(path.posix.basename(artifact.name))}`,
+      // The program wrote it: a page or an SVG must never run script on the API's origin.
+      'content-security-policy': "default-src 'none'; sandbox",
+      etag: `"${sha256}"`,
+      'cache-control': 'private, max-age=31536000, immutable',
+      'x-content-type-options': 'nosniff',
+    });
+    if (req.fresh) {
+      stored.stream.destroy();
+      res.status(304).end();
+      return;
+    }
+    await pipeline(stored.stream, res).catch(() => undefined);
+  });
+
   return router;
 }
+
+/** Types a browser would run script in: always downloaded, never shown on the API's origin. */
+const ACTIVE_TYPES = new Set<string>(['text/html', 'image/svg+xml', 'application/pdf']);
 
 /** The process a stage name stands for: `compile`, `run`, `tests`, or `case.<index>`. */
 function processOf(result: ExecutionResult, stage: string): ProcessResult | null | undefined {

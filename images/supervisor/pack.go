@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"syscall"
 )
 
@@ -73,8 +74,8 @@ func packWorkspace(w *writer, id uint32, req packRequest) packAnswer {
 	return answer
 }
 
-// pack writes the workspace (without .airlock, Airlock's own build and report folder) as a tar on
-// stdout, never following a link.
+// pack writes the workspace as a tar on stdout, never following a link. Of .airlock, Airlock's own
+// build and report folder, only figures/ goes in: the charts a runtime saved for the program.
 func pack(_ []string) int {
 	archive := tar.NewWriter(os.Stdout)
 	err := filepath.WalkDir(workspace, func(file string, entry fs.DirEntry, err error) error {
@@ -82,8 +83,8 @@ func pack(_ []string) int {
 			return err
 		}
 		rel, _ := filepath.Rel(workspace, file)
-		if rel == ".airlock" && entry.IsDir() {
-			return filepath.SkipDir
+		if skip, err := airlockEntry(filepath.ToSlash(rel), entry); skip || err != nil {
+			return err
 		}
 		info, err := entry.Info()
 		if err != nil {
@@ -127,3 +128,20 @@ func pack(_ []string) int {
 	}
 	return 0
 }
+
+// airlockEntry says whether a path under .airlock stays out of the archive, and stops the walk
+// going into a folder of it other than figures/.
+func airlockEntry(rel string, entry fs.DirEntry) (bool, error) {
+	if rel == ".airlock" {
+		return true, nil // its own header is left out; the walk still goes into a folder
+	}
+	if !strings.HasPrefix(rel, ".airlock/") || rel == figuresDir || strings.HasPrefix(rel, figuresDir+"/") {
+		return false, nil
+	}
+	if entry.IsDir() {
+		return true, filepath.SkipDir
+	}
+	return true, nil
+}
+
+const figuresDir = ".airlock/figures"

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -267,5 +268,41 @@ func TestAMarkerBetweenFramesIsSkipped(t *testing.T) {
 	f, err := newInput(&buf).next()
 	if err != nil || f.kind != kindHello || f.id != 7 {
 		t.Fatalf("got %+v, %v", f, err)
+	}
+}
+
+func TestPackKeepsOnlyFiguresOfAirlocksFolder(t *testing.T) {
+	dir := t.TempDir()
+	for _, d := range []string{".airlock/figures", ".airlock/reports", "src"} {
+		if err := os.MkdirAll(filepath.Join(dir, d), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	entryOf := func(rel string) fs.DirEntry {
+		info, err := os.Lstat(filepath.Join(dir, rel))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fs.FileInfoToDirEntry(info)
+	}
+	cases := []struct {
+		rel  string
+		skip bool
+		err  error
+	}{
+		{".airlock", true, nil},
+		{".airlock/reports", true, filepath.SkipDir},
+		{".airlock/figures", false, nil},
+		{"src", false, nil},
+	}
+	for _, c := range cases {
+		skip, err := airlockEntry(c.rel, entryOf(c.rel))
+		if skip != c.skip || err != c.err {
+			t.Errorf("%s: got skip=%v err=%v, want skip=%v err=%v", c.rel, skip, err, c.skip, c.err)
+		}
+	}
+	// A look-alike name outside .airlock is the program's own.
+	if skip, _ := airlockEntry(".airlock-figures", entryOf("src")); skip {
+		t.Error(".airlock-figures was left out")
 	}
 }

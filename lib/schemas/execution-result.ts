@@ -131,6 +131,40 @@ export const ScanManifest = z.object({
 });
 export type ScanManifest = z.infer<typeof ScanManifest>;
 
+/** The file types whose content comes back with a result: by the file's extension, confirmed by its bytes. */
+export const ARTIFACT_MIME_TYPES = [
+  'image/png',
+  'image/jpeg',
+  'image/svg+xml',
+  'application/pdf',
+  'text/html',
+  'application/json',
+  'text/csv',
+] as const;
+export const ArtifactMimeType = z.enum(ARTIFACT_MIME_TYPES);
+export type ArtifactMimeType = z.infer<typeof ArtifactMimeType>;
+
+/**
+ * A file of a known type the program wrote (or a chart its runtime saved for it), returned with
+ * the result. Its content is `data` when it fits the result's inline budget, and otherwise served by
+ * `GET /v1/executions/:id/artifacts/:sha256`; the output gate passed it either way. Every artifact
+ * is also in the scan manifest, whose digests the seal covers.
+ */
+export const Artifact = z.object({
+  /** Its path in the workspace; a saved chart's is `.airlock/figures/figure-N.png`. */
+  name: z.string(),
+  mimeType: ArtifactMimeType,
+  bytes: z.number().int().nonnegative(),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  /** `figure`: a chart the program showed or left open, saved by the runtime; `file`: a file the program wrote. */
+  origin: z.enum(['file', 'figure']),
+  /** The content, base64; null when it is served by reference (or withheld). */
+  data: z.string().nullable(),
+  /** Why the content is not returned, neither inline nor by reference; null when it is. */
+  withheld: z.string().nullable(),
+});
+export type Artifact = z.infer<typeof Artifact>;
+
 export const ImageRef = z.object({
   tag: z.string(),
   id: z.string(),
@@ -219,6 +253,8 @@ export const ExecutionResult = z.object({
   tests: ProcessResult.nullable(),
   testReport: TestReport.nullable(),
   scan: ScanManifest.nullable(),
+  /** The typed files among the scan's artifacts, with their content; absent in results from before them. */
+  artifacts: z.array(Artifact).optional(),
   /** Set with `time_limit_exceeded`: which clock ran out. */
   timeLimit: z.enum(['wall', 'cpu', 'deadline']).nullable(),
   error: ExecutionError.nullable(),

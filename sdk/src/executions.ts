@@ -1,6 +1,6 @@
 import { DecisionRequest, type DecisionResponse } from '../../lib/schemas/approval';
 import { BatchRequest, ExecutionRequest } from '../../lib/schemas/execution-request';
-import type { ExecutionResult, ExecutionStatus } from '../../lib/schemas/execution-result';
+import type { Artifact, ExecutionResult, ExecutionStatus } from '../../lib/schemas/execution-result';
 import type { LiveEvent } from '../../lib/schemas/events';
 import { isTerminal } from '../../lib/vocabulary';
 import { AirlockError, AirlockNotFoundError } from './errors';
@@ -52,6 +52,18 @@ const POLL_START_MS = 250;
 const POLL_MAX_MS = 2000;
 
 const path = (id: string) => `/v1/executions/${encodeURIComponent(id)}`;
+
+function fromBase64(data: string): Uint8Array {
+  const binary = atob(data);
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  return bytes;
+}
+
+async function sha256Hex(bytes: Uint8Array): Promise<string> {
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
+  return Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
+}
 
 /** A handle on one execution; creating it sends nothing. */
 export class Execution {
@@ -132,6 +144,41 @@ export class Execution {
   /** `output()` as text: outputs are stored as the UTF-8 of the text the output gate passed. */
   async outputText(stage: OutputStage, stream: OutputStream, options: RequestOptions = {}): Promise<string> {
     return new TextDecoder().decode(await this.output(stage, stream, options));
+  }
+
+  /**
+   * A typed artifact's bytes (one of `result.artifacts`): its inline `data` when the result carries
+   * it, else `GET /v1/executions/:id/artifacts/:sha256`. Either way the bytes are checked against
+   * its sha256. A withheld artifact throws `AirlockError` with code `artifact_withheld` and the reason.
+   */
+  async artifact(artifact: Artifact, options: RequestOptions = {}): Promise<Uint8Array> {
+    if (artifact.withheld !== null) {
+      throw new AirlockError({
+        status: 0,
+        code: 'artifact_withheld',
+        message: `artifact ${artifact.name} is withheld: ${artifact.withheld}`,
+      });
+    }
+    const bytes =
+      artifact.data !== null
+        ? fromBase64(artifact.data)
+        : (
+            await this.http.request<Uint8Array>({
+              method: 'GET',
+              path: `${path(this.id)}/artifacts/${encodeURIComponent(artifact.sha256)}`,
+              responseType: 'bytes',
+              ...options,
+            })
+          ).data;
+    const got = await sha256Hex(bytes);
+    if (got !== artifact.sha256) {
+      throw new AirlockError({
+        status: 0,
+        code: 'artifact_digest_mismatch',
+        message: `artifact ${artifact.name} has sha256 ${got}, not the result's ${artifact.sha256}`,
+      });
+    }
+    return bytes;
   }
 
   /**
@@ -273,6 +320,11 @@ export class Executions {
     options: RequestOptions = {},
   ): Promise<string> {
     return this.handle(id).outputText(stage, stream, options);
+  }
+
+  /** A typed artifact's bytes; see `Execution.artifact`. */
+  async artifact(id: string, artifact: Artifact, options: RequestOptions = {}): Promise<Uint8Array> {
+    return this.handle(id).artifact(artifact, options);
   }
 
   /** A handle on an existing execution, e.g. one created by another process. */

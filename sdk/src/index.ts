@@ -51,6 +51,8 @@ export type { Command, SourceFile } from '../../lib/schemas/common';
 export type { LiveEvent, LiveEventType } from '../../lib/schemas/events';
 export type { ExecutionRequest, TestCase, TestsRequest } from '../../lib/schemas/execution-request';
 export type {
+  Artifact,
+  ArtifactMimeType,
   ExecutionResult,
   ExecutionStatus,
   OutputRef,

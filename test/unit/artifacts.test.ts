@@ -1,6 +1,12 @@
 import crypto from 'node:crypto';
 import tar from 'tar-stream';
 import { scanArtifactArchive } from '../../activities/host/artifacts';
+import {
+  ARTIFACT_LIMITS,
+  artifactType,
+  returnArtifacts,
+  type ArtifactCandidate,
+} from '../../activities/host/artifact-types';
 import { inlineScanner } from '../../activities/scanner';
 
 const rules = {
@@ -49,5 +55,96 @@ describe('artifact manifest', () => {
       inlineScanner,
     );
     expect(garbage).toMatchObject({ artifacts: [], truncated: true });
+  });
+});
+
+const PNG = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.alloc(100, 1)]);
+
+describe('typed artifacts', () => {
+  test.each([
+    ['chart.png', PNG, 'image/png'],
+    ['photo.JPG', Buffer.from([0xff, 0xd8, 0xff, 0xe0, 1, 2]), 'image/jpeg'],
+    ['paper.pdf', Buffer.from('%PDF-1.7\n...'), 'application/pdf'],
+    ['plot.svg', Buffer.from('<?xml version="1.0"?>\n<svg xmlns="http://www.w3.org/2000/svg"></svg>'), 'image/svg+xml'],
+    ['page.html', Buffer.from('<p>hi</p>'), 'text/html'],
+    ['data.json', Buffer.from('{"a": [1, 2]}'), 'application/json'],
+    ['table.csv', Buffer.from('a,b\n1,2\n'), 'text/csv'],
+  ])('%s is typed as %s', (name, bytes, type) => {
+    expect(artifactType(name, bytes)).toBe(type);
+  });
+
+  test.each([
+    ['an HTML page named .png', 'fake.png', Buffer.from('<html><script>x</script></html>')],
+    ['a PNG named .jpg', 'photo.jpg', PNG],
+    ['JSON that does not parse', 'data.json', Buffer.from('{"a": ')],
+    ['an SVG without an svg element', 'plot.svg', Buffer.from('<html></html>')],
+    ['a CSV that is not UTF-8', 'table.csv', Buffer.from([0xff, 0xfe, 0x00, 0x41])],
+    ['an unknown extension', 'notes.txt', Buffer.from('text')],
+    ['a file over the size bound', 'huge.csv', Buffer.alloc(ARTIFACT_LIMITS.maxBytes + 1, 0x41)],
+  ])('%s is not typed', (_what, name, bytes) => {
+    expect(artifactType(name, bytes)).toBeNull();
+  });
+
+  test('the gate scans typed files past the plain scan bound, and holds back one with a finding', async () => {
+    const secretCsv = `a,b\n${'1,2\n'.repeat(80_000)}ghp_abcdefghijklmnopqrstuvwxyz0123456789,x\n`;
+    const tarball = await archive({ 'big.csv': secretCsv, 'chart.png': PNG });
+    const scan = await scanArtifactArchive(tarball, true, new Map(), rules, inlineScanner);
+    expect(Buffer.byteLength(secretCsv)).toBeGreaterThan(256 * 1024);
+    expect(scan.candidates.map((c) => [c.name, c.mimeType, c.held])).toEqual([
+      ['big.csv', 'text/csv', 'the output gate found github-token in it'],
+      ['chart.png', 'image/png', null],
+    ]);
+  });
+
+  const candidate = (name: string, content: Buffer, held: string | null = null): ArtifactCandidate => ({
+    name,
+    mimeType: 'image/png',
+    sha256: crypto.createHash('sha256').update(content).digest('hex'),
+    content,
+    held,
+  });
+
+  class MemoryStore {
+    readonly stored = new Map<string, Buffer>();
+    async put(content: Buffer) {
+      const sha256 = crypto.createHash('sha256').update(content).digest('hex');
+      this.stored.set(sha256, content);
+      return { sha256, bytes: content.length };
+    }
+    async open() {
+      return null;
+    }
+    async sweep() {
+      return 0;
+    }
+  }
+
+  test('inline up to the bound and the result budget, by reference after; a figure is marked as one', async () => {
+    const store = new MemoryStore();
+    const sizes = [60, 60, 60, 60, 60, 100].map((k, i) => Buffer.alloc(k * 1024, i + 1));
+    const candidates = sizes.map((b, i) => candidate(i === 0 ? '.airlock/figures/figure-1.png' : `c${i}.png`, b));
+    const artifacts = await returnArtifacts(candidates, { blocked: false, store });
+    // 64 KiB each at most, 256 KiB in all: four inline, the fifth over budget, the sixth over the bound.
+    expect(artifacts.map((a) => a.data !== null)).toEqual([true, true, true, true, false, false]);
+    expect(artifacts.every((a) => a.withheld === null)).toBe(true);
+    expect(artifacts.map((a) => a.origin)).toEqual(['figure', 'file', 'file', 'file', 'file', 'file']);
+    expect(store.stored.size).toBe(6);
+  });
+
+  test('without a store, what is not inline is withheld; a blocked run returns no content at all', async () => {
+    const small = candidate('a.png', PNG);
+    const large = candidate('b.png', Buffer.alloc(100 * 1024));
+    const held = candidate('c.png', PNG, 'the output gate found github-token in it');
+    const unstored = await returnArtifacts([small, large, held], { blocked: false, store: undefined });
+    expect(unstored.map((a) => [a.data !== null, a.withheld])).toEqual([
+      [true, null],
+      [false, 'it is larger than the inline bound, and nothing stores it here'],
+      [false, 'the output gate found github-token in it'],
+    ]);
+    const blocked = await returnArtifacts([small, held], { blocked: true, store: new MemoryStore() });
+    expect(blocked.map((a) => [a.data, a.withheld])).toEqual([
+      [null, 'the output gate blocked this run'],
+      [null, 'the output gate found github-token in it'],
+    ]);
   });
 });
