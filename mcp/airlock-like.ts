@@ -4,7 +4,7 @@
  * the SDK's shape only, never on its code.
  */
 import type { ExecutionRequest } from '../lib/schemas/execution-request';
-import type { ExecutionResult } from '../lib/schemas/execution-result';
+import type { Artifact, ExecutionResult } from '../lib/schemas/execution-result';
 import type { RuntimeSummary } from '../lib/schemas/runtime';
 import type { FileEntry, SandboxInfo, StepResult } from '../lib/schemas/sandbox';
 
@@ -48,7 +48,11 @@ export interface SandboxCreateOptions {
 }
 
 export interface AirlockLike {
-  executions: { run(request: ExecutionRequest, opts?: CallOptions): Promise<ExecutionResult> };
+  executions: {
+    run(request: ExecutionRequest, opts?: CallOptions): Promise<ExecutionResult>;
+    /** Optional: without it, only images inline in the result are shown. */
+    artifact?(executionId: string, artifact: Artifact, opts?: CallOptions): Promise<Uint8Array>;
+  };
   sandboxes: {
     create(request: SandboxCreateOptions, opts?: CallOptions): Promise<SandboxLike>;
     get(id: string, opts?: CallOptions): Promise<SandboxLike>;

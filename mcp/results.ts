@@ -8,6 +8,7 @@ import type { ExecutionResult, OutputRef, ProcessResult } from '../lib/schemas/e
 import type { GateResult } from '../lib/schemas/findings';
 import type { FileEntry, SandboxInfo, StepResult } from '../lib/schemas/sandbox';
 import { isApiError } from './airlock-like';
+import { describeArtifacts } from './artifacts';
 
 /** Characters of each output stream put in the text; the rest is in `structuredContent`. */
 export const DEFAULT_MAX_TEXT_CHARS = 20_000;
@@ -186,7 +187,7 @@ function describeGates(gates: GateResult[]): string[] {
     });
 }
 
-export function summarizeExecution(r: ExecutionResult, maxChars: number): string {
+export function summarizeExecution(r: ExecutionResult, maxChars: number, shown = new Set<string>()): string {
   const lines = [statusLine(r.status), `execution: ${r.id} (${r.language}, policy ${r.policy?.name ?? 'unknown'})`];
   if (r.timeLimit) lines.push(`time limit: ${r.timeLimit}`);
   if (r.error) lines.push(`error: ${r.error.message}`);
@@ -197,6 +198,7 @@ export function summarizeExecution(r: ExecutionResult, maxChars: number): string
   }
   if (r.run) lines.push(describeProcess(r.run, maxChars, undefined, outputs('run')));
   else if (!r.compile) lines.push('the program did not run');
+  lines.push(...describeArtifacts(r.artifacts, shown));
   return lines.join('\n');
 }
 

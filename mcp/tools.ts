@@ -3,7 +3,9 @@ import { z } from 'zod';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { Command } from '../lib/schemas/common';
 import { SandboxCreateRequest } from '../lib/schemas/sandbox';
-import type { AirlockLike } from './airlock-like';
+import type { Artifact } from '../lib/schemas/execution-result';
+import type { AirlockLike, CallOptions } from './airlock-like';
+import { imageContent } from './artifacts';
 import { registerFileTools } from './file-tools';
 import {
   errorResult,
@@ -89,7 +91,12 @@ function registerRunCode(server: McpServer, { client, heartbeat, maxTextChars }:
             { signal: extra.signal },
           ),
         );
-        return textResult(summarizeExecution(result, maxTextChars), result);
+        const { executions } = client;
+        const read =
+          executions.artifact && ((a: Artifact, opts?: CallOptions) => executions.artifact!(result.id, a, opts));
+        const images = await imageContent(result.artifacts, read, { signal: extra.signal });
+        const reply = textResult(summarizeExecution(result, maxTextChars, images.shown), result);
+        return { ...reply, content: [...reply.content, ...images.content] };
       } catch (err) {
         return errorResult(err, { 'limits.timeoutMs': 'timeoutSeconds', limits: 'timeoutSeconds' });
       }

@@ -120,6 +120,26 @@ describe.each([
     expect(text(result)).toMatch(/--- stdout \(3 bytes\) ---\n42\n/);
   });
 
+  test('run_code shows a chart the program drew as image content', async () => {
+    const code = [
+      'import pandas as pd',
+      'import matplotlib.pyplot as plt',
+      "pd.DataFrame({'x': [1, 2, 3], 'y': [1, 4, 9]}).plot(x='x', y='y')",
+      'plt.show()',
+    ].join('\n');
+    const result = await call(client, 'run_code', { language: 'python', code });
+    expectOk(result);
+    const execution = result.structuredContent as ExecutionResult;
+    expect(execution.status).toBe('succeeded');
+    const [figure] = execution.artifacts ?? [];
+    expect(figure).toMatchObject({ name: '.airlock/figures/figure-1.png', mimeType: 'image/png', origin: 'figure' });
+    const images = result.content.filter((c) => c.type === 'image');
+    expect(images).toEqual([{ type: 'image', mimeType: 'image/png', data: figure!.data }]);
+    expect(Buffer.from(figure!.data!, 'base64').subarray(1, 4).toString()).toBe('PNG');
+    expect(text(result)).toContain('.airlock/figures/figure-1.png (image/png');
+    expect(text(result)).toContain('shown below');
+  });
+
   test('a failing program is a result; an argument the API refuses is an error naming it', async () => {
     const failed = await call(client, 'run_code', { language: 'python', code: 'import sys\nsys.exit(3)' });
     expect(failed.isError).toBeFalsy();
