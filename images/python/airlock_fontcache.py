@@ -1,10 +1,13 @@
-"""Seeds matplotlib's font cache from the image, at interpreter start (airlock.pth runs it).
+"""Seeds matplotlib's font cache from the image when a program first imports matplotlib.
 
 Each sandbox's MPLCONFIGDIR (/tmp/matplotlib) starts empty, and without a cache there the first
-pyplot import spends about 0.4 s scanning the fonts. The image carries the cache its build made.
+pyplot import spends about 0.4 s scanning the fonts. The image carries the cache its build made;
+airlock.pth installs this finder at interpreter start, and it copies the cache in on the first
+`import matplotlib`, then steps aside. A program that never imports matplotlib writes nothing.
 """
 
 import os
+import sys
 
 SEED = "/usr/local/share/airlock/matplotlib"
 
@@ -22,4 +25,13 @@ def _seed():
         pass  # matplotlib then builds its cache itself, as without the seed
 
 
-_seed()
+class _SeedOnImport:
+    @classmethod
+    def find_spec(cls, name, path=None, target=None):
+        if name == "matplotlib":
+            sys.meta_path.remove(cls)
+            _seed()
+        return None  # the normal finders import it
+
+
+sys.meta_path.insert(0, _SeedOnImport)
