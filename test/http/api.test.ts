@@ -62,8 +62,20 @@ describe('HTTP API', () => {
     const python = (res.body.runtimes as Listed[]).find((r) => r.name === 'python')!;
     expect(python.version).toBe('3.13');
     expect(python.versions).toEqual([
-      { version: '3.13', default: true, image: 'airlock/python:3.13', debian: 'trixie' },
-      { version: '3.11', default: false, image: 'airlock/python:3.11', debian: 'bookworm' },
+      {
+        version: '3.13',
+        default: true,
+        image: 'airlock/python:3.13',
+        debian: 'trixie',
+        libraries: expect.objectContaining({ numpy: '2.2', pandas: '2.2', matplotlib: '3.10', pyarrow: '26.0' }),
+      },
+      {
+        version: '3.11',
+        default: false,
+        image: 'airlock/python:3.11',
+        debian: 'bookworm',
+        libraries: expect.objectContaining({ numpy: '1.24', pandas: '1.5', matplotlib: '3.6', pyarrow: '18.1' }),
+      },
     ]);
   });
 
