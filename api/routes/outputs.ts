@@ -1,8 +1,8 @@
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { Router } from 'express';
+import { Router, type Request, type Response } from 'express';
 import type { ExecutionResult, OutputRef, ProcessResult } from '../../lib/schemas/execution-result';
-import type { OutputStore } from '../../lib/node/output-store';
+import type { OutputStore, StoredOutput } from '../../lib/node/output-store';
 import type { ExecutionService } from '../execution-service';
 import { HttpError } from '../errors';
 import { principalOf } from '../auth';
@@ -35,21 +35,7 @@ export function outputRoutes({ executions, store }: OutputRoutesDeps): Router {
     if (!stored) {
       throw new HttpError(410, 'output_expired', `output ${name} of execution ${id} is no longer stored (retention)`);
     }
-    res.status(200).set({
-      'content-type': 'text/plain; charset=utf-8',
-      'content-length': String(stored.bytes),
-      // Content-addressed: the same URL always answers the same bytes.
-      etag: `"${ref.sha256}"`,
-      'cache-control': 'private, max-age=31536000, immutable',
-      'x-content-type-options': 'nosniff',
-    });
-    if (req.fresh) {
-      stored.stream.destroy();
-      res.status(304).end();
-      return;
-    }
-    // Headers are out: a read that fails half-way can only cut the response short (pipeline ends both).
-    await pipeline(stored.stream, res).catch(() => undefined);
+    await serveStored(req, res, stored, { sha256: ref.sha256, 'content-type': 'text/plain; charset=utf-8' });
   });
 
   router.get('/:id/artifacts/:sha256', async (req, res) => {
@@ -67,25 +53,43 @@ export function outputRoutes({ executions, store }: OutputRoutesDeps): Router {
         `artifact ${artifact.name} of execution ${id} is no longer stored (retention)`,
       );
     }
-    res.status(200).set({
+    const disposition = ACTIVE_TYPES.has(artifact.mimeType) ? 'attachment' : 'inline';
+    await serveStored(req, res, stored, {
+      sha256,
       'content-type': artifact.mimeType,
-      'content-length': String(stored.bytes),
-      'content-disposition': `${ACTIVE_TYPES.has(artifact.mimeType) ? 'attachment' : 'inline'}; filename*=UTF-8''${encodeURIComponent(path.posix.basename(artifact.name))}`,
+      'content-disposition': `${disposition}; filename*=UTF-8''${encodeURIComponent(path.posix.basename(artifact.name))}`,
       // The program wrote it: a page or an SVG must never run script on the API's origin.
       'content-security-policy': "default-src 'none'; sandbox",
-      etag: `"${sha256}"`,
-      'cache-control': 'private, max-age=31536000, immutable',
-      'x-content-type-options': 'nosniff',
     });
-    if (req.fresh) {
-      stored.stream.destroy();
-      res.status(304).end();
-      return;
-    }
-    await pipeline(stored.stream, res).catch(() => undefined);
   });
 
   return router;
+}
+
+/**
+ * Streams a stored object under its digest: content-addressed, so the same URL always answers the
+ * same bytes (`ETag` is the sha256, `If-None-Match` answers 304).
+ */
+async function serveStored(
+  req: Request,
+  res: Response,
+  stored: StoredOutput,
+  { sha256, ...headers }: { sha256: string } & Record<string, string>,
+): Promise<void> {
+  res.status(200).set({
+    ...headers,
+    'content-length': String(stored.bytes),
+    etag: `"${sha256}"`,
+    'cache-control': 'private, max-age=31536000, immutable',
+    'x-content-type-options': 'nosniff',
+  });
+  if (req.fresh) {
+    stored.stream.destroy();
+    res.status(304).end();
+    return;
+  }
+  // Headers are out: a read that fails half-way can only cut the response short (pipeline ends both).
+  await pipeline(stored.stream, res).catch(() => undefined);
 }
 
 /** Types a browser would run script in: always downloaded, never shown on the API's origin. */
