@@ -47,10 +47,17 @@ program
   .option('--stdin <file>', 'file to feed to the program on stdin')
   .option('--timeout <ms>', 'wall-clock limit in milliseconds')
   .addOption(apiName('--timeout-ms <ms>', 'timeout'))
+  .option('--artifacts <dir>', 'save the charts and typed files the program wrote under DIR, by their names')
   .action(
     async (
       file: string,
-      opts: LanguageOpts & { runtimeVersion?: string; stdin?: string; timeout?: string; timeoutMs?: string },
+      opts: LanguageOpts & {
+        runtimeVersion?: string;
+        stdin?: string;
+        timeout?: string;
+        timeoutMs?: string;
+        artifacts?: string;
+      },
     ) => {
       const { language, lang, timeoutMs, timeout, ...rest } = opts;
       process.exitCode = await runCommand(file, {

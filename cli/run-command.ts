@@ -4,12 +4,15 @@ import type { ExecutionResult } from '../lib/schemas/execution-result';
 import { AirlockError, type Airlock } from '../sdk/src';
 import { apiClient } from './client';
 import { printOutput } from './print-output';
+import { saveArtifacts } from './save-artifacts';
 
 export interface RunOptions {
   lang?: string;
   runtimeVersion?: string;
   stdin?: string;
   timeout?: string;
+  /** Where to save the result's typed artifacts (charts, files of a known type). */
+  artifacts?: string;
   url: string;
   key?: string;
 }
@@ -23,7 +26,7 @@ export class UsageError extends Error {}
 
 /**
  * `airlock run FILE`: prints the program's output and returns the program's exit code (125 when its
- * whole output could not be printed).
+ * whole output could not be printed, or an artifact asked for could not be saved).
  */
 export async function runCommand(file: string, opts: RunOptions): Promise<number> {
   const client = apiClient(opts);
@@ -46,6 +49,7 @@ export async function runCommand(file: string, opts: RunOptions): Promise<number
     await printOutput(client, result, 'stdout', process.stdout),
     await printOutput(client, result, 'stderr', process.stderr),
   ];
+  if (opts.artifacts !== undefined) printed.push(await saveArtifacts(client, result, opts.artifacts));
   const exitCode = exitCodeFor(result);
   return printed.every(Boolean) ? exitCode : EXIT_AIRLOCK_ERROR;
 }

@@ -158,6 +158,19 @@ describe('airlock run', () => {
     expect(out).toEqual({ code: 0, stdout: 'QUIET\n', stderr: '' });
   });
 
+  test('--artifacts saves the chart the program showed and the typed files it wrote, by their names', async () => {
+    const out = path.join(dir, 'artifacts');
+    const program = file(
+      'chart.py',
+      'import matplotlib.pyplot as plt\nplt.plot([1, 2, 3])\nplt.show()\nopen("t.csv", "w").write("a,b\\n1,2\\n")\n',
+    );
+    const ran = await airlock('run', program, '--artifacts', out);
+    expect(ran).toMatchObject({ code: 0, stderr: `airlock: saved 2 artifacts in ${out}\n` });
+    const png = fs.readFileSync(path.join(out, '.airlock', 'figures', 'figure-1.png'));
+    expect(png.subarray(1, 4).toString()).toBe('PNG');
+    expect(fs.readFileSync(path.join(out, 't.csv'), 'utf8')).toBe('a,b\n1,2\n');
+  });
+
   test('--timeout stops the program and exits 124', async () => {
     const out = await airlock('run', file('slow.py', 'import time\ntime.sleep(30)'), '--timeout', '1000');
     expect(out.code).toBe(124);
