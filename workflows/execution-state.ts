@@ -34,7 +34,7 @@ export class ExecutionState {
     const stage = this.stage(name);
     stage.outcome = 'running';
     stage.startedAt = new Date().toISOString();
-    this.live.stage(name, name, 'running');
+    this.liveStage(name, 'running', null);
   }
 
   endStage(name: StageName, outcome: StageOutcome, detail?: string): void {
@@ -44,8 +44,16 @@ export class ExecutionState {
     stage.finishedAt = now.toISOString();
     stage.durationMs = stage.startedAt ? now.getTime() - Date.parse(stage.startedAt) : null;
     if (detail !== undefined) stage.detail = detail;
-    this.live.stage(name, name, outcome, stage.detail ?? null);
+    this.liveStage(name, outcome, stage.detail ?? null);
     if (stage.durationMs !== null) metrics.stageFinished({ stage: name, outcome, durationMs: stage.durationMs });
+  }
+
+  /**
+   * A stage change for the live stream, until the execution has finished: the stream's `end` takes
+   * the next id then, so teardown, which runs after the answer, must not take that id again.
+   */
+  private liveStage(name: StageName, status: string, detail: string | null): void {
+    if (this.result.finishedAt === null) this.live.stage(name, name, status, detail);
   }
 
   /** A process stage has ended: the output its host did not send live goes into the stream now. */
