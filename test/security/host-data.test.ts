@@ -53,10 +53,13 @@ report(canary=${JSON.stringify(CANARY)} in blob, temporal="TEMPORAL" in blob, ke
     );
     expect(out.canary).toBe(false);
     expect(out.temporal).toBe(false);
+    // The sandbox's own variables and the runtime's (images/python/runtime.yaml), nothing of the service's.
     expect(out.keys).toEqual([
       'HOME',
       'HOSTNAME',
       'LANG',
+      'MPLBACKEND',
+      'MPLCONFIGDIR',
       'PATH',
       'PYTHONDONTWRITEBYTECODE',
       'PYTHONUNBUFFERED',
