@@ -30,7 +30,8 @@ export async function warmImagePageCache(docker: Docker, log?: Logger): Promise<
   const stats: WarmStats = { images: 0, files: 0, bytes: 0, ms: 0, skipped: [] };
   const files: string[] = [];
   const images = await docker.listImages({ filters: { label: [IMAGE_LABELS.definitionSha256] } });
-  for (const summary of images) {
+  // An image no tag names any more (replaced by a rebuild, kept while a container uses it) gets no new sandbox.
+  for (const summary of images.filter(isTagged)) {
     const { GraphDriver } = await docker.getImage(summary.Id).inspect();
     const layers = GraphDriver.Name === 'overlay2' ? layerDirs(GraphDriver.Data) : [];
     const found = (await Promise.all(layers.map(filesUnder))).flat();
@@ -56,6 +57,11 @@ export async function warmImagePageCache(docker: Docker, log?: Logger): Promise<
   stats.ms = Date.now() - started;
   log?.info(stats, 'image files warmed into the page cache');
   return stats;
+}
+
+/** An image some tag still names: `RepoTags` empty, or only `<none>:<none>`, is an untagged leftover. */
+export function isTagged(image: Docker.ImageInfo): boolean {
+  return (image.RepoTags ?? []).some((t) => t !== '<none>:<none>');
 }
 
 function layerDirs(data: Record<string, string> | undefined): string[] {
