@@ -20,7 +20,7 @@ import { buildRoot, withOverlayRoot } from './images/root';
 import { importRoot } from './images/import';
 import { BuildScope, elapsed, runPool } from './images/steps';
 import { BuildDurations, runDirFor, sweepStaleRuns } from './images/run-dirs';
-import { pipWheel } from './images/pip';
+import { pipWheel } from '../lib/node/pip';
 
 const MIRROR = process.env.AIRLOCK_DEBIAN_MIRROR ?? 'http://deb.debian.org/debian';
 const BUILD_DIR = path.join(STATE_DIR, 'build');

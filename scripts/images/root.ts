@@ -8,7 +8,7 @@ import path from 'node:path';
 import type { ImageDefinition } from '../../lib/node/runtimes';
 import { WORKSPACE } from '../../lib/containers';
 import { harden, SANDBOX_UID } from './harden';
-import { HOST_CA_BUNDLE, PYPI_INDEX } from './pip';
+import { HOST_CA_BUNDLE, PYPI_INDEX } from '../../lib/node/pip';
 import type { BuildScope } from './steps';
 
 /** The PATH the image runs with (import.ts sets it). */
