@@ -20,6 +20,10 @@ export const IMAGE_LABELS = {
   runtime: 'io.airlock.runtime',
   definitionSha256: 'io.airlock.definition-sha256',
   runtimeVersion: 'io.airlock.runtime-version',
+  /** A template's image: its id, its spec's sha256 and its tenant (set by the build, never by the spec). */
+  template: 'io.airlock.template',
+  templateSha256: 'io.airlock.template-sha256',
+  templateTenant: 'io.airlock.template-tenant',
 } as const;
 
 /**

@@ -44,5 +44,9 @@ export const ErrorType = {
   HostOutOfMemory: 'HostOutOfMemory',
   /** The sandbox's queue holds as many waiting steps as its tenant's quota allows. */
   StepQueueFull: 'StepQueueFull',
+  /** A template's build failed: its packages, files, setup or checks (the log says which). */
+  TemplateBuildFailed: 'TemplateBuildFailed',
+  /** A template whose image a container still uses: not deleted. */
+  TemplateInUse: 'TemplateInUse',
 } as const;
 export type ErrorType = (typeof ErrorType)[keyof typeof ErrorType];

@@ -8,3 +8,6 @@ export const HOSTS_QUEUE = 'airlock-hosts';
 export function hostQueue(hostId: string): string {
   return `airlock-host-${hostId}`;
 }
+
+/** Template builds, one at a time on each host that polls it. */
+export const TEMPLATE_BUILDS_QUEUE = 'airlock-template-builds';

@@ -12,7 +12,9 @@ import { HostAdmission, containerAsks } from '../activities/capacity/admission';
 import { DEFAULT_POLICY, loadPolicies, type LoadedPolicy } from '../lib/node/policies';
 import { loadRuntimes } from '../lib/node/runtimes';
 import { prewarmProfiles } from './pool-prewarm';
-import { HOSTS_QUEUE, hostQueue } from '../lib/task-queues';
+import { HOSTS_QUEUE, TEMPLATE_BUILDS_QUEUE, hostQueue } from '../lib/task-queues';
+import { createTemplateActivities, type TemplateActivities } from '../activities/templates';
+import { pipWheel } from '../lib/node/pip';
 import type { Logger } from '../lib/node/logger';
 import type { AirlockMetrics } from '../lib/node/metrics';
 import { tracingWorkerInterceptors } from '../lib/node/tracing';
@@ -50,6 +52,8 @@ export interface HostWorkerOptions {
   cpuOvercommit?: number;
   /** Where the sandboxes' supervisor binary is put for the engine to mount; default from the environment. */
   supervisorDir?: string;
+  /** Template builds' log store, scratch folder and limits; default from the environment. */
+  templates?: AirlockConfig['templates'];
   /** Where long stage outputs are stored, and the preview results keep; default from the environment. */
   outputs?: AirlockConfig['outputs'];
 }
@@ -94,6 +98,7 @@ export async function createHostWorker(opts: HostWorkerOptions): Promise<HostWor
   const pool = warmPoolFor(opts, deps, capacity);
   const outputSettings = opts.outputs ?? loadConfig().outputs;
   const outputStore = new FileOutputStore(outputSettings.dir);
+  const templateSettings = opts.templates ?? loadConfig().templates;
   const activities = createHostActivities({
     ...deps,
     pool,
@@ -101,17 +106,27 @@ export async function createHostWorker(opts: HostWorkerOptions): Promise<HostWor
     // Through Temporal, so the API reads live output wherever it runs: see docs/architecture.md.
     liveOutput: (workflowId, chunk) => opts.client.workflow.getHandle(workflowId).signal(outputChunkSignal, chunk),
   });
-  const { shared, own } = await queueWorkers(opts, activities, capacity);
+  const templates = createTemplateActivities({
+    docker: opts.docker,
+    hostId: opts.hostId,
+    runtimes: loadRuntimes(),
+    logStore: new FileOutputStore(templateSettings.logDir),
+    buildDir: templateSettings.buildDir,
+    pipWheel: () => pipWheel(path.join(templateSettings.buildDir, 'cache')),
+    limits: templateSettings,
+    liveOutput: (workflowId, chunk) => opts.client.workflow.getHandle(workflowId).signal(outputChunkSignal, chunk),
+  });
+  const { shared, own, builds } = await queueWorkers(opts, activities, templates, capacity);
   const reaper = hostReaper(opts, { ledger: hostLedger, pool, admission });
   const here = sandboxesHere(opts, { admission, sandboxes: deps.sandboxes });
 
   return {
     hostId: opts.hostId,
-    workers: [shared, own],
+    workers: [shared, own, builds],
     reaper,
     pool,
     async drain(timeoutMs) {
-      if (shared.getState() === 'RUNNING') shared.shutdown();
+      for (const worker of [shared, builds]) if (worker.getState() === 'RUNNING') worker.shutdown();
       await pool?.drain();
       await waitForSandboxes(opts, here, timeoutMs);
       if (own.getState() === 'RUNNING') own.shutdown();
@@ -123,12 +138,12 @@ export async function createHostWorker(opts: HostWorkerOptions): Promise<HostWor
       // Before the workers poll: a sandbox being provisioned meanwhile must get one channel, not two.
       await here.reattach().catch((err: unknown) => opts.log.warn({ err }, 're-attaching to sandboxes failed'));
       const sweeper = startHousekeeping(opts, { outputStore, outputDir: outputSettings.dir, policies, pool, deps });
-      const runs = [shared.run(), own.run()];
+      const runs = [shared.run(), own.run(), builds.run()];
       try {
         await Promise.all(runs);
       } catch (err) {
         // Half a host is worse than none: the shared queue would hand out sandboxes nobody drives.
-        for (const worker of [shared, own]) if (worker.getState() === 'RUNNING') worker.shutdown();
+        for (const worker of [shared, own, builds]) if (worker.getState() === 'RUNNING') worker.shutdown();
         await Promise.allSettled(runs);
         throw err;
       } finally {
@@ -168,8 +183,9 @@ function warmPoolFor(
 async function queueWorkers(
   opts: HostWorkerOptions,
   activities: ReturnType<typeof createHostActivities>,
+  templates: TemplateActivities,
   capacity: ReturnType<typeof hostCapacity>,
-): Promise<{ shared: Worker; own: Worker }> {
+): Promise<{ shared: Worker; own: Worker; builds: Worker }> {
   const common = {
     connection: opts.connection,
     namespace: opts.namespace,
@@ -192,10 +208,18 @@ async function queueWorkers(
   const own = await Worker.create({
     ...common,
     taskQueue: hostQueue(opts.hostId),
-    activities: onThisHost,
+    activities: { ...onThisHost, removeTemplateImage: templates.removeTemplateImage },
     maxConcurrentActivityTaskExecutions: capacity.sandboxSlots,
   });
-  return { shared, own };
+  // Builds take minutes and a core or two: one at a time per host, on a queue of their own, so
+  // they never hold a provisioning slot.
+  const builds = await Worker.create({
+    ...common,
+    taskQueue: TEMPLATE_BUILDS_QUEUE,
+    activities: { buildTemplate: templates.buildTemplate },
+    maxConcurrentActivityTaskExecutions: 1,
+  });
+  return { shared, own, builds };
 }
 
 /** Waits, up to the timeout, for the sandboxes on this host to end. */

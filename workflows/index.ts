@@ -2,3 +2,4 @@
 export { executionWorkflow } from './execution';
 export { sandboxWorkflow } from './sandbox';
 export { tenantQuotaWorkflow } from './tenant-quota';
+export { templateWorkflow } from './template';

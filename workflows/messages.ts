@@ -6,6 +6,7 @@ import { EVENTS_QUERY, OUTPUT_CHUNK_SIGNAL, type EventsQueryInput, type OutputCh
 import type { Approval, ApprovalDecision, ExecutionResult } from '../lib/schemas/execution-result';
 import type { LeaseAnswer, LeaseRequest } from '../lib/schemas/quotas';
 import type { QuotaView } from './lease-book';
+import type { TemplateInfo } from '../lib/schemas/template';
 
 export type { ApprovalDecision };
 
@@ -70,3 +71,9 @@ export const leaseGrantedSignal = defineSignal<[{ id: string }]>('leaseGranted')
 
 /** What the tenant holds and has queued, against its quotas. */
 export const quotaUsageQuery = defineQuery<QuotaView>('quotaUsage');
+
+/** A template as it stands: building, ready, failed or deleted. */
+export const templateStateQuery = defineQuery<TemplateInfo>('templateState');
+
+/** Deletes a built (or failed) template and its image; refused while it builds. */
+export const deleteTemplateUpdate = defineUpdate<TemplateInfo, [Record<string, never>]>('deleteTemplate');

@@ -54,6 +54,11 @@ export interface AirlockConfig {
    * Docker engine sees at the same place (a volume both mount, when the engine runs apart).
    */
   supervisorDir: string;
+  /**
+   * Template builds: the log store the hosts write and the API reads (shared like outputs), each
+   * host's scratch folder, and the limits on one build's time, added size and memory.
+   */
+  templates: { logDir: string; buildDir: string; timeoutMs: number; maxBytes: number; memoryMb: number };
   /** Browser origins that may call the API's codec endpoint: the Temporal UI's (the dev server's by default). */
   codecCorsOrigins: string[];
 }
@@ -98,6 +103,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AirlockConfig 
       previewBytes: intFrom(env, 'AIRLOCK_OUTPUT_PREVIEW_BYTES', 16 * 1024),
     },
     supervisorDir: env.AIRLOCK_SUPERVISOR_DIR || path.join(STATE_DIR, 'supervisor'),
+    templates: {
+      logDir: env.AIRLOCK_TEMPLATE_LOG_DIR || path.join(STATE_DIR, 'template-logs'),
+      buildDir: env.AIRLOCK_TEMPLATE_BUILD_DIR || path.join(STATE_DIR, 'template-builds'),
+      timeoutMs: intFrom(env, 'AIRLOCK_TEMPLATE_BUILD_TIMEOUT_MS', 15 * 60_000),
+      maxBytes: intFrom(env, 'AIRLOCK_TEMPLATE_MAX_BYTES', 2 * 1024 ** 3),
+      memoryMb: intFrom(env, 'AIRLOCK_TEMPLATE_BUILD_MEMORY_MB', 2048),
+    },
     codecCorsOrigins: (env.AIRLOCK_CODEC_CORS_ORIGINS ?? 'http://localhost:8233,http://127.0.0.1:8233')
       .split(',')
       .map((origin) => origin.trim())

@@ -22,6 +22,11 @@ export const Text = z.string().refine((s) => !LONE_SURROGATE.test(s), UNICODE_ME
 
 export const Encoding = z.enum(['utf8', 'base64']);
 
+/** A template id: `tpl-` and the first 24 hex digits of its spec's sha256. */
+export const TemplateId = z
+  .string()
+  .regex(/^tpl-[0-9a-f]{24}$/, 'must be a template id such as "tpl-0123456789abcdef01234567"');
+
 export const SourceFile = z
   .strictObject({
     path: RelativePath,
