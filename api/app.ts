@@ -12,6 +12,8 @@ import { outputRoutes } from './routes/outputs';
 import { FileOutputStore, type OutputStore } from '../lib/node/output-store';
 import { loadConfig } from '../lib/node/config';
 import { sandboxRoutes } from './routes/sandboxes';
+import { templateRoutes } from './routes/templates';
+import type { TemplateService } from './template-service';
 import type { SandboxService } from './sandbox-service';
 import { requireApiKey, requireScope } from './auth';
 import { rateLimit } from './rate-limit';
@@ -27,6 +29,9 @@ export interface ApiDeps {
   sandboxes: SandboxService;
   /** Steps a sandbox workflow run takes before it continues as new. */
   sandboxStepsPerRun: number;
+  templates: TemplateService;
+  /** Where the hosts keep template build logs; default the directory AIRLOCK_TEMPLATE_LOG_DIR names. */
+  templateLogs?: OutputStore;
   runtimes: RuntimeCatalog;
   policies: Map<string, LoadedPolicy>;
   health: () => Promise<HealthReport>;
@@ -97,6 +102,7 @@ export function createApp(deps: ApiDeps): express.Express {
       runtimes: deps.runtimes,
       policies: deps.policies,
       waitLimitMs: deps.waitLimitMs,
+      templates: deps.templates,
     }),
   );
 
@@ -113,6 +119,16 @@ export function createApp(deps: ApiDeps): express.Express {
       runtimes: deps.runtimes,
       policies: deps.policies,
       stepsPerRun: deps.sandboxStepsPerRun,
+      templates: deps.templates,
+    }),
+  );
+
+  app.use(
+    '/v1/templates',
+    templateRoutes({
+      templates: deps.templates,
+      runtimes: deps.runtimes,
+      logs: deps.templateLogs ?? new FileOutputStore(loadConfig().templates.logDir),
     }),
   );
 

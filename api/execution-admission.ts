@@ -6,6 +6,7 @@
  */
 import type { ExecutionInput, ParsedExecutionRequest } from '../lib/schemas/execution-request';
 import { normalizeRequest } from '../lib/node/normalize-request';
+import type { TemplateRef } from '../lib/schemas/template';
 import type { RuntimeCatalog } from '../lib/node/runtimes';
 import type { LoadedPolicy } from '../lib/node/policies';
 import { policyViolations } from '../lib/node/execution-plan';
@@ -40,6 +41,8 @@ export interface PrepareRequest {
   /** Where the request sits in the body (`executions.3` in a batch), for the fields errors name. */
   prefix?: string;
   idempotencyKey?: string | undefined;
+  /** The template the body names, resolved for the tenant (TemplateService.resolve). */
+  template?: TemplateRef | undefined;
 }
 
 export interface LeasedStart<T> {
@@ -70,7 +73,7 @@ export class ExecutionAdmission {
   ) {}
 
   /** Validation, runtime and policy checks, normalisation: everything before the workflow starts. */
-  prepare({ body, principal, prefix = '', idempotencyKey }: PrepareRequest): Prepared {
+  prepare({ body, principal, prefix = '', idempotencyKey, template }: PrepareRequest): Prepared {
     const at = (field: string) => [prefix, field].filter(Boolean).join('.');
     const bound = { ...body, policy: choosePolicy(principal, body.policy, at) };
     const { runtime, policy } = resolveRuntimeAndPolicy(this.deps.runtimes, this.deps.policies, bound, at);
@@ -78,6 +81,7 @@ export class ExecutionAdmission {
       tenant: principal.tenant,
       keyId: principal.keyId,
       runtime: runtime.manifest,
+      template,
       ...(idempotencyKey === undefined ? {} : { executionId: idempotentExecutionId(principal.tenant, idempotencyKey) }),
     });
     const violations = policyViolations(input, policy.policy, runtime.manifest);

@@ -19,6 +19,8 @@ import { HttpError } from './errors';
 import type { Idempotency } from './idempotency';
 import { newSandboxId, type SandboxService } from './sandbox-service';
 import { checkFits, type LeaseNeeds, type TenantLeases } from './tenant-leases';
+import type { TemplateRef } from '../lib/schemas/template';
+import type { TemplateService } from './template-service';
 import { choosePolicy, resolveRuntimeAndPolicy } from './routes/parse';
 
 export interface SandboxAdmissionDeps {
@@ -26,6 +28,7 @@ export interface SandboxAdmissionDeps {
   leases: TenantLeases;
   runtimes: RuntimeCatalog;
   policies: Map<string, LoadedPolicy>;
+  templates: TemplateService;
   /** Steps per workflow run before it continues as new. */
   stepsPerRun: number;
 }
@@ -42,7 +45,8 @@ export class SandboxAdmission {
 
   /** Starts the sandbox under a lease for it; the answer is its info, or 'conflict' for a reused key. */
   async create({ body, principal, idempotencyKey, idempotency }: SandboxCreate): Promise<SandboxInfo | 'conflict'> {
-    const { input, needs } = this.prepare(body, principal, idempotencyKey);
+    const bound = await this.deps.templates.bind(body, principal.tenant);
+    const { input, needs } = this.prepare(bound.body, principal, idempotencyKey, bound.template);
     const { leases, sandboxes } = this.deps;
     const leased = await leases.acquire(principal, needs);
     const release = () => leases.release(principal.tenant, input.sandboxId, leased);
@@ -61,9 +65,15 @@ export class SandboxAdmission {
     parsed: ParsedSandboxCreateRequest,
     principal: Principal,
     idempotencyKey: string | undefined,
+    template: TemplateRef | undefined,
   ): { input: SandboxInput; needs: LeaseNeeds } {
     const body = { ...parsed, policy: choosePolicy(principal, parsed.policy) };
     const { runtime, policy, policyName } = resolveRuntimeAndPolicy(this.deps.runtimes, this.deps.policies, body);
+    if (template && !policy.policy.templates.allowed) {
+      throw new HttpError(400, 'policy_violation', `template: templates are not allowed by policy "${policyName}"`, [
+        { field: 'template', message: `templates are not allowed by policy "${policyName}"` },
+      ]);
+    }
     if (policy.policy.approval.required !== 'never') {
       throw new HttpError(
         400,
@@ -78,6 +88,7 @@ export class SandboxAdmission {
       keyId: principal.keyId,
       language: body.language,
       version: runtime.manifest.version,
+      ...(template ? { template } : {}),
       policy: policyName,
       idleTimeoutMs: body.idleTimeoutSeconds * 1000,
       maxLifetimeMs: body.maxLifetimeSeconds * 1000,

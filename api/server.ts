@@ -8,6 +8,7 @@ import { connectWithRetry, createClient } from '../lib/node/temporal';
 import { startTracing, stopTracing } from '../lib/node/tracing';
 import { ExecutionService } from './execution-service';
 import { SandboxService } from './sandbox-service';
+import { TemplateService } from './template-service';
 import { createApiMetrics } from './metrics';
 import { createHealthProbe } from './health';
 import { TenantLeases } from './tenant-leases';
@@ -29,6 +30,7 @@ async function main(): Promise<void> {
   const app = createApp({
     executions: new ExecutionService(client),
     sandboxes: new SandboxService(client),
+    templates: new TemplateService(client, config.templates.timeoutMs),
     leases: new TenantLeases(client),
     sandboxStepsPerRun: config.sandboxStepsPerRun,
     runtimes: loadRuntimes(),

@@ -2,7 +2,7 @@ import type { Client, WorkflowExecutionDescription, WorkflowHandle } from '@temp
 import { WorkflowNotFoundError, type Payload } from '@temporalio/common';
 import { decodeTypedSearchAttributes } from '@temporalio/common/lib/converter/payload-search-attributes';
 import { temporal } from '@temporalio/proto';
-import { LANGUAGE, POLICY, STATUS, TENANT } from '../lib/search-attributes';
+import { LANGUAGE, POLICY, STATUS, TEMPLATE, TENANT } from '../lib/search-attributes';
 
 export interface OwnedWorkflow<T extends Workflow> {
   handle: WorkflowHandle<T>;
@@ -87,11 +87,16 @@ export function quote(value: string): string {
 }
 
 /** The search attributes every Airlock workflow starts with: what tenancy, listing and the reaper read. */
-export function startAttributes(owner: { tenant: string; language: string; policy: string }, status: string) {
+export function startAttributes(
+  owner: { tenant: string; language: string; policy: string; template?: { id: string } | undefined },
+  status: string,
+) {
   return [
     { key: TENANT, value: owner.tenant },
     { key: LANGUAGE, value: owner.language },
     { key: POLICY, value: owner.policy },
     { key: STATUS, value: status },
+    // What a template's delete looks for: an open execution or sandbox that runs it.
+    ...(owner.template ? [{ key: TEMPLATE, value: owner.template.id }] : []),
   ];
 }

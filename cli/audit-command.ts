@@ -160,6 +160,9 @@ function render(
     `code       sha256 ${report.code.sha256} (${report.code.files.length} file(s))`,
     `policy     ${report.policy ? `${report.policy.name} sha256 ${report.policy.sha256}` : '(none recorded)'}`,
     `image      ${report.image ? `${report.image.id} definition sha256 ${report.image.definitionSha256}` : '(not provisioned)'}`,
+    ...(report.template
+      ? [`template   ${report.template.id} spec sha256 ${report.template.sha256}${templateMismatch(report)}`]
+      : []),
     ...report.gates.map(
       (g) => `gate       ${g.gate}: ${g.verdict} (${g.findings.length} finding(s))${g.error ? `, ${g.error}` : ''}`,
     ),
@@ -173,4 +176,13 @@ function render(
     ...report.timeline.map((t) => `  ${t.at}  ${t.what.padEnd(22)} ${t.detail}`),
   ];
   return `${lines.join('\n')}\n`;
+}
+
+/** The image the host ran must carry the template the API resolved: an auditor is told when it does not. */
+function templateMismatch(report: AuditReport): string {
+  const ran = report.image?.template;
+  if (!report.image || ran?.sha256 === report.template?.sha256) return '';
+  return ran
+    ? ` (MISMATCH: the image ran carries ${ran.id} sha256 ${ran.sha256})`
+    : ' (MISMATCH: the image ran is no template)';
 }

@@ -3,6 +3,7 @@ import type { SourceFile } from './schemas/common';
 import type { SandboxInfo, StepResult } from './schemas/sandbox';
 import type { ExecutionPlan } from './schemas/policy';
 import type { LiveEvent } from './schemas/events';
+import type { TemplateRef } from './schemas/template';
 import { directoryProblem, relativePathProblem } from './relative-path';
 import { BASE64_PATTERN, ID_PATTERN, ID_RULE, base64Bytes } from './rules';
 import { STEP_KINDS } from './vocabulary';
@@ -36,6 +37,8 @@ export interface SandboxInput {
   language: string;
   /** The runtime version the API resolved; absent in sandboxes from before versions, which mean the newest. */
   version?: string;
+  /** The template the API resolved: its image, env and hash. */
+  template?: TemplateRef;
   policy: string;
   idleTimeoutMs: number;
   maxLifetimeMs: number;

@@ -9,4 +9,7 @@ export const POLICY = defineSearchAttributeKey('AirlockPolicy', SearchAttributeT
 /** The worst pre-run gate verdict: pass, warn or block. */
 export const GATE = defineSearchAttributeKey('AirlockGate', SearchAttributeType.KEYWORD);
 
-export const ALL_SEARCH_ATTRIBUTES = [TENANT, STATUS, LANGUAGE, HOST, POLICY, GATE];
+/** The template an execution or sandbox runs (its id), and a template workflow's own. */
+export const TEMPLATE = defineSearchAttributeKey('AirlockTemplate', SearchAttributeType.KEYWORD);
+
+export const ALL_SEARCH_ATTRIBUTES = [TENANT, STATUS, LANGUAGE, HOST, POLICY, GATE, TEMPLATE];

@@ -221,6 +221,7 @@ export function stepAsExecution(
     keyId: input.keyId,
     language: input.language,
     ...(input.version !== undefined ? { version: input.version } : {}),
+    ...(input.template ? { template: input.template } : {}),
     policy: input.policy,
     files,
     entrypoint: request === null || request.code !== undefined ? input.sourceFile : null,

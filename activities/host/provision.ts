@@ -72,10 +72,18 @@ export function createProvisionActivity(deps: HostActivityDeps) {
   const resolveProfile = createProfileResolver(deps);
 
   /** A warm container from the pool when one is ready, else a fresh one; either way used once. */
-  async function containerFor(input: ProvisionInput, name: string, profile: PoolProfile, made: { id?: string }) {
+  async function containerFor(
+    input: ProvisionInput,
+    name: string,
+    { profile, image }: { profile: PoolProfile; image: ImageRef },
+    made: { id?: string },
+  ) {
+    // A template is one tenant's image: a pool of it would cost the host memory for that tenant
+    // alone, and hold the image its owner deletes. Its containers are made on demand.
+    const pooled = pool && !image.template ? pool : undefined;
     // Before the claim: a claimed container's labels are the pool's, so the reaper reads its deadline here.
-    if (pool) await hostLedger.recordDeadline(input.executionId, input.deadlineAt);
-    const claimed = await pool?.claim(profile, name);
+    if (pooled) await hostLedger.recordDeadline(input.executionId, input.deadlineAt);
+    const claimed = await pooled?.claim(profile, name);
     if (claimed) return { sandbox: claimed, warm: true };
     const container = await docker.createContainer(
       sandboxContainerSpec({
@@ -100,7 +108,7 @@ export function createProvisionActivity(deps: HostActivityDeps) {
       );
       // A retry after a lost result finds its own container; anything else with the name is stale.
       if (Context.current().info.attempt > 1) await removeQuietly(docker, name);
-      const { sandbox, warm } = await containerFor(input, name, profile, made);
+      const { sandbox, warm } = await containerFor(input, name, { profile, image }, made);
       const { container } = sandbox;
       made.id = container.id;
       sandboxes.adopt(name, sandbox);
@@ -164,11 +172,14 @@ async function resolveImage(docker: Docker, tag: string): Promise<ImageRef> {
   try {
     const info = await docker.getImage(tag).inspect();
     const labels = info.Config?.Labels ?? {};
+    const template = labels[IMAGE_LABELS.template];
+    const templateSha256 = labels[IMAGE_LABELS.templateSha256];
     return {
       tag,
       id: info.Id,
       definitionSha256: labels[IMAGE_LABELS.definitionSha256] ?? 'unknown',
       runtimeVersion: labels[IMAGE_LABELS.runtimeVersion] ?? 'unknown',
+      ...(template && templateSha256 ? { template: { id: template, sha256: templateSha256 } } : {}),
     };
   } catch (err) {
     if (isNotFound(err)) {

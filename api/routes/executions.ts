@@ -10,6 +10,7 @@ import type { RuntimeCatalog } from '../../lib/node/runtimes';
 import type { LoadedPolicy } from '../../lib/node/policies';
 import type { ExecutionService } from '../execution-service';
 import { ExecutionAdmission } from '../execution-admission';
+import type { TemplateService } from '../template-service';
 import { HttpError } from '../errors';
 import { jsonBody } from '../body';
 import { principalOf, requireScope } from '../auth';
@@ -25,6 +26,7 @@ export interface ExecutionRoutesDeps {
   runtimes: RuntimeCatalog;
   policies: Map<string, LoadedPolicy>;
   waitLimitMs: number;
+  templates: TemplateService;
 }
 
 const WaitQuery = z.object({ wait: z.enum(['true', 'false']).optional() });
@@ -39,7 +41,14 @@ const ListQuery = z.strictObject({
   pageToken: PageToken.optional(),
 });
 
-export function executionRoutes({ executions, leases, runtimes, policies, waitLimitMs }: ExecutionRoutesDeps): Router {
+export function executionRoutes({
+  executions,
+  leases,
+  runtimes,
+  policies,
+  waitLimitMs,
+  templates,
+}: ExecutionRoutesDeps): Router {
   const admission = new ExecutionAdmission({ executions, leases, runtimes, policies });
   const router = Router();
   router.use(jsonBody());
@@ -50,11 +59,8 @@ export function executionRoutes({ executions, leases, runtimes, policies, waitLi
     requireJson(req);
     const principal = principalOf(req);
     const key = idempotencyKeyOf(req);
-    const { input, needs } = admission.prepare({
-      body: parseBody(ExecutionRequest, req.body),
-      principal,
-      idempotencyKey: key,
-    });
+    const { body, template } = await templates.bind(parseBody(ExecutionRequest, req.body), principal.tenant);
+    const { input, needs } = admission.prepare({ body, principal, idempotencyKey: key, template });
     const idempotency = idempotencyOf(req.body, key);
     const { submitted, result } = await admission.submitLeased({
       principal,
@@ -80,17 +86,18 @@ export function executionRoutes({ executions, leases, runtimes, policies, waitLi
     // With a key, each item is idempotent on its own: a retry starts only what did not start before.
     const key = idempotencyKeyOf(req);
     const itemKey = (i: number) => (key === undefined ? undefined : `${key}:${i}`);
-    const prepared = batch.executions.map((item, i) => {
+    const bodies = batch.executions.map((item, i) => {
       const prefix = `executions.${i}`;
       if (typeof item !== 'object' || item === null || Array.isArray(item))
         throw HttpError.invalid(prefix, 'must be a JSON object');
-      return admission.prepare({
-        body: parseBody(ExecutionRequest, item, prefix),
-        principal,
-        prefix,
-        idempotencyKey: itemKey(i),
-      });
+      return parseBody(ExecutionRequest, item, prefix);
     });
+    const bound = await Promise.all(
+      bodies.map((body, i) => templates.bind(body, principal.tenant, `executions.${i}.`)),
+    );
+    const prepared = bound.map(({ body, template }, i) =>
+      admission.prepare({ body, principal, prefix: `executions.${i}`, idempotencyKey: itemKey(i), template }),
+    );
     await admission.startBatch({ principal, items: batch.executions, prepared, itemKey });
     const ids = prepared.map((p) => p.input.executionId);
     if (wait !== 'true') {

@@ -70,7 +70,7 @@ export function outputRoutes({ executions, store }: OutputRoutesDeps): Router {
  * Streams a stored object under its digest: content-addressed, so the same URL always answers the
  * same bytes (`ETag` is the sha256, `If-None-Match` answers 304).
  */
-async function serveStored(
+export async function serveStored(
   req: Request,
   res: Response,
   stored: StoredOutput,

@@ -28,7 +28,7 @@ export interface PolicyViolation {
 
 /** Everything about the request the policy forbids. Shared by the API (a 4xx up front) and the gate (in history). */
 export function policyViolations(
-  input: Pick<ExecutionInput, 'language' | 'version' | 'limits' | 'files' | 'tests' | 'stdin' | 'cases'>,
+  input: Pick<ExecutionInput, 'language' | 'version' | 'template' | 'limits' | 'files' | 'tests' | 'stdin' | 'cases'>,
   policy: Policy,
   runtime: RuntimeManifest | undefined,
 ): PolicyViolation[] {
@@ -42,6 +42,14 @@ export function policyViolations(
       field: 'language',
       kind: 'language',
       message: `"${input.language}" is not allowed by policy "${policy.name}"`,
+    });
+  }
+  if (input.template && !policy.templates.allowed) {
+    // A template's files and packages are not gated: under a policy that gates code they could carry what it denies.
+    violations.push({
+      field: 'template',
+      kind: 'language',
+      message: `templates are not allowed by policy "${policy.name}"`,
     });
   }
   const { ceilings } = policy.limits;
@@ -107,7 +115,7 @@ export function planExecution({ input, policy, policyRef, seccompProfile, runtim
     compile,
     runCommand: runtime && input.entrypoint !== null ? [...fillCommand(runtime.run, values), ...input.args] : null,
     test,
-    env: { ...(runtime?.env ?? {}), ...input.env },
+    env: { ...(runtime?.env ?? {}), ...(input.template?.env ?? {}), ...input.env },
     budgetMs:
       (compile?.timeoutMs ?? 0) + runs * limits.timeoutMs + (test ? limits.testTimeoutMs : 0) + PIPELINE_OVERHEAD_MS,
   };
@@ -159,11 +167,14 @@ export function totalInputBytes(input: Pick<ExecutionInput, 'files' | 'tests' | 
 
 /** The runtime version a plan runs, and its image. */
 function runtimeRef(
-  input: Pick<ExecutionInput, 'language' | 'version'>,
+  input: Pick<ExecutionInput, 'language' | 'version' | 'template'>,
   runtime: RuntimeManifest | undefined,
 ): ExecutionPlan['runtime'] {
   const version = runtime?.version ?? input.version;
-  return version === undefined
-    ? { name: input.language, image: imageTagFor(input.language) }
-    : { name: input.language, version, image: imageTagFor(input.language, version) };
+  const ref: ExecutionPlan['runtime'] =
+    version === undefined
+      ? { name: input.language, image: imageTagFor(input.language) }
+      : { name: input.language, version, image: imageTagFor(input.language, version) };
+  if (!input.template) return ref;
+  return { ...ref, image: input.template.image, template: { id: input.template.id, sha256: input.template.sha256 } };
 }

@@ -1,5 +1,6 @@
 import type { ExecutionInput, ParsedExecutionRequest } from '../schemas/execution-request';
 import type { RuntimeManifest } from '../schemas/runtime';
+import type { TemplateRef } from '../schemas/template';
 import { DEFAULT_POLICY } from './policies';
 import { newExecutionId } from './execution-ids';
 
@@ -10,6 +11,7 @@ export interface NormalizeContext {
   /** The API key that submitted it, for the audit trail. */
   keyId: string;
   runtime: RuntimeManifest;
+  template?: TemplateRef | undefined;
   now?: Date;
 }
 
@@ -22,6 +24,7 @@ export function normalizeRequest(req: ParsedExecutionRequest, ctx: NormalizeCont
     keyId: ctx.keyId,
     language: req.language,
     version: ctx.runtime.version,
+    ...(ctx.template ? { template: ctx.template } : {}),
     policy: req.policy ?? DEFAULT_POLICY,
     files,
     entrypoint: req.files ? (req.entrypoint ?? null) : ctx.runtime.sourceFile,

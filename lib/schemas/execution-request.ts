@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { Command, EnvName, RelativePath, SourceFile, Text } from './common';
+import { Command, EnvName, RelativePath, SourceFile, TemplateId, Text } from './common';
+import type { TemplateRef } from './template';
 import { RequestedLimits } from './limits';
 import { RuntimeVersionName } from './runtime';
 
@@ -39,6 +40,8 @@ export const ExecutionRequest = z
     language: LanguageName,
     /** One of the language's versions in `GET /v1/runtimes`; default its newest. */
     version: RuntimeVersionName.optional(),
+    /** One of the tenant's ready templates of this language (`POST /v1/templates`): its image instead of the runtime's. */
+    template: TemplateId.optional(),
     code: Text.optional(),
     files: z
       .array(SourceFile)
@@ -132,6 +135,8 @@ export interface ExecutionInput {
   language: string;
   /** The runtime version the API resolved; absent in inputs from before versions, which mean the newest. */
   version?: string;
+  /** The template the API resolved for the request: its image, env and hash. */
+  template?: TemplateRef;
   policy: string;
   files: SourceFile[];
   /** Null when only tests run. */

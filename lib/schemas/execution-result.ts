@@ -170,6 +170,8 @@ export const ImageRef = z.object({
   id: z.string(),
   definitionSha256: z.string(),
   runtimeVersion: z.string(),
+  /** A template's image: the template and its spec's sha256, from the labels its build set. */
+  template: z.object({ id: z.string(), sha256: z.string() }).optional(),
 });
 export type ImageRef = z.infer<typeof ImageRef>;
 

@@ -103,6 +103,11 @@ export const Policy = z.strictObject({
     })
     .default({ maxTotalBytes: 2_097_152 }),
   gates: Gates,
+  /**
+   * Whether executions and sandboxes may run a tenant's template. Its files and packages are the
+   * tenant's own base, not gated code: a policy that denies imports should not allow them.
+   */
+  templates: z.strictObject({ allowed: z.boolean().default(true) }).default({ allowed: true }),
   approval: z
     .strictObject({
       /** `on-warn`: when any gate warns. */
@@ -184,7 +189,8 @@ export interface ExecutionPlan {
   /** The run stage's limits (policy defaults, then the runtime's, then the request's). */
   limits: Limits;
   /** The runtime version and its image; plans from before versions have no `version` (their image was `:latest`). */
-  runtime: { name: string; version?: string; image: string };
+  /** `template`: the tenant's template it runs instead of the runtime's own image. */
+  runtime: { name: string; version?: string; image: string; template?: { id: string; sha256: string } };
   sandbox: SandboxSettings;
   gates: GatePlan;
   approval: ApprovalPlan;

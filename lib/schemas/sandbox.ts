@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Command, EnvName, RelativePath, SourceFile, Text, stringRule } from './common';
+import { Command, EnvName, RelativePath, SourceFile, TemplateId, Text, stringRule } from './common';
 import { LanguageName, MAX_FILES, MAX_STDIN_CHARS, PolicyName, RESERVED_DIR } from './execution-request';
 import { ExecutionStatus, ImageRef, ProcessResult } from './execution-result';
 import { RuntimeVersionName } from './runtime';
@@ -39,6 +39,8 @@ export const SandboxCreateRequest = z
     language: LanguageName,
     /** One of the language's versions in `GET /v1/runtimes`; default its newest. */
     version: RuntimeVersionName.optional(),
+    /** One of the tenant's ready templates of this language: its image instead of the runtime's. */
+    template: TemplateId.optional(),
     policy: PolicyName.optional(),
     idleTimeoutSeconds: z.number().int().min(10).max(3600).default(300),
     maxLifetimeSeconds: z.number().int().min(60).max(86_400).default(3600),

@@ -8,6 +8,7 @@ import request from 'supertest';
 import { createApp } from '../../api/app';
 import { createHealthProbe } from '../../api/health';
 import { TenantLeases } from '../../api/tenant-leases';
+import { TemplateService } from '../../api/template-service';
 import { SandboxService } from '../../api/sandbox-service';
 import { ApiKeyStore } from '../../lib/node/api-keys';
 import { loadPolicies } from '../../lib/node/policies';
@@ -50,6 +51,7 @@ export function createTestApi(cluster: TestCluster, opts: TestApiOptions = {}): 
   const app = createApp({
     executions: opts.executions ?? cluster.executions,
     sandboxes: new SandboxService(cluster.client),
+    templates: new TemplateService(cluster.client, 15 * 60_000),
     leases: new TenantLeases(cluster.client, opts.leaseSweep ? { sweep: opts.leaseSweep } : {}),
     sandboxStepsPerRun: opts.sandboxStepsPerRun ?? 500,
     runtimes: cluster.runtimes,

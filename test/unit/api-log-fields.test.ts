@@ -10,6 +10,7 @@ import request from 'supertest';
 import { createApp } from '../../api/app';
 import type { ExecutionService } from '../../api/execution-service';
 import type { TenantLeases } from '../../api/tenant-leases';
+import type { TemplateService } from '../../api/template-service';
 import type { SandboxService } from '../../api/sandbox-service';
 import { ApiKeyStore } from '../../lib/node/api-keys';
 import { RuntimeCatalog } from '../../lib/node/runtimes';
@@ -32,6 +33,7 @@ const unavailable = async () => {
 const app = createApp({
   executions: { get: unavailable } as unknown as ExecutionService,
   sandboxes: { get: unavailable } as unknown as SandboxService,
+  templates: { get: unavailable } as unknown as TemplateService,
   leases: { acquire: unavailable } as unknown as TenantLeases,
   sandboxStepsPerRun: 500,
   runtimes: new RuntimeCatalog([]),

@@ -26,6 +26,8 @@ export interface AuditReport {
   executionId: string;
   submitter: { tenant: string; keyId: string };
   language: string;
+  /** The tenant's template the code ran on, as the API resolved it (the image's own labels are in `image`). */
+  template: { id: string; sha256: string } | null;
   code: { sha256: string; files: Array<{ path: string; sha256: string; bytes: number }> };
   policy: { name: string; sha256: string } | null;
   image: ImageRef | null;
@@ -70,6 +72,7 @@ export function auditReport(historyJson: unknown): AuditReport {
     executionId: input.executionId,
     submitter: { tenant: input.tenant, keyId: input.keyId },
     language: input.language,
+    template: input.template ? { id: input.template.id, sha256: input.template.sha256 } : null,
     code: codeDigest([...input.files, ...(input.tests?.files ?? [])]),
     policy: null,
     image: null,
@@ -85,7 +88,9 @@ export function auditReport(historyJson: unknown): AuditReport {
   note(
     events[0]!,
     'submitted',
-    `tenant ${input.tenant}, key ${input.keyId}, ${input.language}, code sha256 ${report.code.sha256}`,
+    `tenant ${input.tenant}, key ${input.keyId}, ${input.language}` +
+      (input.template ? `, template ${input.template.id} (spec sha256 ${input.template.sha256})` : '') +
+      `, code sha256 ${report.code.sha256}`,
   );
 
   const timeline: Array<{ event: HistoryEvent; record: () => void }> = [];
@@ -206,7 +211,10 @@ function recordActivity(
       note(
         event,
         'provisioned',
-        `host ${sandbox.hostId}, image ${sandbox.image.id} (definition sha256 ${sandbox.image.definitionSha256}, ${sandbox.image.runtimeVersion})`,
+        `host ${sandbox.hostId}, image ${sandbox.image.id} (definition sha256 ${sandbox.image.definitionSha256}, ${sandbox.image.runtimeVersion})` +
+          (sandbox.image.template
+            ? `, template ${sandbox.image.template.id} (spec sha256 ${sandbox.image.template.sha256})`
+            : ''),
       );
       break;
     }
