@@ -3,6 +3,7 @@ import { Audit } from './audit';
 import { Executions } from './executions';
 import { HttpClient, type RequestOptions } from './http';
 import { Sandboxes } from './sandboxes';
+import { Templates } from './templates';
 import { expectObject } from './validation';
 
 export interface AirlockOptions {
@@ -46,6 +47,7 @@ export const DEFAULT_TIMEOUT_MS = 300_000;
 export class Airlock {
   readonly executions: Executions;
   readonly sandboxes: Sandboxes;
+  readonly templates: Templates;
   readonly audit: Audit;
   private readonly http: HttpClient;
 
@@ -69,6 +71,7 @@ export class Airlock {
     });
     this.executions = new Executions(this.http);
     this.sandboxes = new Sandboxes(this.http);
+    this.templates = new Templates(this.http);
     this.audit = new Audit(this.http);
   }
 

@@ -27,6 +27,7 @@ export {
   type WrittenFile,
 } from './sandboxes';
 export { Audit } from './audit';
+export { AirlockTemplateBuildError, Templates, type BuildOptions, type TemplatePage } from './templates';
 export { type EventsOptions } from './events';
 export { newIdempotencyKey, type MutationOptions, type RequestOptions } from './http';
 export {
@@ -64,6 +65,7 @@ export type {
 export type { Finding, GateResult } from '../../lib/schemas/findings';
 export type { RequestedLimits } from '../../lib/schemas/limits';
 export type { RuntimeSummary } from '../../lib/schemas/runtime';
+export type { ParsedTemplateSpec, TemplateInfo, TemplateSpec, TemplateStatus } from '../../lib/schemas/template';
 export type {
   FileEntry,
   SandboxCreateRequest,
