@@ -30,7 +30,9 @@ export async function containerLayer(container: Docker.Container): Promise<strin
 
 export function hardenLayer(layer: string, log: BuildLog): HardenReport {
   const report: HardenReport = { strippedSetuid: [], removedDevices: [] };
-  for (const junk of JUNK) fs.rmSync(path.join(layer, junk), { recursive: true, force: true });
+  // Only through real directories: a setup can turn /var into a link to `/`, which on this host is the host's.
+  for (const junk of JUNK)
+    if (throughDirectories(layer, junk)) fs.rmSync(path.join(layer, junk), { recursive: true, force: true });
   checkWorkspace(layer);
   walk(layer, '', report);
   for (const file of report.strippedSetuid) log.write(`stripped setuid/setgid: /${file}\n`);
@@ -58,6 +60,19 @@ function walk(layer: string, rel: string, report: HardenReport): void {
       report.removedDevices.push(relPath);
     }
   }
+}
+
+/** Whether every folder on the way to `rel` inside the layer is a real directory, not a link. */
+function throughDirectories(layer: string, rel: string): boolean {
+  const parts = rel.split('/');
+  for (let i = 1; i < parts.length; i++) {
+    try {
+      if (!fs.lstatSync(path.join(layer, ...parts.slice(0, i))).isDirectory()) return false;
+    } catch {
+      return false;
+    }
+  }
+  return true;
 }
 
 /** The workspace is where the sandbox's files go: it must stay a directory the sandbox user owns, and empty. */
