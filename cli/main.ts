@@ -16,6 +16,12 @@ import { baseUrlFromEnv } from '../sdk/src';
 import { apiClient, type ApiTarget } from './client';
 import { GATE_ERROR, gateCommand, type GateOptions } from './gate-command';
 import { runtimesCommand } from './runtimes-command';
+import {
+  templateBuildCommand,
+  templateDeleteCommand,
+  templateListCommand,
+  templateLogCommand,
+} from './template-command';
 import { auditCommand, auditKeysCommand, auditKeysRotateCommand, auditVerifyCommand } from './audit-command';
 import { encryptionInit, encryptionKeys, encryptionRotate, type EncryptionOptions } from './encryption-command';
 
@@ -44,6 +50,7 @@ program
   .option('-l, --lang <language>', 'runtime (default: inferred from the file extension)')
   .addOption(apiName('--language <language>', 'lang'))
   .option('--runtime-version <version>', "the runtime's version, from `airlock runtimes` (default: its newest)")
+  .option('--template <id>', 'run on one of your templates (`airlock template list`) instead of the bare runtime')
   .option('--stdin <file>', 'file to feed to the program on stdin')
   .option('--timeout <ms>', 'wall-clock limit in milliseconds')
   .addOption(apiName('--timeout-ms <ms>', 'timeout'))
@@ -53,6 +60,7 @@ program
       file: string,
       opts: LanguageOpts & {
         runtimeVersion?: string;
+        template?: string;
         stdin?: string;
         timeout?: string;
         timeoutMs?: string;
@@ -89,6 +97,39 @@ program
       lang: language ?? lang,
       ...program.opts<ApiTarget>(),
     });
+  });
+
+const template = program
+  .command('template')
+  .description('images you define on top of a runtime: Debian packages, pinned wheels, files, env, a setup');
+template
+  .command('build')
+  .description("build the spec in FILE (YAML or JSON, the body of POST /v1/templates); print the template's id")
+  .argument('<file>', 'the spec')
+  .option('--json', 'print the template as JSON')
+  .action(async (file: string, opts: { json?: boolean }) => {
+    process.exitCode = await templateBuildCommand(file, { ...opts, ...program.opts<ApiTarget>() });
+  });
+template
+  .command('list')
+  .description('your templates: id, status, runtime, name and the size they add')
+  .option('--json', 'print the API answer as JSON')
+  .action(async (opts: { json?: boolean }) => {
+    process.exitCode = await templateListCommand({ ...opts, ...program.opts<ApiTarget>() });
+  });
+template
+  .command('log')
+  .description("print a template's whole build log")
+  .argument('<id>', 'template id')
+  .action(async (id: string) => {
+    process.exitCode = await templateLogCommand(id, program.opts<ApiTarget>());
+  });
+template
+  .command('delete')
+  .description('delete a template and its image (refused while an execution or sandbox uses it)')
+  .argument('<id>', 'template id')
+  .action(async (id: string) => {
+    process.exitCode = await templateDeleteCommand(id, program.opts<ApiTarget>());
   });
 
 program

@@ -9,6 +9,8 @@ import { saveArtifacts } from './save-artifacts';
 export interface RunOptions {
   lang?: string;
   runtimeVersion?: string;
+  /** One of the tenant's templates; its language is the run's unless --lang names one. */
+  template?: string;
   stdin?: string;
   timeout?: string;
   /** Where to save the result's typed artifacts (charts, files of a known type). */
@@ -31,7 +33,11 @@ export class UsageError extends Error {}
 export async function runCommand(file: string, opts: RunOptions): Promise<number> {
   const client = apiClient(opts);
   const code = readFile(file, 'FILE');
-  const language = opts.lang ?? (await inferLanguage(client, file));
+  const language =
+    opts.lang ??
+    (opts.template !== undefined
+      ? (await client.templates.get(opts.template)).runtime.language
+      : await inferLanguage(client, file));
   const timeoutMs = opts.timeout === undefined ? undefined : Number(opts.timeout);
   if (timeoutMs !== undefined && (!Number.isInteger(timeoutMs) || timeoutMs <= 0)) {
     throw new UsageError(`--timeout must be a positive whole number of milliseconds, got "${opts.timeout}"`);
@@ -39,6 +45,7 @@ export async function runCommand(file: string, opts: RunOptions): Promise<number
   const result = await client.executions.run({
     language,
     ...(opts.runtimeVersion !== undefined ? { version: opts.runtimeVersion } : {}),
+    ...(opts.template !== undefined ? { template: opts.template } : {}),
     files: [{ path: path.basename(file), content: code.toString('base64'), encoding: 'base64' }],
     entrypoint: path.basename(file),
     ...(opts.stdin !== undefined ? { stdin: readFile(opts.stdin, '--stdin').toString('utf8') } : {}),

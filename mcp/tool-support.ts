@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import type { ServerNotification, ServerRequest } from '@modelcontextprotocol/sdk/types.js';
-import { RelativePath } from '../lib/schemas/common';
+import { RelativePath, TemplateId } from '../lib/schemas/common';
 import { LanguageName, MAX_STDIN_CHARS, PolicyName } from '../lib/schemas/execution-request';
 import { RuntimeVersionName } from '../lib/schemas/runtime';
 import { MAX_STEP_TIMEOUT_SECONDS } from '../lib/schemas/sandbox';
@@ -27,6 +27,9 @@ export const language = LanguageName.describe(
 );
 export const version = RuntimeVersionName.describe(
   'The language\'s version, e.g. "3.11" for python (default: its newest; airlock://runtimes lists them).',
+);
+export const template = TemplateId.describe(
+  'One of your templates (tpl-…, from `airlock template list`): its packages and files on top of the runtime.',
 );
 export const policy = PolicyName.describe(
   'Airlock policy to run under (default "default"); it sets the limits, the security gates and the languages allowed.',

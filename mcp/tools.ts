@@ -23,6 +23,7 @@ import {
   stdin,
   timeoutSeconds,
   version,
+  template,
   withHeartbeat,
   type Extra,
   type ToolContext,
@@ -62,6 +63,7 @@ function registerRunCode(server: McpServer, { client, heartbeat, maxTextChars }:
       inputSchema: z.strictObject({
         language,
         version: version.optional(),
+        template: template.optional(),
         code: z
           .string()
           .min(1)
@@ -80,6 +82,7 @@ function registerRunCode(server: McpServer, { client, heartbeat, maxTextChars }:
             {
               language: args.language,
               ...(args.version !== undefined ? { version: args.version } : {}),
+              ...(args.template !== undefined ? { template: args.template } : {}),
               code: args.code,
               ...(args.stdin !== undefined ? { stdin: args.stdin } : {}),
               ...(args.policy !== undefined ? { policy: args.policy } : {}),
@@ -117,6 +120,7 @@ function registerSandboxCreate(server: McpServer, { client, handles, heartbeat }
       inputSchema: z.strictObject({
         language: language.describe('Runtime of the programs sandbox_exec runs as `code` (python, javascript, go, …).'),
         version: version.optional(),
+        template: template.optional(),
         policy: policy.optional(),
         // The API's bounds, without its defaults: the API applies those.
         idleTimeoutSeconds: SandboxCreateRequest.shape.idleTimeoutSeconds

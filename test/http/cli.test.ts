@@ -4,10 +4,9 @@ import http, { type Server } from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
-import { spawn } from 'node:child_process';
 import { loadConfig } from '../../lib/node/config';
-import { PROJECT_ROOT } from '../../lib/node/paths';
 import { createTestApi } from '../support/api';
+import { runCli, type CliRun } from '../support/cli';
 import { TestCluster } from '../support/cluster';
 
 let cluster: TestCluster;
@@ -37,20 +36,8 @@ function file(name: string, content: string): string {
   return p;
 }
 
-function airlock(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [path.join(PROJECT_ROOT, 'bin', 'airlock'), ...args], {
-      env: { ...process.env, AIRLOCK_URL: url, AIRLOCK_API_KEY: apiKey },
-    });
-    // Decoded once at the end: a character split across two reads stays whole.
-    const stdout: Buffer[] = [];
-    const stderr: Buffer[] = [];
-    child.stdout.on('data', (d: Buffer) => stdout.push(d));
-    child.stderr.on('data', (d: Buffer) => stderr.push(d));
-    child.on('close', (code) =>
-      resolve({ code, stdout: Buffer.concat(stdout).toString('utf8'), stderr: Buffer.concat(stderr).toString('utf8') }),
-    );
-  });
+function airlock(...args: string[]): Promise<CliRun> {
+  return runCli({ url, apiKey }, ...args);
 }
 
 const sha256 = (text: string) => crypto.createHash('sha256').update(text, 'utf8').digest('hex');

@@ -4,6 +4,9 @@
  * hash in the result and the audit report, is refused where it does not belong, cannot keep a
  * setuid file or reach a network at build time, and cannot be deleted while in use.
  */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import Docker from 'dockerode';
 import request from 'supertest';
 import type { Express } from 'express';
@@ -14,6 +17,8 @@ import { TestCluster } from '../support/cluster';
 import { eventually } from '../support/docker';
 import { createTestApi, listen, type TestApi } from '../support/api';
 import { readEvents, streamedText } from '../support/sse';
+import { runCli } from '../support/cli';
+import { Airlock, AirlockTemplateBuildError } from '../../sdk/src';
 
 const docker = new Docker();
 let cluster: TestCluster;
@@ -144,6 +149,18 @@ describe('a template with one PyPI and one Debian package', () => {
     expect((await request(app).delete(`/v1/templates/${info.id}`).set(auth(api.otherTenantKey))).status).toBe(404);
   });
 
+  test('the CLI lists it, runs a file on it, and prints its log', async () => {
+    const target = { url: server.url, apiKey: api.key };
+    const listed = await runCli(target, 'template', 'list');
+    expect(listed.stdout).toMatch(new RegExp(`${info.id}\\s+ready\\s+python 3\\.13\\s+${SPEC.name}`));
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'airlock-template-cli-'));
+    fs.writeFileSync(path.join(dir, 'table.py'), 'import tabulate\nprint(tabulate.tabulate([["a", 1]]))\n');
+    // No --lang: the template's language is the run's.
+    const run = await runCli(target, 'run', '--template', info.id, path.join(dir, 'table.py'));
+    expect([run.code, run.stdout]).toEqual([0, '-  -\na  1\n-  -\n']);
+    expect((await runCli(target, 'template', 'log', info.id)).stdout).toContain('### check');
+  });
+
   test('runs in a sandbox, and cannot be deleted while the sandbox is open', async () => {
     const created = await post('/v1/sandboxes', { language: 'python', template: info.id });
     expect(created.status).toBe(201);
@@ -170,12 +187,19 @@ describe('a template with one PyPI and one Debian package', () => {
 });
 
 test('a setup that reaches for the network fails the build, with its own status and the log tail', async () => {
-  const { info } = await built({
-    name: `offline-${RUN}`,
-    runtime: { language: 'python', version: '3.11' },
-    setup: 'python3 -c "import socket; socket.create_connection((\'deb.debian.org\', 80), timeout=5)"',
-  });
+  // Through the SDK: its build() follows the stream and throws with the failed template.
+  const sdk = new Airlock({ baseUrl: server.url, apiKey: api.key, maxRetries: 0 });
+  const failure = await sdk.templates
+    .build({
+      name: `offline-${RUN}`,
+      runtime: { language: 'python', version: '3.11' },
+      setup: 'python3 -c "import socket; socket.create_connection((\'deb.debian.org\', 80), timeout=5)"',
+    })
+    .catch((err: unknown) => err);
+  expect(failure).toBeInstanceOf(AirlockTemplateBuildError);
+  const info = (failure as AirlockTemplateBuildError).template;
   expect(info.status).toBe('failed');
+  expect(await sdk.templates.log(info.id)).toContain('### setup');
   expect(info.error).toMatch(/the install step exited 1 in "setup"/);
   expect(info.logTail).toMatch(/OSError|gaierror|Network is unreachable|Temporary failure in name resolution/);
   expect((await get(`/v1/templates/${info.id}/log`)).text).toContain('the build failed');
