@@ -65,7 +65,12 @@ async function imageLayers(docker: Docker, image: string): Promise<string[]> {
   if (Name !== 'overlay2' || !Data?.UpperDir) {
     throw new Error(`template builds need the overlay2 storage driver (this engine has ${Name})`);
   }
-  return [Data.UpperDir, ...(Data.LowerDir ? Data.LowerDir.split(':') : [])];
+  const layers = [Data.UpperDir, ...(Data.LowerDir ? Data.LowerDir.split(':') : [])];
+  // The chroot mounts the engine's own layers: the worker must be root on the engine's machine.
+  if (process.getuid?.() !== 0 || !layers.every((l) => fs.existsSync(l))) {
+    throw new Error('template builds need a host worker running as root on its Docker engine\'s machine');
+  }
+  return layers;
 }
 
 export async function fetchPackages(input: FetchInput): Promise<Fetched> {
