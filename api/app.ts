@@ -94,6 +94,7 @@ export function createApp(deps: ApiDeps): express.Express {
     res.json({ runtimes: deps.runtimes.languages().map((l) => summarize(deps.runtimes.versions(l))) });
   });
 
+  const outputs = deps.outputs ?? new FileOutputStore(loadConfig().outputs.dir);
   app.use(
     '/v1/executions',
     executionRoutes({
@@ -106,10 +107,7 @@ export function createApp(deps: ApiDeps): express.Express {
     }),
   );
 
-  app.use(
-    '/v1/executions',
-    outputRoutes({ executions: deps.executions, store: deps.outputs ?? new FileOutputStore(loadConfig().outputs.dir) }),
-  );
+  app.use('/v1/executions', outputRoutes({ executions: deps.executions, store: outputs }));
 
   app.use(
     '/v1/sandboxes',
@@ -120,6 +118,7 @@ export function createApp(deps: ApiDeps): express.Express {
       policies: deps.policies,
       stepsPerRun: deps.sandboxStepsPerRun,
       templates: deps.templates,
+      outputs,
     }),
   );
 

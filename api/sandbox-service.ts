@@ -9,7 +9,7 @@ import type { SandboxInfo, SandboxListItem, StepResult } from '../lib/schemas/sa
 import type { LiveEvent } from '../lib/schemas/events';
 import type { SandboxInput, StepEnvelope } from '../lib/sandbox-input';
 import { ErrorType } from '../lib/errors';
-import { idPattern, prefixedId } from '../lib/node/execution-ids';
+import { SANDBOX_ID_PATTERN, SANDBOX_PREFIX, prefixedId } from '../lib/node/execution-ids';
 import { LANGUAGE, POLICY, STATUS, TENANT } from '../lib/search-attributes';
 import { ORCHESTRATION_QUEUE } from '../lib/task-queues';
 import type { sandboxWorkflow } from '../workflows/sandbox';
@@ -34,8 +34,6 @@ import {
   type OwnedWorkflow,
 } from './workflow-lookup';
 
-const SANDBOX_PREFIX = 'sbx';
-export const SANDBOX_ID_PATTERN = idPattern(SANDBOX_PREFIX);
 /** Provisioning waits for a host; past this the client gets the sandbox as it stands (`starting`). */
 const READY_WAIT_MS = 120_000;
 
@@ -165,6 +163,22 @@ export class SandboxService {
       // The sandbox has ended and the step never ran (or its events have been let go).
       throw HttpError.notFound(`step ${stepId} of sandbox ${id}`);
     };
+  }
+
+  /** A finished step's result, from its event stream's `end`; null when it is not (or no longer) there. */
+  async stepResult(id: string, tenant: string, stepId: string): Promise<StepResult | null> {
+    const pages = await this.stepEventPages(id, tenant, stepId);
+    if (!pages) return null;
+    for (let after = 0; ;) {
+      const page = await pages(after).catch((err: unknown) => {
+        if (err instanceof HttpError && err.status === 404) return null;
+        throw err;
+      });
+      if (!page || page.length === 0) return null;
+      const end = page.find((e) => e.type === 'end');
+      if (end) return (end.data.result as StepResult | null) ?? null;
+      after = page.at(-1)!.id;
+    }
   }
 
   async list(tenant: string, status: string | undefined, pageSize: number, pageToken?: string) {

@@ -77,6 +77,8 @@ export interface CarriedSandbox {
   nextEventId: number;
   /** The live events of the carried steps, so a client streaming one resumes in the new run. */
   events: LoggedEvent[];
+  /** The workspace's files as the last exec step left them: a step's artifacts are what it changed. */
+  files?: Array<{ name: string; sha256: string }>;
 }
 
 /** Why the workflow refuses a step before it enters history, or null. The API checks the same first. */

@@ -36,6 +36,8 @@ export interface SandboxLike {
   readonly info: SandboxInfo;
   run(code: string, opts?: StepOptions): Promise<StepResult>;
   exec(command: string | string[], opts?: StepOptions): Promise<StepResult>;
+  /** A step's typed artifact's bytes; without it, images are described in text only. */
+  artifact?(step: Pick<StepResult, 'stepId'>, artifact: Artifact, opts?: CallOptions): Promise<Uint8Array>;
   readonly files: SandboxFilesLike;
   close(opts?: CallOptions): Promise<SandboxInfo>;
 }

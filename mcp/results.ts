@@ -202,11 +202,12 @@ export function summarizeExecution(r: ExecutionResult, maxChars: number, shown =
   return lines.join('\n');
 }
 
-export function summarizeStep(step: StepResult, maxChars: number): string {
+export function summarizeStep(step: StepResult, maxChars: number, shown = new Set<string>()): string {
   const lines = [statusLine(step.status), `step: ${step.stepId} (#${step.index} of sandbox ${step.sandboxId})`];
   if (step.error) lines.push(`error: ${step.error.message}`);
   lines.push(...describeGates(step.gates));
   lines.push(step.process ? describeProcess(step.process, maxChars) : 'no process ran');
+  lines.push(...describeArtifacts(step.artifacts, shown));
   return lines.join('\n');
 }
 

@@ -191,7 +191,10 @@ function registerSandboxExec(server: McpServer, { handles, heartbeat, maxTextCha
           extra,
           args.code !== undefined ? sbx.run(args.code, stepOpts) : sbx.exec(args.command!, stepOpts),
         );
-        return textResult(summarizeStep(step, maxTextChars), step);
+        const read = sbx.artifact && ((a: Artifact, opts?: CallOptions) => sbx.artifact!(step, a, opts));
+        const images = await imageContent(step.artifacts, read, { signal: extra.signal });
+        const reply = textResult(summarizeStep(step, maxTextChars, images.shown), step);
+        return { ...reply, content: [...reply.content, ...images.content] };
       } catch (err) {
         return errorResult(err);
       }

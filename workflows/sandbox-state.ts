@@ -30,9 +30,12 @@ export class SandboxState {
   tornDown = false;
   private finalStatus: SandboxStatus = 'closed';
   sandbox: ProvisionedSandbox | undefined;
+  /** The workspace's files (name and sha256) as the last exec step's manifest saw them. */
+  files: Array<{ name: string; sha256: string }>;
 
   constructor(input: SandboxInput) {
     const carried = input.carried;
+    this.files = carried?.files ?? [];
     this.live = new LiveLog(carried?.nextEventId ?? 1, carried?.events ?? []);
     carried?.completed.forEach((r) => this.completed.set(r.stepId, r));
     if (carried && carried.info.image) this.sandbox = { ...carried.host, image: carried.info.image };
@@ -139,6 +142,7 @@ export class SandboxState {
       completed,
       nextEventId: this.live.nextId,
       events: this.live.carry((scope) => carried.has(scope), CARRIED_RESULT_CHARS / 2),
+      ...(this.files.length > 0 ? { files: this.files } : {}),
     };
   }
 }

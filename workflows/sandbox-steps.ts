@@ -16,11 +16,16 @@ import { processOutcome } from './outcomes';
 import { compileFailed, compileOnHost, stageCommon } from './stage-requests';
 import type { SandboxState } from './sandbox-state';
 import { errorMessage } from './execution-state';
+import { withholdAll } from '../lib/artifacts';
 
 const FILE_STEP_TIMEOUT_MS = 30_000;
 
 /** Workflow version marker: a code step's code is written by the message that runs it. */
 export const CODE_WITH_RUN = 'step-code-with-run';
+/** Files whose digests a sandbox keeps between steps (they travel in its history). */
+const MAX_KNOWN_FILES = 2000;
+/** Workflow version marker: an exec step returns the typed files it wrote and the figures it showed. */
+export const STEP_ARTIFACTS = 'sandbox-step-artifacts';
 
 export interface StepContext {
   input: SandboxInput;
@@ -86,6 +91,11 @@ async function runKind(ctx: StepContext, stepId: string, request: StepRequest, r
       if (!(await passGates(ctx, stepId, [file], result))) return;
       const [written] = await files.writeSandboxFiles({ ...at, files: [file] });
       result.file = written!;
+      // The client's own file: unchanged by a later step, it is none of that step's artifacts.
+      ctx.state.files = [
+        ...ctx.state.files.filter((f) => f.name !== written!.path),
+        { name: written!.path, sha256: written!.sha256 },
+      ];
       return;
     }
     case 'read_file':
@@ -171,6 +181,32 @@ async function exec(
   result.process = run;
   result.status = run.outputBlocked ? 'rejected' : judgeRun(run, undefined, true).status;
   if (run.outputBlocked) result.error = { type: 'OutputBlocked', message: 'the output gate blocked this step' };
+  else if (patched(STEP_ARTIFACTS)) await stepArtifacts(ctx, plan, result);
+}
+
+/**
+ * The typed files this step wrote or changed, through the output gate as an execution's are: the
+ * manifest's files against those the last step left, so a chart drawn once is returned once.
+ */
+async function stepArtifacts(ctx: StepContext, plan: ExecutionPlan, result: StepResult): Promise<void> {
+  const { input, state, sandbox } = ctx;
+  const scan = await onHost(sandbox.taskQueue, FILE_STEP_TIMEOUT_MS).collectArtifacts({
+    executionId: input.sandboxId,
+    submitted: state.files,
+    outputRules: plan.gates.output,
+  });
+  // The manifest lists what changed; what it does not list is as the last step left it.
+  const listed = new Set(scan.artifacts.map((d) => d.name));
+  state.files = [
+    ...state.files.filter((f) => !listed.has(f.name)),
+    ...scan.artifacts.map(({ name, sha256 }) => ({ name, sha256 })),
+  ].slice(-MAX_KNOWN_FILES);
+  const typed = scan.typed ?? [];
+  result.artifacts = scan.blocked ? withholdAll(typed) : typed;
+  if (scan.blocked) {
+    result.status = 'rejected';
+    result.error = { type: 'OutputBlocked', message: 'the output gate blocked a file this step wrote' };
+  }
 }
 
 /** The policy's pre-run gates over what a step brings in; false (and the step rejected) on a block. */

@@ -110,6 +110,8 @@ async function start(state: SandboxState, input: SandboxInput): Promise<Executio
     files: input.files,
   });
   state.ready(sandbox);
+  // The initial files, as written: unchanged, they are no step's artifacts.
+  state.files = (sandbox.submitted ?? []).map(({ name, sha256 }) => ({ name, sha256 }));
   upsertSearchAttributes([{ key: HOST, value: sandbox.hostId }]);
   return plan;
 }

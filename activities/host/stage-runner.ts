@@ -4,7 +4,7 @@ import type { OutputRules } from '../../lib/schemas/policy';
 import { containerNameFor } from '../../lib/containers';
 import { ErrorType } from '../../lib/errors';
 import { judgeRun } from '../../lib/judge';
-import { EXECUTION_ID_PATTERN } from '../../lib/node/execution-ids';
+import { EXECUTION_ID_PATTERN, SANDBOX_ID_PATTERN } from '../../lib/node/execution-ids';
 import { storeLongOutputs } from '../../lib/node/output-store';
 import { LaunchFailed, superviseCapture } from '../supervisor/process';
 import { SandboxGone, type SupervisedSandbox } from '../supervisor/sandboxes';
@@ -147,7 +147,9 @@ export class StageRunner {
       outputRules,
       this.scanner,
     );
-    const store = this.storesOutputs(executionId) ? this.deps.outputs!.store : undefined;
+    // A sandbox's steps return artifacts too: they are stored whatever the stage-output settings.
+    const store =
+      this.storesOutputs(executionId) || SANDBOX_ID_PATTERN.test(executionId) ? this.deps.outputs?.store : undefined;
     const typed = await returnArtifacts(candidates, { blocked: blocked || scan.blocked, store });
     return { ...scan, typed };
   }

@@ -68,7 +68,7 @@ async function imageLayers(docker: Docker, image: string): Promise<string[]> {
   const layers = [Data.UpperDir, ...(Data.LowerDir ? Data.LowerDir.split(':') : [])];
   // The chroot mounts the engine's own layers: the worker must be root on the engine's machine.
   if (process.getuid?.() !== 0 || !layers.every((l) => fs.existsSync(l))) {
-    throw new Error('template builds need a host worker running as root on its Docker engine\'s machine');
+    throw new Error("template builds need a host worker running as root on its Docker engine's machine");
   }
   return layers;
 }

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Router, type Request, type Response } from 'express';
-import type { ExecutionResult, OutputRef, ProcessResult } from '../../lib/schemas/execution-result';
+import type { Artifact, ExecutionResult, OutputRef, ProcessResult } from '../../lib/schemas/execution-result';
 import type { OutputStore, StoredOutput } from '../../lib/node/output-store';
 import type { ExecutionService } from '../execution-service';
 import { HttpError } from '../errors';
@@ -43,27 +43,44 @@ export function outputRoutes({ executions, store }: OutputRoutesDeps): Router {
     const result = await executions.get(id, principalOf(req).tenant);
     if (!result) throw HttpError.notFound(`execution ${id}`);
     // Only what this result lists as returned: never a withheld file, nor a digest of another execution.
-    const artifact = result.artifacts?.find((a) => a.sha256 === sha256 && a.withheld === null);
-    if (!artifact) throw HttpError.notFound(`artifact ${sha256} of execution ${id}`);
-    const stored = await store.open(sha256);
-    if (!stored) {
-      throw new HttpError(
-        410,
-        'artifact_expired',
-        `artifact ${artifact.name} of execution ${id} is no longer stored (retention)`,
-      );
-    }
-    const disposition = ACTIVE_TYPES.has(artifact.mimeType) ? 'attachment' : 'inline';
-    await serveStored(req, res, stored, {
-      sha256,
-      'content-type': artifact.mimeType,
-      'content-disposition': `${disposition}; filename*=UTF-8''${encodeURIComponent(path.posix.basename(artifact.name))}`,
-      // The program wrote it: a page or an SVG must never run script on the API's origin.
-      'content-security-policy': "default-src 'none'; sandbox",
-    });
+    await serveArtifact(req, res, { store, artifacts: result.artifacts, sha256, owner: `execution ${id}` });
   });
 
   return router;
+}
+
+/**
+ * One artifact the owner's result lists as returned (never a withheld one, nor a digest of another
+ * owner's), from the store, as a download where a browser would run it.
+ */
+export async function serveArtifact(
+  req: Request,
+  res: Response,
+  {
+    store,
+    artifacts,
+    sha256,
+    owner,
+  }: { store: OutputStore; artifacts: Artifact[] | undefined; sha256: string; owner: string },
+): Promise<void> {
+  const artifact = artifacts?.find((a) => a.sha256 === sha256 && a.withheld === null);
+  if (!artifact) throw HttpError.notFound(`artifact ${sha256} of ${owner}`);
+  const stored = await store.open(sha256);
+  if (!stored) {
+    throw new HttpError(
+      410,
+      'artifact_expired',
+      `artifact ${artifact.name} of ${owner} is no longer stored (retention)`,
+    );
+  }
+  const disposition = ACTIVE_TYPES.has(artifact.mimeType) ? 'attachment' : 'inline';
+  await serveStored(req, res, stored, {
+    sha256,
+    'content-type': artifact.mimeType,
+    'content-disposition': `${disposition}; filename*=UTF-8''${encodeURIComponent(path.posix.basename(artifact.name))}`,
+    // The program wrote it: a page or an SVG must never run script on the API's origin.
+    'content-security-policy': "default-src 'none'; sandbox",
+  });
 }
 
 /**

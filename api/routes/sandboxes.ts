@@ -18,9 +18,14 @@ import { principalOf, requireScope } from '../auth';
 import { idempotencyConflict, idempotencyKeyOf, idempotencyOf } from '../idempotency';
 import { lastEventId, streamEvents } from '../sse';
 import { PageToken, parseBody, parseQuery, requireJson } from './parse';
+import type { OutputStore } from '../../lib/node/output-store';
+import { serveArtifact } from './outputs';
 import { SandboxAdmission, execStep, type SandboxAdmissionDeps } from '../sandbox-admission';
 
-export type SandboxRoutesDeps = SandboxAdmissionDeps;
+export interface SandboxRoutesDeps extends SandboxAdmissionDeps {
+  /** Where the hosts store artifacts the steps return. */
+  outputs: OutputStore;
+}
 
 /** A file's bytes as they are, whatever their content type. */
 const fileBody = withBodyErrors(express.raw({ type: () => true, limit: MAX_SANDBOX_FILE_BYTES }));
@@ -139,6 +144,18 @@ export function sandboxRoutes(deps: SandboxRoutesDeps): Router {
       .status(202)
       .location(`/v1/sandboxes/${req.params.id}/steps/${stepId}/events`)
       .json({ stepId, sandboxId: req.params.id });
+  });
+
+  router.get('/:id/steps/:stepId/artifacts/:sha256', async (req, res) => {
+    const { id, stepId, sha256 } = req.params;
+    const result = await sandboxes.stepResult(id, tenantOf(req), stepId);
+    if (!result) throw HttpError.notFound(`step ${stepId} of sandbox ${id}`);
+    await serveArtifact(req, res, {
+      store: deps.outputs,
+      artifacts: result.artifacts,
+      sha256,
+      owner: `step ${stepId} of sandbox ${id}`,
+    });
   });
 
   router.get('/:id/steps/:stepId/events', async (req, res) => {

@@ -22,6 +22,10 @@ export function prefixedId(prefix: string, keyParts?: readonly string[]): string
 }
 
 const EXECUTION_PREFIX = 'ex';
+export const SANDBOX_PREFIX = 'sbx';
+
+/** `sbx_` and 32 hex digits: a sandbox id, also its workflow id. */
+export const SANDBOX_ID_PATTERN = idPattern(SANDBOX_PREFIX);
 
 /** `ex_` and 32 hex digits; the execution id is also the workflow id and names the container. */
 export const EXECUTION_ID_PATTERN = idPattern(EXECUTION_PREFIX);

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { Command, EnvName, RelativePath, SourceFile, TemplateId, Text, stringRule } from './common';
 import { LanguageName, MAX_FILES, MAX_STDIN_CHARS, PolicyName, RESERVED_DIR } from './execution-request';
-import { ExecutionStatus, ImageRef, ProcessResult } from './execution-result';
+import { Artifact, ExecutionStatus, ImageRef, ProcessResult } from './execution-result';
 import { RuntimeVersionName } from './runtime';
 import { GateResult } from './findings';
 import { directoryProblem } from '../relative-path';
@@ -116,6 +116,11 @@ export const StepResult = z.object({
     .nullable(),
   entries: z.array(FileEntry).nullable(),
   error: StepError.nullable(),
+  /**
+   * exec: the typed files the step wrote or changed (charts, tables), and the figures it showed, as
+   * an execution returns them; absent in steps from before them.
+   */
+  artifacts: z.array(Artifact).optional(),
 });
 export type StepResult = z.infer<typeof StepResult>;
 

@@ -1,5 +1,6 @@
 import { DecisionRequest, type DecisionResponse } from '../../lib/schemas/approval';
 import { BatchRequest, ExecutionRequest } from '../../lib/schemas/execution-request';
+import { readArtifact } from './artifacts';
 import type { Artifact, ExecutionResult, ExecutionStatus } from '../../lib/schemas/execution-result';
 import type { LiveEvent } from '../../lib/schemas/events';
 import { isTerminal } from '../../lib/vocabulary';
@@ -52,18 +53,6 @@ const POLL_START_MS = 250;
 const POLL_MAX_MS = 2000;
 
 const path = (id: string) => `/v1/executions/${encodeURIComponent(id)}`;
-
-function fromBase64(data: string): Uint8Array {
-  const binary = atob(data);
-  const bytes = new Uint8Array(binary.length);
-  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
-  return bytes;
-}
-
-async function sha256Hex(bytes: Uint8Array): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
-  return Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
-}
 
 /** A handle on one execution; creating it sends nothing. */
 export class Execution {
@@ -152,33 +141,7 @@ export class Execution {
    * its sha256. A withheld artifact throws `AirlockError` with code `artifact_withheld` and the reason.
    */
   async artifact(artifact: Artifact, options: RequestOptions = {}): Promise<Uint8Array> {
-    if (artifact.withheld !== null) {
-      throw new AirlockError({
-        status: 0,
-        code: 'artifact_withheld',
-        message: `artifact ${artifact.name} is withheld: ${artifact.withheld}`,
-      });
-    }
-    const bytes =
-      artifact.data !== null
-        ? fromBase64(artifact.data)
-        : (
-            await this.http.request<Uint8Array>({
-              method: 'GET',
-              path: `${path(this.id)}/artifacts/${encodeURIComponent(artifact.sha256)}`,
-              responseType: 'bytes',
-              ...options,
-            })
-          ).data;
-    const got = await sha256Hex(bytes);
-    if (got !== artifact.sha256) {
-      throw new AirlockError({
-        status: 0,
-        code: 'artifact_digest_mismatch',
-        message: `artifact ${artifact.name} has sha256 ${got}, not the result's ${artifact.sha256}`,
-      });
-    }
-    return bytes;
+    return readArtifact(this.http, { artifact, base: `${path(this.id)}/artifacts` }, options);
   }
 
   /**

@@ -12,6 +12,8 @@ import {
   type SandboxStatus,
   type StepResult,
 } from '../../lib/schemas/sandbox';
+import type { Artifact } from '../../lib/schemas/execution-result';
+import { readArtifact } from './artifacts';
 import { AirlockNotFoundError, AirlockSandboxFailedError, AirlockValidationError } from './errors';
 import { liveEvents, type EventsOptions } from './events';
 import { sleep, type HttpClient, type MutationOptions, type RequestOptions } from './http';
@@ -192,6 +194,19 @@ export class Sandbox {
   /** Runs a program in the sandbox's language and waits for its result. */
   async run(code: string, options: StepOptions = {}): Promise<StepResult> {
     return this.step({ code, ...stepFields(options) }, options);
+  }
+
+  /**
+   * A typed artifact of a step (one of `step.artifacts`: a chart it drew, a table it wrote): inline
+   * or from `GET /v1/sandboxes/:id/steps/:stepId/artifacts/:sha256`, checked against its sha256.
+   */
+  async artifact(
+    step: Pick<StepResult, 'stepId'>,
+    artifact: Artifact,
+    options: RequestOptions = {},
+  ): Promise<Uint8Array> {
+    const base = `${sandboxPath(this.id)}/steps/${encodeURIComponent(step.stepId)}/artifacts`;
+    return readArtifact(this.http, { artifact, base }, options);
   }
 
   /** Runs a command: a string for `/bin/sh -c`, or an argv. */

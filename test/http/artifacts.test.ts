@@ -139,3 +139,55 @@ test("another tenant's key, or a digest the result does not list, gets 404", asy
   const unlisted = await call(`/v1/executions/${result.id}/artifacts/${'0'.repeat(64)}`);
   expect(unlisted.status).toBe(404);
 });
+
+describe('in a sandbox, per step', () => {
+  test('each step returns what it drew or wrote, and nothing an earlier step or the client left', async () => {
+    const sandbox = await airlock.sandboxes.create({ language: 'python' });
+    try {
+      const drew = await sandbox.run(
+        'import matplotlib.pyplot as plt\nplt.plot([1, 2, 3], [1, 4, 9])\nplt.show()\nopen("a.csv", "w").write("x\\n1\\n")',
+      );
+      expect(drew.status).toBe('succeeded');
+      expect(drew.artifacts?.map((a) => [a.name, a.mimeType, a.origin])).toEqual([
+        ['.airlock/figures/figure-1.png', 'image/png', 'figure'],
+        ['a.csv', 'text/csv', 'file'],
+      ]);
+      const png = await sandbox.artifact(drew, drew.artifacts![0]!);
+      expect(Buffer.from(png.subarray(0, 8))).toEqual(PNG_MAGIC);
+
+      // Nothing new: the chart and the table are the first step's.
+      const quiet = await sandbox.run('print(1)');
+      expect(quiet.artifacts).toEqual([]);
+
+      // A file the client wrote is its own, not an artifact of the step after it.
+      await sandbox.files.write('input.json', '{"n": 1}');
+      const changed = await sandbox.run('open("a.csv", "w").write("x\\n2\\n")');
+      expect(changed.artifacts?.map((a) => a.name)).toEqual(['a.csv']);
+      expect(Buffer.from(await sandbox.artifact(changed, changed.artifacts![0]!)).toString()).toBe('x\n2\n');
+
+      // Over the inline bound: by reference, served under the step, to its tenant only.
+      const big = await sandbox.run(
+        'import json\njson.dump({"rows": [[i, i * i] for i in range(20000)]}, open("big.json", "w"))',
+      );
+      const ref = big.artifacts!.find((a) => a.name === 'big.json')!;
+      expect(ref.data).toBeNull();
+      expect(sha256(await sandbox.artifact(big, ref))).toBe(ref.sha256);
+      const url = `/v1/sandboxes/${sandbox.id}/steps/${big.stepId}/artifacts/${ref.sha256}`;
+      expect((await call(url)).status).toBe(200);
+      expect((await call(url, keys.otherTenantKey)).status).toBe(404);
+      // A digest of another step is not this step's.
+      expect((await call(`/v1/sandboxes/${sandbox.id}/steps/${quiet.stepId}/artifacts/${ref.sha256}`)).status).toBe(
+        404,
+      );
+
+      // A secret in a written table: the table is withheld, its content served nowhere.
+      const leaked = await sandbox.run(`open("leak.csv", "w").write("name,token\\nci,${TOKEN}\\n")`);
+      const withheld = leaked.artifacts!.find((a) => a.name === 'leak.csv')!;
+      expect([withheld.withheld, withheld.data]).toEqual([expect.stringContaining('github-token'), null]);
+      const leakUrl = `/v1/sandboxes/${sandbox.id}/steps/${leaked.stepId}/artifacts/${withheld.sha256}`;
+      expect((await call(leakUrl)).status).toBe(404);
+    } finally {
+      await sandbox.close();
+    }
+  });
+});

@@ -29,6 +29,7 @@ describe('tool listing', () => {
       'language',
       'policy',
       'stdin',
+      'template',
       'timeoutSeconds',
       'version',
     ]);

@@ -4,8 +4,9 @@ import {
   idempotentExecutionId,
   newExecutionId,
   prefixedId,
+  SANDBOX_ID_PATTERN,
 } from '../../lib/node/execution-ids';
-import { SANDBOX_ID_PATTERN, newSandboxId } from '../../api/sandbox-service';
+import { newSandboxId } from '../../api/sandbox-service';
 
 describe('workflow ids', () => {
   // Pinned: a client retrying with an Idempotency-Key it used before must reach the workflow it started then.
