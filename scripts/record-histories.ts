@@ -42,6 +42,15 @@ const finished = async (id: string): Promise<ExecutionResult> => {
   return airlock.executions.get(id);
 };
 
+/** A template with no packages: its build needs no network. */
+const TEMPLATE_SPEC = {
+  name: 'fixture-template',
+  runtime: { language: 'python' },
+  files: [{ path: '/opt/fixture/hello.txt', content: 'hello\n' }],
+  env: { FIXTURE: '1' },
+  setup: 'echo set up',
+};
+
 const scenarios: Record<string, () => Promise<string>> = {
   'succeeded-with-tests': async () =>
     (
@@ -106,6 +115,10 @@ const scenarios: Record<string, () => Promise<string>> = {
     return id;
   },
   // Over its tenant's quota with overQuota queue: it waits for its lease, then runs and gives it back.
+  'templated-execution': async () => {
+    const info = await airlock.templates.build(TEMPLATE_SPEC);
+    return (await start({ language: 'python', template: info.id, code: 'import os\nprint(os.environ["FIXTURE"])' })).id;
+  },
   'queued-for-lease': async () => {
     const keys = new ApiKeyStore();
     const before = keys.tenantBinding('default')?.quotas ?? {};
@@ -156,10 +169,40 @@ async function sandboxClosedMidStep(): Promise<string> {
   return sbx.id;
 }
 
+/** Steps that draw, write nothing new, and change a file: each returns only what it changed. */
+async function sandboxStepArtifacts(): Promise<string> {
+  const sbx = await airlock.sandboxes.create({ language: 'python' });
+  await sbx.run(
+    'import matplotlib.pyplot as plt\nplt.plot([1, 2], [3, 4])\nplt.show()\nopen("t.csv", "w").write("x\\n1\\n")',
+  );
+  await sbx.run('print(1)');
+  await sbx.files.write('in.json', '{}');
+  await sbx.run('open("t.csv", "w").write("x\\n2\\n")');
+  await sbx.close();
+  return sbx.id;
+}
+
+/** A template's whole life: built, used by a sandbox, refused deletion while used, then deleted. */
+async function templateLife(): Promise<string> {
+  const info = await airlock.templates.build(TEMPLATE_SPEC);
+  const sbx = await airlock.sandboxes.create({ language: 'python', template: info.id });
+  await sbx.run('print(open("/opt/fixture/hello.txt").read())');
+  await airlock.templates.delete(info.id).catch(() => undefined);
+  await sbx.close();
+  for (;;) {
+    const deleted = await airlock.templates.delete(info.id).catch(() => null);
+    if (deleted) break;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return `template:default:${info.id}`;
+}
+
 const sandboxScenarios: Record<string, () => Promise<string>> = {
   'sandbox-session': sandboxSession,
   'sandbox-code-with-run': sandboxCodeWithRun,
   'sandbox-closed-mid-step': sandboxClosedMidStep,
+  'sandbox-step-artifacts': sandboxStepArtifacts,
+  'template-life': templateLife,
 };
 
 async function main(): Promise<void> {

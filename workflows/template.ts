@@ -1,6 +1,7 @@
 import {
   ActivityFailure,
   ApplicationFailure,
+  allHandlersFinished,
   condition,
   proxyActivities,
   setHandler,
@@ -57,18 +58,18 @@ export async function templateWorkflow(input: TemplateWorkflowInput): Promise<Te
   setHandler(templateStateQuery, () => state);
   setHandler(eventsQuery, ({ after }) => live.after(after));
   setHandler(outputChunkSignal, (chunk) => live.chunk(chunk));
+  // The handler only asks; the workflow's own body removes the image, as a sandbox's close does.
+  let deleteAsked = false;
+  let refusal: string | null = null;
   setHandler(
     deleteTemplateUpdate,
     async (_input: Record<string, never>) => {
-      if (state.image && hostQueue) {
-        const { removed } = await imageRemoval(hostQueue).removeTemplateImage({ image: state.image });
-        if (!removed)
-          throw ApplicationFailure.create({
-            message: 'a container still uses its image',
-            type: ErrorType.TemplateInUse,
-          });
+      deleteAsked = true;
+      refusal = null;
+      await condition(() => state.status === 'deleted' || refusal !== null);
+      if (state.status !== 'deleted') {
+        throw ApplicationFailure.create({ message: refusal ?? 'not deleted', type: ErrorType.TemplateInUse });
       }
-      state.status = 'deleted';
       return state;
     },
     {
@@ -113,7 +114,20 @@ export async function templateWorkflow(input: TemplateWorkflowInput): Promise<Te
   }
   state.finishedAt = new Date().toISOString();
   live.end(BUILD_SCOPE, state.status);
-  await condition(() => state.status === 'deleted');
+  for (;;) {
+    await condition(() => deleteAsked);
+    deleteAsked = false;
+    if (state.image && hostQueue) {
+      const { removed } = await imageRemoval(hostQueue).removeTemplateImage({ image: state.image });
+      if (!removed) {
+        refusal = 'a container still uses its image';
+        continue;
+      }
+    }
+    state.status = 'deleted';
+    break;
+  }
+  await condition(allHandlersFinished);
   return state;
 }
 
