@@ -6,7 +6,7 @@
  */
 import { PassThrough } from 'node:stream';
 import type Docker from 'dockerode';
-import tar from 'tar-stream';
+import { packTar } from '../host/workspace-files';
 import type { ParsedTemplateSpec } from '../../lib/schemas/template';
 import type { BuildLog } from './build-log';
 
@@ -118,29 +118,17 @@ export async function removeContainer(docker: Docker, name: string): Promise<voi
 }
 
 /** The spec's files as a tar for the engine to put in the container, owned by root. */
-async function packTemplateFiles(files: ParsedTemplateSpec['files']): Promise<Buffer> {
-  const pack = tar.pack();
-  const chunks: Buffer[] = [];
-  pack.on('data', (c: unknown) => {
-    chunks.push(c as Buffer);
-  });
-  const done = new Promise<void>((resolve, reject) => {
-    pack.on('end', resolve);
-    pack.on('error', reject);
-  });
-  for (const file of files) {
-    const header = {
+function packTemplateFiles(files: ParsedTemplateSpec['files']): Promise<Buffer> {
+  return packTar(
+    files.map((file) => ({
       name: file.path.slice(1),
       mode: file.executable ? 0o755 : 0o644,
       uid: 0,
       gid: 0,
       mtime: new Date(0),
-    };
-    pack.entry(header, Buffer.from(file.content, file.encoding));
-  }
-  pack.finalize();
-  await done;
-  return Buffer.concat(chunks);
+      content: Buffer.from(file.content, file.encoding),
+    })),
+  );
 }
 
 /** The runtime image's user, environment, folder and command, for the commit to restore over the build container's. */
