@@ -48,7 +48,14 @@ export class TemplateService {
     if (existing && existing.status !== 'failed' && existing.status !== 'deleted') {
       return { info: existing, started: false };
     }
-    if (existing?.status === 'failed') await this.delete(id, tenant);
+    if (existing?.status === 'failed') {
+      await this.delete(id, tenant);
+      // Deleted, it closes: only then does the same id start again.
+      await this.client.workflow
+        .getHandle(workflowIdOf(tenant, id))
+        .result()
+        .catch(() => undefined);
+    }
     const tenantTag = crypto.createHash('sha256').update(tenant).digest('hex').slice(0, 12);
     const input = {
       templateId: id,

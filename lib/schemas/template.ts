@@ -2,10 +2,15 @@ import { z } from 'zod';
 import { Encoding, EnvName, TemplateId, Text } from './common';
 import { LanguageName } from './execution-request';
 import { RuntimeVersionName } from './runtime';
+import { base64Bytes } from '../rules';
+
+const UTF8 = new TextEncoder();
 
 export const MAX_TEMPLATE_PACKAGES = 64;
 export const MAX_TEMPLATE_FILES = 64;
 export const MAX_TEMPLATE_FILE_BYTES = 1_048_576;
+/** All of a spec's files together: the spec travels in the template workflow's history. */
+export const MAX_TEMPLATE_FILES_TOTAL_BYTES = 1_048_576;
 export const MAX_SETUP_CHARS = 16_384;
 
 /** A Debian package name, optionally pinned: `graphviz` or `graphviz=2.42.2-7+b3`. */
@@ -66,10 +71,13 @@ export const TemplateSpec = z
   })
   .superRefine((spec, ctx) => {
     const seen = new Set<string>();
+    let total = 0;
     spec.files.forEach((f, i) => {
+      const bytes = f.encoding === 'base64' ? base64Bytes(f.content) : UTF8.encode(f.content).length;
+      total += bytes;
       if (seen.has(f.path)) ctx.addIssue({ code: 'custom', path: ['files', i, 'path'], message: `duplicate path` });
       seen.add(f.path);
-      if (Buffer.byteLength(f.content, f.encoding) > MAX_TEMPLATE_FILE_BYTES) {
+      if (bytes > MAX_TEMPLATE_FILE_BYTES) {
         ctx.addIssue({
           code: 'custom',
           path: ['files', i, 'content'],
@@ -77,6 +85,13 @@ export const TemplateSpec = z
         });
       }
     });
+    if (total > MAX_TEMPLATE_FILES_TOTAL_BYTES) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['files'],
+        message: `come to ${total} bytes, over ${MAX_TEMPLATE_FILES_TOTAL_BYTES}`,
+      });
+    }
     const names = spec.pip.map((p) =>
       p
         .split('==')[0]!

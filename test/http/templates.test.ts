@@ -189,13 +189,12 @@ describe('a template with one PyPI and one Debian package', () => {
 test('a setup that reaches for the network fails the build, with its own status and the log tail', async () => {
   // Through the SDK: its build() follows the stream and throws with the failed template.
   const sdk = new Airlock({ baseUrl: server.url, apiKey: api.key, maxRetries: 0 });
-  const failure = await sdk.templates
-    .build({
-      name: `offline-${RUN}`,
-      runtime: { language: 'python', version: '3.11' },
-      setup: 'python3 -c "import socket; socket.create_connection((\'deb.debian.org\', 80), timeout=5)"',
-    })
-    .catch((err: unknown) => err);
+  const spec = {
+    name: `offline-${RUN}`,
+    runtime: { language: 'python', version: '3.11' },
+    setup: 'python3 -c "import socket; socket.create_connection((\'deb.debian.org\', 80), timeout=5)"',
+  };
+  const failure = await sdk.templates.build(spec).catch((err: unknown) => err);
   expect(failure).toBeInstanceOf(AirlockTemplateBuildError);
   const info = (failure as AirlockTemplateBuildError).template;
   expect(info.status).toBe('failed');
@@ -207,6 +206,10 @@ test('a setup that reaches for the network fails the build, with its own status 
   // A failed template is no base for an execution.
   const res = await post('/v1/executions', { language: 'python', template: info.id, code: 'print(1)' });
   expect([res.status, res.body.error.field]).toEqual([400, 'template']);
+  // The same spec again is a new build of the same template (a failure may have been the network's).
+  const again = await built(spec);
+  expect([again.info.id, again.info.status]).toEqual([info.id, 'failed']);
+  expect(again.info.createdAt > info.createdAt).toBe(true);
   expect((await request(app).delete(`/v1/templates/${info.id}`).set(auth())).status).toBe(200);
 }, 600_000);
 
@@ -227,6 +230,16 @@ test.each([
     null,
   ],
   [{ name: 'x', runtime: { language: 'python' }, env: { PATH: '/evil' } }, 'env.PATH', null],
+  // Each file under its bound, together over theirs: the spec travels in workflow history.
+  [
+    {
+      name: 'x',
+      runtime: { language: 'python' },
+      files: ['/opt/a', '/opt/b'].map((p) => ({ path: p, content: 'x'.repeat(600_000) })),
+    },
+    'files',
+    /over 1048576/,
+  ],
   [{ name: 'Bad Name', runtime: { language: 'python' } }, 'name', null],
   // An unknown key is named in the message; the body as a whole is at fault.
   [{ name: 'x', runtime: { language: 'python' }, dockerfile: 'FROM x' }, '(body)', /dockerfile/],
