@@ -1,5 +1,5 @@
 import { ActivityFailure, ApplicationFailure, TimeoutFailure, isCancellation, patched } from '@temporalio/workflow';
-import type { ProvisionedSandbox } from '../activities/host';
+import type { ArtifactScan, ProvisionedSandbox } from '../activities/host';
 import type { SourceFile } from '../lib/schemas/common';
 import type { ExecutionInput } from '../lib/schemas/execution-request';
 import type { ProcessResult } from '../lib/schemas/execution-result';
@@ -166,7 +166,7 @@ async function exec(
   const argv = request.argv ?? plan.runCommand!;
   const { timeoutMs, cpuTimeMs } = plan.limits;
   state.live.stage(stepId, 'exec', 'running');
-  const run: ProcessResult = await onHost(sandbox.taskQueue, timeoutMs).execInContainer({
+  const runInput = {
     ...common,
     ...(codeWithRun && !compiles ? { files: code } : {}),
     argv,
@@ -174,27 +174,32 @@ async function exec(
     timeoutMs,
     cpuTimeMs,
     live: { scope: stepId, stage: 'exec' },
-  });
+  };
+  // The manifest in the same activity as the process, as an execution's run stage takes it: one
+  // host round trip, not two. Histories from before run the process alone.
+  const host = onHost(sandbox.taskQueue, timeoutMs);
+  let run: ProcessResult;
+  let scan: ArtifactScan | null = null;
+  if (patched(STEP_ARTIFACTS)) {
+    const collect = { submitted: state.files, outputRules: plan.gates.output };
+    ({ process: run, artifacts: scan } = await host.runInContainer({ ...runInput, collect }));
+  } else {
+    run = await host.execInContainer(runInput);
+  }
   state.live.complete(stepId, 'exec', run);
   const [outcome, detail] = processOutcome(run, timeoutMs);
   state.live.stage(stepId, 'exec', outcome, detail);
   result.process = run;
   result.status = run.outputBlocked ? 'rejected' : judgeRun(run, undefined, true).status;
   if (run.outputBlocked) result.error = { type: 'OutputBlocked', message: 'the output gate blocked this step' };
-  else if (patched(STEP_ARTIFACTS)) await stepArtifacts(ctx, plan, result);
+  if (scan) stepArtifacts(state, scan, result);
 }
 
 /**
  * The typed files this step wrote or changed, through the output gate as an execution's are: the
  * manifest's files against those the last step left, so a chart drawn once is returned once.
  */
-async function stepArtifacts(ctx: StepContext, plan: ExecutionPlan, result: StepResult): Promise<void> {
-  const { input, state, sandbox } = ctx;
-  const scan = await onHost(sandbox.taskQueue, FILE_STEP_TIMEOUT_MS).collectArtifacts({
-    executionId: input.sandboxId,
-    submitted: state.files,
-    outputRules: plan.gates.output,
-  });
+function stepArtifacts(state: SandboxState, scan: ArtifactScan, result: StepResult): void {
   // The manifest lists what changed; what it does not list is as the last step left it.
   const listed = new Set(scan.artifacts.map((d) => d.name));
   state.files = [
@@ -202,8 +207,9 @@ async function stepArtifacts(ctx: StepContext, plan: ExecutionPlan, result: Step
     ...scan.artifacts.map(({ name, sha256 }) => ({ name, sha256 })),
   ].slice(-MAX_KNOWN_FILES);
   const typed = scan.typed ?? [];
-  result.artifacts = scan.blocked ? withholdAll(typed) : typed;
-  if (scan.blocked) {
+  const blocked = scan.blocked || result.process?.outputBlocked === true;
+  result.artifacts = blocked ? withholdAll(typed) : typed;
+  if (scan.blocked && result.status !== 'rejected') {
     result.status = 'rejected';
     result.error = { type: 'OutputBlocked', message: 'the output gate blocked a file this step wrote' };
   }
