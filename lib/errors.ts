@@ -26,6 +26,8 @@ export const ErrorType = {
   NotADirectory: 'NotADirectory',
   FileTooLarge: 'FileTooLarge',
   DirectoryNotEmpty: 'DirectoryNotEmpty',
+  /** make_dir: the directory is there already. */
+  AlreadyExists: 'AlreadyExists',
   /** Sandbox file writes: what stopped them. */
   WorkspaceFull: 'WorkspaceFull',
   ReadOnlyPath: 'ReadOnlyPath',

@@ -2,6 +2,7 @@
 
 /** Why `p` is not a safe path inside the workspace, or null when it is. */
 export function relativePathProblem(p: string): string | null {
+  if (typeof p !== 'string') return 'must be a string';
   if (p.length === 0) return 'must not be empty';
   if (p.length > 255) return 'must be at most 255 characters';
   if (p.includes('\0')) return 'must not contain NUL';

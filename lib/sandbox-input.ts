@@ -21,8 +21,13 @@ export type StepRequest =
     }
   | { kind: 'write_file'; path: string; contentBase64: string }
   | { kind: 'read_file'; path: string }
-  | { kind: 'delete_file'; path: string }
-  | { kind: 'list_files'; path: string };
+  /** `recursive`: a directory goes with everything in it, and a missing path is no error. */
+  | { kind: 'delete_file'; path: string; recursive?: boolean }
+  | { kind: 'list_files'; path: string }
+  /** Makes the directory and its parents; an existing directory is `AlreadyExists`. */
+  | { kind: 'make_dir'; path: string }
+  /** Renames a file or directory, making the destination's parents. */
+  | { kind: 'move_path'; path: string; destination: string };
 
 /** One step as the API sends it: the step id is the client's idempotency key, or one the API chose. */
 export interface StepEnvelope {
@@ -50,6 +55,8 @@ export interface SandboxInput {
   createdAt: string;
   files: SourceFile[];
   env: Record<string, string>;
+  /** The client's labels, kept in the sandbox's info. */
+  metadata?: Record<string, string>;
   /** Steps one workflow run takes before it continues as new, bounding its history (Temporal may ask sooner). */
   stepsPerRun: number;
   /** Set when the workflow continues as new: what the next run takes over. */
@@ -103,9 +110,16 @@ export function stepProblem({ stepId, request }: StepEnvelope, limits: { maxFile
       return null;
     }
     case 'read_file':
-    case 'delete_file': {
+    case 'delete_file':
+    case 'make_dir': {
       const bad = relativePathProblem(request.path);
       return bad ? `path ${bad}` : null;
+    }
+    case 'move_path': {
+      const bad = relativePathProblem(request.path);
+      if (bad) return `path ${bad}`;
+      const badDestination = relativePathProblem(request.destination);
+      return badDestination ? `destination ${badDestination}` : null;
     }
     case 'list_files': {
       const bad = directoryProblem(request.path);

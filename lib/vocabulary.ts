@@ -53,7 +53,15 @@ export const LEASE_LIMITS = ['executions', 'sandboxes', 'memoryMb', 'cpus'] as c
 export type LeaseLimit = (typeof LEASE_LIMITS)[number];
 
 /** What one sandbox step does. */
-export const STEP_KINDS = ['exec', 'write_file', 'read_file', 'delete_file', 'list_files'] as const;
+export const STEP_KINDS = [
+  'exec',
+  'write_file',
+  'read_file',
+  'delete_file',
+  'list_files',
+  'make_dir',
+  'move_path',
+] as const;
 export type StepKind = (typeof STEP_KINDS)[number];
 
 /** Steps a sandbox's `recentSteps` keeps: a value the workflow and the schema share. */

@@ -102,7 +102,13 @@ async function runKind(ctx: StepContext, stepId: string, request: StepRequest, r
       result.file = await files.readSandboxFile({ ...at, path: request.path, maxBytes: input.maxFileBytes });
       return;
     case 'delete_file':
-      await files.removeSandboxPath({ ...at, path: request.path });
+      await files.removeSandboxPath({ ...at, path: request.path, ...(request.recursive ? { recursive: true } : {}) });
+      return;
+    case 'make_dir':
+      await files.makeSandboxDirectory({ ...at, path: request.path });
+      return;
+    case 'move_path':
+      await files.moveSandboxPath({ ...at, path: request.path, destination: request.destination });
       return;
     case 'list_files':
       result.entries = await files.listSandboxDirectory({ ...at, path: request.path });

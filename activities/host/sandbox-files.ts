@@ -30,7 +30,7 @@ export interface ReadFile extends WrittenFile {
 }
 
 /** Exit codes of the small shell programs below, each meaning one answer about the path. */
-const EXIT = { notFound: 3, notAFile: 4, tooLarge: 5, notEmpty: 6, notADirectory: 7 } as const;
+const EXIT = { notFound: 3, notAFile: 4, tooLarge: 5, notEmpty: 6, notADirectory: 7, exists: 8 } as const;
 
 // Each runs as the sandbox user, inside the container: the container's own view of the path
 // (symlinks included) is all it can reach, and the host never interprets the path.
@@ -52,7 +52,10 @@ for p in "$@"; do
   if [ -d "$p" ] && [ ! -L "$p" ] && [ -n "$(ls -A -- "$p")" ]; then exit ${WRITE_EXIT.targetIsADirectory}; fi
   mkdir -p -- "$d" && mv -f -T -- "$stage/$p" "$p" || exit 1
 done`;
-const LIST = `[ -e "$1" ] || exit ${EXIT.notFound}; [ -d "$1" ] || exit ${EXIT.notADirectory}; exec find "$1" -mindepth 1 -maxdepth 1 -printf '%f\\0%y\\0%s\\0%T@\\0'`;
+const REMOVE_ALL = `rm -rf -- "$1"`;
+const MAKE_DIR = `if [ -d "$1" ]; then exit ${EXIT.exists}; elif [ -e "$1" ] || [ -L "$1" ]; then exit ${EXIT.notADirectory}; fi; mkdir -p -- "$1"`;
+const MOVE = `[ -e "$1" ] || [ -L "$1" ] || exit ${EXIT.notFound}; mkdir -p -- "$(dirname -- "$2")" && mv -f -T -- "$1" "$2"`;
+const LIST = `[ -e "$1" ] || exit ${EXIT.notFound}; [ -d "$1" ] || exit ${EXIT.notADirectory}; exec find "$1" -mindepth 1 -maxdepth 1 -printf '%f\\0%y\\0%s\\0%T@\\0%m\\0%u\\0%g\\0%l\\0'`;
 
 /** Reading, writing, removing and listing files in a sandbox's workspace, one step each. */
 export function createSandboxFileActivities({ sandboxes, hostLedger }: HostActivityDeps) {
@@ -99,15 +102,27 @@ export function createSandboxFileActivities({ sandboxes, hostLedger }: HostActiv
     });
   }
 
-  async function removeSandboxPath(input: SandboxFileInput): Promise<void> {
-    await once(async () => {
-      const { result } = await inSandbox(input.executionId, {
-        argv: ['sh', '-c', REMOVE, 'sh', input.path],
-        timeoutMs: FILE_OP_TIMEOUT_MS,
-        outputBytes: 64 * 1024,
-      });
-      failOnExit(result.exitCode, input.path, result.stderr);
+  /** One short program on a path (and its arguments), failing with what its exit code means. */
+  async function onPath(input: SandboxFileInput, script: string, ...args: string[]): Promise<void> {
+    const { result } = await inSandbox(input.executionId, {
+      argv: ['sh', '-c', script, 'sh', input.path, ...args],
+      timeoutMs: FILE_OP_TIMEOUT_MS,
+      outputBytes: 64 * 1024,
     });
+    failOnExit(result.exitCode, input.path, result.stderr);
+  }
+
+  async function removeSandboxPath(input: SandboxFileInput & { recursive?: boolean }): Promise<void> {
+    await once(() => onPath(input, input.recursive ? REMOVE_ALL : REMOVE));
+  }
+
+  // Its retry finds the directory its first attempt made: answered once, from the ledger.
+  async function makeSandboxDirectory(input: SandboxFileInput): Promise<void> {
+    await once(() => onPath(input, MAKE_DIR));
+  }
+
+  async function moveSandboxPath(input: SandboxFileInput & { destination: string }): Promise<void> {
+    await once(() => onPath(input, MOVE, input.destination));
   }
 
   async function listSandboxDirectory(input: SandboxFileInput): Promise<FileEntry[]> {
@@ -122,7 +137,14 @@ export function createSandboxFileActivities({ sandboxes, hostLedger }: HostActiv
     });
   }
 
-  return { writeSandboxFiles, readSandboxFile, removeSandboxPath, listSandboxDirectory };
+  return {
+    writeSandboxFiles,
+    readSandboxFile,
+    removeSandboxPath,
+    makeSandboxDirectory,
+    moveSandboxPath,
+    listSandboxDirectory,
+  };
 }
 
 function failOnExit(exitCode: number | null, path: string, stderr: string, tooLarge = 'is too large'): void {
@@ -133,6 +155,7 @@ function failOnExit(exitCode: number | null, path: string, stderr: string, tooLa
     [EXIT.tooLarge]: [tooLarge, ErrorType.FileTooLarge],
     [EXIT.notEmpty]: ['is a directory that is not empty', ErrorType.DirectoryNotEmpty],
     [EXIT.notADirectory]: ['is not a directory', ErrorType.NotADirectory],
+    [EXIT.exists]: ['exists already', ErrorType.AlreadyExists],
   };
   const [message, type] = known[exitCode ?? -1] ?? [
     `could not be accessed: ${stderr.slice(0, 500)}`,
@@ -143,16 +166,23 @@ function failOnExit(exitCode: number | null, path: string, stderr: string, tooLa
 
 const TYPES: Record<string, FileEntry['type']> = { f: 'file', d: 'directory', l: 'symlink' };
 
-/** `find -printf '%f\0%y\0%s\0%T@\0'`: NUL-separated, so any file name survives. */
+const LISTING_FIELDS = 8;
+
+/** `find -printf` name, type, size, mtime, mode, owner, group, link target: NUL-separated, so any name survives. */
 export function parseListing(text: string): FileEntry[] {
   const fields = text.split('\0');
   const entries: FileEntry[] = [];
-  for (let i = 0; i + 3 < fields.length; i += 4) {
+  for (let i = 0; i + LISTING_FIELDS - 1 < fields.length; i += LISTING_FIELDS) {
+    const type = TYPES[fields[i + 1]!] ?? 'other';
     entries.push({
       name: fields[i]!,
-      type: TYPES[fields[i + 1]!] ?? 'other',
+      type,
       bytes: Number(fields[i + 2]),
       modifiedAt: new Date(Math.round(Number(fields[i + 3]) * 1000)).toISOString(),
+      mode: parseInt(fields[i + 4]!, 8),
+      owner: fields[i + 5]!,
+      group: fields[i + 6]!,
+      ...(type === 'symlink' ? { symlinkTarget: fields[i + 7]! } : {}),
     });
   }
   return entries.sort((a, b) => a.name.localeCompare(b.name));

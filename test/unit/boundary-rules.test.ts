@@ -86,6 +86,7 @@ describe('one rule on each side of the workflow boundary', () => {
       const requests: Record<string, StepRequest> = {
         exec: { kind: 'exec', code: 'print(1)' },
         write_file: { kind: 'write_file', path: 'a', contentBase64: 'QQ==' },
+        move_path: { kind: 'move_path', path: 'a', destination: 'b' },
       };
       const request = requests[kind] ?? ({ kind, path: 'a' } as StepRequest);
       expect(workflowAccepts('s', request)).toBe(StepKind.safeParse(kind).success);
