@@ -98,6 +98,7 @@ export class SandboxAdmission {
       createdAt: new Date().toISOString(),
       files: body.files ?? [],
       env: body.env ?? {},
+      ...(body.metadata ? { metadata: body.metadata } : {}),
       stepsPerRun: this.deps.stepsPerRun,
       ...(principal.quotas.queuedSteps !== undefined ? { maxQueuedSteps: principal.quotas.queuedSteps } : {}),
     };

@@ -19,6 +19,7 @@ import {
   sandboxReadyUpdate,
   sandboxStateQuery,
   sandboxStepUpdate,
+  setSandboxTimeoutUpdate,
 } from '../workflows/messages';
 import { HttpError } from './errors';
 import type { EventPages } from './execution-service';
@@ -134,6 +135,17 @@ export class SandboxService {
   async policyOf(id: string, tenant: string): Promise<string | null> {
     const found = await this.describe(id, tenant);
     return found ? (found.description.typedSearchAttributes.get(POLICY) ?? null) : null;
+  }
+
+  /** A new idle timeout, counted from now; the sandbox must still be running. */
+  async setIdleTimeout(id: string, tenant: string, idleTimeoutSeconds: number): Promise<SandboxInfo> {
+    const { handle, description } = await this.require(id, tenant);
+    if (description.status.name !== 'RUNNING') throw ended(id);
+    try {
+      return await handle.executeUpdate(setSandboxTimeoutUpdate, { args: [{ idleTimeoutSeconds }] });
+    } catch (err) {
+      throw stepFailure(err, id);
+    }
   }
 
   async close(id: string, tenant: string): Promise<SandboxInfo> {

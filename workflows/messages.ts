@@ -50,6 +50,9 @@ export const sandboxReadyUpdate = defineUpdate<SandboxInfo, [Record<string, neve
 /** Tears the sandbox down; answers its final state. */
 export const closeSandboxUpdate = defineUpdate<SandboxInfo, [{ reason?: 'closed' }]>('closeSandbox');
 
+/** A new idle timeout from now; refused (before history) once the sandbox has ended. */
+export const setSandboxTimeoutUpdate = defineUpdate<SandboxInfo, [{ idleTimeoutSeconds: number }]>('setSandboxTimeout');
+
 export const sandboxStateQuery = defineQuery<SandboxInfo>('sandboxState');
 
 /**

@@ -26,6 +26,8 @@ export class SandboxState {
   closeRequested = false;
   /** Cancels the running step (at the lifetime, or on close); set only while one runs. */
   stopRunning: (() => void) | undefined;
+  /** A new idle timeout came: the serve loop's wait is recomputed. */
+  rescheduled = false;
   /** Set once teardown has run (or been left to the reaper): a close answers only then. */
   tornDown = false;
   private finalStatus: SandboxStatus = 'closed';
@@ -56,6 +58,7 @@ export class SandboxState {
       steps: 0,
       recentSteps: [],
       end: null,
+      ...(input.metadata ? { metadata: input.metadata } : {}),
     };
   }
 
@@ -88,6 +91,13 @@ export class SandboxState {
     const now = Date.now();
     this.info.lastActivityAt = new Date(now).toISOString();
     this.info.idleExpiresAt = new Date(now + this.info.idleTimeoutSeconds * 1000).toISOString();
+  }
+
+  /** A new idle timeout from now, capped so the sandbox still ends at its maximum lifetime. */
+  setIdleTimeout(seconds: number): void {
+    this.info.idleTimeoutSeconds = seconds;
+    this.touch();
+    this.rescheduled = true;
   }
 
   recordStep(result: StepResult): void {

@@ -26,6 +26,7 @@ import {
   sandboxReadyUpdate,
   sandboxStateQuery,
   sandboxStepUpdate,
+  setSandboxTimeoutUpdate,
 } from './messages';
 import { SandboxState } from './sandbox-state';
 import { HostLostError, checkFiles, runStep, stepAsExecution, type StepContext } from './sandbox-steps';
@@ -159,9 +160,11 @@ async function serve(ctx: StepContext): Promise<'ended' | 'continue'> {
       continue;
     }
     const wake = Math.min(state.lifetimeDeadline, state.idleDeadline, nextProbe);
+    state.rescheduled = false;
     // A step's update handler finishes just after the step: wake for that too when a new run is due.
+    // A new idle timeout wakes it too, to wait for the new deadline.
     await condition(
-      () => state.queue.length > 0 || state.closeRequested || (due && allHandlersFinished()),
+      () => state.queue.length > 0 || state.closeRequested || state.rescheduled || (due && allHandlersFinished()),
       Math.max(1, wake - now),
     );
   }
@@ -227,6 +230,27 @@ function installHandlers(state: SandboxState, input: SandboxInput): void {
     await condition(() => state.tornDown);
     return state.info;
   });
+  setHandler(
+    setSandboxTimeoutUpdate,
+    ({ idleTimeoutSeconds }) => {
+      state.setIdleTimeout(idleTimeoutSeconds);
+      return state.info;
+    },
+    {
+      validator: (request) => {
+        if (state.ended || state.closeRequested) {
+          throw ApplicationFailure.nonRetryable(`sandbox ${input.sandboxId} has ended`, ErrorType.SandboxEnded);
+        }
+        const seconds = request?.idleTimeoutSeconds;
+        if (!Number.isInteger(seconds) || seconds < 10 || seconds > 86_400) {
+          throw ApplicationFailure.nonRetryable(
+            'idleTimeoutSeconds must be an integer from 10 to 86400',
+            ErrorType.InvalidStep,
+          );
+        }
+      },
+    },
+  );
   setHandler(
     sandboxStepUpdate,
     async (step: StepEnvelope): Promise<StepResult> => {

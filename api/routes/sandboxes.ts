@@ -8,6 +8,8 @@ import {
   SandboxDirectory,
   SandboxExecRequest,
   SandboxPath,
+  SandboxMoveRequest,
+  SandboxTimeoutRequest,
   type StepResult,
 } from '../../lib/schemas/sandbox';
 import type { StepRequest } from '../../lib/sandbox-input';
@@ -30,10 +32,14 @@ export interface SandboxRoutesDeps extends SandboxAdmissionDeps {
 /** A file's bytes as they are, whatever their content type. */
 const fileBody = withBodyErrors(express.raw({ type: () => true, limit: MAX_SANDBOX_FILE_BYTES }));
 
-const PathQuery = z.strictObject({ path: SandboxPath });
-const ListFilesQuery = z.strictObject({ path: SandboxDirectory.default('.') });
-const ExecQuery = z.strictObject({ wait: z.enum(['true', 'false']).default('true') });
-const ListQuery = z.strictObject({
+export const SandboxPathQuery = z.strictObject({ path: SandboxPath });
+export const SandboxDeleteQuery = z.strictObject({
+  path: SandboxPath,
+  recursive: z.enum(['true', 'false']).default('false'),
+});
+export const SandboxListFilesQuery = z.strictObject({ path: SandboxDirectory.default('.') });
+export const SandboxExecQuery = z.strictObject({ wait: z.enum(['true', 'false']).default('true') });
+export const SandboxListQuery = z.strictObject({
   status: z.enum(['active', ...SANDBOX_STATUSES]).optional(),
   pageSize: z.coerce.number().int().min(1).max(100).default(20),
   pageToken: PageToken.optional(),
@@ -46,6 +52,7 @@ const FILE_ERRORS: Record<string, [number, string]> = {
   [ErrorType.NotADirectory]: [400, 'not_a_directory'],
   [ErrorType.FileTooLarge]: [413, 'file_too_large'],
   [ErrorType.DirectoryNotEmpty]: [409, 'directory_not_empty'],
+  [ErrorType.AlreadyExists]: [409, 'already_exists'],
   [ErrorType.IsADirectory]: [409, 'is_a_directory'],
   [ErrorType.SymlinkLoop]: [400, 'symlink_loop'],
   [ErrorType.ReadOnlyPath]: [403, 'read_only_path'],
@@ -93,7 +100,7 @@ export function sandboxRoutes(deps: SandboxRoutesDeps): Router {
 
   // Before the JSON parser: an upload's body is the file, whatever its content type says.
   router.put('/:id/files', fileBody, async (req, res) => {
-    const { path } = parseQuery(PathQuery, req.query);
+    const { path } = parseQuery(SandboxPathQuery, req.query);
     const bytes = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     const result = await runStep(req, { kind: 'write_file', path, contentBase64: bytes.toString('base64') });
     res.json(result.file ? { path: result.file.path, bytes: result.file.bytes, sha256: result.file.sha256 } : result);
@@ -114,7 +121,7 @@ export function sandboxRoutes(deps: SandboxRoutesDeps): Router {
   });
 
   router.get('/', async (req, res) => {
-    const { status, pageSize, pageToken } = parseQuery(ListQuery, req.query);
+    const { status, pageSize, pageToken } = parseQuery(SandboxListQuery, req.query);
     res.json(await sandboxes.list(tenantOf(req), status, pageSize, pageToken));
   });
 
@@ -128,8 +135,14 @@ export function sandboxRoutes(deps: SandboxRoutesDeps): Router {
     res.json(await sandboxes.close(req.params.id, tenantOf(req)));
   });
 
+  router.post('/:id/timeout', async (req, res) => {
+    requireJson(req);
+    const { idleTimeoutSeconds } = parseBody(SandboxTimeoutRequest, req.body);
+    res.json(await sandboxes.setIdleTimeout(req.params.id, tenantOf(req), idleTimeoutSeconds));
+  });
+
   router.post('/:id/exec', async (req, res) => {
-    const { wait } = parseQuery(ExecQuery, req.query);
+    const { wait } = parseQuery(SandboxExecQuery, req.query);
     requireJson(req);
     const body = parseBody(SandboxExecRequest, req.body);
     if (body.timeoutSeconds !== undefined) await requireWithinCeiling(req, body.timeoutSeconds);
@@ -166,13 +179,13 @@ export function sandboxRoutes(deps: SandboxRoutesDeps): Router {
   });
 
   router.get('/:id/files/list', async (req, res) => {
-    const { path } = parseQuery(ListFilesQuery, req.query);
+    const { path } = parseQuery(SandboxListFilesQuery, req.query);
     const result = await runStep(req, { kind: 'list_files', path });
     res.json({ path, entries: result.entries ?? [] });
   });
 
   router.get('/:id/files', async (req, res) => {
-    const { path } = parseQuery(PathQuery, req.query);
+    const { path } = parseQuery(SandboxPathQuery, req.query);
     const result = await runStep(req, { kind: 'read_file', path });
     res
       .type('application/octet-stream')
@@ -181,9 +194,22 @@ export function sandboxRoutes(deps: SandboxRoutesDeps): Router {
   });
 
   router.delete('/:id/files', async (req, res) => {
-    const { path } = parseQuery(PathQuery, req.query);
-    await runStep(req, { kind: 'delete_file', path });
+    const { path, recursive } = parseQuery(SandboxDeleteQuery, req.query);
+    await runStep(req, { kind: 'delete_file', path, ...(recursive === 'true' ? { recursive: true } : {}) });
     res.status(204).end();
+  });
+
+  router.post('/:id/files/directories', async (req, res) => {
+    const { path } = parseQuery(SandboxPathQuery, req.query);
+    await runStep(req, { kind: 'make_dir', path });
+    res.status(201).json({ path });
+  });
+
+  router.post('/:id/files/move', async (req, res) => {
+    requireJson(req);
+    const { path, destination } = parseBody(SandboxMoveRequest, req.body);
+    await runStep(req, { kind: 'move_path', path, destination });
+    res.json({ path: destination });
   });
 
   return router;

@@ -30,6 +30,11 @@ export const SANDBOX_END_REASONS = [
 export const SandboxEndReason = z.enum(SANDBOX_END_REASONS);
 export type SandboxEndReason = z.infer<typeof SandboxEndReason>;
 
+/** Labels the client keeps on a sandbox (E2B's `metadata`): returned as given, and filtered on in lists. */
+export const SandboxMetadata = z
+  .record(z.string().min(1).max(128), z.string().max(1024))
+  .refine((m) => Object.keys(m).length <= 32, 'must have at most 32 entries');
+
 const Env = z
   .record(EnvName, Text.pipe(z.string().max(32_768)))
   .refine((e) => Object.keys(e).length <= 64, 'must have at most 64 variables');
@@ -50,6 +55,7 @@ export const SandboxCreateRequest = z
       .max(MAX_FILES, `must have at most ${MAX_FILES} files`)
       .optional(),
     env: Env.optional(),
+    metadata: SandboxMetadata.optional(),
   })
   .superRefine((req, ctx) => {
     const seen = new Set<string>();
@@ -94,6 +100,12 @@ export const FileEntry = z.object({
   type: z.enum(['file', 'directory', 'symlink', 'other']),
   bytes: z.number().int(),
   modifiedAt: z.string(),
+  /** Permission bits (0o644 is 420); absent in listings from before they were kept. */
+  mode: z.number().int().optional(),
+  owner: z.string().optional(),
+  group: z.string().optional(),
+  /** Where a symlink points, as written. */
+  symlinkTarget: z.string().optional(),
 });
 export type FileEntry = z.infer<typeof FileEntry>;
 
@@ -154,8 +166,20 @@ export const SandboxInfo = z.object({
   steps: z.number().int(),
   recentSteps: z.array(StepSummary),
   end: SandboxEnd.nullable(),
+  /** As given at creation; absent when none was. */
+  metadata: z.record(z.string(), z.string()).optional(),
 });
 export type SandboxInfo = z.infer<typeof SandboxInfo>;
+
+/** Renames a file or directory in the workspace, making the destination's parents. */
+export const SandboxMoveRequest = z.strictObject({ path: SandboxPath, destination: SandboxPath });
+export type SandboxMoveRequest = z.infer<typeof SandboxMoveRequest>;
+
+/** A new idle timeout, counted from now (E2B's `setTimeout`); never past the sandbox's maximum lifetime. */
+export const SandboxTimeoutRequest = z.strictObject({
+  idleTimeoutSeconds: z.number().int().min(10).max(86_400),
+});
+export type SandboxTimeoutRequest = z.infer<typeof SandboxTimeoutRequest>;
 
 export const SandboxListItem = SandboxInfo.pick({
   id: true,
