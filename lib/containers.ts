@@ -48,6 +48,17 @@ export function imageTagFor(name: string, version = 'latest'): string {
 
 /** The sandbox's working directory, a tmpfs. */
 export const WORKSPACE = '/workspace';
+/** E2B's home directory: a link to the workspace in every runtime image. */
+export const E2B_HOME = '/home/user';
 export const SANDBOX_USER = '10001:10001';
 /** Where the supervisor is mounted in every sandbox: what the container runs. */
 export const SUPERVISOR_PATH = '/opt/airlock/supervisor';
+
+/** tmpfs is charged to the memory cgroup, so together the mounts stay well under the memory limit. */
+export function tmpfsSizes(memoryMb: number): { workspaceMb: number; tmpMb: number; shmMb: number } {
+  return {
+    workspaceMb: Math.max(1, Math.floor(memoryMb / 4)),
+    tmpMb: Math.max(1, Math.floor(memoryMb / 8)),
+    shmMb: Math.max(1, Math.floor(memoryMb / 16)),
+  };
+}

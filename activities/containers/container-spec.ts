@@ -1,7 +1,8 @@
 import crypto from 'node:crypto';
 import type Docker from 'dockerode';
 import type { Limits } from '../../lib/schemas/limits';
-import { LABELS, SUPERVISOR_PATH, WORKSPACE } from '../../lib/containers';
+import { LABELS, SUPERVISOR_PATH, WORKSPACE, tmpfsSizes } from '../../lib/containers';
+export { tmpfsSizes };
 
 const MiB = 1024 * 1024;
 
@@ -46,15 +47,6 @@ export function profileKey(profile: ContainerProfile): string {
     labels: { cluster: '', hostId: '', poolKey: '' },
   });
   return crypto.createHash('sha256').update(JSON.stringify(spec)).digest('hex').slice(0, 16);
-}
-
-/** tmpfs is charged to the memory cgroup, so together the mounts stay well under the memory limit. */
-export function tmpfsSizes(memoryMb: number): { workspaceMb: number; tmpMb: number; shmMb: number } {
-  return {
-    workspaceMb: Math.max(1, Math.floor(memoryMb / 4)),
-    tmpMb: Math.max(1, Math.floor(memoryMb / 8)),
-    shmMb: Math.max(1, Math.floor(memoryMb / 16)),
-  };
 }
 
 /**

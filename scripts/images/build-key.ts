@@ -8,8 +8,9 @@ import crypto from 'node:crypto';
 /**
  * The build recipe's version (scripts/images/): bump it when the recipe changes what it makes of a
  * definition, so every image is rebuilt. 2: per-image package lists, the scanner's private npm prefix.
+ * 3: /home/user, E2B's home, links to the workspace.
  */
-export const RECIPE_VERSION = '2';
+export const RECIPE_VERSION = '3';
 
 /** The label an image's build key is stored under. */
 export const BUILD_KEY_LABEL = 'io.airlock.build-key';

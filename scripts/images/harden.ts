@@ -1,7 +1,7 @@
 /** Non-root user, no setuid/setgid binaries, no package caches, an empty workspace mount point. */
 import fs from 'node:fs';
 import path from 'node:path';
-import { WORKSPACE } from '../../lib/containers';
+import { E2B_HOME, WORKSPACE } from '../../lib/containers';
 import type { BuildScope } from './steps';
 
 export const SANDBOX_UID = 10001;
@@ -31,6 +31,10 @@ export async function harden(scope: BuildScope, root: string): Promise<void> {
   const workspace = path.join(root, WORKSPACE.slice(1));
   fs.mkdirSync(workspace, { recursive: true });
   fs.chownSync(workspace, SANDBOX_UID, SANDBOX_UID);
+  // E2B's home: programs written for it name /home/user, which is the workspace here.
+  fs.mkdirSync(path.join(root, 'home'), { recursive: true });
+  fs.rmSync(path.join(root, E2B_HOME.slice(1)), { recursive: true, force: true });
+  fs.symlinkSync(WORKSPACE, path.join(root, E2B_HOME.slice(1)));
   const leftovers = (await scope.run('find', [root, '-xdev', '-type', 'f', '-perm', '/6000'])).trim();
   if (leftovers) throw new Error(`setuid/setgid files remain: ${leftovers}`);
 }
