@@ -201,6 +201,13 @@ export default tseslint.config(
     files: ['**/*.mjs', '**/*.js'],
     ...tseslint.configs.disableTypeChecked,
   },
+  // Plain Node scripts: the stock SDK scenarios and the OpenAPI check.
+  {
+    files: ['test/e2b/js/*.mjs', 'scripts/*.mjs'],
+    languageOptions: {
+      globals: { process: 'readonly', console: 'readonly', Blob: 'readonly', Response: 'readonly', URL: 'readonly' },
+    },
+  },
   {
     files: ['jest.config.js'],
     languageOptions: { sourceType: 'commonjs', globals: { module: 'writable', process: 'readonly' } },

@@ -22,6 +22,7 @@ module.exports = {
         '<rootDir>/test/security/**/*.test.ts',
         '<rootDir>/test/conformance/**/*.test.ts',
         '<rootDir>/test/sdk/**/*.test.ts',
+        '<rootDir>/test/e2b/**/*.test.ts',
         '<rootDir>/test/mcp/**/*.test.ts',
       ],
       testPathIgnorePatterns: ['\\.unit\\.test\\.ts$'],

@@ -23,6 +23,7 @@ import { AuditKeyStore } from '../lib/node/audit/signing-keys';
 import type { PayloadCodec } from '@temporalio/common';
 import { payloadCodec } from '../lib/node/payload-codec';
 import { codecCors, codecRoutes } from './routes/codec';
+import { e2bRoutes } from './e2b';
 
 export interface ApiDeps {
   executions: ExecutionService;
@@ -76,8 +77,10 @@ export function createApp(deps: ApiDeps): express.Express {
   // The key first: a caller without one learns nothing about its body, and costs no parsing. Each
   // router parses its own bodies, so a route that takes raw bytes gets them whatever their type.
   app.use('/v1', requireApiKey(deps.keys));
-  // Then the key's rate: a key over it costs no more than the key check.
-  app.use('/v1', rateLimit());
+  // Then the key's rate: a key over it costs no more than the key check. One limiter for both
+  // surfaces: the E2B one draws on the same buckets.
+  const rateLimiter = rateLimit();
+  app.use('/v1', rateLimiter);
 
   // What each check found, for an operator's key only.
   app.get('/v1/health', requireScope('admin'), async (_req, res) => {
@@ -134,6 +137,21 @@ export function createApp(deps: ApiDeps): express.Express {
   app.use('/v1/keys', keyRoutes(deps.keys));
 
   app.use('/v1/codec', codecRoutes({ codec: deps.codec ?? payloadCodec(), namespace: deps.namespace ?? 'default' }));
+
+  // The E2B-compatible surface at the root, where the stock SDKs look (docs/e2b.md).
+  app.use(
+    e2bRoutes({
+      sandboxes: deps.sandboxes,
+      leases: deps.leases,
+      runtimes: deps.runtimes,
+      policies: deps.policies,
+      stepsPerRun: deps.sandboxStepsPerRun,
+      templates: deps.templates,
+      keys: deps.keys,
+      log: deps.log,
+      rateLimiter,
+    }),
+  );
 
   app.use(notFoundRoute);
   app.use(errorHandler(deps.log));

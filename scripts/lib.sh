@@ -23,6 +23,7 @@ ensure_system_packages() {
   local missing=()
   command -v dockerd >/dev/null 2>&1 || missing+=(docker.io)
   command -v debootstrap >/dev/null 2>&1 || missing+=(debootstrap)
+  command -v python3 >/dev/null 2>&1 && python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || missing+=(python3-venv)
   [ ${#missing[@]} -eq 0 ] && return 0
   need_root "installing ${missing[*]}"
   say "installing ${missing[*]} from Debian"
@@ -35,6 +36,19 @@ ensure_node_modules() {
   if [ ! -f "$ROOT/node_modules/.package-lock.json" ] || [ "$ROOT/package-lock.json" -nt "$ROOT/node_modules/.package-lock.json" ]; then
     say "installing npm dependencies"
     (cd "$ROOT" && npm ci --no-audit --no-fund --loglevel=error) || die "npm ci failed"
+  fi
+}
+
+# The stock E2B Python SDK, pinned, in a venv of the project's own: the E2B suite runs it.
+E2B_VENV="$ROOT/.airlock/venvs/e2b"
+ensure_e2b_python() {
+  local requirements="$ROOT/test/e2b/python/requirements.txt"
+  if [ ! -x "$E2B_VENV/bin/python" ] || [ "$requirements" -nt "$E2B_VENV/.installed" ]; then
+    say "installing the stock E2B Python SDK into $E2B_VENV"
+    python3 -m venv "$E2B_VENV" || die "python3 -m venv failed"
+    "$E2B_VENV/bin/pip" install --quiet --disable-pip-version-check -r "$requirements" >"$LOG_DIR/pip-e2b.log" 2>&1 ||
+      die "pip install of the E2B SDK failed; see $LOG_DIR/pip-e2b.log"
+    touch "$E2B_VENV/.installed"
   fi
 }
 

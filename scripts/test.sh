@@ -9,6 +9,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 ensure_system_packages
 ensure_node_modules
+ensure_e2b_python
 ensure_dockerd
 ensure_temporal_cli
 build_project
