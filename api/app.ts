@@ -24,6 +24,7 @@ import type { PayloadCodec } from '@temporalio/common';
 import { payloadCodec } from '../lib/node/payload-codec';
 import { codecCors, codecRoutes } from './routes/codec';
 import { e2bRoutes } from './e2b';
+import { openApiDocument } from './openapi';
 
 export interface ApiDeps {
   executions: ExecutionService;
@@ -69,6 +70,11 @@ export function createApp(deps: ApiDeps): express.Express {
   app.get('/readyz', async (_req, res) => {
     const { ok } = await deps.health();
     res.status(ok ? 200 : 503).json({ ok });
+  });
+
+  // The API's description is public, as the code it is built from is.
+  app.get('/v1/openapi.json', (_req, res) => {
+    res.json(openApiDocument());
   });
 
   // A browser's preflight carries no key: it is answered before the key check.

@@ -24,6 +24,9 @@ npx tsc -p sdk/test --noEmit
 npx tsc -p examples --noEmit
 npx eslint .
 npx prettier --check . --log-level warn
+say "checking docs/openapi.json against the document the code builds"
+node dist/api/openapi-file.js --check
+node scripts/validate-openapi.mjs
 say "checking and testing the in-container supervisor (Go)"
 (
   cd images/supervisor

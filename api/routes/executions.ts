@@ -29,8 +29,8 @@ export interface ExecutionRoutesDeps {
   templates: TemplateService;
 }
 
-const WaitQuery = z.object({ wait: z.enum(['true', 'false']).optional() });
-const ListQuery = z.strictObject({
+export const ExecutionWaitQuery = z.object({ wait: z.enum(['true', 'false']).optional() });
+export const ExecutionListQuery = z.strictObject({
   status: z.enum(EXECUTION_STATUSES).optional(),
   language: LanguageName.optional(),
   policy: PolicyName.optional(),
@@ -55,7 +55,7 @@ export function executionRoutes({
   const tenantOf = (req: Request): string => principalOf(req).tenant;
 
   router.post('/', requireScope('submit'), async (req, res) => {
-    const { wait } = parseQuery(WaitQuery, req.query);
+    const { wait } = parseQuery(ExecutionWaitQuery, req.query);
     requireJson(req);
     const principal = principalOf(req);
     const key = idempotencyKeyOf(req);
@@ -79,7 +79,7 @@ export function executionRoutes({
 
   /** Up to 100 executions at once: all are validated before any starts; ids (or results) come back in order. */
   router.post('/batch', requireScope('submit'), async (req, res) => {
-    const { wait } = parseQuery(WaitQuery, req.query);
+    const { wait } = parseQuery(ExecutionWaitQuery, req.query);
     requireJson(req);
     const principal = principalOf(req);
     const batch = parseBody(BatchRequest, req.body);
@@ -109,7 +109,7 @@ export function executionRoutes({
   });
 
   router.get('/', async (req, res) => {
-    const { pageSize, pageToken, ...filters } = parseQuery(ListQuery, req.query);
+    const { pageSize, pageToken, ...filters } = parseQuery(ExecutionListQuery, req.query);
     res.json(await executions.list(tenantOf(req), filters, pageSize, pageToken));
   });
 

@@ -21,7 +21,7 @@ export interface TemplateRoutesDeps {
 /** A spec with its files: more than an execution's body, less than a sandbox file's. */
 const TEMPLATE_BODY_LIMIT = 16 * 1024 * 1024;
 
-const ListQuery = z.strictObject({
+export const TemplateListQuery = z.strictObject({
   pageSize: z.coerce.number().int().min(1).max(100).default(20),
   pageToken: PageToken.optional(),
 });
@@ -53,7 +53,7 @@ export function templateRoutes({ templates, runtimes, logs }: TemplateRoutesDeps
   });
 
   router.get('/', async (req, res) => {
-    const { pageSize, pageToken } = parseQuery(ListQuery, req.query);
+    const { pageSize, pageToken } = parseQuery(TemplateListQuery, req.query);
     res.json(await templates.list(tenantOf(req), pageSize, pageToken));
   });
 

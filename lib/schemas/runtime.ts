@@ -174,25 +174,27 @@ export const RuntimeFile = RuntimeManifest.omit({ version: true, debian: true, l
 export type RuntimeFile = z.infer<typeof RuntimeFile>;
 
 /** One version of a runtime in `GET /v1/runtimes`. */
-export interface RuntimeVersionSummary {
-  version: string;
+export const RuntimeVersionSummary = z.object({
+  version: z.string(),
   /** The version a request that names none gets: the newest. */
-  default: boolean;
+  default: z.boolean(),
   /** The image its sandboxes run; results name the exact build (`image.id`, `image.runtimeVersion`). */
-  image: string;
+  image: z.string(),
   /** The Debian suite its packages come from. */
-  debian: string;
+  debian: z.string(),
   /** The libraries it carries beyond the language's own, by package name, with their versions. */
-  libraries: Record<string, string>;
-}
+  libraries: z.record(z.string(), z.string()),
+});
+export type RuntimeVersionSummary = z.infer<typeof RuntimeVersionSummary>;
 
 /** What `GET /v1/runtimes` lists: one entry per language, `version` being its default. */
-export interface RuntimeSummary {
-  name: string;
-  displayName: string;
-  version: string;
-  versions: RuntimeVersionSummary[];
-  extensions: string[];
-  compiled: boolean;
-  testFramework: ReportFormat;
-}
+export const RuntimeSummary = z.object({
+  name: z.string(),
+  displayName: z.string(),
+  version: z.string(),
+  versions: z.array(RuntimeVersionSummary),
+  extensions: z.array(z.string()),
+  compiled: z.boolean(),
+  testFramework: ReportFormat,
+});
+export type RuntimeSummary = z.infer<typeof RuntimeSummary>;

@@ -120,26 +120,33 @@ export interface TemplateRef {
 }
 
 /** One template as `GET /v1/templates/:id` answers. */
-export interface TemplateInfo {
-  id: string;
-  name: string;
-  tenant: string;
-  status: TemplateStatus;
-  sha256: string;
-  spec: ParsedTemplateSpec;
+export const TemplateInfo = z.object({
+  id: z.string(),
+  name: z.string(),
+  tenant: z.string(),
+  status: TemplateStatus,
+  sha256: z.string(),
+  /** The spec as parsed, its defaults filled in. */
+  spec: TemplateSpec,
   /** The runtime it adds to. */
-  runtime: { language: string; version: string; image: string };
+  runtime: z.object({ language: z.string(), version: z.string(), image: z.string() }),
   /** Its own image, once built. */
-  image: string | null;
+  image: z.string().nullable(),
   /** What the template adds to the runtime's image, in bytes. */
-  sizeBytes: number | null;
+  sizeBytes: z.number().int().nullable(),
   /** The versions the build installed, and each wheel's sha256. */
-  installed: { debian: string[]; pip: { name: string; version: string; sha256: string }[] } | null;
+  installed: z
+    .object({
+      debian: z.array(z.string()),
+      pip: z.array(z.object({ name: z.string(), version: z.string(), sha256: z.string() })),
+    })
+    .nullable(),
   /** The whole build log, in the template log store. */
-  log: { sha256: string; bytes: number } | null;
+  log: z.object({ sha256: z.string(), bytes: z.number().int() }).nullable(),
   /** The last lines of the log when the build failed. */
-  logTail: string | null;
-  error: string | null;
-  createdAt: string;
-  finishedAt: string | null;
-}
+  logTail: z.string().nullable(),
+  error: z.string().nullable(),
+  createdAt: z.string(),
+  finishedAt: z.string().nullable(),
+});
+export type TemplateInfo = z.infer<typeof TemplateInfo>;
