@@ -39,14 +39,15 @@ ensure_node_modules() {
   fi
 }
 
-# The stock E2B Python SDK, pinned, in a venv of the project's own: the E2B suite runs it.
+# The stock E2B Python SDK and the LangChain example's packages, pinned, in a venv of the project's
+# own: the E2B suite and the example's test run them.
 E2B_VENV="$ROOT/.airlock/venvs/e2b"
 ensure_e2b_python() {
-  local requirements="$ROOT/test/e2b/python/requirements.txt"
-  if [ ! -x "$E2B_VENV/bin/python" ] || [ "$requirements" -nt "$E2B_VENV/.installed" ]; then
-    say "installing the stock E2B Python SDK into $E2B_VENV"
+  local sdk="$ROOT/test/e2b/python/requirements.txt" example="$ROOT/examples/e2b-langchain/requirements.txt"
+  if [ ! -x "$E2B_VENV/bin/python" ] || [ "$sdk" -nt "$E2B_VENV/.installed" ] || [ "$example" -nt "$E2B_VENV/.installed" ]; then
+    say "installing the stock E2B Python SDK and the example's packages into $E2B_VENV"
     python3 -m venv "$E2B_VENV" || die "python3 -m venv failed"
-    "$E2B_VENV/bin/pip" install --quiet --disable-pip-version-check -r "$requirements" >"$LOG_DIR/pip-e2b.log" 2>&1 ||
+    "$E2B_VENV/bin/pip" install --quiet --disable-pip-version-check -r "$sdk" -r "$example" >"$LOG_DIR/pip-e2b.log" 2>&1 ||
       die "pip install of the E2B SDK failed; see $LOG_DIR/pip-e2b.log"
     touch "$E2B_VENV/.installed"
   fi

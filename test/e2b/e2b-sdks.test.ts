@@ -4,18 +4,16 @@
  * Airlock by environment only; the scenarios (test/e2b/js, test/e2b/python) assert, and this
  * suite checks what the native API and raw sandbox-plane calls say about the same sandboxes.
  */
-import { spawn } from 'node:child_process';
 import path from 'node:path';
 import request from 'supertest';
 import type { SandboxInfo } from '../../lib/schemas/sandbox';
 import { TestCluster } from '../support/cluster';
 import { createTestApi, listen, type TestApi } from '../support/api';
+import { runProgram } from '../support/cli';
+import { E2B_PYTHON, e2bEnvironment } from '../support/e2b';
 
-const ROOT = path.resolve(__dirname, '../..');
 const JS_SCENARIOS = path.join(__dirname, 'js/scenarios.mjs');
 const PY_SCENARIOS = path.join(__dirname, 'python/scenarios.py');
-/** The venv scripts/lib.sh (`ensure_e2b_python`) installs the pinned SDK into. */
-const PYTHON = process.env.AIRLOCK_E2B_PYTHON ?? path.join(ROOT, '.airlock/venvs/e2b/bin/python');
 const RUN = `${process.pid}-${Date.now()}`;
 
 let cluster: TestCluster;
@@ -37,42 +35,24 @@ afterAll(async () => {
 });
 
 /** One scenario in its own process; its JSON answer, or the test fails with its assertion. */
-function scenario(
+async function scenario(
   [program, script]: [string, string],
   name: string,
   env: Record<string, string> = {},
 ): Promise<Partial<Record<string, string>>> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(program, [script, name], {
-      cwd: path.dirname(script),
-      env: {
-        PATH: process.env.PATH ?? '',
-        HOME: process.env.HOME ?? '/tmp',
-        E2B_API_URL: server.url,
-        E2B_SANDBOX_URL: server.url,
-        E2B_API_KEY: api.key,
-        OTHER_TENANT_KEY: api.otherTenantKey,
-        RUN_ID: RUN,
-        ...env,
-      },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      if (code !== 0) reject(new Error(`scenario "${name}" exited ${code}:\n${stderr}${stdout}`));
-      else resolve(JSON.parse(stdout.trim().split('\n').at(-1)!) as Partial<Record<string, string>>);
-    });
+  const { code, stdout, stderr } = await runProgram(program, [script, name], {
+    cwd: path.dirname(script),
+    env: { ...e2bEnvironment(server.url, api.key), OTHER_TENANT_KEY: api.otherTenantKey, RUN_ID: RUN, ...env },
   });
+  if (code !== 0) throw new Error(`scenario "${name}" exited ${code}:\n${stderr}${stdout}`);
+  return JSON.parse(stdout.trim().split('\n').at(-1)!) as Partial<Record<string, string>>;
 }
 
 const native = (id: string) => request(api.app).get(`/v1/sandboxes/${id}`).set('authorization', `Bearer ${api.key}`);
 
 describe.each([
   ['the JS SDK', [process.execPath, JS_SCENARIOS] as [string, string], 'js'],
-  ['the Python SDK', [PYTHON, PY_SCENARIOS] as [string, string], 'py'],
+  ['the Python SDK', [E2B_PYTHON, PY_SCENARIOS] as [string, string], 'py'],
 ])('%s', (_sdk, runner, suite) => {
   let sandboxId: string;
   const run = (name: string) => scenario(runner, name, { SANDBOX_ID: sandboxId });
