@@ -7,13 +7,34 @@
 import { z } from 'zod';
 import { createDocument, type ZodOpenApiOperationObject, type ZodOpenApiPathsObject } from 'zod-openapi';
 import { BatchRequest, ExecutionRequest } from '../lib/schemas/execution-request';
-import { ExecutionResult } from '../lib/schemas/execution-result';
+import {
+  Approval,
+  Artifact,
+  CaseResult,
+  ExecutionError,
+  ExecutionResult,
+  ExecutionStatus,
+  ImageRef,
+  ProcessResult,
+  ScanManifest,
+  Seal,
+  Stage,
+  TestReport,
+} from '../lib/schemas/execution-result';
+import { Finding, GateResult } from '../lib/schemas/findings';
 import { DecisionRequest } from '../lib/schemas/approval';
 import {
   SandboxCreateRequest,
   SandboxExecRequest,
+  FileEntry,
+  SandboxEnd,
   SandboxInfo,
+  SandboxListItem,
   SandboxMoveRequest,
+  SandboxStatus,
+  StepError,
+  StepKind,
+  StepSummary,
   SandboxTimeoutRequest,
   StepResult,
 } from '../lib/schemas/sandbox';
@@ -27,6 +48,7 @@ import {
   BatchResults,
   ExecutionAccepted,
   ExecutionList,
+  ExecutionListItem,
   HealthReport,
   KeyList,
   RuntimeList,
@@ -404,6 +426,44 @@ const paths: ZodOpenApiPathsObject = {
   },
 };
 
+/**
+ * The records the API answers with, named as components so generated clients (sdk-python) get
+ * these names. Registered on the schemas themselves (no copy), so every use of one is a `$ref`.
+ */
+const NAMED_RESPONSES = {
+  ExecutionResult,
+  ExecutionStatus,
+  ExecutionError,
+  ExecutionList,
+  ExecutionListItem,
+  Stage,
+  ProcessResult,
+  CaseResult,
+  TestReport,
+  ScanManifest,
+  Artifact,
+  ImageRef,
+  Approval,
+  Seal,
+  GateResult,
+  Finding,
+  SandboxInfo,
+  SandboxStatus,
+  SandboxEnd,
+  SandboxList,
+  SandboxListItem,
+  StepResult,
+  StepKind,
+  StepSummary,
+  StepError,
+  FileEntry,
+  TemplateInfo,
+  RuntimeSummary,
+};
+for (const [id, schema] of Object.entries(NAMED_RESPONSES)) {
+  if (!z.globalRegistry.has(schema)) z.globalRegistry.add(schema, { id });
+}
+
 let built: ReturnType<typeof createDocument> | undefined;
 
 /** The document, built once per process. */
@@ -420,15 +480,7 @@ export function openApiDocument(): ReturnType<typeof createDocument> {
     security: [{ bearer: [] }],
     components: {
       securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'an Airlock API key' } },
-      schemas: {
-        ExecutionRequest,
-        ExecutionResult,
-        SandboxInfo,
-        StepResult,
-        TemplateInfo,
-        TemplateSpec,
-        RuntimeSummary,
-      },
+      schemas: { ExecutionRequest, TemplateSpec },
     },
     paths,
   });
