@@ -23,6 +23,7 @@ module.exports = {
         '<rootDir>/test/conformance/**/*.test.ts',
         '<rootDir>/test/sdk/**/*.test.ts',
         '<rootDir>/test/e2b/**/*.test.ts',
+        '<rootDir>/test/sdk-python/**/*.test.ts',
         '<rootDir>/test/mcp/**/*.test.ts',
       ],
       testPathIgnorePatterns: ['\\.unit\\.test\\.ts$'],

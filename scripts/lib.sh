@@ -53,6 +53,20 @@ ensure_e2b_python() {
   fi
 }
 
+# sdk-python, installed editable with its pinned dev tools (pytest, the model generator), in a venv
+# of its own: its suite and the check of its models against docs/openapi.json run there.
+SDK_VENV="$ROOT/.airlock/venvs/sdk-python"
+ensure_sdk_python() {
+  local pins="$ROOT/sdk-python/requirements-dev.txt"
+  if [ ! -x "$SDK_VENV/bin/python" ] || [ "$pins" -nt "$SDK_VENV/.installed" ] || [ "$ROOT/sdk-python/pyproject.toml" -nt "$SDK_VENV/.installed" ]; then
+    say "installing sdk-python and its dev tools into $SDK_VENV"
+    python3 -m venv "$SDK_VENV" || die "python3 -m venv failed"
+    "$SDK_VENV/bin/pip" install --quiet --disable-pip-version-check -r "$pins" -e "$ROOT/sdk-python" >"$LOG_DIR/pip-sdk.log" 2>&1 ||
+      die "pip install of sdk-python failed; see $LOG_DIR/pip-sdk.log"
+    touch "$SDK_VENV/.installed"
+  fi
+}
+
 build_project() {
   say "compiling TypeScript and bundling workflows"
   (cd "$ROOT" && npm run --silent build) || die "build failed"

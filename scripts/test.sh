@@ -10,6 +10,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 ensure_system_packages
 ensure_node_modules
 ensure_e2b_python
+ensure_sdk_python
 ensure_dockerd
 ensure_temporal_cli
 build_project
@@ -27,6 +28,7 @@ npx prettier --check . --log-level warn
 say "checking docs/openapi.json against the document the code builds"
 node dist/api/openapi-file.js --check
 node scripts/validate-openapi.mjs
+AIRLOCK_SDK_PYTHON="$SDK_VENV/bin/python" sdk-python/generate-models.sh --check
 say "checking and testing the in-container supervisor (Go)"
 (
   cd images/supervisor
