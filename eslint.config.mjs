@@ -203,7 +203,7 @@ export default tseslint.config(
   },
   // Plain Node scripts: the stock SDK scenarios and the OpenAPI check.
   {
-    files: ['test/e2b/js/*.mjs', 'scripts/*.mjs'],
+    files: ['test/e2b/js/*.mjs', 'scripts/*.mjs', 'bench/*.mjs'],
     languageOptions: {
       globals: { process: 'readonly', console: 'readonly', Blob: 'readonly', Response: 'readonly', URL: 'readonly' },
     },

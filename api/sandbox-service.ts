@@ -115,6 +115,35 @@ export class SandboxService {
   }
 
   /**
+   * Starts a step and answers at its acceptance with its live events and a promise that settles
+   * when it has finished (the update's own long poll): a relay needs no poll to notice the end.
+   */
+  async startStep(
+    id: string,
+    tenant: string,
+    envelope: StepEnvelope,
+  ): Promise<{ pages: EventPages; finished: Promise<void> }> {
+    const { handle, description } = await this.require(id, tenant);
+    if (description.status.name !== 'RUNNING') throw ended(id);
+    let started;
+    try {
+      started = await handle.startUpdate(sandboxStepUpdate, {
+        args: [envelope],
+        updateId: envelope.stepId,
+        waitForStage: WorkflowUpdateStage.ACCEPTED,
+      });
+      await this.throwIfRefused(started);
+    } catch (err) {
+      throw stepFailure(err, id);
+    }
+    const finished = started.result().then(
+      () => undefined,
+      () => undefined,
+    );
+    return { pages: this.pagesOf(handle, id, envelope.stepId), finished };
+  }
+
+  /**
    * A step the validator refused comes back from `startUpdate` as a handle, not an error: its
    * outcome is already in it, so its result settles without a call to the server, before the next
    * turn of the event loop. One that was accepted would poll; that poll is cancelled at once.
@@ -163,8 +192,10 @@ export class SandboxService {
   /** A step's live events; null when the sandbox is not the tenant's. */
   async stepEventPages(id: string, tenant: string, stepId: string): Promise<EventPages | null> {
     const found = await this.describe(id, tenant);
-    if (!found) return null;
-    const { handle } = found;
+    return found ? this.pagesOf(found.handle, id, stepId) : null;
+  }
+
+  private pagesOf(handle: Owned['handle'], id: string, stepId: string): EventPages {
     return async (after): Promise<LiveEvent[]> => {
       const page = await withTimeout(this.client, QUERY_TIMEOUT_MS, () =>
         handle.query(eventsQuery, { after, scope: stepId }),

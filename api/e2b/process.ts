@@ -123,29 +123,26 @@ export async function startProcess(
   const deadline = connectTimeoutMs(req);
   const ceiling = deadline === undefined ? Infinity : await deps.stepTimeoutMs(call);
   const stepId = newStepId('e2bp');
-  await call.sandboxes.step(
-    call.sandboxId,
-    call.tenant,
-    {
-      stepId,
-      request: {
-        kind: 'exec',
-        argv: argvOf(config),
-        ...(Object.keys(config.envs).length > 0 ? { env: config.envs } : {}),
-        ...(deadline !== undefined && deadline < ceiling ? { timeoutMs: deadline } : {}),
-      },
+  const { pages, finished } = await call.sandboxes.startStep(call.sandboxId, call.tenant, {
+    stepId,
+    request: {
+      kind: 'exec',
+      argv: argvOf(config),
+      ...(Object.keys(config.envs).length > 0 ? { env: config.envs } : {}),
+      ...(deadline !== undefined && deadline < ceiling ? { timeoutMs: deadline } : {}),
     },
-    false,
-  );
-  const pages = await call.sandboxes.stepEventPages(call.sandboxId, call.tenant, stepId);
-  if (!pages) throw new ConnectError('not_found', `sandbox ${call.sandboxId} not found`);
+  });
   stream.open();
   stream.send({ event: { start: { pid: pidOf(stepId) } } });
-  await relay(pages, stream);
+  await relay(pages, finished, stream);
 }
 
 /** The step's events as envd's: output as it comes, keepalives while it is quiet, its end last. */
-async function relay(pages: (after: number) => Promise<LiveEvent[]>, stream: ConnectStream): Promise<void> {
+async function relay(
+  pages: (after: number) => Promise<LiveEvent[]>,
+  finished: Promise<void>,
+  stream: ConnectStream,
+): Promise<void> {
   let after = 0;
   let wait = POLL_MIN_MS;
   let lastSent = Date.now();
@@ -173,7 +170,10 @@ async function relay(pages: (after: number) => Promise<LiveEvent[]>, stream: Con
       stream.send({ event: { keepalive: {} } });
       lastSent = Date.now();
     }
-    await new Promise((resolve) => setTimeout(resolve, wait));
+    // Output is polled; the end wakes the relay at once, as the update's result arrives.
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([finished, new Promise((resolve) => (timer = setTimeout(resolve, wait)))]);
+    clearTimeout(timer);
     wait = Math.min(POLL_MAX_MS, Math.round(wait * 1.5));
   }
 }
