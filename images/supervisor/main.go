@@ -29,6 +29,7 @@ func main() {
 	}
 	// A small heap: the supervisor is charged to the sandbox's memory limit.
 	debug.SetGCPercent(50)
+	reserveThreads(spareThreads)
 	if err := serve(os.Stdin, os.Stdout); err != nil {
 		fmt.Fprintf(os.Stderr, "airlock-supervisor: %v\n", err)
 		os.Exit(1)

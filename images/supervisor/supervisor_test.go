@@ -306,3 +306,26 @@ func TestPackKeepsOnlyFiguresOfAirlocksFolder(t *testing.T) {
 		t.Error(".airlock-figures was left out")
 	}
 }
+
+func TestReservedThreadsStayIdleForLater(t *testing.T) {
+	threads := func() int {
+		status, err := os.ReadFile("/proc/self/status")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var n int
+		for _, line := range strings.Split(string(status), "\n") {
+			if _, err := fmt.Sscanf(line, "Threads: %d", &n); err == nil {
+				return n
+			}
+		}
+		t.Fatal("no Threads line in /proc/self/status")
+		return 0
+	}
+	reserveThreads(spareThreads)
+	// The reserve, the thread running this test and sysmon; the reserve outlives the goroutines that made it.
+	time.Sleep(50 * time.Millisecond)
+	if got := threads(); got < spareThreads+2 {
+		t.Fatalf("%d threads after reserving %d", got, spareThreads)
+	}
+}

@@ -183,4 +183,34 @@ print(children)`,
       return result;
     },
   );
+
+  hostileCase(
+    h,
+    'S6 a fork bomb that keeps every pid taken cannot starve the supervisor of threads',
+    async (h, marker) => {
+      // While no pid is free, a runtime that needed one more thread died ("newosproc"), and the
+      // container with it: about one bomb in two, before the supervisor kept threads in reserve.
+      let result;
+      for (let i = 0; i < 4; i++) {
+        result = await h.run(
+          {
+            language: 'python',
+            code: `import os
+open("out.txt", "w").write("kept")
+while True:
+    try:
+        os.fork()
+    except OSError:
+        pass`,
+            limits: { timeoutMs: 3_000 },
+          },
+          marker,
+        );
+        expect(result).toMatchObject({ status: 'time_limit_exceeded', timeLimit: 'wall', error: null });
+        // The container outlived the bomb: its manifest was read after the sweep.
+        expect(result.scan!.artifacts.map((a) => a.name)).toContain('out.txt');
+      }
+      return result!;
+    },
+  );
 });
