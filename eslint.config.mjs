@@ -205,7 +205,14 @@ export default tseslint.config(
   {
     files: ['test/e2b/js/*.mjs', 'scripts/*.mjs', 'bench/*.mjs'],
     languageOptions: {
-      globals: { process: 'readonly', console: 'readonly', Blob: 'readonly', Response: 'readonly', URL: 'readonly' },
+      globals: {
+        process: 'readonly',
+        console: 'readonly',
+        Blob: 'readonly',
+        Response: 'readonly',
+        URL: 'readonly',
+        setTimeout: 'readonly',
+      },
     },
   },
   {

@@ -57,6 +57,7 @@ import {
   SandboxList,
   SandboxPathAnswer,
   StepAccepted,
+  StepCancelled,
   TemplateList,
 } from '../lib/schemas/api';
 import { ExecutionListQuery, ExecutionWaitQuery } from './routes/executions';
@@ -264,6 +265,14 @@ const paths: ZodOpenApiPathsObject = {
         ...body(SandboxExecRequest),
         requestParams: { path: id, query: SandboxExecQuery, header: idempotencyKey },
       },
+    ),
+  },
+  '/v1/sandboxes/{id}/steps/{stepId}/cancel': {
+    post: op(
+      'Cancel a running or waiting step (a running process is killed)',
+      'sandboxes',
+      { '200': json(StepCancelled, 'cancelled: its result says cancelled, StepCancelled') },
+      { requestParams: { path: stepPath } },
     ),
   },
   '/v1/sandboxes/{id}/steps/{stepId}/events': {

@@ -19,7 +19,10 @@ import {
   sandboxReadyUpdate,
   sandboxStateQuery,
   sandboxStepUpdate,
+  sandboxStepsQuery,
+  cancelSandboxStepUpdate,
   setSandboxTimeoutUpdate,
+  type SandboxSteps,
 } from '../workflows/messages';
 import { HttpError } from './errors';
 import type { EventPages } from './execution-service';
@@ -187,6 +190,43 @@ export class SandboxService {
       }
     }
     return this.info(await this.require(id, tenant));
+  }
+
+  /** What runs and waits in the sandbox; null when it is not the tenant's. */
+  async steps(id: string, tenant: string): Promise<SandboxSteps | null> {
+    const found = await this.describe(id, tenant);
+    if (!found) return null;
+    if (found.description.status.name !== 'RUNNING') return { running: null, queued: [] };
+    return withTimeout(this.client, QUERY_TIMEOUT_MS, () => found.handle.query(sandboxStepsQuery));
+  }
+
+  /** Cancels a running or waiting step, and answers once it has its result; false when it is neither. */
+  async cancelStep(id: string, tenant: string, stepId: string): Promise<boolean> {
+    const { handle, description } = await this.require(id, tenant);
+    if (description.status.name !== 'RUNNING') return false;
+    try {
+      const { cancelled } = await handle.executeUpdate(cancelSandboxStepUpdate, { args: [{ stepId }] });
+      return cancelled;
+    } catch (err) {
+      throw stepFailure(err, id);
+    }
+  }
+
+  /** A step started earlier, as `startStep` gives it: its live events and its end. */
+  async followStep(
+    id: string,
+    tenant: string,
+    stepId: string,
+  ): Promise<{ pages: EventPages; finished: Promise<void> }> {
+    const { handle } = await this.require(id, tenant);
+    const finished = handle
+      .getUpdateHandle<StepResult>(stepId)
+      .result()
+      .then(
+        () => undefined,
+        () => undefined,
+      );
+    return { pages: this.pagesOf(handle, id, stepId), finished };
   }
 
   /** A step's live events; null when the sandbox is not the tenant's. */

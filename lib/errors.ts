@@ -36,6 +36,8 @@ export const ErrorType = {
   SymlinkLoop: 'SymlinkLoop',
   /** A step sent to a sandbox that has ended (or is ending). */
   SandboxEnded: 'SandboxEnded',
+  /** A step its client cancelled (or killed) before it ended. */
+  StepCancelled: 'StepCancelled',
   /** A step the workflow's validator refused. */
   InvalidStep: 'InvalidStep',
   /** No room on this host for the container's memory and CPUs yet: retried, on any host. */

@@ -55,6 +55,20 @@ export const setSandboxTimeoutUpdate = defineUpdate<SandboxInfo, [{ idleTimeoutS
 
 export const sandboxStateQuery = defineQuery<SandboxInfo>('sandboxState');
 
+/** The step that is running, with when it started, and those waiting, in order. */
+export interface SandboxSteps {
+  running: (StepEnvelope & { startedAt: string }) | null;
+  queued: StepEnvelope[];
+}
+
+export const sandboxStepsQuery = defineQuery<SandboxSteps>('sandboxSteps');
+
+/**
+ * Cancels one step: a running one is stopped (its process killed), a waiting one never runs. Each
+ * answers a `cancelled` result. False when the step is neither running nor waiting.
+ */
+export const cancelSandboxStepUpdate = defineUpdate<{ cancelled: boolean }, [{ stepId: string }]>('cancelSandboxStep');
+
 /**
  * Asks the tenant's quota workflow for leases, judged in order (a batch's items, or one request):
  * each granted, queued or refused.

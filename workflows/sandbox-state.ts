@@ -23,6 +23,10 @@ export class SandboxState {
   /** Steps accepted and not yet run, in arrival order. */
   readonly queue: StepEnvelope[] = [];
   running: string | null = null;
+  /** The running step as it was sent, with when it started. */
+  runningStep: (StepEnvelope & { startedAt: string }) | null = null;
+  /** The running step its client cancelled: its result says so, not that the sandbox ended. */
+  cancelledByClient: string | null = null;
   closeRequested = false;
   /** Cancels the running step (at the lifetime, or on close); set only while one runs. */
   stopRunning: (() => void) | undefined;

@@ -2,7 +2,7 @@ import { ActivityFailure, ApplicationFailure, TimeoutFailure, isCancellation, pa
 import type { ArtifactScan, ProvisionedSandbox } from '../activities/host';
 import type { SourceFile } from '../lib/schemas/common';
 import type { ExecutionInput } from '../lib/schemas/execution-request';
-import type { ProcessResult } from '../lib/schemas/execution-result';
+import type { ExecutionError, ProcessResult } from '../lib/schemas/execution-result';
 import type { GateResult } from '../lib/schemas/findings';
 import type { ExecutionPlan } from '../lib/schemas/policy';
 import type { StepResult } from '../lib/schemas/sandbox';
@@ -38,21 +38,15 @@ export interface StepContext {
 /** The host stopped answering during a step: the sandbox is lost with it. */
 export class HostLostError extends Error {}
 
-/** Runs one step to its result; `hostLost` says the sandbox went with its host during it. */
-export async function runStep(
-  ctx: StepContext,
-  { stepId, request }: StepEnvelope,
-  index: number,
-  whyCancelled?: () => string,
-): Promise<{ result: StepResult; hostLost: boolean }> {
-  const started = Date.now();
-  const result: StepResult = {
+/** A step's result before it has run: it succeeds unless something says otherwise. */
+export function newStepResult(sandboxId: string, { stepId, request }: StepEnvelope, index: number): StepResult {
+  return {
     stepId,
-    sandboxId: ctx.input.sandboxId,
+    sandboxId,
     index,
     kind: request.kind,
     status: 'succeeded',
-    startedAt: new Date(started).toISOString(),
+    startedAt: new Date().toISOString(),
     durationMs: 0,
     process: null,
     gates: [],
@@ -60,6 +54,18 @@ export async function runStep(
     entries: null,
     error: null,
   };
+}
+
+/** Runs one step to its result; `hostLost` says the sandbox went with its host during it. */
+export async function runStep(
+  ctx: StepContext,
+  step: StepEnvelope,
+  index: number,
+  whyCancelled?: () => ExecutionError,
+): Promise<{ result: StepResult; hostLost: boolean }> {
+  const { stepId, request } = step;
+  const started = Date.now();
+  const result = newStepResult(ctx.input.sandboxId, step, index);
   let hostLost = false;
   try {
     await runKind(ctx, stepId, request, result);
@@ -67,7 +73,7 @@ export async function runStep(
     hostLost = isHostLoss(err);
     if (whyCancelled && isCancellation(err)) {
       result.status = 'cancelled';
-      result.error = { type: ErrorType.SandboxEnded, message: whyCancelled() };
+      result.error = whyCancelled();
     } else {
       result.status = request.kind === 'exec' || hostLost ? 'internal_error' : 'runtime_error';
       result.error = hostLost

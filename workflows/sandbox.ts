@@ -26,10 +26,12 @@ import {
   sandboxReadyUpdate,
   sandboxStateQuery,
   sandboxStepUpdate,
+  sandboxStepsQuery,
+  cancelSandboxStepUpdate,
   setSandboxTimeoutUpdate,
 } from './messages';
 import { SandboxState } from './sandbox-state';
-import { HostLostError, checkFiles, runStep, stepAsExecution, type StepContext } from './sandbox-steps';
+import { HostLostError, checkFiles, newStepResult, runStep, stepAsExecution, type StepContext } from './sandbox-steps';
 import { blockedOutcome } from './gates';
 import { errorMessage } from './execution-state';
 import { holdsLease, releaseLease } from './leases';
@@ -51,6 +53,7 @@ export async function sandboxWorkflow(input: SandboxInput): Promise<SandboxInfo>
   const state = new SandboxState(input);
   let plan = input.carried?.plan;
   installHandlers(state, input);
+  installStepControl(state, input);
 
   let carryOn = false;
   try {
@@ -130,12 +133,15 @@ async function serve(ctx: StepContext): Promise<'ended' | 'continue'> {
     const step = state.queue.shift();
     if (step) {
       state.running = step.stepId;
+      state.runningStep = { ...step, startedAt: new Date().toISOString() };
       state.info.status = 'busy';
       state.touch();
       const { result, hostLost } = await runBounded(ctx, step, state.info.steps + 1);
       state.recordStep(result);
       stepsThisRun += 1;
       state.running = null;
+      state.runningStep = null;
+      state.cancelledByClient = null;
       if (hostLost) throw new HostLostError(`host ${ctx.sandbox.hostId} stopped answering during step ${step.stepId}`);
       state.info.status = 'ready';
       state.touch();
@@ -182,11 +188,17 @@ async function runBounded(ctx: StepContext, step: StepEnvelope, index: number) {
   state.stopRunning = () => scope.cancel();
   try {
     return await scope.run(() =>
-      runStep(ctx, step, index, () =>
-        state.closeRequested
-          ? 'the sandbox was closed while this step ran'
-          : `the sandbox reached its maximum lifetime of ${state.info.maxLifetimeSeconds} s while this step ran`,
-      ),
+      runStep(ctx, step, index, () => {
+        if (state.cancelledByClient === step.stepId) {
+          return { type: ErrorType.StepCancelled, message: 'cancelled by its client while it ran' };
+        }
+        return {
+          type: ErrorType.SandboxEnded,
+          message: state.closeRequested
+            ? 'the sandbox was closed while this step ran'
+            : `the sandbox reached its maximum lifetime of ${state.info.maxLifetimeSeconds} s while this step ran`,
+        };
+      }),
     );
   } finally {
     state.stopRunning = undefined;
@@ -279,6 +291,40 @@ function installHandlers(state: SandboxState, input: SandboxInput): void {
             nonRetryable: true,
             details: [{ limit: input.maxQueuedSteps }],
           });
+        }
+      },
+    },
+  );
+}
+
+/** What runs and waits, and cancelling one step: its client's kill, not the sandbox's end. */
+function installStepControl(state: SandboxState, input: SandboxInput): void {
+  setHandler(sandboxStepsQuery, () => ({ running: state.runningStep, queued: [...state.queue] }));
+  setHandler(
+    cancelSandboxStepUpdate,
+    async ({ stepId }) => {
+      const waiting = state.queue.findIndex((s) => s.stepId === stepId);
+      if (waiting >= 0) {
+        const [step] = state.queue.splice(waiting, 1);
+        // The running step took the next index when it started; it is recorded when it ends.
+        const index = state.info.steps + (state.running ? 2 : 1);
+        const result = newStepResult(input.sandboxId, step!, index);
+        result.status = 'cancelled';
+        result.error = { type: ErrorType.StepCancelled, message: 'cancelled by its client before it ran' };
+        state.recordStep(result);
+        return { cancelled: true };
+      }
+      // Histories from before steps could be stopped have nothing to stop them with.
+      if (state.running !== stepId || !state.stopRunning) return { cancelled: false };
+      state.cancelledByClient = stepId;
+      state.stopRunning();
+      await condition(() => state.completed.has(stepId));
+      return { cancelled: true };
+    },
+    {
+      validator: (request) => {
+        if (typeof request?.stepId !== 'string' || request.stepId.length === 0) {
+          throw ApplicationFailure.nonRetryable('stepId is required', ErrorType.InvalidStep);
         }
       },
     },

@@ -7,6 +7,7 @@ import crypto from 'node:crypto';
 import type { Request } from 'express';
 import type { StepResult } from '../../lib/schemas/sandbox';
 import type { LiveEvent } from '../../lib/schemas/events';
+import { ErrorType } from '../../lib/errors';
 import { ConnectError, type ConnectStream, connectTimeoutMs } from './connect';
 import { WORKSPACE_ROOT, toE2bPath, toWorkspacePath } from './paths';
 import { newStepId, type SandboxCall } from './steps';
@@ -65,15 +66,28 @@ export function pidOf(stepId: string): number {
   return crypto.createHash('sha256').update(stepId).digest().readUInt32BE(0) & 0x7fffffff || 1;
 }
 
+const IN_DIRECTORY = ['/bin/sh', '-c', 'cd -- "$1" || exit 1; shift; exec "$@"', 'sh'];
+
 /** A command's argv, in its working directory (the workspace unless told). */
 function argvOf({ cmd, args, cwd }: ProcessConfig): string[] {
   if (cwd === WORKSPACE_ROOT) return [cmd, ...args];
-  return ['/bin/sh', '-c', 'cd -- "$1" || exit 1; shift; exec "$@"', 'sh', toE2bPath(cwd), cmd, ...args];
+  return [...IN_DIRECTORY, toE2bPath(cwd), cmd, ...args];
+}
+
+/** The command an argv came from, as envd lists it: `argvOf` read back. */
+export function configOf(argv: string[], envs: Record<string, string> = {}): Record<string, unknown> {
+  const inDirectory = IN_DIRECTORY.every((word, i) => argv[i] === word) && argv.length > IN_DIRECTORY.length + 1;
+  const [cwd, cmd, ...args] = inDirectory ? argv.slice(IN_DIRECTORY.length) : [toE2bPath(WORKSPACE_ROOT), ...argv];
+  return { cmd, args, envs, cwd };
 }
 
 /** envd's `end` for a step's result. */
 export function endEvent(result: StepResult | null): { end: Record<string, unknown>; stderr?: string } {
   if (!result) return { end: { exitCode: -1, exited: false, status: 'unknown', error: 'the step has no result' } };
+  // Killed by its client (commands.kill, a signal): what envd says of a killed process.
+  if (result.error?.type === ErrorType.StepCancelled) {
+    return { end: { exitCode: -1, exited: false, status: 'signal: killed', error: 'signal: killed' } };
+  }
   if (result.status === 'rejected') {
     const reason = result.error?.message ?? 'a gate blocked this command';
     const error = `blocked by Airlock: ${reason}`;
@@ -138,7 +152,7 @@ export async function startProcess(
 }
 
 /** The step's events as envd's: output as it comes, keepalives while it is quiet, its end last. */
-async function relay(
+export async function relay(
   pages: (after: number) => Promise<LiveEvent[]>,
   finished: Promise<void>,
   stream: ConnectStream,
@@ -179,9 +193,9 @@ async function relay(
 }
 
 const NOT_YET =
-  'Airlock runs each command as one step to its end: signals, stdin and reattaching to a command ' +
-  'are not supported yet (docs/e2b.md)';
+  'Airlock gives a command its stdin when it starts: sending input later, closing stdin and ' +
+  'resizing a terminal are not supported yet (docs/e2b.md)';
 
 /** The unary calls on processes Airlock cannot answer yet, each with its reason. */
-export const processUnsupported = ['Connect', 'Update', 'StreamInput', 'SendInput', 'SendSignal', 'CloseStdin'];
+export const processUnsupported = ['Update', 'StreamInput', 'SendInput', 'CloseStdin'];
 export const PROCESS_NOT_YET = NOT_YET;

@@ -15,6 +15,7 @@ import { ConnectError, ConnectStream, parseMessage, sendUnary, unenvelope } from
 import { filesystemRpc, WATCH_UNSUPPORTED } from './filesystem';
 import { health, readFile, sendFileError, writeFiles } from './files-http';
 import { PROCESS_NOT_YET, processUnsupported, startProcess } from './process';
+import { connectProcess, listProcesses, signalProcess } from './processes';
 import { sandboxCall, type SandboxCall } from './steps';
 
 export interface E2bSandboxDeps {
@@ -61,15 +62,27 @@ export function e2bSandboxPlane(deps: E2bSandboxDeps): Router {
       (_res, err) => stream.end(err),
     );
   });
-  router.post('/process.Process/List', auth, rpcBody, (_req, res) =>
-    // Each command is a step run to its end before the next: none is left running to list.
-    sendUnary(res, async () => ({ processes: [] })),
+  router.post('/process.Process/List', auth, rpcBody, (req, res) =>
+    sendUnary(res, () => listProcesses(sandboxCall(req, deps.sandboxes))),
   );
+  router.post('/process.Process/SendSignal', auth, rpcBody, (req, res) =>
+    sendUnary(res, () =>
+      signalProcess(sandboxCall(req, deps.sandboxes), parseMessage(bodyOf(req)) as Record<string, unknown>),
+    ),
+  );
+  router.post('/process.Process/Connect', auth, rpcBody, (req, res) => {
+    const stream = new ConnectStream(res);
+    return run(
+      res,
+      () =>
+        connectProcess(sandboxCall(req, deps.sandboxes), unenvelope(bodyOf(req)) as Record<string, unknown>, stream),
+      (_res, err) => stream.end(err),
+    );
+  });
   for (const method of processUnsupported) {
-    router.post(`/process.Process/${method}`, auth, rpcBody, (req, res) => {
-      if (method === 'Connect') return streamError(req, res, new ConnectError('unimplemented', PROCESS_NOT_YET));
-      return sendUnary(res, () => Promise.reject(new ConnectError('unimplemented', PROCESS_NOT_YET)));
-    });
+    router.post(`/process.Process/${method}`, auth, rpcBody, (_req, res) =>
+      sendUnary(res, () => Promise.reject(new ConnectError('unimplemented', PROCESS_NOT_YET))),
+    );
   }
 
   router.post('/filesystem.Filesystem/WatchDir', auth, rpcBody, (req, res) =>

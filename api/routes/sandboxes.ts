@@ -171,6 +171,14 @@ export function sandboxRoutes(deps: SandboxRoutesDeps): Router {
     });
   });
 
+  router.post('/:id/steps/:stepId/cancel', async (req, res) => {
+    const { id, stepId } = req.params;
+    if (!(await sandboxes.cancelStep(id, tenantOf(req), stepId))) {
+      throw HttpError.notFound(`step ${stepId} running or waiting in sandbox ${id}`);
+    }
+    res.json({ stepId, sandboxId: id, cancelled: true });
+  });
+
   router.get('/:id/steps/:stepId/events', async (req, res) => {
     lastEventId(req);
     const pages = await sandboxes.stepEventPages(req.params.id, tenantOf(req), req.params.stepId);

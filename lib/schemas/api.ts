@@ -40,6 +40,7 @@ export const ApprovalAnswer = z.object({ id: z.string(), approval: Approval });
 
 export const SandboxList = z.object({ sandboxes: z.array(SandboxListItem), nextPageToken: NextPageToken });
 export const StepAccepted = z.object({ stepId: z.string(), sandboxId: z.string() });
+export const StepCancelled = z.object({ stepId: z.string(), sandboxId: z.string(), cancelled: z.literal(true) });
 export const SandboxFileWritten = z.object({ path: z.string(), bytes: z.number().int(), sha256: z.string() });
 export const SandboxFileList = z.object({ path: z.string(), entries: z.array(FileEntry) });
 export const SandboxPathAnswer = z.object({ path: z.string() });

@@ -73,6 +73,7 @@ describe.each([
           'a non-zero exit raises CommandExitError with its code and output',
           'one command has its own envs and cwd; /home/user is the workspace',
           'a background command returns at its start and its handle waits for the end',
+          'background commands: list, connect and kill; a killed one ends "signal: killed"',
           'root, PTY, stdin and watching answer clear errors',
           'files: text, bytes, streams and several at once',
           'files: list, exists, getInfo, makeDir, rename and remove',
@@ -85,6 +86,7 @@ describe.each([
           'run streams output in the workspace with the create-time env',
           'a non-zero exit raises CommandExitException',
           'a background command returns at its start',
+          'background commands: list, connect, kill',
           'files: write, read, list, info, make_dir, rename, remove',
           'control plane: get_info, list by metadata, set_timeout, pause refused',
           'the async client',
@@ -142,6 +144,18 @@ describe.each([
       .send({ path: '/home/user' });
     expect(stat.status).toBe(404);
     expect(stat.body).toMatchObject({ code: 'not_found' });
+    // Nor its commands: none listed, none killed.
+    for (const [method, body] of [
+      ['List', {}],
+      ['SendSignal', { process: { pid: 1 }, signal: 'SIGNAL_SIGKILL' }],
+    ] as const) {
+      const rpc = await request(server.url)
+        .post(`/process.Process/${method}`)
+        .set(as(api.otherTenantKey))
+        .type('application/json')
+        .send(body);
+      expect([method, rpc.status, rpc.body.code]).toEqual([method, 404, 'not_found']);
+    }
     // No token, or a made-up one, reaches nothing either.
     expect((await request(server.url).get('/files?path=m1.txt').set(as())).status).toBe(401);
     expect((await request(server.url).get('/health').set(as('ak_0000000000000000_forged'))).status).toBe(401);

@@ -343,6 +343,50 @@ test('a close cancels the running step, which answers why, and does not wait for
   expect(await containersOf(cluster.docker, sbx.id)).toHaveLength(0);
 });
 
+test('cancel kills the running step and drops a waiting one; the sandbox goes on, and no other tenant may', async () => {
+  const sbx = await newSandbox();
+  const cancel = (stepId: string, key?: string) =>
+    request(app).post(`/v1/sandboxes/${sbx.id}/steps/${stepId}/cancel`).set(auth(key));
+  const running = exec(sbx.id, { command: 'sleep 60' }, { 'Idempotency-Key': 'long-one' }).then((res) => res);
+  await eventually('the step to run', async () => {
+    const info = await request(app).get(`/v1/sandboxes/${sbx.id}`).set(auth());
+    return info.body.status === 'busy';
+  });
+  const waiting = await request(app)
+    .post(`/v1/sandboxes/${sbx.id}/exec?wait=false`)
+    .set(auth())
+    .send({ command: 'touch never.txt' });
+  expect(waiting.status).toBe(202);
+  const runningId = (
+    await cluster.client.workflow.getHandle(sbx.id).query<{ running: { stepId: string } }>('sandboxSteps')
+  ).running.stepId;
+
+  // Another tenant's key does not find the sandbox, let alone the step.
+  expect((await cancel(runningId, api.otherTenantKey)).status).toBe(404);
+  expect((await cancel(waiting.body.stepId)).body).toEqual({
+    stepId: waiting.body.stepId,
+    sandboxId: sbx.id,
+    cancelled: true,
+  });
+  const started = Date.now();
+  expect((await cancel(runningId)).status).toBe(200);
+  // The step's heartbeat carries the cancellation to the host: a second or two, not the 60 s.
+  expect(Date.now() - started).toBeLessThan(20_000);
+  expect((await running).body).toMatchObject({
+    status: 'cancelled',
+    error: { type: 'StepCancelled', message: 'cancelled by its client while it ran' },
+  });
+  // Done with: nothing to cancel any more.
+  expect((await cancel(runningId)).status).toBe(404);
+
+  const after = await exec(sbx.id, { command: 'ls' });
+  expect(after.body).toMatchObject({ status: 'succeeded' });
+  expect(after.body.process.stdout).not.toContain('never.txt');
+  const info = (await request(app).get(`/v1/sandboxes/${sbx.id}`).set(auth())).body as SandboxInfo;
+  expect(info.recentSteps.map((s) => s.status)).toEqual(['cancelled', 'cancelled', 'succeeded']);
+  await request(app).delete(`/v1/sandboxes/${sbx.id}`).set(auth());
+});
+
 test('a step still running at the maximum lifetime is cancelled, and the sandbox ends max_lifetime', async () => {
   // Below the API's 60 s floor, so the workflow is started here with the input the API would send.
   const sandboxId = `sbx_${crypto.randomBytes(16).toString('hex')}`;

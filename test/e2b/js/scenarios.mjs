@@ -65,6 +65,42 @@ const scenarios = {
     assert.equal((await handle.wait()).stdout, 'done-late\n');
   },
 
+  async 'background commands: list, connect and kill; a killed one ends "signal: killed"'() {
+    const sbx = await sandbox();
+    const seen = [];
+    const handle = await sbx.commands.run('for i in 1 2 3 4 5 6 7 8 9; do echo tick $i; sleep 1; done', {
+      background: true,
+      envs: { TICKS: 'nine' },
+    });
+    // The handle's stream and a second one, attached later, both start from the first line.
+    const again = await sbx.commands.connect(handle.pid, { onStdout: (line) => seen.push(line) });
+    const listed = await sbx.commands.list();
+    assert.deepEqual(
+      listed.map(({ pid, cmd, envs, cwd }) => ({ pid, cmd, envs, cwd })),
+      [{ pid: handle.pid, cmd: '/bin/bash', envs: { TICKS: 'nine' }, cwd: '/home/user' }],
+    );
+    assert.match(listed[0].args.join(' '), /tick \$i/);
+    // Queued behind the running command: it runs once that one is killed.
+    const next = sbx.commands.run('echo after');
+    while (!seen.join('').includes('tick 2')) await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.equal(await sbx.commands.kill(handle.pid), true);
+    for (const h of [handle, again]) {
+      await rejects(h.wait(), (err) => {
+        assert.ok(err instanceof CommandExitError, String(err));
+        assert.equal(err.exitCode, -1);
+        assert.equal(err.error, 'signal: killed');
+      });
+    }
+    assert.ok(!seen.join('').includes('tick 9'), seen.join(''));
+    assert.equal((await next).stdout, 'after\n');
+    // Gone: a second kill finds nothing; connect replays how it ended.
+    assert.equal(await sbx.commands.kill(handle.pid), false);
+    assert.deepEqual(await sbx.commands.list(), []);
+    const replay = await sbx.commands.connect(handle.pid);
+    await rejects(replay.wait(), (err) => assert.equal(err.error, 'signal: killed'));
+    await rejects(sbx.commands.connect(12345), (err) => assert.match(err.message, /not found/));
+  },
+
   // Run under a key whose policy blocks secrets: the policy is the key's, never the SDK's choice.
   async 'a command the gates block fails with the gate reason and never runs'() {
     const sbx = await Sandbox.create();

@@ -73,6 +73,27 @@ def background_command():
     assert handle.wait().stdout == "done-late\n"
 
 
+def background_control():
+    sbx = sandbox()
+    handle = sbx.commands.run("for i in 1 2 3 4 5 6 7 8 9; do echo tick $i; sleep 1; done", background=True)
+    listed = sbx.commands.list()
+    assert [(p.pid, p.cmd, p.cwd) for p in listed] == [(handle.pid, "/bin/bash", "/home/user")], listed
+    seen = []
+    again = sbx.commands.connect(handle.pid)
+    for stdout, _stderr, _pty in again:
+        if stdout:
+            seen.append(stdout)
+        if "tick 2" in "".join(seen):
+            break
+    assert sbx.commands.kill(handle.pid) is True
+    err = raises(CommandExitException, handle.wait)
+    assert err.exit_code == -1 and err.error == "signal: killed", err
+    assert "tick 9" not in "".join(seen)
+    assert sbx.commands.kill(handle.pid) is False
+    assert sbx.commands.list() == []
+    assert sbx.commands.run("echo after").stdout == "after\n"
+
+
 def files_roundtrip():
     sbx = sandbox()
     sbx.files.write("/home/user/p/x.txt", "py text")
@@ -142,6 +163,7 @@ SCENARIOS = {
     "a non-zero exit raises CommandExitException": non_zero_exit,
     "a command the gates block fails with the gate reason": blocked_command,
     "a background command returns at its start": background_command,
+    "background commands: list, connect, kill": background_control,
     "files: write, read, list, info, make_dir, rename, remove": files_roundtrip,
     "control plane: get_info, list by metadata, set_timeout, pause refused": control_plane,
     "the async client": async_client,
