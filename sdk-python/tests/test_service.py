@@ -67,6 +67,16 @@ def test_sandbox_steps_files_and_close(client):
         assert command.process.stdout == "moved.txt\n"
         step_id = sbx.start(code="print('live')")
         assert "live\n" in "".join(e.text for e in sbx.events(step_id))
+        # Queued behind a long step, then cancelled with it: neither runs to its end.
+        long_id = sbx.start(command="sleep 60")
+        waiting_id = sbx.start(command="touch never.txt")
+        assert sbx.cancel(waiting_id) is True
+        assert sbx.cancel(long_id) is True
+        ends = [e for e in sbx.events(long_id) if e.type == "end"]
+        assert ends[0].data["result"]["error"]["type"] == "StepCancelled"
+        with pytest.raises(airlock.NotFoundError):
+            sbx.cancel(long_id)
+        assert "never.txt" not in [e.name for e in sbx.files.list(".")]
         sbx.files.remove("data", recursive=True)
         assert "data" not in [e.name for e in sbx.files.list(".")]
         assert "out" in [e.name for e in sbx.files.list(".")]

@@ -75,6 +75,15 @@ export class Step {
     }
   }
 
+  /**
+   * Cancels the step: a running one's process is killed, a waiting one never runs, and its result
+   * says `cancelled`. Throws AirlockNotFoundError when it is neither running nor waiting.
+   */
+  async cancel(options: RequestOptions = {}): Promise<void> {
+    const path = `${sandboxPath(this.sandboxId)}/steps/${encodeURIComponent(this.stepId)}/cancel`;
+    await this.http.request<unknown>({ method: 'POST', path, ...options });
+  }
+
   /** Waits for the step to end: from the stream's `end` event, or by resending it with the same key. */
   async result(options: RequestOptions = {}): Promise<StepResult> {
     if (this.known) return this.known;

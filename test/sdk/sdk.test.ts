@@ -3,6 +3,7 @@
  */
 import { Airlock, AirlockConflictError, AirlockError, AirlockNotFoundError, type LiveEvent } from '../../sdk/src';
 import { TestCluster } from '../support/cluster';
+import { eventually } from '../support/docker';
 import { createTestApi, listen, type TestApi } from '../support/api';
 
 let cluster: TestCluster;
@@ -55,6 +56,12 @@ test('works in a sandbox step by step, and the sandbox refuses steps once closed
     expect(await sbx.files.readText('calc.py')).toContain('a + b');
     expect((await sbx.files.list()).map((e) => e.name)).toContain('calc.py');
     expect((await sbx.exec(['python3', '-c', 'print(1)'])).process?.stdout).toBe('1\n');
+    // A step started and then cancelled: killed, it says so, and there is nothing left to cancel.
+    const long = await sbx.start({ command: 'sleep 60' });
+    await eventually('the step to run', async () => (await sbx.refresh()).status === 'busy');
+    await long.cancel();
+    expect(await long.result()).toMatchObject({ status: 'cancelled', error: { type: 'StepCancelled' } });
+    await expect(long.cancel()).rejects.toBeInstanceOf(AirlockNotFoundError);
   } finally {
     expect((await sbx.close()).status).toBe('closed');
   }

@@ -216,6 +216,12 @@ class SandboxStepCalls:
         )
         return self._send(call, model(models.SandboxInfo))
 
+    def cancel(self, step_id: str) -> Any:
+        """Cancels a running step (its process is killed) or a waiting one; its result says
+        ``cancelled``. Raises NotFoundError when the step is neither running nor waiting."""
+        call = Call("POST", path("sandboxes", self.sandbox_id, "steps", step_id, "cancel"))
+        return self._send(call, lambda r: r.json()["cancelled"])
+
     def step_artifact(self, step_id: str, sha256: str) -> Any:
         return self._send(Call("GET", path("sandboxes", self.sandbox_id, "steps", step_id, "artifacts", sha256)), raw_bytes)
 
