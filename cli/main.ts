@@ -16,6 +16,7 @@ import { baseUrlFromEnv } from '../sdk/src';
 import { apiClient, type ApiTarget } from './client';
 import { GATE_ERROR, gateCommand, type GateOptions } from './gate-command';
 import { runtimesCommand } from './runtimes-command';
+import { toE2bKeySpelling } from '../lib/e2b-key-spelling';
 import {
   templateBuildCommand,
   templateDeleteCommand,
@@ -138,6 +139,15 @@ program
   .option('--json', 'print the API answer as JSON')
   .action(async (opts: { json?: boolean }) => {
     process.exitCode = await runtimesCommand({ ...opts, ...program.opts<ApiTarget>() });
+  });
+
+program
+  .command('e2b-key')
+  .description('print the API key (--key, $AIRLOCK_API_KEY or the local one) spelt e2b_<hex>, for older E2B SDKs')
+  .action(() => {
+    const key = resolveApiKey(program.opts<ApiTarget>().key);
+    if (!key) throw new UsageError('no API key: pass --key, set AIRLOCK_API_KEY, or run `npm start` here');
+    process.stdout.write(`${toE2bKeySpelling(key)}\n`);
   });
 
 const audit = program

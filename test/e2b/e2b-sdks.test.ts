@@ -11,6 +11,7 @@ import { TestCluster } from '../support/cluster';
 import { createTestApi, listen, type TestApi } from '../support/api';
 import { runProgram } from '../support/cli';
 import { E2B_PYTHON, e2bEnvironment } from '../support/e2b';
+import { toE2bKeySpelling } from '../../lib/e2b-key-spelling';
 
 const JS_SCENARIOS = path.join(__dirname, 'js/scenarios.mjs');
 const PY_SCENARIOS = path.join(__dirname, 'python/scenarios.py');
@@ -161,4 +162,21 @@ describe.each([
     expect((await request(server.url).get('/health').set(as('ak_0000000000000000_forged'))).status).toBe(401);
     expect((await request(server.url).get('/health').set(as(api.key))).status).toBe(204);
   });
+});
+
+test("an older SDK's e2b_<hex> spelling of a key is that key on both planes, and spells no other", async () => {
+  const spelt = toE2bKeySpelling(api.key);
+  expect(spelt).toMatch(/^e2b_[0-9a-f]+$/);
+  const { sandboxId } = await scenario([E2B_PYTHON, PY_SCENARIOS], 'create', { E2B_API_KEY: spelt });
+  const health = (token: string) =>
+    request(server.url).get('/health').set({ 'X-Access-Token': token, 'E2b-Sandbox-Id': sandboxId! });
+  try {
+    // The access token create handed back is the spelling the SDK presented.
+    expect((await health(spelt)).status).toBe(204);
+    expect((await health(toE2bKeySpelling(api.otherTenantKey))).status).toBe(502);
+    expect((await health(toE2bKeySpelling('ak_0000000000000000_forged'))).status).toBe(401);
+    expect((await health('e2b_abc')).status).toBe(401);
+  } finally {
+    await request(api.app).delete(`/v1/sandboxes/${sandboxId}`).set('authorization', `Bearer ${api.key}`);
+  }
 });
